@@ -1,0 +1,7 @@
+"""Allow ``python -m fpsdesk``."""
+
+import sys
+
+from fpsdesk.cli import main
+
+sys.exit(main())

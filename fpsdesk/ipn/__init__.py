@@ -1,0 +1,1 @@
+"""Instant Payment Notifications: parse, verify, receive. No Qt here."""

@@ -1,0 +1,36 @@
+"""Shared test setup: offscreen Qt, private XDG dirs per test, and the fixture plugins.
+
+Every test gets its own config, data, cache and state directories, so nothing a test writes can
+leak into another test or into the developer's home.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+pytest_plugins = [
+    "tests.fixtures.sandbox",
+    "tests.fixtures.keychain",
+]
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point XDG_CONFIG/DATA/CACHE/STATE_HOME at a fresh temp tree for this test."""
+    root = tmp_path_factory.mktemp("home")
+    for var, sub in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_STATE_HOME", "state"),
+    ):
+        path = root / sub
+        path.mkdir()
+        monkeypatch.setenv(var, str(path))
+    yield root
