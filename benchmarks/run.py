@@ -40,7 +40,8 @@ class Row:
 
 def _load(path: Path):  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec and spec.loader
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[path.stem] = module
     spec.loader.exec_module(module)
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"running {path.stem} …", file=sys.stderr, flush=True)
         try:
             rows.extend(_load(path).run(quick=args.quick))
-        except Exception:
+        except Exception:  # noqa: BLE001 - one broken benchmark must not hide the rest
             traceback.print_exc()
             failed.append(path.stem)
     print_table(rows)

@@ -15,8 +15,10 @@ from pathlib import Path
 REDACTED = "[REDACTED]"
 # Signature / signature parameters in query strings, form bodies, reprs and JSON.
 _PARAM_PATTERNS = [
-    re.compile(r"(?i)(\b(?:Signature|AWSSecretAccessKey|secret_key|secret)\s*[=:]\s*['\"]?)"
-               r"([^&\s'\",}]+)"),
+    re.compile(
+        r"(?i)(\b(?:Signature|AWSSecretAccessKey|secret_key|secret)['\"]?\s*[=:]\s*['\"]?)"
+        r"([^&\s'\",}]+)"
+    ),
 ]
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()

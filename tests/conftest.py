@@ -7,7 +7,6 @@ leak into another test or into the developer's home.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,9 @@ pytest_plugins = [
 
 
 @pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Point XDG_CONFIG/DATA/CACHE/STATE_HOME at a fresh temp tree for this test."""
     root = tmp_path_factory.mktemp("home")
     for var, sub in (
@@ -33,4 +34,4 @@ def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
         path = root / sub
         path.mkdir()
         monkeypatch.setenv(var, str(path))
-    yield root
+    return root

@@ -12,10 +12,10 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 
 
-class ActionOutcome(str, Enum):
+class ActionOutcome(StrEnum):
     PENDING = "pending"  # written, request not yet answered (or the app died)
     SUCCEEDED = "succeeded"
     FAILED = "failed"

@@ -1,0 +1,103 @@
+"""The action log: written before a request is sent, finished or reconciled afterwards."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from fpsdesk.store import ActionOutcome, ActionStore, StoreError, open_database
+
+
+def _start(store: ActionStore, txid: str = "TXA", reason: str | None = "customer asked") -> int:
+    return store.start(
+        "Cancel", txid, environment="Sandbox", endpoint="http://127.0.0.1:1/", reason=reason,
+        status_before="Reserved",
+    )
+
+
+def test_started_action_is_durable_and_pending(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    store = ActionStore(open_database(db))
+    action_id = _start(store)
+    # A second connection (another process, after a crash) sees the pending row.
+    other = ActionStore(open_database(db))
+    [record] = other.unresolved()
+    assert record.id == action_id
+    assert record.outcome is ActionOutcome.PENDING
+    assert record.reason == "customer asked"
+    assert record.status_before == "Reserved"
+    assert record.operator
+
+
+def test_finish_and_reconcile(tmp_path: Path) -> None:
+    store = ActionStore(open_database(tmp_path / "h.sqlite3"))
+    ok = _start(store, "TXA")
+    unknown = _start(store, "TXB")
+    store.finish(ok, ActionOutcome.SUCCEEDED, status_after="Cancelled", request_id="rid-1")
+    store.finish(unknown, ActionOutcome.UNKNOWN, error_message="read timed out")
+    assert [r.id for r in store.unresolved()] == [unknown]
+    store.reconcile(unknown, ActionOutcome.SUCCEEDED, "Cancelled")
+    record = store.get(unknown)
+    assert record is not None
+    assert record.outcome is ActionOutcome.SUCCEEDED
+    assert record.reconciled_at is not None
+    assert store.unresolved() == []
+    done = store.get(ok)
+    assert done is not None
+    assert done.request_id == "rid-1"
+    assert done.finished_at is not None
+
+
+def test_recent_filters_and_search(tmp_path: Path) -> None:
+    store = ActionStore(open_database(tmp_path / "h.sqlite3"))
+    a = _start(store, "14AAAA")
+    b = _start(store, "14BBBB")
+    store.finish(a, ActionOutcome.FAILED, error_code="InvalidTransactionState")
+    store.finish(b, ActionOutcome.SUCCEEDED)
+    assert [r.id for r in store.recent()] == [b, a]
+    assert [r.id for r in store.recent(outcome=ActionOutcome.FAILED)] == [a]
+    assert [r.id for r in store.recent(search="bbb")] == [b]
+    # LIKE wildcards in the search are literal.
+    assert store.recent(search="%") == []
+    assert store.recent(search="_") == []
+    assert [r.transaction_id for r in store.for_transaction("14AAAA")] == ["14AAAA"]
+
+
+def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
+    store = ActionStore(open_database(tmp_path / "h.sqlite3"))
+
+    def work() -> None:
+        for _ in range(50):
+            store.finish(_start(store), ActionOutcome.SUCCEEDED)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(store.recent(limit=1000)) == 200
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    junk = tmp_path / "h.sqlite3"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot be used"):
+        open_database(junk)
+    assert junk.read_bytes().startswith(b"this is not sqlite")  # nothing overwritten
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    with pytest.raises(StoreError, match="newer"):
+        open_database(path)
+
+
+def test_wal_mode(tmp_path: Path) -> None:
+    conn = open_database(tmp_path / "h.sqlite3")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
