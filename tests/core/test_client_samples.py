@@ -1,0 +1,206 @@
+"""Each spec sample served over loopback: the parsed models carry every field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from fpsdesk.fps.client import FpsClient
+from fpsdesk.fps.errors import describe
+from fpsdesk.fps.exceptions import FpsError
+from fpsdesk.fps.models import (
+    ActionResult,
+    Amount,
+    RelatedTransaction,
+    StatusHistoryEntry,
+    TransactionStatus,
+)
+from tests.core import fpsstub
+from tests.core.fpsstub import Reply, StubServer
+
+ACCESS = "AKIAIOSFODNN7EXAMPLE"
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+PDT = timezone(timedelta(hours=-7))
+
+
+@pytest.fixture
+def stub() -> Iterator[StubServer]:
+    with StubServer() as server:
+        yield server
+
+
+@pytest.fixture
+def client(stub: StubServer) -> Iterator[FpsClient]:
+    with FpsClient(stub.url, ACCESS, SECRET, timeout=(2, 5), sleep=lambda s: None) as c:
+        yield c
+
+
+def test_cancel_sample(stub: StubServer, client: FpsClient) -> None:
+    stub.push(Reply(body=fpsstub.CANCEL_XML))
+    result = client.cancel(" 14GKI1SKSR1V6DO1RCCB32RBR6KLODMGQUD\n", "Buyer changed mind")
+    assert result == ActionResult(
+        transaction_id="14GKI1SKSR1V6DO1RCCB32RBR6KLODMGQUD",
+        transaction_status=TransactionStatus.CANCELLED,
+        request_id="6fe4b755-a328-419d-8967-e1d3b43779fc:0",
+    )
+    (request,) = stub.requests
+    assert request.method == "POST"
+    assert request.path == "/"
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded; charset=utf-8"
+    params = request.param_dict
+    assert params["Action"] == "Cancel"
+    assert params["Version"] == "2008-09-17"
+    assert params["TransactionId"] == "14GKI1SKSR1V6DO1RCCB32RBR6KLODMGQUD"
+    assert params["Description"] == "Buyer changed mind"
+    assert params["SignatureVersion"] == "2"
+    assert params["SignatureMethod"] == "HmacSHA256"
+    assert params["AWSAccessKeyId"] == ACCESS
+    stamp = datetime.strptime(params["Timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    assert len(params["Timestamp"]) == len("2009-10-06T09:14:58.796Z")
+    assert abs(stamp.replace(tzinfo=UTC) - datetime.now(UTC)) < timedelta(minutes=5)
+
+
+def test_get_transaction_status_sample(stub: StubServer, client: FpsClient) -> None:
+    stub.push(Reply(body=fpsstub.STATUS_XML))
+    result = client.get_transaction_status("14GKE3B85HCMF1BTSH5C4PD2IHZL95RJ2LM")
+    assert result.transaction_id == "14GKE3B85HCMF1BTSH5C4PD2IHZL95RJ2LM"
+    assert result.transaction_status is TransactionStatus.SUCCESS
+    assert result.caller_reference == "CallerReference07"
+    assert result.status_code == "Success"
+    assert result.status_message == (
+        "The transaction was successful and the payment instrument was charged."
+    )
+    assert result.request_id == "13279842-6f84-41ef-ae36-c1ededaf278d:0"
+    assert stub.requests[0].param_dict["Action"] == "GetTransactionStatus"
+
+
+def test_get_transaction_sample_every_field(stub: StubServer, client: FpsClient) -> None:
+    stub.push(Reply(body=fpsstub.TRANSACTION_XML))
+    d = client.get_transaction("14GK6BGKA7U6OU6SUTNLBI5SBBV9PGDJ6UL")
+    assert d.transaction_id == "14GK6BGKA7U6OU6SUTNLBI5SBBV9PGDJ6UL"
+    assert d.caller_reference == "CallerReference02"
+    assert d.caller_description == "MyWish"
+    assert d.sender_description == "For the cake"
+    assert d.date_received == datetime(2009, 10, 5, 22, 50, 8, 10000, tzinfo=PDT)
+    assert d.date_received.utcoffset() == timedelta(hours=-7)
+    assert d.date_completed == datetime(2009, 10, 5, 22, 50, 9, 86000, tzinfo=PDT)
+    assert d.transaction_amount == Amount(Decimal("1.000000"), "USD")
+    assert d.fps_fees == Amount(Decimal("0.100000"), "USD")
+    assert d.marketplace_fees == Amount(Decimal("0"), "USD")
+    assert d.fps_fees_paid_by == "Recipient"
+    assert d.sender_token_id == (
+        "553ILMLCG6Z8J431H7BX3UMN3FFQU8VSNTSRNCTAASDJNX66LNZLKSZU3PI7TXIH"
+    )
+    assert d.recipient_token_id == (
+        "R53ILMLCG6Z8J431H7BX3UMN3FFQU8VSNTSRNCTAASDJNX66LNZLKSZU3PI7TXIH"
+    )
+    assert d.prepaid_instrument_id == "P1"
+    assert d.credit_instrument_id == "C1"
+    assert d.fps_operation == "Pay"
+    assert d.payment_method == "CC"
+    assert d.transaction_status is TransactionStatus.SUCCESS
+    assert d.status_code == "Success"
+    assert d.status_message == (
+        "The transaction was successful and the payment instrument was charged."
+    )
+    assert d.sender_name == "Test Business"
+    assert d.sender_email == "new_premium@amazon.com"
+    assert d.caller_name == "Test Business"
+    assert d.recipient_name == "Test Business"
+    assert d.recipient_email == "test-caller@amazon.com"
+    assert d.related_transactions == (
+        RelatedTransaction("14GKJZ7MBQN1ZT6JLI1D3IUAPRQ4C1PBBPS", "Refund"),
+    )
+    assert d.status_history == (
+        StatusHistoryEntry(
+            date=datetime(2009, 10, 5, 22, 50, 8, 92000, tzinfo=PDT),
+            transaction_status=TransactionStatus.PENDING,
+            status_code="PendingNetworkResponse",
+            amount=None,
+        ),
+        StatusHistoryEntry(
+            date=datetime(2009, 10, 5, 22, 50, 9, 86000, tzinfo=PDT),
+            transaction_status=TransactionStatus.SUCCESS,
+            status_code="Success",
+            amount=Amount(Decimal("1.000000"), "USD"),
+        ),
+    )
+    assert d.request_id == "0702960e-8221-4e04-9413-ca7d010d3b06:0"
+
+
+def test_verify_signature_sample(stub: StubServer, client: FpsClient) -> None:
+    stub.push(Reply(body=fpsstub.VERIFY_XML))
+    pairs = [("signature", "a+b/c="), ("certificateUrl", "https://x/c.pem"), ("status", "PS")]
+    result = client.verify_signature("https://merchant.example/ipn", pairs)
+    assert result.verification_status == "Success"
+    assert result.verified
+    assert result.request_id == "197e2085-1ed7-47a2-93d8-d76b452acc74:0"
+    params = stub.requests[0].param_dict
+    assert params["Action"] == "VerifySignature"
+    assert params["UrlEndPoint"] == "https://merchant.example/ipn"
+    # The pairs are encoded once into HttpParameters (and again by the form encoding).
+    assert params["HttpParameters"] == (
+        "signature=a%2Bb%2Fc%3D&certificateUrl=https%3A%2F%2Fx%2Fc.pem&status=PS"
+    )
+
+
+def test_error_response_shape(stub: StubServer, client: FpsClient) -> None:
+    stub.push(Reply(status=400, body=fpsstub.ERROR_RESPONSE_XML))
+    with pytest.raises(FpsError) as info:
+        client.get_transaction_status("FAKE")
+    err = info.value
+    assert err.code == "InvalidParams"
+    assert err.message == (
+        "transactionId has to be a valid transaction ID. Specified value: FAKE"
+    )
+    assert err.request_id == "50ca0b2f-9435-4852-a889-89d144c07ff6"
+    assert err.http_status == 400
+    assert stub.count() == 1  # a 400 is not retried
+
+
+def test_error_wsdl_shape_on_cancel(stub: StubServer, client: FpsClient) -> None:
+    stub.push(Reply(status=400, body=fpsstub.ERROR_WSDL_XML))
+    with pytest.raises(FpsError) as info:
+        client.cancel("14GKI1SKSR1V6DO1RCCB32RBR6KLODMGQUD")
+    err = info.value
+    assert err.code == "InvalidTransactionState"
+    assert err.message == "The transaction is not in a state that allows cancellation."
+    assert err.request_id == "a3f1c2d4-0000-4000-8000-000000000001:0"
+    assert err.http_status == 400
+    explanation = describe(err)
+    assert explanation.next_step == (
+        "The transaction is no longer Reserved or Pending. If it completed, refund it instead."
+    )
+    assert explanation.request_id == err.request_id
+
+
+def test_get_method_sends_query_string(stub: StubServer) -> None:
+    stub.push(Reply(body=fpsstub.STATUS_XML))
+    with FpsClient(stub.url, ACCESS, SECRET, http_method="GET") as client:
+        client.get_transaction_status("14GKE3B85HCMF1BTSH5C4PD2IHZL95RJ2LM")
+    (request,) = stub.requests
+    assert request.method == "GET"
+    assert request.body == b""
+    assert request.param_dict["Action"] == "GetTransactionStatus"
+    assert "Signature" in request.param_dict
+
+
+def test_fixed_clock_timestamp_has_milliseconds(stub: StubServer) -> None:
+    stub.push(Reply(body=fpsstub.STATUS_XML))
+    moment = datetime(2009, 10, 6, 11, 14, 58, 796123, tzinfo=timezone(timedelta(hours=2)))
+    with FpsClient(stub.url, ACCESS, SECRET, clock=lambda: moment) as client:
+        client.get_transaction_status("14GKE3B85HCMF1BTSH5C4PD2IHZL95RJ2LM")
+    assert stub.requests[0].param_dict["Timestamp"] == "2009-10-06T09:14:58.796Z"
+
+
+def test_invalid_id_is_refused_before_sending(stub: StubServer, client: FpsClient) -> None:
+    from fpsdesk.fps.exceptions import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        client.cancel("14gki1sksr1v6do1rccb32rbr6klodmgqud")
+    with pytest.raises(InvalidInput):
+        client.get_transaction("X" * 36)
+    assert stub.count() == 0
