@@ -19,7 +19,10 @@ thread forever.
 from __future__ import annotations
 
 import email.utils
+import http.client
 import logging
+import socket
+import ssl
 import sys
 import threading
 import time
@@ -143,23 +146,44 @@ def _before_send(exc: requests.exceptions.ConnectionError) -> bool:
     )
 
 
-def _reason(exc: BaseException) -> str:
-    """A short, secret-free reason from a requests/urllib3 exception chain."""
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the exceptions it wraps (args, MaxRetryError.reason, cause), outermost first."""
+    found: list[BaseException] = []
     current: BaseException | None = exc
-    last = str(exc)
-    for _ in range(6):
-        if current is None:
-            break
-        inner: object = current.args[0] if current.args else None
-        if isinstance(inner, urllib3.exceptions.MaxRetryError):
-            inner = inner.reason
-        if isinstance(inner, BaseException):
-            current = inner
-            last = str(inner) or type(inner).__name__
+    while current is not None and current not in found and len(found) < 10:
+        found.append(current)
+        following: BaseException | None = None
+        if isinstance(current, urllib3.exceptions.MaxRetryError) and current.reason is not None:
+            following = current.reason
         else:
-            break
-    text = logsetup.redact(last)
-    return text[:200]
+            for arg in reversed(current.args):
+                if isinstance(arg, BaseException):
+                    following = arg
+                    break
+        current = following or current.__cause__ or current.__context__
+    return found
+
+
+def _reason(exc: BaseException) -> str:
+    """A short, plain, secret-free reason from a requests/urllib3 exception chain."""
+    chain = _chain(exc)
+    for inner in reversed(chain):
+        if isinstance(inner, urllib3.exceptions.NameResolutionError | socket.gaierror):
+            return "the host name could not be found"
+        if isinstance(inner, ConnectionRefusedError):
+            return "the connection was refused"
+        if isinstance(inner, http.client.RemoteDisconnected):
+            return "the server closed the connection without answering"
+        if isinstance(inner, ConnectionResetError):
+            return "the connection was reset"
+        if isinstance(inner, ssl.SSLCertVerificationError):
+            return inner.verify_message or "certificate verify failed"
+        if isinstance(inner, ssl.SSLError):
+            return str(inner.reason or inner)[:200]
+        if isinstance(inner, OSError) and inner.strerror:
+            return inner.strerror
+    innermost = chain[-1]
+    return logsetup.redact(str(innermost) or type(innermost).__name__)[:200]
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -462,7 +486,6 @@ class FpsClient:
             session.headers["User-Agent"] = (
                 f"fpsdesk/{__version__} (Language=Python; Platform={sys.platform})"
             )
-            session.max_redirects = 0
             if self._loopback:
                 # Never send the local sandbox's traffic through an environment proxy.
                 session.trust_env = False

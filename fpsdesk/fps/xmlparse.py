@@ -61,10 +61,6 @@ def _parser() -> etree.XMLParser:
     )
 
 
-def _status_text(http_status: int | None) -> str:
-    return f"HTTP {http_status}" if http_status is not None else "the response"
-
-
 def parse_document(body: bytes, http_status: int | None = None) -> _Element:
     """Parse ``body`` safely and return the root; raise FpsError for an FPS error document.
 
@@ -86,7 +82,7 @@ def parse_document(body: bytes, http_status: int | None = None) -> _Element:
     stripped = body.lstrip()
     if not (stripped.startswith(b"<") or stripped.startswith(b"\xef\xbb\xbf<")):
         raise ProtocolError(
-            f"{_status_text(http_status)} is not XML (starts with {_preview(body)})",
+            f"the response is not XML (it starts with {_preview(body)})",
             http_status,
         )
     try:
@@ -94,12 +90,12 @@ def parse_document(body: bytes, http_status: int | None = None) -> _Element:
     except etree.XMLSyntaxError as exc:
         kind = "an HTML page" if _looks_like_html(body) else "malformed or truncated XML"
         raise ProtocolError(
-            f"{_status_text(http_status)} is {kind}, not an FPS response ({_lxml_reason(exc)})",
+            f"the response is {kind}, not an FPS response ({_lxml_reason(exc)})",
             http_status,
         ) from None
     except (ValueError, etree.LxmlError) as exc:
         raise ProtocolError(
-            f"{_status_text(http_status)} could not be read as XML ({type(exc).__name__})",
+            f"the response could not be read as XML ({type(exc).__name__})",
             http_status,
         ) from None
     if root is None:
@@ -108,6 +104,11 @@ def parse_document(body: bytes, http_status: int | None = None) -> _Element:
     if docinfo.doctype or docinfo.internalDTD is not None:
         # Catches a DOCTYPE the byte check missed (e.g. in UTF-16).
         raise ProtocolError("the response contains a DOCTYPE; refused", http_status)
+    if _local(root).lower() == "html":
+        raise ProtocolError(
+            "the response is an HTML page (a proxy, portal or error page?), not an FPS response",
+            http_status,
+        )
     _check_namespace(root, http_status)
     _raise_if_error(root, http_status)
     return root
