@@ -36,7 +36,8 @@ def _assert_user_facing(exc: BaseException, *needles: str) -> None:
     assert "Traceback" not in text
     assert "lxml" not in text
     explanation = describe(exc)
-    assert explanation.title and explanation.next_step
+    assert explanation.title
+    assert explanation.next_step
     for needle in needles:
         assert needle in text
 
