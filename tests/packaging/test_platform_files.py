@@ -1,0 +1,135 @@
+"""The Windows, macOS and Linux packaging files agree with the app's version and ids."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from fpsdesk import __version__, assets
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGING = ROOT / "packaging"
+
+
+def test_windows_version_info_parses_and_matches_version() -> None:
+    # PyInstaller reads this file with eval() into its VSVersionInfo classes, whose module needs
+    # pefile (Windows-only); evaluate it the same way with recording stand-ins instead.
+    def record(kind: str):  # type: ignore[no-untyped-def]
+        return lambda *args, **kwargs: {"kind": kind, "args": args, **kwargs}
+
+    names = ("VSVersionInfo", "FixedFileInfo", "StringFileInfo", "StringTable", "StringStruct",
+             "VarFileInfo", "VarStruct")
+    text = (PACKAGING / "windows" / "version_info.txt").read_text(encoding="utf-8")
+    info = eval(text, {"__builtins__": {}}, {n: record(n) for n in names})
+    numbers = (*(int(p) for p in __version__.split(".")), 0)
+    assert info["ffi"]["filevers"] == numbers
+    assert info["ffi"]["prodvers"] == numbers
+    table = info["kids"][0]["args"][0][0]
+    strings = dict(s["args"] for s in table["args"][1])
+    assert strings["FileVersion"] == __version__
+    assert strings["ProductVersion"] == __version__
+    assert strings["OriginalFilename"] == "fpsdesk.exe"
+
+
+def test_inno_setup_default_version_and_icon() -> None:
+    iss = (PACKAGING / "windows" / "fpsdesk.iss").read_text(encoding="utf-8")
+    assert f'#define AppVersion "{__version__}"' in iss
+    assert r"resources\icons\fpsdesk.ico" in iss
+    assert "fpsdesk-cli.exe" in iss  # the console twin the spec builds on Windows
+
+
+def test_spec_bundle_id_and_keyring_backends() -> None:
+    spec = (PACKAGING / "fpsdesk.spec").read_text(encoding="utf-8")
+    assert f'BUNDLE_ID = "{assets.APP_ID}"' in spec
+    assert '"NSHighResolutionCapable": True' in spec
+    for backend in ("SecretService", "macOS", "Windows", "fail", "null", "chainer"):
+        assert f'"keyring.backends.{backend}"' in spec
+
+
+def test_pinned_build_tools_are_exact_pins() -> None:
+    lines = [
+        line
+        for line in (PACKAGING / "requirements-build.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    names = {re.split("==", line)[0].lower() for line in lines}
+    assert names == {"pyinstaller", "pyinstaller-hooks-contrib", "pyside6-essentials", "shiboken6"}
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*", line) for line in lines)
+
+
+def _fake_bundle(root: Path) -> Path:
+    """A bundle laid out like build.py's output, with a stand-in executable."""
+    bundle = root / "fpsdesk-0.1.0"
+    (bundle / "_internal").mkdir(parents=True)
+    exe = bundle / "fpsdesk"
+    exe.write_text("#!/bin/sh\necho fake fpsdesk \"$@\"\n")
+    exe.chmod(0o755)
+    share = bundle / "share"
+    for size in assets.ICON_SIZES:
+        d = share / "icons" / "hicolor" / f"{size}x{size}" / "apps"
+        d.mkdir(parents=True)
+        (d / f"{assets.APP_ID}.png").write_bytes(assets.icon_path(size).read_bytes())
+    scalable = share / "icons" / "hicolor" / "scalable" / "apps"
+    scalable.mkdir(parents=True)
+    (scalable / f"{assets.APP_ID}.svg").write_text("<svg/>")
+    (share / "applications").mkdir()
+    (share / "applications" / f"{assets.APP_ID}.desktop").write_bytes(
+        assets.desktop_entry_path().read_bytes()
+    )
+    (share / "metainfo").mkdir()
+    (share / "metainfo" / f"{assets.APP_ID}.metainfo.xml").write_bytes(
+        assets.metainfo_path().read_bytes()
+    )
+    install = bundle / "install.sh"
+    install.write_bytes((PACKAGING / "linux" / "install.sh").read_bytes())
+    install.chmod(0o755)
+    return bundle
+
+
+def test_install_script_installs_menu_entry_and_uninstalls(tmp_path: Path) -> None:
+    bundle = _fake_bundle(tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = dict(os.environ, HOME=str(home), PATH="/usr/bin:/bin")
+    done = subprocess.run(
+        ["sh", str(bundle / "install.sh")], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    local = home / ".local"
+    opt = local / "opt" / "fpsdesk"
+    assert (opt / "fpsdesk").is_file()
+    link = local / "bin" / "fpsdesk"
+    assert link.is_symlink()
+    assert link.resolve() == (opt / "fpsdesk").resolve()
+    entry = (local / "share" / "applications" / f"{assets.APP_ID}.desktop").read_text()
+    assert f"\nExec={opt}/fpsdesk\n" in entry
+    assert f"\nExec={opt}/fpsdesk --sandbox\n" in entry
+    assert (local / "share/icons/hicolor/48x48/apps" / f"{assets.APP_ID}.png").is_file()
+    assert (local / "share/metainfo" / f"{assets.APP_ID}.metainfo.xml").is_file()
+    assert "not on your PATH" in done.stdout
+
+    gone = subprocess.run(
+        ["sh", str(opt / "install.sh"), "--uninstall"],
+        env=env, capture_output=True, text=True, check=False,
+    )
+    assert gone.returncode == 0, gone.stderr
+    assert not opt.exists()
+    assert not link.is_symlink()
+    assert not (local / "share" / "applications" / f"{assets.APP_ID}.desktop").exists()
+
+
+def test_install_script_rejects_unknown_option_and_non_bundle(tmp_path: Path) -> None:
+    script = PACKAGING / "linux" / "install.sh"
+    bad = subprocess.run(["sh", str(script), "--frobnicate"], capture_output=True, text=True,
+                         check=False)
+    assert bad.returncode == 2
+    assert "unknown option" in bad.stderr
+    lone = tmp_path / "install.sh"
+    lone.write_bytes(script.read_bytes())
+    env = dict(os.environ, HOME=str(tmp_path))
+    outside = subprocess.run(["sh", str(lone)], env=env, capture_output=True, text=True,
+                             check=False)
+    assert outside.returncode == 1
+    assert "unpacked fpsdesk bundle" in outside.stderr
