@@ -1,0 +1,310 @@
+"""Start the desktop app: QApplication, logging, error handling, connection, main window.
+
+``run_gui(args)`` is what ``fpsdesk`` with no subcommand calls. Qt messages go to the log, an
+uncaught exception goes to the log and a friendly dialog (never a traceback), the palette
+follows the system's light or dark scheme, and QSettings holds only pure UI state (geometry).
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import importlib
+import logging
+import sys
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from PySide6.QtCore import QObject, QtMsgType, Signal, Slot, qInstallMessageHandler
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
+
+from fpsdesk import __version__, logsetup
+from fpsdesk.fps.endpoints import environment_of
+from fpsdesk.paths import ensure, log_dir
+from fpsdesk.store.actions import ActionStore
+from fpsdesk.store.db import StoreError, default_path, open_database
+from fpsdesk.ui import dialogs, theme
+from fpsdesk.ui.main_window import MainWindow
+from fpsdesk.ui.messages import ConnectionConfig
+from fpsdesk.ui.session import DeskSession
+
+log = logging.getLogger(__name__)
+
+ORGANIZATION = "fpsdesk"
+APPLICATION = "fpsdesk"
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+_qt_log = logging.getLogger("qt")
+
+
+def _qt_message(mode: QtMsgType, context: Any, message: str) -> None:
+    """Route Qt's own warnings into our log instead of stderr."""
+    if "propagateSizeHints" in message:  # offscreen/xvfb noise, harmless
+        return
+    _qt_log.log(_QT_LEVELS.get(mode, logging.WARNING), "%s", message)
+
+
+def log_file_path() -> Path:
+    return ensure(log_dir()) / "fpsdesk.log"
+
+
+def window_icon() -> QIcon:
+    from fpsdesk import assets
+
+    icon = QIcon()
+    for path in assets.icon_paths():
+        icon.addFile(str(path))
+    return icon
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (reused if one exists, as in tests), named and themed."""
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or [sys.argv[0]])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationVersion(__version__)
+    app.setApplicationDisplayName("fpsdesk")
+    QGuiApplication.setDesktopFileName("io.github.fpsdesk.FpsDesk")
+    icon = window_icon()
+    if not icon.isNull():
+        app.setWindowIcon(icon)
+    theme.apply_palette(app)
+    return app
+
+
+class _PaletteFollower(QObject):
+    """Re-applies the palette when the system switches between light and dark."""
+
+    @Slot()
+    def follow(self) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply_palette(app)
+
+
+class _ExceptHook:
+    """Log the traceback, show a friendly dialog once at a time, keep the app running."""
+
+    def __init__(self) -> None:
+        self._showing = False
+
+    def __call__(self, kind: type[BaseException], value: BaseException,
+                 tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        log.critical("unexpected error", exc_info=(kind, value, tb))
+        if self._showing or QApplication.instance() is None:
+            return
+        self._showing = True
+        try:
+            dialogs.show_unexpected_error(None, str(log_file_path()))
+        finally:
+            self._showing = False
+
+
+class IpnBridge(QObject):
+    """Carries "new IPNs stored" from the receiver thread to the GUI thread (queued)."""
+
+    arrived = Signal()
+
+    def notify(self) -> None:  # called on the receiver's thread
+        self.arrived.emit()
+
+
+class AppController(QObject):
+    """Wires stores, session, sandbox and window for one run of the app."""
+
+    def __init__(self, args: Any) -> None:
+        super().__init__()
+        self.args = args
+        self.db = open_database(default_path())
+        self.actions = ActionStore(self.db)
+        self.ipns = _open_ipn_store(self.db)
+        self.session = DeskSession(self.actions)
+        self.sandbox: Any = None
+        self.window: MainWindow | None = None
+        self.bridge = IpnBridge()
+        self.profile_name = ""
+
+    def start(self) -> MainWindow:
+        sandbox_mode = bool(getattr(self.args, "sandbox", False))
+        config: ConnectionConfig | None = None
+        open_settings = False
+        if not sandbox_mode:
+            config, problem, have_profiles = self._profile_config(getattr(self.args, "profile",
+                                                                           None))
+            if config is None and not have_profiles and not problem:
+                choice = dialogs.first_run_choice(None)
+                if choice == "sandbox":
+                    sandbox_mode = True
+                elif choice == "connect":
+                    open_settings = True
+            elif problem:
+                dialogs.show_error(None, self.tr("Cannot open the profile"), problem)
+                open_settings = True
+        if sandbox_mode:
+            config = self._start_sandbox()
+        self.window = self._make_window(sandbox_mode)
+        if config is not None:
+            self.connect_profile(config)
+        self.window.show()
+        if open_settings:
+            self.open_settings()
+        return self.window
+
+    def _make_window(self, sandbox_mode: bool) -> MainWindow:
+        from fpsdesk import credentials
+
+        notifications = None
+        if self.ipns is not None:
+            try:
+                views = importlib.import_module("fpsdesk.ui.notifications_view")
+                notifications = views.NotificationsView(self.ipns)
+            except ImportError:
+                notifications = None
+        ipn_rows = (lambda txn: self.ipns.for_transaction(txn)) if self.ipns else None
+        window = MainWindow(
+            self.session,
+            ipn_rows=ipn_rows,
+            sandbox_mode=sandbox_mode,
+            keychain_backend=credentials.backend_name,
+            notifications=notifications,
+        )
+        window.settings_requested.connect(self.open_settings)
+        window.reset_sandbox_requested.connect(self.reset_sandbox)
+        self.bridge.arrived.connect(window.on_ipns_arrived)
+        return window
+
+    def _profile_config(self, name: str | None) -> tuple[ConnectionConfig | None, str, bool]:
+        """(config, problem, any profiles saved): the secret is read here, on the GUI thread."""
+        from fpsdesk.credentials import CredentialError, resolve_profile
+        from fpsdesk.settings import SettingsError, SettingsStore
+
+        try:
+            have = bool(SettingsStore().profiles())
+        except SettingsError as exc:
+            return None, str(exc), True
+        if not have and name is None:
+            return None, "", False
+        try:
+            profile, secret = resolve_profile(name)
+        except CredentialError as exc:
+            return None, str(exc), True
+        self.profile_name = profile.name
+        return self._config(profile.endpoint, profile.access_key_id, secret, profile.name,
+                            profile.ca_bundle), "", True
+
+    @staticmethod
+    def _config(endpoint: str, key: str, secret: str, name: str,
+                ca_bundle: str | None = None) -> ConnectionConfig:
+        return ConnectionConfig(endpoint=endpoint, access_key_id=key, secret_key=secret,
+                                environment=environment_of(endpoint), profile_name=name,
+                                ca_bundle=ca_bundle)
+
+    def _start_sandbox(self) -> ConnectionConfig:
+        from fpsdesk.ui.sandbox_runtime import SandboxRuntime
+
+        self.sandbox = SandboxRuntime(history_path=default_path(), on_ipn=self.bridge.notify)
+        self.sandbox.start()
+        key, secret = self.sandbox.credentials
+        self.profile_name = self.tr("Demo data")
+        return self._config(self.sandbox.url, key, secret, self.profile_name)
+
+    def connect_profile(self, config: ConnectionConfig) -> None:
+        self.session.connect_to(config)
+        if self.window is not None:
+            self.window.set_environment(config.environment, config.endpoint,
+                                        config.profile_name)
+        count = self.session.resume_unresolved()
+        if count:
+            log.info("reconciling %d action(s) left unresolved", count)
+
+    @Slot()
+    def open_settings(self) -> None:
+        from fpsdesk.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.session, parent=self.window)
+        dialog.profile_activated.connect(self._on_profile_activated)
+        dialog.exec()
+        dialog.deleteLater()
+
+    @Slot(object, str)
+    def _on_profile_activated(self, profile: Any, secret: str) -> None:
+        self.connect_profile(self._config(profile.endpoint, profile.access_key_id, secret,
+                                          profile.name, profile.ca_bundle))
+
+    @Slot()
+    def reset_sandbox(self) -> None:
+        if self.sandbox is None:
+            return
+        try:
+            self.sandbox.reset()
+        except Exception as exc:
+            log.exception("sandbox reset failed")
+            dialogs.show_error(self.window, self.tr("Reset failed"), str(exc))
+            return
+        if self.window is not None:
+            self.window.statusBar().showMessage(self.tr("The sandbox was reset."), 5000)
+            self.window.refresh()
+
+    def close(self) -> None:
+        if self.window is not None:
+            self.window.shutdown()
+        self.session.shutdown()
+        if self.sandbox is not None:
+            self.sandbox.stop()
+            self.sandbox = None
+        try:
+            self.db.close()
+        except Exception:
+            log.debug("closing the database failed", exc_info=True)
+
+
+def _open_ipn_store(db: Any) -> Any:
+    try:
+        from fpsdesk.store.ipns import IpnStore
+    except ImportError:
+        return None
+    try:
+        return IpnStore(db)
+    except Exception:
+        log.exception("the IPN store could not be opened")
+        return None
+
+
+def run_gui(args: Any) -> int:
+    """Run the desktop app until its window closes; the process exit code."""
+    if getattr(args, "smoke_test", False):
+        # Written by packaging (fpsdesk/ui/smoke.py): the frozen bundle's self-test.
+        smoke = importlib.import_module("fpsdesk.ui.smoke")
+        return int(smoke.run(args))
+    if sys.stderr is not None:
+        faulthandler.enable()
+    verbose = int(getattr(args, "verbose", 0) or 0)
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    logsetup.configure(level, log_file=log_file_path())
+    qInstallMessageHandler(_qt_message)
+    app = create_application(sys.argv[:1])
+    follower = _PaletteFollower(app)
+    QGuiApplication.styleHints().colorSchemeChanged.connect(follower.follow)
+    previous_hook = sys.excepthook
+    sys.excepthook = _ExceptHook()
+    try:
+        controller = AppController(args)
+    except StoreError as exc:
+        dialogs.show_error(None, "fpsdesk", str(exc))
+        return 1
+    try:
+        controller.start()
+        return int(app.exec())
+    finally:
+        controller.close()
+        sys.excepthook = previous_hook

@@ -1,0 +1,242 @@
+"""Every message box and confirmation fpsdesk shows, in one module.
+
+Callers use ``dialogs.<function>(...)`` (never ``from dialogs import``), so a test replaces a
+function here with ``monkeypatch.setattr`` and drives the app without a modal loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fpsdesk.ui import theme
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("dialogs", text)
+
+
+@dataclass(frozen=True)
+class CancelPrompt:
+    transaction_id: str
+    amount: str
+    status: str
+    environment: str
+    endpoint: str
+    operation: str = ""
+    caller_reference: str = ""
+
+
+class CancelDialog(QDialog):
+    """Confirm a Cancel: what, how much, current status, where, and an optional reason."""
+
+    def __init__(self, prompt: CancelPrompt, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Cancel transaction"))
+        self.setModal(True)
+        self.setMinimumWidth(480)
+        layout = QVBoxLayout(self)
+        heading = QLabel(self.tr("Cancel this transaction?"))
+        font = heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        heading.setFont(font)
+        layout.addWidget(heading)
+        note = QLabel(
+            self.tr(
+                "The held amount is released and the transaction can no longer be settled. "
+                "This cannot be undone."
+            )
+        )
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        txn = QLabel(prompt.transaction_id)
+        txn.setFont(QFont("monospace"))
+        txn.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow(self.tr("Transaction:"), txn)
+        form.addRow(self.tr("Amount:"), QLabel(prompt.amount))
+        look = theme.status_look(prompt.status)
+        form.addRow(self.tr("Current status:"), QLabel(look.label))
+        if prompt.operation:
+            form.addRow(self.tr("Operation:"), QLabel(prompt.operation))
+        env = theme.environment_look(prompt.environment, prompt.endpoint)
+        env_label = QLabel(f" {env.label} ")
+        env_label.setStyleSheet(
+            f"background:{env.background}; color:{env.foreground}; border-radius:3px;"
+            " font-weight:600; padding:1px 6px;"
+        )
+        env_label.setToolTip(env.tooltip)
+        env_label.setAccessibleName(self.tr("Environment: {env}").format(env=env.label))
+        form.addRow(self.tr("Environment:"), env_label)
+        layout.addLayout(form)
+        layout.addWidget(QLabel(self.tr("Reason (optional, sent to FPS as the description):")))
+        self.reason = QPlainTextEdit()
+        self.reason.setPlaceholderText(self.tr("e.g. Customer asked to cancel the order"))
+        self.reason.setTabChangesFocus(True)
+        self.reason.setFixedHeight(70)
+        layout.addWidget(self.reason)
+        buttons = QDialogButtonBox()
+        self.confirm_button = QPushButton(self.tr("Cancel transaction"))
+        keep = QPushButton(self.tr("Keep it"))
+        buttons.addButton(self.confirm_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(keep, QDialogButtonBox.ButtonRole.RejectRole)
+        keep.setDefault(True)  # Enter never cancels by accident
+        self.confirm_button.setAutoDefault(False)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.reason.setFocus()
+
+    def reason_text(self) -> str:
+        return self.reason.toPlainText().strip()
+
+
+def confirm_cancel(parent: QWidget | None, prompt: CancelPrompt) -> str | None:
+    """The reason (possibly empty) if the agent confirms, None if they back out."""
+    dialog = CancelDialog(prompt, parent)
+    try:
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            return dialog.reason_text()
+        return None
+    finally:
+        dialog.deleteLater()
+
+
+def show_error(parent: QWidget | None, title: str, text: str, details: str = "") -> None:
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
+                      parent)
+    if details:
+        box.setInformativeText(details)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.exec()
+    box.deleteLater()
+
+
+def show_info(parent: QWidget | None, title: str, text: str) -> None:
+    QMessageBox.information(parent, title, text)
+
+
+def confirm(parent: QWidget | None, title: str, text: str, yes_text: str) -> bool:
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton,
+                      parent)
+    yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
+    no = box.addButton(_tr("Go back"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(no)
+    box.setEscapeButton(no)
+    box.exec()
+    chosen = box.clickedButton() is yes
+    box.deleteLater()
+    return chosen
+
+
+def confirm_close_during_cancel(parent: QWidget | None) -> bool:
+    """Closing while a Cancel is in flight: the agent must know its outcome may be unknown."""
+    return confirm(
+        parent,
+        _tr("A cancel is in progress"),
+        _tr(
+            "A Cancel request is being sent right now. If you close fpsdesk, it waits for the "
+            "answer (at most the request timeout); if none comes, the outcome is recorded as "
+            "unknown and checked the next time fpsdesk starts.\n\nClose anyway?"
+        ),
+        _tr("Close anyway"),
+    )
+
+
+def confirm_reset_sandbox(parent: QWidget | None) -> bool:
+    return confirm(
+        parent,
+        _tr("Reset the sandbox"),
+        _tr(
+            "Delete every transaction in the local sandbox and load fresh demo data? "
+            "Your action history in fpsdesk is kept."
+        ),
+        _tr("Reset sandbox"),
+    )
+
+
+def first_run_choice(parent: QWidget | None) -> str | None:
+    """First start with no profile: "sandbox", "connect" or None (decide later)."""
+    box = QMessageBox(parent)
+    box.setWindowTitle(_tr("Welcome to fpsdesk"))
+    box.setIcon(QMessageBox.Icon.Information)
+    box.setText(_tr("How would you like to start?"))
+    box.setInformativeText(
+        _tr(
+            "Explore fpsdesk with the local sandbox: a built-in FPS server with demo "
+            "transactions, no real money.\n\nOr connect your FPS account with its access key."
+        )
+    )
+    sandbox = box.addButton(_tr("Explore with the local sandbox"),
+                            QMessageBox.ButtonRole.AcceptRole)
+    connect = box.addButton(_tr("Connect an FPS account…"), QMessageBox.ButtonRole.ActionRole)
+    later = box.addButton(_tr("Later"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(sandbox)
+    box.setEscapeButton(later)
+    box.exec()
+    clicked = box.clickedButton()
+    box.deleteLater()
+    if clicked is sandbox:
+        return "sandbox"
+    if clicked is connect:
+        return "connect"
+    return None
+
+
+def show_about(parent: QWidget | None, version: str, keychain: str, qt_version: str) -> None:
+    QMessageBox.about(
+        parent,
+        _tr("About fpsdesk"),
+        _tr(
+            "<h3>fpsdesk {version}</h3>"
+            "<p>Look up and cancel Amazon FPS (API 2008-09-17) transactions and review their "
+            "notifications.</p>"
+            "<p>Keychain: {keychain}<br>Qt: {qt}</p>"
+        ).format(version=version, keychain=keychain, qt=qt_version),
+    )
+
+
+def show_shortcuts(parent: QWidget | None, shortcuts: list[tuple[str, str]]) -> None:
+    rows = "".join(
+        f"<tr><td style='padding-right:16px'><b>{keys}</b></td><td>{what}</td></tr>"
+        for keys, what in shortcuts
+    )
+    QMessageBox.information(
+        parent, _tr("Keyboard shortcuts"), f"<table cellspacing='4'>{rows}</table>"
+    )
+
+
+def show_unexpected_error(parent: QWidget | None, log_path: str) -> None:
+    """The excepthook's friendly face: never a traceback, always where the details are."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle(_tr("Unexpected problem"))
+    box.setText(_tr("fpsdesk ran into an unexpected problem. Your data is safe."))
+    box.setInformativeText(
+        _tr("The details were written to the log file:\n{path}").format(path=log_path)
+    )
+    box.exec()
+    box.deleteLater()
+
+
+def save_csv_path(parent: QWidget | None, suggested: str) -> str | None:
+    path, _ = QFileDialog.getSaveFileName(
+        parent, _tr("Export CSV"), suggested, _tr("CSV files (*.csv)")
+    )
+    return path or None

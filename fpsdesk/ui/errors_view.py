@@ -1,0 +1,59 @@
+"""Turn any exception from the FPS core into an ErrorView an agent can act on.
+
+The plain-language text comes from the core's error catalogue (``fpsdesk.fps.errors.describe``):
+what happened, whose side it is on, whether trying again helps, and what to do next. This
+module only adds the UI's kind (which picks the banner's look) and never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fpsdesk.fps.errors import describe
+from fpsdesk.fps.exceptions import (
+    FpsClientError,
+    FpsError,
+    InvalidInput,
+    NetworkError,
+    OutcomeUnknown,
+    ProtocolError,
+)
+from fpsdesk.ui.messages import ErrorView
+
+log = logging.getLogger(__name__)
+
+
+def _kind(exc: BaseException) -> str:
+    if isinstance(exc, FpsError):
+        return "fps"
+    if isinstance(exc, OutcomeUnknown):
+        return "outcome_unknown"
+    if isinstance(exc, NetworkError):
+        return exc.kind if exc.kind in ("tls", "timeout") else "network"
+    if isinstance(exc, ProtocolError):
+        return "protocol"
+    if isinstance(exc, InvalidInput):
+        return "invalid"
+    return "internal"
+
+
+def describe_error(exc: BaseException) -> ErrorView:
+    """An ErrorView for any exception; unexpected ones are logged with their traceback."""
+    if not isinstance(exc, FpsClientError):
+        log.error("unexpected error in a request", exc_info=exc)
+    try:
+        explanation = describe(exc)
+    except Exception:
+        log.exception("the error catalogue failed on %s", type(exc).__name__)
+        return ErrorView(kind="internal", title="Something unexpected went wrong.",
+                         explanation=type(exc).__name__)
+    return ErrorView(
+        kind=_kind(exc),
+        title=explanation.title,
+        explanation=explanation.detail,
+        code=explanation.code,
+        request_id=explanation.request_id,
+        next_step=explanation.next_step,
+        retriable=explanation.retriable,
+        party=explanation.party,
+    )

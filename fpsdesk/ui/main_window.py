@@ -1,0 +1,560 @@
+"""The main window: environment, look-up form, the transaction page, Results, Notifications.
+
+It wires widgets to the DeskSession and never talks to the network or the worker itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fpsdesk import __version__
+from fpsdesk.fps.exceptions import InvalidInput
+from fpsdesk.fps.ids import extract_transaction_id, normalize_transaction_id
+from fpsdesk.fps.models import TransactionStatus
+from fpsdesk.store.actions import ActionOutcome
+from fpsdesk.ui import dialogs, theme
+from fpsdesk.ui.messages import CancelBlocked, CancelReply, LookupReply, WorkerFailure
+from fpsdesk.ui.results_view import ResultsView
+from fpsdesk.ui.session import CANCEL_CHECKING, CANCEL_SENDING, DeskSession
+from fpsdesk.ui.transaction_view import EmptyState, TransactionView
+from fpsdesk.ui.widgets import EnvironmentBadge, ResultBanner
+
+log = logging.getLogger(__name__)
+
+IpnRowsSource = Callable[[str], list[Any]]
+
+
+class MainWindow(QMainWindow):
+    settings_requested = Signal()
+    reset_sandbox_requested = Signal()
+
+    def __init__(
+        self,
+        session: DeskSession,
+        *,
+        ipn_rows: IpnRowsSource | None = None,
+        sandbox_mode: bool = False,
+        profile_name: str = "",
+        keychain_backend: Callable[[], str] | None = None,
+        notifications: QWidget | None = None,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self._ipn_rows = ipn_rows
+        self._keychain_backend = keychain_backend
+        self._shut = False
+        self.shown_transaction: str | None = None
+        self.setWindowTitle(self.tr("fpsdesk"))
+        self.setMinimumSize(880, 600)
+
+        central = QWidget()
+        root = QVBoxLayout(central)
+        root.setContentsMargins(16, 12, 16, 8)
+        root.setSpacing(10)
+
+        # -- header: environment + look-up ----------------------------------------------
+        header = QHBoxLayout()
+        header.setSpacing(10)
+        self.env_badge = EnvironmentBadge()
+        self.profile_label = QLabel()
+        self.profile_label.setStyleSheet("color: palette(placeholder-text);")
+        self.id_edit = QLineEdit()
+        self.id_edit.setPlaceholderText(
+            self.tr("Transaction ID — paste an ID, or a text or URL containing one")
+        )
+        self.id_edit.setAccessibleName(self.tr("Transaction ID"))
+        self.id_edit.setClearButtonEnabled(True)
+        self.id_edit.setFont(QFont("monospace"))
+        self.id_edit.setMinimumWidth(360)
+        self.lookup_button = QPushButton(self.tr("Look up"))
+        self.lookup_button.setDefault(True)
+        header.addWidget(self.env_badge)
+        header.addWidget(self.profile_label)
+        header.addSpacing(12)
+        header.addWidget(self.id_edit, 1)
+        header.addWidget(self.lookup_button)
+        root.addLayout(header)
+        self.id_error = QLabel()
+        self.id_error.setWordWrap(True)
+        self.id_error.setAccessibleName(self.tr("Transaction ID problem"))
+        self.id_error.hide()
+        root.addWidget(self.id_error)
+
+        # -- pages --------------------------------------------------------------------------
+        self.tabs = QTabWidget()
+        self.pages = QStackedWidget()
+        self.welcome = EmptyState(
+            self.tr("Look up a transaction"),
+            self.tr(
+                "Paste a transaction ID above and press Enter (Ctrl+L jumps to the field). "
+                "You see its status, history, notifications and the actions taken on it."
+            ),
+        )
+        self.loading = EmptyState(self.tr("Looking up…"), "")
+        self.error_page = QWidget()
+        error_layout = QVBoxLayout(self.error_page)
+        error_layout.setContentsMargins(0, 0, 0, 0)
+        self.error_banner = ResultBanner()
+        error_layout.addWidget(self.error_banner)
+        error_layout.addStretch(1)
+        self.transaction_view = TransactionView()
+        for page in (self.welcome, self.loading, self.error_page, self.transaction_view):
+            self.pages.addWidget(page)
+        self.results_view = ResultsView(session.actions)
+        self.tabs.addTab(self.pages, self.tr("Transaction"))
+        self.tabs.addTab(self.results_view, self.tr("Results"))
+        self.notifications = notifications
+        if notifications is not None:
+            self.tabs.addTab(notifications, self.tr("Notifications"))
+        root.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+
+        self.connection_label = QLabel()
+        self.statusBar().addPermanentWidget(self.connection_label)
+
+        # -- wiring -------------------------------------------------------------------------
+        self.id_edit.returnPressed.connect(self.lookup_from_field)
+        self.id_edit.textEdited.connect(self._on_id_edited)
+        self.lookup_button.clicked.connect(self.lookup_from_field)
+        self.transaction_view.cancel_clicked.connect(self.request_cancel)
+        self.transaction_view.refresh_clicked.connect(self.refresh)
+        self.transaction_view.banner.dismissed.connect(self._noop)
+        self.results_view.open_transaction.connect(self.open_transaction)
+        session.lookup_finished.connect(self._on_lookup_finished)
+        session.lookup_failed.connect(self._on_lookup_failed)
+        session.cancel_state_changed.connect(self._on_cancel_state)
+        session.cancel_finished.connect(self._on_cancel_finished)
+        session.cancel_blocked.connect(self._on_cancel_blocked)
+        session.cancel_check_failed.connect(self._on_cancel_check_failed)
+        session.action_resolved.connect(self._on_action_resolved)
+        session.actions_changed.connect(self._on_actions_changed)
+        session.busy_changed.connect(self._on_busy)
+
+        self._build_menus(sandbox_mode)
+        self.set_environment(session.environment, session.config.endpoint if session.config
+                             else "", profile_name)
+        self.pages.setCurrentWidget(self.welcome)
+        self.transaction_view.update_cancel_button(connected=session.config is not None)
+        self._restore_geometry()
+
+    # -- menus and shortcuts ---------------------------------------------------------------
+
+    def _action(self, text: str, slot: Callable[[], Any], shortcut: str | QKeySequence = "",
+                menu: Any = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        if menu is not None:
+            menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _build_menus(self, sandbox_mode: bool) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("&File"))
+        self.settings_action = self._action(self.tr("&Settings…"), self.settings_requested.emit,
+                                            "Ctrl+,", file_menu)
+        self._action(self.tr("&Export results as CSV…"), self.results_view.export, "",
+                     file_menu)
+        file_menu.addSeparator()
+        self._action(self.tr("&Quit"), self.close, "Ctrl+Q", file_menu)
+        txn_menu = bar.addMenu(self.tr("&Transaction"))
+        self.focus_action = self._action(self.tr("&Go to transaction ID"), self.focus_id_field,
+                                         "Ctrl+L", txn_menu)
+        self.refresh_action = self._action(self.tr("&Refresh"), self.refresh, "F5", txn_menu)
+        self.cancel_action = self._action(self.tr("&Cancel transaction…"), self.request_cancel,
+                                          "Ctrl+Shift+X", txn_menu)
+        view_menu = bar.addMenu(self.tr("&View"))
+        self._action(self.tr("&Transaction"), lambda: self.tabs.setCurrentIndex(0), "Ctrl+1",
+                     view_menu)
+        self._action(self.tr("&Results"), self.show_results, "Ctrl+2", view_menu)
+        if self.notifications is not None:
+            self._action(self.tr("&Notifications"), lambda: self.tabs.setCurrentIndex(2),
+                         "Ctrl+3", view_menu)
+        self.reset_sandbox_action: QAction | None = None
+        if sandbox_mode:
+            sandbox_menu = bar.addMenu(self.tr("&Sandbox"))
+            self.reset_sandbox_action = self._action(
+                self.tr("&Reset sandbox…"), self._confirm_reset_sandbox, "", sandbox_menu
+            )
+        help_menu = bar.addMenu(self.tr("&Help"))
+        self._action(self.tr("&Keyboard shortcuts"), self.show_shortcuts, "F1", help_menu)
+        self._action(self.tr("&About fpsdesk"), self.show_about, "", help_menu)
+
+    def shortcut_list(self) -> list[tuple[str, str]]:
+        return [
+            ("Ctrl+L", self.tr("Go to the transaction ID field")),
+            (self.tr("Enter"), self.tr("Look up the ID in the field")),
+            ("F5", self.tr("Read the shown transaction again")),
+            ("Ctrl+Shift+X", self.tr("Cancel the shown transaction (asks first)")),
+            ("Ctrl+1 / Ctrl+2 / Ctrl+3", self.tr("Transaction, Results, Notifications")),
+            ("Ctrl+,", self.tr("Settings")),
+            (self.tr("Esc"), self.tr("Close a dialog")),
+            ("F1", self.tr("This list")),
+            ("Ctrl+Q", self.tr("Quit")),
+        ]
+
+    def show_shortcuts(self) -> None:
+        dialogs.show_shortcuts(self, self.shortcut_list())
+
+    def show_about(self) -> None:
+        from PySide6 import __version__ as qt_version
+
+        backend = self.tr("unknown")
+        if self._keychain_backend is not None:
+            try:
+                backend = self._keychain_backend()
+            except Exception:
+                log.debug("keychain backend name failed", exc_info=True)
+        dialogs.show_about(self, __version__, backend, qt_version)
+
+    def show_results(self) -> None:
+        self.results_view.reload()
+        self.tabs.setCurrentWidget(self.results_view)
+
+    def _confirm_reset_sandbox(self) -> None:
+        if dialogs.confirm_reset_sandbox(self):
+            self.reset_sandbox_requested.emit()
+
+    @Slot()
+    def _noop(self) -> None:
+        pass
+
+    # -- environment ---------------------------------------------------------------------
+
+    def set_environment(self, environment: str, endpoint: str, profile_name: str = "") -> None:
+        self.env_badge.set_environment(environment, endpoint)
+        self.profile_label.setText(profile_name)
+        self.profile_label.setVisible(bool(profile_name))
+        look = theme.environment_look(environment, endpoint)
+        title = self.tr("fpsdesk — {env}").format(env=look.label.title())
+        self.setWindowTitle(title)
+        self.connection_label.setText(endpoint)
+        self.transaction_view.update_cancel_button(connected=bool(endpoint))
+
+    # -- look-up -------------------------------------------------------------------------
+
+    def focus_id_field(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.id_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.id_edit.selectAll()
+
+    def _on_id_edited(self, text: str) -> None:
+        """A paste of a longer text or URL: keep only the one ID inside it."""
+        self._show_id_error("")
+        stripped = text.strip()
+        if not stripped or (len(stripped) <= 35 and stripped.isalnum()):
+            return
+        found = extract_transaction_id(text)
+        if found and found != text:
+            self.id_edit.setText(found)
+            self.statusBar().showMessage(
+                self.tr("Picked the transaction ID out of the pasted text."), 5000)
+
+    def _show_id_error(self, message: str) -> None:
+        self.id_error.setText(f"⚠ {message}" if message else "")
+        color = theme.status_look(TransactionStatus.FAILURE).color().name()
+        self.id_error.setStyleSheet(f"color: {color};")
+        self.id_error.setVisible(bool(message))
+
+    def lookup_from_field(self) -> None:
+        text = self.id_edit.text()
+        candidate = extract_transaction_id(text) or text
+        try:
+            txn = normalize_transaction_id(candidate)
+        except InvalidInput as exc:
+            self._show_id_error(str(exc))
+            return
+        self._show_id_error("")
+        if self.id_edit.text() != txn:
+            self.id_edit.setText(txn)
+        self.open_transaction(txn)
+
+    def open_transaction(self, transaction_id: str) -> None:
+        if self.session.config is None:
+            self._show_id_error(self.tr("Not connected: open Settings (Ctrl+,) to add a profile."))
+            return
+        self.tabs.setCurrentIndex(0)
+        if self.id_edit.text() != transaction_id:
+            self.id_edit.setText(transaction_id)
+        same = transaction_id == self.shown_transaction
+        if not same:
+            self.shown_transaction = transaction_id
+            self.transaction_view.banner.hide()
+            self.loading.title.setText(self.tr("Looking up {id}…").format(id=transaction_id))
+            self.pages.setCurrentWidget(self.loading)
+        self.statusBar().showMessage(self.tr("Reading {id}…").format(id=transaction_id))
+        self.session.lookup(transaction_id)
+
+    def refresh(self) -> None:
+        if self.shown_transaction:
+            self.open_transaction(self.shown_transaction)
+
+    @Slot(object)
+    def _on_lookup_finished(self, reply: LookupReply) -> None:
+        if reply.transaction_id != self.shown_transaction:
+            return
+        self.transaction_view.show_detail(reply.detail)
+        self._reload_lists(reply.transaction_id)
+        self._update_cancel()
+        self.pages.setCurrentWidget(self.transaction_view)
+        self.statusBar().showMessage(
+            self.tr("Read at {time} · RequestId {rid}").format(
+                time=_now_text(), rid=reply.detail.request_id), 0)
+
+    @Slot(object)
+    def _on_lookup_failed(self, failure: WorkerFailure) -> None:
+        if failure.transaction_id != self.shown_transaction:
+            return
+        error = failure.error
+        self.statusBar().clearMessage()
+        if self.pages.currentWidget() is self.transaction_view and (
+            self.transaction_view.detail is not None
+            and self.transaction_view.detail.transaction_id == failure.transaction_id
+        ):
+            self._banner_error(self.transaction_view.banner, error)
+            return
+        self._banner_error(self.error_banner, error)
+        self.pages.setCurrentWidget(self.error_page)
+
+    def _banner_error(self, banner: ResultBanner, error: Any) -> None:
+        look = theme.StatusLook(error.title, "cross", "#b42318", "#f97066", "")
+        if error.kind in ("network", "timeout", "tls", "outcome_unknown"):
+            look = theme.StatusLook(error.title, "question", "#9a5b00", "#f0b43c", "")
+        detail = error.explanation
+        if error.next_step:
+            detail = f"{detail}\n{error.next_step}"
+        banner.show_result(look, error.title, detail, error.code, error.request_id,
+                           kind=error.kind)
+
+    def _reload_lists(self, transaction_id: str) -> None:
+        self.transaction_view.set_actions(self.session.actions.for_transaction(transaction_id))
+        rows: list[Any] = []
+        if self._ipn_rows is not None:
+            try:
+                rows = self._ipn_rows(transaction_id)
+            except Exception:
+                log.exception("reading the IPNs of %s failed", transaction_id)
+        self.transaction_view.set_ipns(rows)
+
+    # -- cancel ----------------------------------------------------------------------------
+
+    def _update_cancel(self) -> None:
+        txn = self.shown_transaction
+        in_flight = ""
+        blocked = ""
+        if txn:
+            state = self.session.cancel_state(txn)
+            if state == CANCEL_CHECKING:
+                in_flight = self.tr("Checking status…")
+            elif state == CANCEL_SENDING:
+                in_flight = self.tr("Cancelling…")
+            elif self.session.reconciler.is_pending(txn):
+                blocked = self.tr("Checking the outcome of the last cancel…")
+        self.transaction_view.update_cancel_button(
+            in_flight_text=in_flight, blocked_text=blocked,
+            connected=self.session.config is not None,
+        )
+        self.cancel_action.setEnabled(self.transaction_view.cancel_button.isEnabled())
+
+    def request_cancel(self) -> None:
+        detail = self.transaction_view.detail
+        if (
+            detail is None
+            or self.pages.currentWidget() is not self.transaction_view
+            or not self.transaction_view.cancel_button.isEnabled()
+            or self.session.cancel_in_flight(detail.transaction_id)
+        ):
+            return
+        config = self.session.config
+        prompt = dialogs.CancelPrompt(
+            transaction_id=detail.transaction_id,
+            amount=str(detail.transaction_amount),
+            status=detail.transaction_status.value,
+            environment=config.environment if config else "",
+            endpoint=config.endpoint if config else "",
+            operation=detail.fps_operation,
+            caller_reference=detail.caller_reference,
+        )
+        reason = dialogs.confirm_cancel(self, prompt)
+        if reason is None:
+            return
+        # The detail may have been replaced while the dialog was open.
+        current = self.transaction_view.detail
+        if current is None or current.transaction_id != detail.transaction_id:
+            return
+        self.session.cancel(detail.transaction_id, reason, detail.transaction_status)
+
+    @Slot(str, str)
+    def _on_cancel_state(self, transaction_id: str, state: str) -> None:
+        if transaction_id != self.shown_transaction:
+            return
+        if state == CANCEL_SENDING:
+            look = theme.status_look(TransactionStatus.PENDING)
+            self.transaction_view.banner.show_result(
+                look, self.tr("Cancelling…"),
+                self.tr("The Cancel is on record and being sent to FPS."), kind="progress")
+        self._update_cancel()
+
+    @Slot(object)
+    def _on_cancel_finished(self, reply: CancelReply) -> None:
+        txn = reply.transaction_id
+        if reply.result is not None:
+            result = reply.result
+            look = theme.status_look(result.transaction_status)
+            if result.transaction_status == TransactionStatus.CANCELLED:
+                headline = self.tr("Cancelled")
+                detail = self.tr("FPS cancelled {id}. Nothing will be charged.").format(id=txn)
+            else:
+                headline = self.tr("FPS answered: {status}").format(status=look.label)
+                detail = self.tr("The transaction is now {status}.").format(status=look.label)
+            self.statusBar().showMessage(self.tr("{id}: {headline}").format(
+                id=txn, headline=headline), 10000)
+            if txn == self.shown_transaction:
+                self.transaction_view.banner.show_result(
+                    look, headline, detail, None, result.request_id, kind="cancelled")
+        elif reply.error is not None and txn == self.shown_transaction:
+            self._banner_error(self.transaction_view.banner, reply.error)
+        self.results_view.reload()
+        if txn == self.shown_transaction:
+            self._update_cancel()
+            self.session.lookup(txn)  # show the new status and history
+
+    @Slot(object)
+    def _on_cancel_blocked(self, blocked: CancelBlocked) -> None:
+        was = theme.status_look(blocked.expected_status).label
+        now = theme.status_look(blocked.current_status).label
+        text = self.tr(
+            "Its status changed from {was} to {now} since it was loaded. "
+            "Nothing was sent."
+        ).format(was=was, now=now)
+        hint = {
+            TransactionStatus.SUCCESS: self.tr("It is completed now: refund it instead."),
+            TransactionStatus.CANCELLED: self.tr("It is already cancelled."),
+            TransactionStatus.FAILURE: self.tr("It failed: there is nothing to cancel."),
+        }.get(blocked.current_status, self.tr("Review the new status, then decide again."))
+        if blocked.transaction_id == self.shown_transaction:
+            self.transaction_view.banner.show_result(
+                theme.status_look(blocked.current_status),
+                self.tr("Not cancelled: the transaction changed"), f"{text} {hint}",
+                kind="blocked")
+            self.session.lookup(blocked.transaction_id)
+        dialogs.show_error(self, self.tr("The transaction changed"), text, hint)
+
+    @Slot(object)
+    def _on_cancel_check_failed(self, failure: WorkerFailure) -> None:
+        if failure.transaction_id == self.shown_transaction:
+            error = failure.error
+            self._banner_error(self.transaction_view.banner, error)
+            self.transaction_view.banner.headline.setText(
+                self.tr("Not cancelled: could not check the status first"))
+            self._update_cancel()
+
+    @Slot(int, str, str, str)
+    def _on_action_resolved(self, action_id: int, txn: str, outcome: str, status: str) -> None:
+        look = theme.status_look(status)
+        if outcome == ActionOutcome.SUCCEEDED.value:
+            headline = self.tr("Cancelled")
+            detail = self.tr(
+                "The earlier Cancel with an unknown outcome did go through: a status read "
+                "shows the transaction is Cancelled."
+            )
+        else:
+            headline = self.tr("Not cancelled")
+            detail = self.tr(
+                "The earlier Cancel with an unknown outcome did not take effect: the "
+                "transaction is {status}."
+            ).format(status=look.label)
+        self.statusBar().showMessage(f"{txn}: {headline}", 10000)
+        self.results_view.reload()
+        if txn == self.shown_transaction:
+            self.transaction_view.banner.show_result(look, headline, detail, kind="reconciled")
+            self._update_cancel()
+            self.session.lookup(txn)
+
+    @Slot(str)
+    def _on_actions_changed(self, transaction_id: str) -> None:
+        if transaction_id == self.shown_transaction:
+            self.transaction_view.set_actions(
+                self.session.actions.for_transaction(transaction_id))
+        self.results_view.reload()
+
+    @Slot(bool)
+    def _on_busy(self, busy: bool) -> None:
+        self.lookup_button.setText(self.tr("Working…") if busy else self.tr("Look up"))
+
+    @Slot()
+    def on_ipns_arrived(self) -> None:
+        """New IPNs were stored (the in-process receiver): refresh what shows them."""
+        txn = self.shown_transaction
+        if txn and self._ipn_rows is not None and self.transaction_view.detail is not None:
+            try:
+                self.transaction_view.set_ipns(self._ipn_rows(txn))
+            except Exception:
+                log.exception("reading the IPNs of %s failed", txn)
+        if self.notifications is not None and hasattr(self.notifications, "on_ipns_arrived"):
+            self.notifications.on_ipns_arrived()
+
+    # -- geometry and shutdown -------------------------------------------------------------
+
+    def _restore_geometry(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("main_window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1120, 760)
+        tab = settings.value("main_window/tab", 0)
+        with contextlib.suppress(TypeError, ValueError):
+            self.tabs.setCurrentIndex(int(tab))  # type: ignore[call-overload]
+
+    def _save_geometry(self) -> None:
+        settings = QSettings()
+        settings.setValue("main_window/geometry", self.saveGeometry())
+        settings.setValue("main_window/tab", self.tabs.currentIndex())
+        settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._shut and self.session.any_cancel_in_flight and \
+                not dialogs.confirm_close_during_cancel(self):
+            event.ignore()
+            return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Save the UI state and stop the worker (bounded by the request timeout)."""
+        if self._shut:
+            return
+        self._shut = True
+        self._save_geometry()
+        if self.notifications is not None and hasattr(self.notifications, "shutdown"):
+            self.notifications.shutdown()
+        if not self.session.shutdown():
+            log.warning("closing before the request in flight finished")
+
+
+def _now_text() -> str:
+    from datetime import datetime
+
+    return datetime.now().astimezone().strftime("%H:%M:%S")
+

@@ -1,0 +1,239 @@
+"""The GUI-side controller: request ids, the per-transaction Cancel lock, stale replies.
+
+Widgets ask the session to look up or cancel; the session forwards to the worker and re-emits
+only the replies that still matter. It lives on the GUI thread, and every worker signal is
+connected to one of its bound methods, so those run on the GUI thread (qt-anchors §11.2).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from fpsdesk.fps.models import TransactionStatus
+from fpsdesk.store.actions import ActionOutcome, ActionStore
+from fpsdesk.ui.messages import (
+    CancelBlocked,
+    CancelReply,
+    CancelRequest,
+    CancelSending,
+    ConnectionConfig,
+    ConnectionTestReply,
+    LookupReply,
+    StatusReply,
+    WorkerFailure,
+)
+from fpsdesk.ui.reconcile import DEFAULT_DELAYS, Reconciler
+from fpsdesk.ui.worker import ClientFactory, WorkerHost, default_client_factory
+
+log = logging.getLogger(__name__)
+
+CANCEL_CHECKING = "checking"  # pre-flight status read
+CANCEL_SENDING = "sending"  # on record, Cancel on the wire
+CANCEL_IDLE = ""
+
+
+class DeskSession(QObject):
+    lookup_started = Signal(str)
+    lookup_finished = Signal(object)  # LookupReply
+    lookup_failed = Signal(object)  # WorkerFailure
+    cancel_state_changed = Signal(str, str)  # transaction_id, CANCEL_* state
+    cancel_finished = Signal(object)  # CancelReply
+    cancel_blocked = Signal(object)  # CancelBlocked
+    cancel_check_failed = Signal(object)  # WorkerFailure
+    action_resolved = Signal(int, str, str, str)  # action_id, txn, outcome, status
+    reconcile_checking = Signal(int, str)
+    actions_changed = Signal(str)  # transaction_id
+    connection_tested = Signal(object)  # ConnectionTestReply
+    busy_changed = Signal(bool)
+
+    def __init__(
+        self,
+        actions: ActionStore,
+        client_factory: ClientFactory = default_client_factory,
+        reconcile_delays: Sequence[float] = DEFAULT_DELAYS,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.actions = actions
+        self.host = WorkerHost(actions, client_factory, parent=self)
+        self.reconciler = Reconciler(self.host, actions, reconcile_delays, parent=self)
+        self.config: ConnectionConfig | None = None
+        self.current_lookup: int | None = None
+        self.current_transaction: str | None = None
+        self._cancels: dict[str, int] = {}  # transaction_id -> request id (the lock)
+        self._cancel_states: dict[str, str] = {}
+        self._test_request: int | None = None
+        worker = self.host.worker
+        worker.lookup_done.connect(self._on_lookup_done)
+        worker.status_done.connect(self._on_status_done)
+        worker.failed.connect(self._on_failed)
+        worker.cancel_blocked.connect(self._on_cancel_blocked)
+        worker.cancel_sending.connect(self._on_cancel_sending)
+        worker.cancel_done.connect(self._on_cancel_done)
+        worker.connection_tested.connect(self._on_connection_tested)
+        worker.busy_changed.connect(self._on_busy_changed)
+        self.reconciler.resolved.connect(self._on_resolved)
+        self.reconciler.checking.connect(self._on_reconcile_checking)
+        self._shut = False
+
+    # -- connection ----------------------------------------------------------------------
+
+    def connect_to(self, config: ConnectionConfig) -> None:
+        self.config = config
+        self.host.configure(config)
+
+    @property
+    def environment(self) -> str:
+        return self.config.environment if self.config else ""
+
+    def resume_unresolved(self) -> int:
+        """Reconcile actions left unknown (or pending by a crash) on this endpoint."""
+        if self.config is None:
+            return 0
+        count = 0
+        for record in self.actions.unresolved():
+            if record.endpoint.rstrip("/") != self.config.endpoint.rstrip("/"):
+                continue
+            if record.outcome == ActionOutcome.PENDING:
+                # The app stopped between writing the record and hearing back.
+                self.actions.finish(
+                    record.id, ActionOutcome.UNKNOWN,
+                    error_message="fpsdesk stopped before the answer arrived",
+                )
+            self.reconciler.add(record.id, record.transaction_id, immediately=True)
+            count += 1
+        return count
+
+    # -- look-up -------------------------------------------------------------------------
+
+    def lookup(self, transaction_id: str) -> int:
+        self.current_transaction = transaction_id
+        self.current_lookup = self.host.lookup(transaction_id)
+        self.lookup_started.emit(transaction_id)
+        return self.current_lookup
+
+    @Slot(object)
+    def _on_lookup_done(self, reply: LookupReply) -> None:
+        if reply.request_id != self.current_lookup:
+            log.debug("ignoring stale look-up reply %d", reply.request_id)
+            return
+        self.current_lookup = None
+        self.lookup_finished.emit(reply)
+
+    @Slot(object)
+    def _on_status_done(self, reply: StatusReply) -> None:
+        if self.reconciler.owns(reply.request_id):
+            self.reconciler.on_status(reply)
+
+    @Slot(object)
+    def _on_failed(self, failure: WorkerFailure) -> None:
+        if self.reconciler.owns(failure.request_id):
+            self.reconciler.on_failure(failure)
+            return
+        if failure.operation == "cancel-check":
+            self._release(failure.transaction_id, failure.request_id)
+            self.cancel_check_failed.emit(failure)
+            return
+        if failure.request_id != self.current_lookup:
+            log.debug("ignoring stale failure %d", failure.request_id)
+            return
+        self.current_lookup = None
+        self.lookup_failed.emit(failure)
+
+    @Slot(bool)
+    def _on_busy_changed(self, busy: bool) -> None:
+        self.busy_changed.emit(busy)
+
+    # -- cancel --------------------------------------------------------------------------
+
+    def cancel_in_flight(self, transaction_id: str) -> bool:
+        return transaction_id in self._cancels
+
+    def cancel_state(self, transaction_id: str) -> str:
+        return self._cancel_states.get(transaction_id, CANCEL_IDLE)
+
+    @property
+    def any_cancel_in_flight(self) -> bool:
+        return bool(self._cancels)
+
+    def cancel(self, transaction_id: str, reason: str, expected: TransactionStatus) -> bool:
+        """Start one Cancel. False (and nothing sent) if one is already in flight for it."""
+        if self._shut or self.config is None or transaction_id in self._cancels:
+            return False
+        request_id = self.host.next_request_id()
+        self._cancels[transaction_id] = request_id
+        self._set_state(transaction_id, CANCEL_CHECKING)
+        self.host.cancel(
+            CancelRequest(
+                request_id=request_id,
+                transaction_id=transaction_id,
+                reason=reason.strip(),
+                expected_status=expected,
+                environment=self.config.environment,
+                endpoint=self.config.endpoint,
+            )
+        )
+        return True
+
+    def _set_state(self, transaction_id: str, state: str) -> None:
+        if state:
+            self._cancel_states[transaction_id] = state
+        else:
+            self._cancel_states.pop(transaction_id, None)
+        self.cancel_state_changed.emit(transaction_id, state)
+
+    def _release(self, transaction_id: str, request_id: int) -> None:
+        if self._cancels.get(transaction_id) == request_id:
+            del self._cancels[transaction_id]
+            self._set_state(transaction_id, CANCEL_IDLE)
+
+    @Slot(object)
+    def _on_cancel_blocked(self, blocked: CancelBlocked) -> None:
+        self._release(blocked.transaction_id, blocked.request_id)
+        self.cancel_blocked.emit(blocked)
+
+    @Slot(object)
+    def _on_cancel_sending(self, sending: CancelSending) -> None:
+        self._set_state(sending.transaction_id, CANCEL_SENDING)
+        self.actions_changed.emit(sending.transaction_id)
+
+    @Slot(object)
+    def _on_cancel_done(self, reply: CancelReply) -> None:
+        self._release(reply.transaction_id, reply.request_id)
+        if reply.unknown and reply.action_id is not None:
+            self.reconciler.add(reply.action_id, reply.transaction_id)
+        self.cancel_finished.emit(reply)
+        self.actions_changed.emit(reply.transaction_id)
+
+    @Slot(int, str, str, str)
+    def _on_resolved(self, action_id: int, txn: str, outcome: str, status: str) -> None:
+        self.action_resolved.emit(action_id, txn, outcome, status)
+        self.actions_changed.emit(txn)
+
+    @Slot(int, str)
+    def _on_reconcile_checking(self, action_id: int, txn: str) -> None:
+        self.reconcile_checking.emit(action_id, txn)
+
+    # -- settings ------------------------------------------------------------------------
+
+    def test_connection(self, config: ConnectionConfig) -> int:
+        self._test_request = self.host.test_connection(config)
+        return self._test_request
+
+    @Slot(object)
+    def _on_connection_tested(self, reply: ConnectionTestReply) -> None:
+        if reply.request_id == self._test_request:
+            self.connection_tested.emit(reply)
+
+    # -- shutdown ------------------------------------------------------------------------
+
+    def shutdown(self) -> bool:
+        """Stop reconciling, finish the request in flight (bounded), stop the thread."""
+        if self._shut:
+            return not self.host.worker_thread.isRunning()
+        self._shut = True
+        self.reconciler.stop()
+        return self.host.shutdown()

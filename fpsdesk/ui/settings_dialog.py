@@ -1,0 +1,322 @@
+"""Settings: FPS profiles (name, endpoint, access key ID) with the secret in the keychain.
+
+The secret key is typed here and goes straight to the keychain (``fpsdesk.credentials``); the
+settings file only holds the name, endpoint and key ID. "Test connection" sends one signed read
+through the worker and tells apart bad credentials, an unreachable host, a TLS failure and a
+wrong clock.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fpsdesk.credentials import CredentialError, CredentialStore, KeychainUnavailable
+from fpsdesk.fps.endpoints import PRODUCTION_ENDPOINT, SANDBOX_ENDPOINT, environment_of
+from fpsdesk.settings import Profile, SettingsError, SettingsStore
+from fpsdesk.ui import dialogs, theme
+from fpsdesk.ui.messages import ConnectionConfig, ConnectionTestReply
+from fpsdesk.ui.session import DeskSession
+
+log = logging.getLogger(__name__)
+
+ENDPOINT_CHOICES = (
+    ("Sandbox", SANDBOX_ENDPOINT),
+    ("Production", PRODUCTION_ENDPOINT),
+    ("Custom", ""),
+)
+
+
+class SettingsDialog(QDialog):
+    """Edit profiles; ``profile_activated`` when the agent picks one to work with."""
+
+    profile_activated = Signal(object, str)  # Profile, secret
+
+    def __init__(
+        self,
+        session: DeskSession,
+        store: SettingsStore | None = None,
+        credentials: CredentialStore | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Settings — FPS profiles"))
+        self.setMinimumSize(720, 420)
+        self._session = session
+        self._store = store or SettingsStore()
+        self._credentials = credentials or CredentialStore()
+        self._testing: int | None = None
+
+        layout = QHBoxLayout(self)
+        left = QVBoxLayout()
+        self.list = QListWidget()
+        self.list.setAccessibleName(self.tr("Profiles"))
+        left.addWidget(QLabel(self.tr("Profiles")))
+        left.addWidget(self.list, 1)
+        row = QHBoxLayout()
+        self.add_button = QPushButton(self.tr("New"))
+        self.remove_button = QPushButton(self.tr("Remove"))
+        row.addWidget(self.add_button)
+        row.addWidget(self.remove_button)
+        left.addLayout(row)
+        layout.addLayout(left, 1)
+
+        right = QVBoxLayout()
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.name = QLineEdit()
+        self.environment = QComboBox()
+        for label, url in ENDPOINT_CHOICES:
+            self.environment.addItem(self.tr(label), url)
+        self.endpoint = QLineEdit()
+        self.endpoint.setPlaceholderText("https://fps.example.com/")
+        self.access_key = QLineEdit()
+        self.secret = QLineEdit()
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret.setPlaceholderText(self.tr("Stored in the keychain; leave empty to keep"))
+        self.ipn_mode = QComboBox()
+        self.ipn_mode.addItem(self.tr("Locally, with the FPS certificate"), "local")
+        self.ipn_mode.addItem(self.tr("Remotely, with VerifySignature"), "remote")
+        self.ca_bundle = QLineEdit()
+        self.ca_bundle.setPlaceholderText(self.tr("Optional: PEM file of extra trusted CAs"))
+        form.addRow(self.tr("Name:"), self.name)
+        form.addRow(self.tr("Environment:"), self.environment)
+        form.addRow(self.tr("Endpoint URL:"), self.endpoint)
+        form.addRow(self.tr("Access key ID:"), self.access_key)
+        form.addRow(self.tr("Secret key:"), self.secret)
+        form.addRow(self.tr("Check IPN signatures:"), self.ipn_mode)
+        form.addRow(self.tr("CA bundle:"), self.ca_bundle)
+        right.addLayout(form)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        right.addWidget(self.message)
+        right.addStretch(1)
+        actions = QHBoxLayout()
+        self.test_button = QPushButton(self.tr("Test connection"))
+        self.save_button = QPushButton(self.tr("Save"))
+        self.use_button = QPushButton(self.tr("Save and use"))
+        self.use_button.setDefault(True)
+        actions.addWidget(self.test_button)
+        actions.addStretch(1)
+        actions.addWidget(self.save_button)
+        actions.addWidget(self.use_button)
+        right.addLayout(actions)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        right.addWidget(close)
+        layout.addLayout(right, 2)
+
+        self.environment.currentIndexChanged.connect(self._environment_changed)
+        self.list.currentTextChanged.connect(self._load_profile)
+        self.add_button.clicked.connect(self._new_profile)
+        self.remove_button.clicked.connect(self._remove_profile)
+        self.test_button.clicked.connect(self.test_connection)
+        self.save_button.clicked.connect(self.save)
+        self.use_button.clicked.connect(self.save_and_use)
+        session.connection_tested.connect(self._on_tested)
+        self._reload_list()
+
+    # -- list ------------------------------------------------------------------------------
+
+    def _reload_list(self, select: str | None = None) -> None:
+        try:
+            settings = self._store.load()
+        except SettingsError as exc:
+            self._say(str(exc), error=True)
+            return
+        self.list.blockSignals(True)
+        self.list.clear()
+        for profile in settings.profiles:
+            self.list.addItem(profile.name)
+        self.list.blockSignals(False)
+        wanted = select or settings.current
+        matches = self.list.findItems(wanted or "", Qt.MatchFlag.MatchExactly) if wanted else []
+        if matches:
+            self.list.setCurrentItem(matches[0])
+        elif self.list.count():
+            self.list.setCurrentRow(0)
+        else:
+            self._new_profile()
+
+    def _load_profile(self, name: str) -> None:
+        if not name:
+            return
+        try:
+            profile = self._store.get(name)
+        except SettingsError as exc:
+            self._say(str(exc), error=True)
+            return
+        self.name.setText(profile.name)
+        self._set_endpoint(profile.endpoint)
+        self.access_key.setText(profile.access_key_id)
+        self.secret.clear()
+        index = self.ipn_mode.findData(profile.ipn_verification)
+        self.ipn_mode.setCurrentIndex(max(0, index))
+        self.ca_bundle.setText(profile.ca_bundle or "")
+        self._say("")
+
+    def _set_endpoint(self, url: str) -> None:
+        index = next((i for i, (_, u) in enumerate(ENDPOINT_CHOICES) if u and u == url), 2)
+        self.environment.setCurrentIndex(index)
+        self.endpoint.setText(url)
+        self._environment_changed(index)
+
+    def _environment_changed(self, index: int) -> None:
+        url = self.environment.itemData(index)
+        custom = not url
+        self.endpoint.setReadOnly(not custom)
+        if url:
+            self.endpoint.setText(url)
+
+    def _new_profile(self) -> None:
+        self.list.clearSelection()
+        self.name.clear()
+        self._set_endpoint(SANDBOX_ENDPOINT)
+        self.access_key.clear()
+        self.secret.clear()
+        self.ca_bundle.clear()
+        self.name.setFocus()
+        self._say(self.tr("New profile: fill in the fields and press Save."))
+
+    def _remove_profile(self) -> None:
+        selected = self.list.selectedItems()
+        if not selected:
+            return
+        name = selected[0].text()
+        if not dialogs.confirm(
+            self, self.tr("Remove profile"),
+            self.tr("Remove the profile {name} and its secret key from the keychain?")
+            .format(name=name),
+            self.tr("Remove"),
+        ):
+            return
+        try:
+            self._credentials.remove_profile(self._store, name)
+        except (CredentialError, SettingsError) as exc:
+            self._say(str(exc), error=True)
+            return
+        self._reload_list()
+
+    # -- saving ----------------------------------------------------------------------------
+
+    def _say(self, text: str, *, error: bool = False, ok: bool = False) -> None:
+        self.message.setText(text)
+        if error:
+            color = theme.status_look("Failure").color().name()
+        elif ok:
+            color = theme.status_look("Success").color().name()
+        else:
+            color = "palette(window-text)"
+        self.message.setStyleSheet(f"color: {color};")
+
+    def _profile_from_form(self) -> Profile:
+        return Profile(
+            name=self.name.text(),
+            endpoint=self.endpoint.text(),
+            access_key_id=self.access_key.text(),
+            ipn_verification=self.ipn_mode.currentData(),
+            ca_bundle=self.ca_bundle.text().strip() or None,
+        )
+
+    def _secret_for(self, profile: Profile) -> str | None:
+        """The typed secret, else the keychain's (read now, on the GUI thread)."""
+        typed = self.secret.text()
+        if typed:
+            return typed
+        try:
+            return self._credentials.get_secret(profile.name)
+        except CredentialError as exc:
+            self._say(str(exc), error=True)
+            return None
+
+    def save(self) -> tuple[Profile, str] | None:
+        try:
+            profile = self._profile_from_form()
+        except (SettingsError, ValueError) as exc:
+            self._say(str(exc), error=True)
+            return None
+        typed = self.secret.text()
+        if typed:
+            try:
+                self._credentials.set_secret(profile.name, typed)
+            except KeychainUnavailable as exc:
+                if not dialogs.confirm(self, self.tr("No keychain"), str(exc),
+                                       self.tr("Keep for this session only")):
+                    return None
+                self._credentials.keep_for_session(profile.name, typed)
+            except CredentialError as exc:
+                self._say(str(exc), error=True)
+                return None
+        secret = self._secret_for(profile)
+        if secret is None:
+            return None
+        try:
+            self._store.save(profile)
+        except SettingsError as exc:
+            self._say(str(exc), error=True)
+            return None
+        self.secret.clear()
+        self._reload_list(select=profile.name)
+        self._say(self.tr("Saved {name}.").format(name=profile.name), ok=True)
+        return profile, secret
+
+    def save_and_use(self) -> None:
+        saved = self.save()
+        if saved is None:
+            return
+        profile, secret = saved
+        try:
+            self._store.set_current(profile.name)
+        except SettingsError as exc:
+            self._say(str(exc), error=True)
+            return
+        self.profile_activated.emit(profile, secret)
+        self.accept()
+
+    # -- test ------------------------------------------------------------------------------
+
+    def test_connection(self) -> None:
+        try:
+            profile = self._profile_from_form()
+        except (SettingsError, ValueError) as exc:
+            self._say(str(exc), error=True)
+            return
+        secret = self._secret_for(profile)
+        if secret is None:
+            return
+        config = ConnectionConfig(
+            endpoint=profile.endpoint,
+            access_key_id=profile.access_key_id,
+            secret_key=secret,
+            environment=environment_of(profile.endpoint),
+            profile_name=profile.name,
+            read_timeout=10.0,
+            ca_bundle=profile.ca_bundle,
+        )
+        self._say(self.tr("Testing {url}…").format(url=profile.endpoint))
+        self.test_button.setEnabled(False)
+        self._testing = self._session.test_connection(config)
+
+    @Slot(object)
+    def _on_tested(self, reply: ConnectionTestReply) -> None:
+        if reply.request_id != self._testing:
+            return
+        self._testing = None
+        self.test_button.setEnabled(True)
+        self._say(reply.message, error=not reply.ok, ok=reply.ok)
+        self.verdict = reply.verdict

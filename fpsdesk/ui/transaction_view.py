@@ -1,0 +1,383 @@
+"""The transaction page: status, facts, the Cancel action, and the histories.
+
+Passive: the main window feeds it a TransactionDetail, the action records and the IPNs, and
+tells it the Cancel state; the view only lays them out and says why Cancel is unavailable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fpsdesk.fps.models import TransactionDetail, TransactionStatus
+from fpsdesk.store.actions import ActionRecord
+from fpsdesk.ui import theme
+from fpsdesk.ui.widgets import Card, CopyField, ResultBanner, StatusChip, format_time, status_item
+
+PAYMENT_METHODS = {
+    "CC": "Credit card",
+    "ACH": "Bank account (ACH)",
+    "ABT": "Amazon Payments balance",
+    "Debt": "Debt balance",
+    "Prepaid": "Prepaid balance",
+}
+
+
+def make_table(headers: Sequence[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setAlternatingRowColors(True)
+    table.setShowGrid(False)
+    table.setWordWrap(False)
+    header = table.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+    return table
+
+
+def _item(text: str | None, mono: bool = False) -> QTableWidgetItem:
+    item = QTableWidgetItem(text or "—")
+    if text:
+        item.setToolTip(text)
+    if mono:
+        item.setFont(QFont("monospace"))
+    return item
+
+
+class EmptyState(QWidget):
+    """A calm centred message instead of an empty table."""
+
+    def __init__(self, title: str, body: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        self.title = QLabel(title)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.body = QLabel(body)
+        self.body.setWordWrap(True)
+        for label in (self.title, self.body):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            layout.addWidget(label)
+        self.body.setForegroundRole(self.body.foregroundRole())
+        self.body.setStyleSheet("color: palette(placeholder-text);")
+        layout.addStretch(2)
+
+
+class TableOrEmpty(QStackedWidget):
+    """A table that shows an explanation when it has no rows."""
+
+    def __init__(self, table: QTableWidget, empty: EmptyState,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.table = table
+        self.empty = empty
+        self.addWidget(empty)
+        self.addWidget(table)
+
+    def refresh(self) -> None:
+        self.setCurrentWidget(self.table if self.table.rowCount() else self.empty)
+
+
+class TransactionView(QWidget):
+    cancel_clicked = Signal()
+    refresh_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.detail: TransactionDetail | None = None
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(10)
+
+        self.banner = ResultBanner()
+        outer.addWidget(self.banner)
+
+        # -- summary card: status, amount, action -------------------------------------
+        summary = Card()
+        grid = QGridLayout(summary)
+        grid.setContentsMargins(16, 14, 16, 14)
+        grid.setHorizontalSpacing(24)
+        grid.setVerticalSpacing(4)
+        self.status_chip = StatusChip(icon_size=26, bold=True)
+        self.status_code = QLabel()
+        self.status_code.setWordWrap(True)
+        self.status_code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_code.setStyleSheet("color: palette(placeholder-text);")
+        grid.addWidget(self.status_chip, 0, 0)
+        grid.addWidget(self.status_code, 1, 0)
+
+        self.amount = QLabel()
+        amount_font = self.amount.font()
+        amount_font.setPointSizeF(amount_font.pointSizeF() * 1.6)
+        amount_font.setBold(True)
+        self.amount.setFont(amount_font)
+        self.amount.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.amount_caption = QLabel()
+        self.amount_caption.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.amount_caption.setStyleSheet("color: palette(placeholder-text);")
+        grid.addWidget(self.amount, 0, 1)
+        grid.addWidget(self.amount_caption, 1, 1)
+
+        action_box = QVBoxLayout()
+        action_box.setSpacing(4)
+        buttons = QHBoxLayout()
+        self.refresh_button = QPushButton(self.tr("Refresh"))
+        self.refresh_button.setToolTip(self.tr("Read the transaction again (F5)"))
+        self.refresh_button.clicked.connect(self.refresh_clicked)
+        self.cancel_button = QPushButton(self.tr("Cancel transaction…"))
+        self.cancel_button.setMinimumWidth(170)
+        self.cancel_button.clicked.connect(self.cancel_clicked)
+        buttons.addWidget(self.refresh_button)
+        buttons.addWidget(self.cancel_button)
+        self.cancel_hint = QLabel()
+        self.cancel_hint.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.cancel_hint.setWordWrap(True)
+        self.cancel_hint.setStyleSheet("color: palette(placeholder-text);")
+        action_box.addLayout(buttons)
+        action_box.addWidget(self.cancel_hint)
+        grid.addLayout(action_box, 0, 2, 2, 1, Qt.AlignmentFlag.AlignRight)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        outer.addWidget(summary)
+
+        # -- facts card -----------------------------------------------------------------
+        facts = Card()
+        facts_layout = QHBoxLayout(facts)
+        facts_layout.setContentsMargins(16, 12, 16, 12)
+        facts_layout.setSpacing(32)
+        left, right = QFormLayout(), QFormLayout()
+        for form in (left, right):
+            form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+            form.setHorizontalSpacing(12)
+            form.setVerticalSpacing(6)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.transaction_id = CopyField()
+        self.transaction_id.label.setFont(QFont("monospace"))
+        self.fields: dict[str, QLabel] = {}
+        left.addRow(self.tr("Transaction ID"), self.transaction_id)
+        for key, caption in (
+            ("operation", self.tr("Operation")),
+            ("payment_method", self.tr("Payment method")),
+            ("caller_reference", self.tr("Caller reference")),
+            ("description", self.tr("Description")),
+            ("related", self.tr("Related")),
+        ):
+            left.addRow(caption, self._field(key))
+        for key, caption in (
+            ("sender", self.tr("Sender")),
+            ("recipient", self.tr("Recipient")),
+            ("received", self.tr("Received")),
+            ("completed", self.tr("Completed")),
+            ("fees", self.tr("FPS fees")),
+            ("caller", self.tr("Caller")),
+        ):
+            right.addRow(caption, self._field(key))
+        facts_layout.addLayout(left, 3)
+        facts_layout.addLayout(right, 2)
+        outer.addWidget(facts)
+
+        # -- histories ------------------------------------------------------------------
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.history_table = make_table(
+            [self.tr("Date"), self.tr("Status"), self.tr("Status code"), self.tr("Amount")]
+        )
+        self.history = TableOrEmpty(
+            self.history_table,
+            EmptyState(self.tr("No status history"), self.tr("FPS returned no history.")),
+        )
+        self.ipn_table = make_table(
+            [self.tr("Received"), self.tr("Status"), self.tr("Operation"), self.tr("Amount"),
+             self.tr("Signature"), self.tr("Deliveries")]
+        )
+        self.ipns = TableOrEmpty(
+            self.ipn_table,
+            EmptyState(
+                self.tr("No notifications yet"),
+                self.tr(
+                    "No IPN for this transaction has been received or imported. "
+                    "Notifications appear here as they arrive."
+                ),
+            ),
+        )
+        self.actions_table = make_table(
+            [self.tr("When"), self.tr("Who"), self.tr("Action"), self.tr("Result"),
+             self.tr("Reason"), self.tr("RequestId")]
+        )
+        self.actions_list = TableOrEmpty(
+            self.actions_table,
+            EmptyState(
+                self.tr("No actions from fpsdesk"),
+                self.tr("Cancels sent from fpsdesk are listed here with who, when and why."),
+            ),
+        )
+        self.tabs.addTab(self.history, self.tr("Status history"))
+        self.tabs.addTab(self.ipns, self.tr("Notifications (IPN)"))
+        self.tabs.addTab(self.actions_list, self.tr("Staff actions"))
+        outer.addWidget(self.tabs, 1)
+
+    def _field(self, key: str) -> QLabel:
+        label = QLabel("—")
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label.setWordWrap(True)
+        label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.fields[key] = label
+        return label
+
+    # -- feeding --------------------------------------------------------------------------
+
+    def show_detail(self, detail: TransactionDetail) -> None:
+        self.detail = detail
+        status = detail.transaction_status
+        look = theme.status_look(status)
+        self.status_chip.set_look(look)
+        code = detail.status_code or ""
+        message = detail.status_message or ""
+        self.status_code.setText(
+            f"{code} — {message}" if code and message else (code or message or look.meaning)
+        )
+        self.amount.setText(str(detail.transaction_amount))
+        self.amount_caption.setText(detail.fps_operation)
+        self.transaction_id.set_value(detail.transaction_id)
+        method = detail.payment_method
+        self._set("operation", detail.fps_operation)
+        self._set("payment_method",
+                  f"{self.tr(PAYMENT_METHODS[method])} ({method})" if method in PAYMENT_METHODS
+                  else method)
+        self._set("caller_reference", detail.caller_reference)
+        self._set("description", detail.caller_description or detail.sender_description)
+        related = ", ".join(
+            f"{r.relation_type}: {r.transaction_id}" for r in detail.related_transactions
+        )
+        self._set("related", related or None)
+        self._set("sender", _person(detail.sender_name, detail.sender_email))
+        self._set("recipient", _person(detail.recipient_name, detail.recipient_email))
+        self._set("received", format_time(detail.date_received))
+        self._set("completed", format_time(detail.date_completed) if detail.date_completed
+                  else None)
+        self._set("fees", f"{detail.fps_fees} ({self.tr('paid by')} {detail.fps_fees_paid_by})")
+        self._set("caller", detail.caller_name)
+        table = self.history_table
+        table.setRowCount(0)
+        for entry in sorted(detail.status_history, key=lambda e: e.date):
+            row = table.rowCount()
+            table.insertRow(row)
+            table.setItem(row, 0, _item(format_time(entry.date)))
+            table.setItem(row, 1, status_item(theme.status_look(entry.transaction_status)))
+            table.setItem(row, 2, _item(entry.status_code))
+            table.setItem(row, 3, _item(str(entry.amount) if entry.amount else None))
+        self.history.refresh()
+
+    def _set(self, key: str, value: str | None) -> None:
+        self.fields[key].setText(value or "—")
+
+    def set_actions(self, records: Sequence[ActionRecord]) -> None:
+        table = self.actions_table
+        table.setRowCount(0)
+        for record in sorted(records, key=lambda r: r.created_at, reverse=True):
+            row = table.rowCount()
+            table.insertRow(row)
+            table.setItem(row, 0, _item(format_time(record.created_at)))
+            table.setItem(row, 1, _item(record.operator))
+            table.setItem(row, 2, _item(record.kind))
+            look = theme.outcome_look(record.outcome.value)
+            text = look.label
+            if record.status_after:
+                text = f"{look.label}: {theme.status_look(record.status_after).label}"
+            if record.error_code:
+                text = f"{look.label}: {record.error_code}"
+            table.setItem(row, 3, status_item(look, text))
+            table.setItem(row, 4, _item(record.reason))
+            table.setItem(row, 5, _item(record.request_id, mono=True))
+        self.actions_list.refresh()
+
+    def set_ipns(self, records: Sequence[Any]) -> None:
+        """One transaction's stored IPNs (``fpsdesk.store.ipns.IpnRecord``), oldest first."""
+        table = self.ipn_table
+        table.setRowCount(0)
+        for ipn in records:
+            row = table.rowCount()
+            table.insertRow(row)
+            table.setItem(row, 0, _item(format_time(ipn.event_at)))
+            table.setItem(row, 1, status_item(theme.status_look(ipn.transaction_status)))
+            table.setItem(row, 2, _item(ipn.operation))
+            table.setItem(row, 3, _item(str(ipn.amount) if ipn.amount else None))
+            verdict = theme.verdict_look(ipn.verdict.value)
+            reason = ipn.reason
+            table.setItem(row, 4, status_item(verdict,
+                                              f"{verdict.label}: {reason}" if reason else None))
+            table.setItem(row, 5, _item(str(ipn.delivery_count)))
+        self.ipns.refresh()
+
+    def update_cancel_button(self, *, in_flight_text: str = "", blocked_text: str = "",
+                             connected: bool = True) -> None:
+        """Enable Cancel only for Reserved/Pending; otherwise say why not, in words."""
+        detail = self.detail
+        reason = ""
+        enabled = False
+        if in_flight_text:
+            reason = in_flight_text
+        elif blocked_text:
+            reason = blocked_text
+        elif not connected:
+            reason = self.tr("Not connected: open Settings.")
+        elif detail is None:
+            reason = ""
+        else:
+            status = detail.transaction_status
+            if status.cancellable:
+                enabled = True
+                reason = self.tr("{status}: can be cancelled.").format(
+                    status=theme.status_look(status).label)
+            else:
+                reason = {
+                    TransactionStatus.SUCCESS: self.tr("Completed: refund instead."),
+                    TransactionStatus.FAILURE: self.tr("Failed: nothing to cancel."),
+                    TransactionStatus.CANCELLED: self.tr("Already cancelled."),
+                }.get(status, "")
+        self.cancel_button.setEnabled(enabled)
+        self.cancel_button.setText(in_flight_text or self.tr("Cancel transaction…"))
+        self.cancel_hint.setText(reason if not in_flight_text else "")
+        self.cancel_button.setToolTip(reason)
+        self.cancel_button.setAccessibleDescription(reason)
+
+
+def _person(name: str | None, email: str | None) -> str | None:
+    if name and email:
+        return f"{name} <{email}>"
+    return name or email
+
+
+class Separator(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.HLine)
+        self.setFrameShadow(QFrame.Shadow.Sunken)

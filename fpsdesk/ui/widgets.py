@@ -1,0 +1,217 @@
+"""Small reusable widgets: the environment badge, a status chip, a result banner, a card."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fpsdesk.ui import theme
+
+
+def format_time(value: datetime | None) -> str:
+    """Local time, to the second, with the zone: what an agent compares with a ticket."""
+    if value is None:
+        return "—"
+    local = value.astimezone() if value.tzinfo else value
+    return local.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+
+
+class Card(QFrame):
+    """A bordered panel on the Base colour; groups related facts."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.setStyleSheet(
+            "QFrame#card { background: palette(base); border: 1px solid palette(mid);"
+            " border-radius: 6px; }"
+        )
+
+
+class EnvironmentBadge(QLabel):
+    """Always-visible environment: a coloured pill AND its name in capitals."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.set_environment("", "")
+
+    def set_environment(self, environment: str, endpoint: str) -> None:
+        look = theme.environment_look(environment, endpoint)
+        self.environment = environment
+        self.setText(look.label)
+        self.setToolTip(look.tooltip)
+        self.setAccessibleName(self.tr("Environment: {env}").format(env=look.label))
+        self.setStyleSheet(
+            f"QLabel {{ background: {look.background}; color: {look.foreground};"
+            " border-radius: 4px; padding: 4px 10px; font-weight: 700; letter-spacing: 1px; }"
+        )
+
+
+class StatusChip(QWidget):
+    """Icon + word for a status (never colour alone)."""
+
+    def __init__(self, icon_size: int = 16, bold: bool = False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        self._icon = QLabel()
+        self._text = QLabel()
+        self._size = icon_size
+        if bold:
+            font = self._text.font()
+            font.setBold(True)
+            font.setPointSizeF(font.pointSizeF() * (icon_size / 16) ** 0.5)
+            self._text.setFont(font)
+        layout.addWidget(self._icon)
+        layout.addWidget(self._text)
+        layout.addStretch(1)
+
+    def set_look(self, look: theme.StatusLook, text: str | None = None) -> None:
+        ratio = self.devicePixelRatioF() or 1.0
+        self._icon.setPixmap(theme.shape_pixmap(look.shape, look.color(), self._size, ratio))
+        self._text.setText(text or look.label)
+        self.setAccessibleName(text or look.label)
+        self.setToolTip(look.meaning)
+
+    def text(self) -> str:
+        return self._text.text()
+
+
+def status_item(look: theme.StatusLook, text: str | None = None) -> QTableWidgetItem:
+    item = QTableWidgetItem(theme.look_icon(look), text or look.label)
+    item.setToolTip(look.meaning or (text or look.label))
+    return item
+
+
+class CopyField(QWidget):
+    """A selectable value with a Copy button (codes, RequestIds, transaction IDs)."""
+
+    copied = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        self.label = QLabel()
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                           | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.button = QPushButton(self.tr("Copy"))
+        self.button.setFlat(True)
+        self.button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.button.clicked.connect(self.copy)
+        layout.addWidget(self.label)
+        layout.addWidget(self.button)
+        layout.addStretch(1)
+
+    def set_value(self, value: str | None) -> None:
+        self.label.setText(value or "—")
+        self.button.setVisible(bool(value))
+        self.button.setAccessibleName(self.tr("Copy {value}").format(value=value or ""))
+
+    def copy(self) -> None:
+        text = self.label.text()
+        QGuiApplication.clipboard().setText(text)
+        self.copied.emit(text)
+
+
+class ResultBanner(QFrame):
+    """The prominent result of the last action: headline, explanation, code and RequestId."""
+
+    dismissed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(12, 10, 12, 10)
+        outer.setSpacing(12)
+        self._icon = QLabel()
+        self._icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+        outer.addWidget(self._icon)
+        body = QVBoxLayout()
+        body.setSpacing(4)
+        self.headline = QLabel()
+        font = self.headline.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.headline.setFont(font)
+        self.headline.setWordWrap(True)
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        codes = QHBoxLayout()
+        codes.setSpacing(4)
+        self.code_caption = QLabel(self.tr("Code:"))
+        self.code = CopyField()
+        self.request_caption = QLabel(self.tr("RequestId:"))
+        self.request_id = CopyField()
+        codes.addWidget(self.code_caption)
+        codes.addWidget(self.code)
+        codes.addSpacing(12)
+        codes.addWidget(self.request_caption)
+        codes.addWidget(self.request_id)
+        codes.addStretch(1)
+        body.addWidget(self.headline)
+        body.addWidget(self.detail)
+        body.addLayout(codes)
+        outer.addLayout(body, 1)
+        close = QPushButton("✕")
+        close.setFlat(True)
+        close.setFixedWidth(28)
+        close.setToolTip(self.tr("Dismiss"))
+        close.setAccessibleName(self.tr("Dismiss the result"))
+        close.clicked.connect(self._dismiss)
+        outer.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        self.kind = ""
+        self.hide()
+
+    def show_result(
+        self,
+        look: theme.StatusLook,
+        headline: str,
+        detail: str = "",
+        code: str | None = None,
+        request_id: str | None = None,
+        kind: str = "",
+    ) -> None:
+        self.kind = kind
+        color = look.color()
+        self._icon.setPixmap(
+            theme.shape_pixmap(look.shape, color, 28, self.devicePixelRatioF() or 1.0)
+        )
+        self.headline.setText(headline)
+        self.detail.setText(detail)
+        self.detail.setVisible(bool(detail))
+        self.code.set_value(code)
+        self.code.setVisible(bool(code))
+        self.code_caption.setVisible(bool(code))
+        self.request_id.set_value(request_id)
+        self.request_id.setVisible(bool(request_id))
+        self.request_caption.setVisible(bool(request_id))
+        tint = color.name()
+        self.setStyleSheet(
+            f"QFrame#banner {{ border: 1px solid {tint}; border-left: 5px solid {tint};"
+            " border-radius: 6px; background: palette(base); }"
+        )
+        self.setAccessibleName(headline)
+        self.show()
+
+    def _dismiss(self) -> None:
+        self.hide()
+        self.dismissed.emit()
