@@ -1,0 +1,459 @@
+"""Saved profiles: name, endpoint and access key ID, in a JSON file in the platform config dir.
+
+The secret key is never here: it lives in the system keychain (``fpsdesk.credentials``). The
+file is written atomically (a temporary file in the same directory, fsync, ``os.replace``) with
+owner-only permissions, so a crash or a full disk never leaves half a file, and another user on
+the machine cannot read which endpoints and key IDs we use.
+
+A file we cannot read (broken JSON, a foreign shape, a hand edit gone wrong) is never silently
+overwritten: it is moved aside to ``settings.json.broken-<timestamp>`` and the caller gets a
+``SettingsFileBroken`` error that says where it went. A file from a newer fpsdesk is left
+alone entirely and not written to.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from fpsdesk import paths
+from fpsdesk.fps.endpoints import validate_endpoint
+from fpsdesk.fps.exceptions import FpsClientError
+
+try:  # POSIX: serialise read-modify-write between the app and the command line.
+    import fcntl
+
+    def _lock_exclusive(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+except ImportError:  # pragma: no cover - Windows: last writer wins, each write still atomic
+
+    def _lock_exclusive(fd: int) -> None:
+        return None
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILE_NAME = "settings.json"
+FORMAT_VERSION = 1
+MAX_NAME_LENGTH = 64
+MAX_ACCESS_KEY_ID_LENGTH = 128
+# A settings file is a few kB; anything much bigger is not ours and is not read into memory.
+MAX_SETTINGS_BYTES = 1_000_000
+
+IpnVerification = Literal["local", "remote"]
+IPN_VERIFICATION_MODES: tuple[str, ...] = ("local", "remote")
+
+
+class SettingsError(Exception):
+    """Base of the settings errors; ``str(error)`` is a message fit for a user."""
+
+
+class InvalidProfile(SettingsError, ValueError):
+    """A profile field was refused (name, endpoint, access key ID, mode, CA bundle)."""
+
+
+class ProfileNotFound(SettingsError, LookupError):
+    """No saved profile has that name."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        hint = f" Saved profiles: {', '.join(known)}." if known else " No profiles are saved yet."
+        super().__init__(f"There is no profile named {name!r}.{hint}")
+        self.name = name
+
+
+class ProfileExists(SettingsError):
+    """``add`` of a name that is already saved (replacing must be explicit)."""
+
+
+class SettingsFileBroken(SettingsError):
+    """The settings file could not be read; it was moved aside (``moved_to``) or left alone."""
+
+    def __init__(self, message: str, moved_to: Path | None) -> None:
+        super().__init__(message)
+        self.moved_to = moved_to
+
+
+def validate_name(name: str) -> str:
+    """Return the trimmed profile name or raise InvalidProfile with a plain reason.
+
+    Names are shown in menus and used as the keychain account, so they must be short and
+    printable: no control characters, no bidirectional overrides, no line breaks.
+    """
+    if not isinstance(name, str):
+        raise InvalidProfile("A profile name must be text.")
+    candidate = name.strip()
+    if not candidate:
+        raise InvalidProfile("Enter a profile name.")
+    if len(candidate) > MAX_NAME_LENGTH:
+        raise InvalidProfile(
+            f"A profile name has at most {MAX_NAME_LENGTH} characters; this one has "
+            f"{len(candidate)}."
+        )
+    bad = next((ch for ch in candidate if not ch.isprintable()), None)
+    if bad is not None:
+        raise InvalidProfile(
+            f"A profile name cannot contain control or formatting characters "
+            f"(found U+{ord(bad):04X})."
+        )
+    return candidate
+
+
+def validate_access_key_id(value: str) -> str:
+    """Return the trimmed access key ID: printable ASCII without spaces, 1–128 characters."""
+    if not isinstance(value, str):
+        raise InvalidProfile("An access key ID must be text.")
+    candidate = value.strip()
+    if not candidate:
+        raise InvalidProfile("Enter the access key ID.")
+    if len(candidate) > MAX_ACCESS_KEY_ID_LENGTH:
+        raise InvalidProfile(
+            f"An access key ID has at most {MAX_ACCESS_KEY_ID_LENGTH} characters; this one has "
+            f"{len(candidate)}."
+        )
+    if not all("!" <= ch <= "~" for ch in candidate):
+        raise InvalidProfile(
+            "An access key ID uses only letters, digits and punctuation, without spaces."
+        )
+    return candidate
+
+
+def _validate_endpoint(url: str) -> str:
+    if not isinstance(url, str):
+        raise InvalidProfile("An endpoint must be a URL.")
+    try:
+        return validate_endpoint(url)
+    except (FpsClientError, ValueError) as exc:
+        raise InvalidProfile(str(exc) or "That endpoint URL is not allowed.") from exc
+
+
+def _validate_ca_bundle(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidProfile("A CA bundle must be the path of a PEM file.")
+    if any(not ch.isprintable() for ch in value):
+        raise InvalidProfile("A CA bundle path cannot contain control characters.")
+    return value.strip()
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One FPS account a support agent works with. Construction validates every field.
+
+    ``ipn_verification``: "local" checks IPN signatures with the pinned certificate,
+    "remote" asks the endpoint's VerifySignature action (spec §6).
+    ``ca_bundle``: a PEM file of extra trusted CAs for a private endpoint; None = system CAs.
+    """
+
+    name: str
+    endpoint: str
+    access_key_id: str
+    ipn_verification: IpnVerification = "local"
+    ca_bundle: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", validate_name(self.name))
+        object.__setattr__(self, "endpoint", _validate_endpoint(self.endpoint))
+        object.__setattr__(self, "access_key_id", validate_access_key_id(self.access_key_id))
+        if self.ipn_verification not in IPN_VERIFICATION_MODES:
+            raise InvalidProfile(
+                f"IPN verification is 'local' or 'remote', not {self.ipn_verification!r}."
+            )
+        object.__setattr__(self, "ca_bundle", _validate_ca_bundle(self.ca_bundle))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "endpoint": self.endpoint,
+            "access_key_id": self.access_key_id,
+            "ipn_verification": self.ipn_verification,
+            "ca_bundle": self.ca_bundle,
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> Profile:
+        """Build from a decoded JSON object; InvalidProfile for any wrong shape or value."""
+        if not isinstance(data, dict):
+            raise InvalidProfile("A profile entry is not an object.")
+        known = {"name", "endpoint", "access_key_id", "ipn_verification", "ca_bundle"}
+        missing = {"name", "endpoint", "access_key_id"} - data.keys()
+        if missing:
+            raise InvalidProfile(f"A profile entry lacks {', '.join(sorted(missing))}.")
+        unknown = set(data) - known
+        if unknown:
+            # A field we do not know would be dropped on the next write: refuse instead.
+            raise InvalidProfile(
+                f"A profile entry has unknown fields: {', '.join(sorted(unknown))}."
+            )
+        mode = data.get("ipn_verification", "local")
+        ca_bundle = data.get("ca_bundle")
+        if ca_bundle is not None and not isinstance(ca_bundle, str):
+            raise InvalidProfile("A profile's CA bundle is not a path.")
+        if mode not in IPN_VERIFICATION_MODES:
+            raise InvalidProfile(f"IPN verification is 'local' or 'remote', not {mode!r}.")
+        return cls(
+            name=data["name"],
+            endpoint=data["endpoint"],
+            access_key_id=data["access_key_id"],
+            ipn_verification=mode,
+            ca_bundle=ca_bundle,
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything in the settings file: the profiles in saved order and the current one."""
+
+    profiles: tuple[Profile, ...] = ()
+    current: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def names(self) -> list[str]:
+        return [p.name for p in self.profiles]
+
+    def find(self, name: str) -> Profile | None:
+        wanted = name.strip()
+        return next((p for p in self.profiles if p.name == wanted), None)
+
+    def current_profile(self) -> Profile | None:
+        """The current profile, else the first saved one, else None."""
+        if self.current is not None:
+            found = self.find(self.current)
+            if found is not None:
+                return found
+        return self.profiles[0] if self.profiles else None
+
+
+def parse_settings(raw: bytes) -> Settings:
+    """Decode the settings file; raise SettingsError (never anything else) on a bad file."""
+    if len(raw) > MAX_SETTINGS_BYTES:
+        raise SettingsError(f"the file is larger than {MAX_SETTINGS_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+        data = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise SettingsError(f"it is not valid JSON ({type(exc).__name__})") from exc
+    if not isinstance(data, dict):
+        raise SettingsError("it is not a JSON object")
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise SettingsError("it has no format version")
+    if version > FORMAT_VERSION:
+        raise _NewerFormat(version)
+    if version < 1:
+        raise SettingsError(f"format version {version} is unknown")
+    entries = data.get("profiles", [])
+    if not isinstance(entries, list):
+        raise SettingsError("'profiles' is not a list")
+    profiles: list[Profile] = []
+    for index, entry in enumerate(entries, start=1):
+        try:
+            profile = Profile.from_json(entry)
+        except InvalidProfile as exc:
+            raise SettingsError(f"profile #{index}: {exc}") from exc
+        if any(p.name == profile.name for p in profiles):
+            raise SettingsError(f"profile name {profile.name!r} appears twice")
+        profiles.append(profile)
+    current = data.get("current")
+    if current is not None and not isinstance(current, str):
+        raise SettingsError("'current' is not a profile name")
+    extra = {k: v for k, v in data.items() if k not in {"version", "profiles", "current"}}
+    return Settings(tuple(profiles), current, extra)
+
+
+class _NewerFormat(SettingsError):
+    def __init__(self, version: int) -> None:
+        super().__init__(f"it was written by a newer fpsdesk (format {version})")
+        self.version = version
+
+
+def serialize_settings(settings: Settings) -> bytes:
+    data: dict[str, Any] = dict(settings.extra)
+    data.update(
+        {
+            "version": FORMAT_VERSION,
+            "current": settings.current,
+            "profiles": [p.to_json() for p in settings.profiles],
+        }
+    )
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` all at once, owner-only (0600), durable on return."""
+    paths.ensure(path.parent)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(tmp_name, 0o600)  # mkstemp already does; explicit for platforms that do not
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+
+
+class SettingsStore:
+    """Reads and writes the settings file. Each change re-reads the file under a lock first,
+    so the app and the command line changing profiles at the same time lose nothing."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path if path is not None else paths.config_dir() / SETTINGS_FILE_NAME
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def load(self) -> Settings:
+        """The saved settings (empty if there is no file yet).
+
+        Raises SettingsFileBroken when the file cannot be used: it is then moved aside (and
+        the message says where), so the next ``load`` starts empty and nothing is lost. A
+        file from a newer fpsdesk is left in place, and every write refuses to touch it.
+        """
+        try:
+            with open(self.path, "rb") as handle:
+                raw = handle.read(MAX_SETTINGS_BYTES + 1)
+        except FileNotFoundError:
+            return Settings()
+        except OSError as exc:
+            raise SettingsFileBroken(
+                f"The settings file {self.path} cannot be read ({exc.strerror or exc}). "
+                "Check its permissions.",
+                None,
+            ) from exc
+        try:
+            return parse_settings(raw)
+        except _NewerFormat as exc:
+            raise SettingsFileBroken(
+                f"The settings file {self.path} was written by a newer version of fpsdesk "
+                f"(format {exc.version}); this version leaves it unchanged. Update fpsdesk.",
+                None,
+            ) from exc
+        except SettingsError as exc:
+            moved = self._move_aside()
+            if moved is None:
+                raise SettingsFileBroken(
+                    f"The settings file {self.path} cannot be used ({exc}), and it could not "
+                    "be moved aside; it was left unchanged.",
+                    None,
+                ) from exc
+            log.warning("settings file unreadable (%s); moved to %s", exc, moved)
+            raise SettingsFileBroken(
+                f"The settings file could not be used ({exc}). It was kept as {moved}; "
+                "fpsdesk starts with no saved profiles. Re-add them, or repair and "
+                "rename that file.",
+                moved,
+            ) from exc
+
+    def _move_aside(self) -> Path | None:
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        for n in range(100):
+            suffix = f".broken-{stamp}" + (f"-{n}" if n else "")
+            target = self.path.with_name(self.path.name + suffix)
+            if target.exists():
+                continue
+            try:
+                os.rename(self.path, target)
+            except OSError:
+                return None
+            return target
+        return None
+
+    def profiles(self) -> list[Profile]:
+        return list(self.load().profiles)
+
+    def get(self, name: str) -> Profile:
+        settings = self.load()
+        found = settings.find(name)
+        if found is None:
+            raise ProfileNotFound(name, settings.names())
+        return found
+
+    def current(self) -> Profile | None:
+        """The current profile (or the first saved one); None when no profile is saved."""
+        return self.load().current_profile()
+
+    # -- changing ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        paths.ensure(self.path.parent)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            _lock_exclusive(fd)
+            yield
+        finally:
+            os.close(fd)
+
+    def _write(self, settings: Settings) -> None:
+        write_atomic(self.path, serialize_settings(settings))
+
+    def add(self, profile: Profile, *, replace_existing: bool = False,
+            make_current: bool = False) -> Profile | None:
+        """Save ``profile``; returns the profile it replaced, if any.
+
+        Without ``replace_existing`` an existing name raises ProfileExists, so a typo in a
+        script never overwrites another profile.
+        """
+        with self._locked():
+            settings = self.load()
+            old = settings.find(profile.name)
+            if old is not None and not replace_existing:
+                raise ProfileExists(
+                    f"A profile named {profile.name!r} already exists. Remove it first, or "
+                    "replace it explicitly."
+                )
+            if old is None:
+                profiles = (*settings.profiles, profile)
+            else:
+                profiles = tuple(profile if p.name == profile.name else p
+                                 for p in settings.profiles)
+            current = profile.name if make_current or settings.current is None else (
+                settings.current)
+            self._write(replace(settings, profiles=profiles, current=current))
+            return old
+
+    def save(self, profile: Profile, *, make_current: bool = False) -> Profile | None:
+        """Add or replace (the settings dialog's Save)."""
+        return self.add(profile, replace_existing=True, make_current=make_current)
+
+    def remove(self, name: str) -> Profile:
+        """Delete the profile ``name`` (not its secret: ``CredentialStore.remove_profile``)."""
+        with self._locked():
+            settings = self.load()
+            found = settings.find(name)
+            if found is None:
+                raise ProfileNotFound(name, settings.names())
+            profiles = tuple(p for p in settings.profiles if p.name != found.name)
+            current = settings.current
+            if current == found.name:
+                current = profiles[0].name if profiles else None
+            self._write(replace(settings, profiles=profiles, current=current))
+            return found
+
+    def set_current(self, name: str) -> Profile:
+        with self._locked():
+            settings = self.load()
+            found = settings.find(name)
+            if found is None:
+                raise ProfileNotFound(name, settings.names())
+            self._write(replace(settings, current=found.name))
+            return found

@@ -1,0 +1,1 @@
+"""Security suite: keychain, leaks, hostile input, property tests (issue 6)."""
