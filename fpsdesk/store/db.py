@@ -43,6 +43,56 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX actions_created ON actions(created_at)",
         "CREATE INDEX actions_outcome ON actions(outcome)",
     ],
+    # 2: IPNs (raw + parsed + verdict; one row per distinct content, with a delivery count)
+    # and the quarantine of bodies that were not IPNs. See fpsdesk/store/ipns.py.
+    [
+        """
+        CREATE TABLE ipns (
+            id INTEGER PRIMARY KEY,
+            content_hash TEXT NOT NULL UNIQUE,
+            params TEXT NOT NULL,
+            notification_type TEXT NOT NULL,
+            transaction_id TEXT,
+            parent_transaction_id TEXT,
+            event_at TEXT NOT NULL,
+            transaction_date TEXT,
+            transaction_status TEXT,
+            operation TEXT,
+            status_code TEXT,
+            currency TEXT,
+            amount TEXT,
+            verdict TEXT NOT NULL,
+            reason_code TEXT,
+            reason TEXT,
+            verify_method TEXT,
+            checked_at TEXT NOT NULL,
+            endpoint_url TEXT,
+            http_method TEXT NOT NULL,
+            source TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            last_received_at TEXT NOT NULL,
+            delivery_count INTEGER NOT NULL
+        )
+        """,
+        "CREATE INDEX ipns_transaction ON ipns(transaction_id, event_at, id)",
+        "CREATE INDEX ipns_parent ON ipns(parent_transaction_id)",
+        "CREATE INDEX ipns_event ON ipns(event_at, id)",
+        "CREATE INDEX ipns_verdict ON ipns(verdict, event_at)",
+        """
+        CREATE TABLE ipn_quarantine (
+            id INTEGER PRIMARY KEY,
+            content_hash TEXT NOT NULL UNIQUE,
+            body BLOB NOT NULL,
+            content_type TEXT,
+            error TEXT NOT NULL,
+            source TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            last_received_at TEXT NOT NULL,
+            delivery_count INTEGER NOT NULL
+        )
+        """,
+        "CREATE INDEX ipn_quarantine_received ON ipn_quarantine(received_at)",
+    ],
 ]
 
 

@@ -1,0 +1,548 @@
+"""Turn an IPN in any of its four shapes into an :class:`Ipn`, or raise :class:`IpnParseError`.
+
+Shapes: a form-encoded POST body, a query string (or a whole URL), JSON lines, and the
+"key: value" text dump of the FPS documentation. Decisions, for every shape:
+
+- The raw parameters are kept verbatim, in the order given, as (name, value) pairs. Values may
+  hold any Unicode text, embedded newlines included (the dump shows a value over several lines
+  by continuing it on lines that do not start with ``name:``; they are joined with ``\\n``).
+- A parameter name given twice (compared case-insensitively, so ``signature`` and ``Signature``
+  clash) is an error: FPS never sends one twice, and with two values there is no telling which
+  one was signed or which one is the status. The input goes to quarantine, nothing is guessed.
+- Text must be valid UTF-8 (form bodies may declare another charset); names must be non-empty
+  and free of whitespace and control characters.
+- Every IPN needs ``notificationType``; a ``TransactionStatus`` one also a valid
+  ``transactionId``. Typed fields that are present must be well formed: ``transactionDate`` is
+  epoch seconds, ``transactionAmount`` is ``"CUR 1.00"``, ``transactionStatus`` one of the five
+  statuses. Missing signature fields are not a parse error: the verifier fails them, and the
+  IPN is still kept and shown.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+from fpsdesk.fps.exceptions import InvalidInput
+from fpsdesk.fps.ids import normalize_transaction_id
+from fpsdesk.fps.models import Amount, TransactionStatus
+from fpsdesk.ipn.models import Ipn, IpnParseError, Pairs, strip_whitespace
+
+Format = Literal["form", "query", "jsonl", "dump"]
+FORMATS: tuple[Format, ...] = ("form", "query", "jsonl", "dump")
+
+MAX_PARAMS = 500
+MAX_NAME_LENGTH = 256
+
+# Field names of FPS notifications (spec §6), used to find keys in a flattened dump.
+KNOWN_FIELDS = frozenset(
+    {
+        "notificationType", "transactionId", "transactionDate", "transactionStatus",
+        "statusCode", "statusMessage", "operation", "callerReference", "transactionAmount",
+        "paymentMethod", "paymentReason", "buyerName", "buyerEmail", "recipientName",
+        "recipientEmail", "parentTransactionId", "status", "signatureVersion",
+        "signatureMethod", "certificateUrl", "signature", "tokenId", "tokenType",
+        "customerName", "customerEmail", "dateInstalled", "referenceId", "addressFullName",
+        "addressLine1", "addressLine2", "city", "state", "zip", "country", "phoneNumber",
+    }
+)  # fmt: skip
+
+_BAD_NAME_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
+_AMOUNT = re.compile(r"([A-Za-z]{3})[ \t]+([+-]?\d{1,15}(?:\.\d{1,10})?)")
+_EPOCH = re.compile(r"\d{1,12}")
+_LINE_KEY = re.compile(r"[ \t]*([A-Za-z_][A-Za-z0-9_.\-]*):(?:[ \t](.*)|)")
+_TOKEN_KEY = re.compile(r"([A-Za-z][A-Za-z0-9_.]*):")
+_CAMEL = re.compile(r"[a-z]+[A-Z][A-Za-z0-9]*")
+_DASH_LINE = re.compile(r"[ \t]*-{3,}[ \t]*")
+_DASH_TOKEN = re.compile(r"-{3,}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Pairs -> Ipn
+
+
+def _check_text(text: str, what: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise IpnParseError(f"{what} is not valid Unicode text") from None
+
+
+def _check_pairs(pairs: Iterable[tuple[str, str]]) -> Pairs:
+    seen: dict[str, str] = {}
+    out: list[tuple[str, str]] = []
+    for name, value in pairs:
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise IpnParseError("parameter names and values must be text")
+        if not name:
+            raise IpnParseError("a parameter has an empty name")
+        if len(name) > MAX_NAME_LENGTH:
+            raise IpnParseError(f"parameter name {name[:40]!r}… is longer than {MAX_NAME_LENGTH}")
+        if _BAD_NAME_CHAR.search(name):
+            raise IpnParseError(
+                f"parameter name {name!r} contains whitespace or control characters"
+            )
+        _check_text(name, f"parameter name {name!r}")
+        _check_text(value, f"the value of {name!r}")
+        folded = name.lower()
+        if folded in seen:
+            first = seen[folded]
+            raise IpnParseError(
+                f"parameter {name!r} appears more than once"
+                + ("" if first == name else f" (also as {first!r})")
+                + "; FPS never repeats one, so there is no telling which value is real"
+            )
+        seen[folded] = name
+        out.append((name, value))
+        if len(out) > MAX_PARAMS:
+            raise IpnParseError(f"more than {MAX_PARAMS} parameters; this is not an IPN")
+    if not out:
+        raise IpnParseError("no parameters at all")
+    return tuple(out)
+
+
+def _opt(params: dict[str, str], name: str) -> str | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def parse_epoch(text: str) -> datetime:
+    """``transactionDate``: Unix epoch seconds → an aware UTC datetime."""
+    stripped = text.strip()
+    if not _EPOCH.fullmatch(stripped):
+        raise IpnParseError(f"transactionDate {text[:40]!r} is not Unix epoch seconds")
+    try:
+        return datetime.fromtimestamp(int(stripped), tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise IpnParseError(f"transactionDate {text[:40]!r} is out of range") from None
+
+
+def parse_amount(text: str) -> Amount:
+    """``transactionAmount``: ``"USD 1.00"`` → Amount(Decimal("1.00"), "USD"), digits kept."""
+    match = _AMOUNT.fullmatch(text.strip())
+    if not match:
+        raise IpnParseError(
+            f"transactionAmount {text[:40]!r} is not a currency and an amount, like 'USD 1.00'"
+        )
+    try:
+        value = Decimal(match.group(2))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+        raise IpnParseError(f"transactionAmount {text[:40]!r} has no valid number") from None
+    return Amount(value, match.group(1).upper())
+
+
+def _transaction_id(value: str, name: str) -> str:
+    try:
+        return normalize_transaction_id(value)
+    except InvalidInput as exc:
+        raise IpnParseError(f"{name} {value[:40]!r} is not a transaction ID: {exc}") from None
+
+
+def from_pairs(pairs: Iterable[tuple[str, str]]) -> Ipn:
+    """Check the raw pairs and derive the typed fields; the central step of every shape."""
+    raw = _check_pairs(pairs)
+    params = dict(raw)
+    notification_type = _opt(params, "notificationType")
+    if notification_type is None:
+        raise IpnParseError("no notificationType parameter; this is not an FPS notification")
+
+    transaction_id = _opt(params, "transactionId")
+    if transaction_id is not None:
+        transaction_id = _transaction_id(transaction_id, "transactionId")
+    elif notification_type == "TransactionStatus":
+        raise IpnParseError("a TransactionStatus notification without a transactionId")
+    parent = _opt(params, "parentTransactionId")
+    if parent is not None:
+        parent = _transaction_id(parent, "parentTransactionId")
+
+    date_text = _opt(params, "transactionDate")
+    amount_text = _opt(params, "transactionAmount")
+    status_text = _opt(params, "transactionStatus")
+    status: TransactionStatus | None = None
+    if status_text is not None:
+        try:
+            status = TransactionStatus.parse(status_text)
+        except ValueError:
+            raise IpnParseError(
+                f"transactionStatus {status_text[:40]!r} is not one of "
+                "RESERVED, SUCCESS, FAILURE, PENDING, CANCELLED"
+            ) from None
+    signature = params.get("signature")
+    operation = _opt(params, "operation")
+    return Ipn(
+        params=raw,
+        notification_type=notification_type,
+        transaction_id=transaction_id,
+        transaction_date=parse_epoch(date_text) if date_text is not None else None,
+        transaction_status=status,
+        status_code=_opt(params, "statusCode"),
+        status_message=_opt(params, "statusMessage"),
+        operation=operation.upper() if operation else None,
+        amount=parse_amount(amount_text) if amount_text is not None else None,
+        caller_reference=_opt(params, "callerReference"),
+        payment_method=_opt(params, "paymentMethod"),
+        payment_reason=_opt(params, "paymentReason"),
+        buyer_name=_opt(params, "buyerName"),
+        buyer_email=_opt(params, "buyerEmail"),
+        recipient_name=_opt(params, "recipientName"),
+        recipient_email=_opt(params, "recipientEmail"),
+        parent_transaction_id=parent,
+        legacy_status=_opt(params, "status"),
+        token_id=_opt(params, "tokenId"),
+        token_type=_opt(params, "tokenType"),
+        signature_version=_opt(params, "signatureVersion"),
+        signature_method=_opt(params, "signatureMethod"),
+        certificate_url=_opt(params, "certificateUrl"),
+        signature=(strip_whitespace(signature) or None) if signature is not None else None,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Form bodies and query strings
+
+
+def _qsl(text: str, what: str, encoding: str = "utf-8") -> list[tuple[str, str]]:
+    if not text.strip():
+        raise IpnParseError(f"the {what} is empty")
+    try:
+        return parse_qsl(
+            text,
+            keep_blank_values=True,
+            strict_parsing=True,
+            encoding=encoding,
+            errors="strict",
+            max_num_fields=MAX_PARAMS,
+        )
+    except UnicodeDecodeError:
+        raise IpnParseError(
+            f"the {what} has percent-escapes that are not valid {encoding}"
+        ) from None
+    except ValueError as exc:
+        detail = str(exc)
+        if "Max number of fields" in detail:
+            raise IpnParseError(f"more than {MAX_PARAMS} parameters; this is not an IPN") from None
+        raise IpnParseError(f"the {what} is not name=value pairs joined by '&'") from None
+
+
+def charset_of(content_type: str | None) -> str:
+    """The charset a Content-Type declares (``utf-8`` when none), checked to be a known codec."""
+    charset = "utf-8"
+    for part in (content_type or "").split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip('"').lower()
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        raise IpnParseError(f"unknown charset {charset[:40]!r}") from None
+    return charset
+
+
+def parse_form(body: bytes | str, *, charset: str = "utf-8") -> Ipn:
+    """An ``application/x-www-form-urlencoded`` body (``+`` is a space, ``%XX`` a byte)."""
+    if isinstance(body, bytes):
+        try:
+            text = body.decode(charset)
+        except (UnicodeDecodeError, LookupError):
+            raise IpnParseError(f"the body is not valid {charset} text") from None
+    else:
+        text = body
+    return from_pairs(_qsl(text.strip("\r\n"), "form body", charset))
+
+
+def split_url(text: str) -> tuple[str | None, str]:
+    """``(endpoint URL without query, query)`` for a URL; ``(None, query)`` for a bare query."""
+    stripped = text.strip()
+    if re.match(r"(?i)https?://", stripped):
+        parts = urlsplit(stripped)
+        endpoint = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
+        return endpoint, parts.query
+    return None, stripped.removeprefix("?").split("#", 1)[0]
+
+
+def parse_query(text: str) -> Ipn:
+    """A query string (``?a=b&c=d`` or ``a=b&c=d``) or a whole URL carrying one."""
+    _, query = split_url(text)
+    return from_pairs(_qsl(query, "query string"))
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON lines
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise IpnParseError(f"JSON key {key!r} appears more than once")
+        out[key] = value
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """Context a JSON line may carry beside the parameters (what ``ipn list --json`` writes)."""
+
+    endpoint_url: str | None = None
+    http_method: str | None = None
+
+
+def _json_pairs(value: object, what: str) -> list[tuple[str, str]]:
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, list):
+        items = []
+        for item in value:
+            if not (isinstance(item, list) and len(item) == 2):
+                raise IpnParseError(f"{what} must be a list of [name, value] pairs")
+            items.append((item[0], item[1]))
+    else:
+        raise IpnParseError(f"{what} must be an object or a list of [name, value] pairs")
+    for name, val in items:
+        if not isinstance(name, str) or not isinstance(val, str):
+            raise IpnParseError(
+                f"the value of {str(name)[:40]!r} must be a JSON string (raw IPN values are "
+                "text; a number would lose its exact digits)"
+            )
+    return items
+
+
+def parse_json_line(line: str) -> tuple[Ipn, Envelope]:
+    """One JSON object: either ``{"name": "value", ...}`` or an envelope
+    ``{"params": [[name, value], ...] | {...}, "endpoint_url": ..., "http_method": ...}``."""
+    try:
+        data = json.loads(line, object_pairs_hook=_no_duplicates)
+    except IpnParseError:
+        raise
+    except (ValueError, RecursionError) as exc:
+        raise IpnParseError(f"not valid JSON: {str(exc)[:80]}") from None
+    if not isinstance(data, dict):
+        raise IpnParseError("a JSON line must hold one object")
+    envelope = Envelope()
+    if "params" in data and isinstance(data["params"], list | dict):
+        extra = set(data) - {
+            "params",
+            "endpoint_url",
+            "http_method",
+            "id",
+            "verdict",
+            "reason",
+            "reason_code",
+            "received_at",
+            "source",
+            "delivery_count",
+        }
+        if extra:
+            raise IpnParseError(f"unknown keys beside 'params': {', '.join(sorted(extra))[:80]}")
+        endpoint = data.get("endpoint_url")
+        method = data.get("http_method")
+        if endpoint is not None and not isinstance(endpoint, str):
+            raise IpnParseError("'endpoint_url' must be a string")
+        if method is not None and method not in ("GET", "POST"):
+            raise IpnParseError("'http_method' must be GET or POST")
+        envelope = Envelope(endpoint, method)
+        pairs = _json_pairs(data["params"], "'params'")
+    else:
+        pairs = _json_pairs(data, "the object")
+    return from_pairs(pairs), envelope
+
+
+# ---------------------------------------------------------------------------------------------
+# The "key: value" dump
+
+
+def _is_token_key(token: str) -> str | None:
+    match = _TOKEN_KEY.fullmatch(token)
+    if not match:
+        return None
+    name = match.group(1)
+    return name if name in KNOWN_FIELDS or _CAMEL.fullmatch(name) else None
+
+
+@dataclass(frozen=True, slots=True)
+class DumpRecord:
+    """One record of a dump: where it starts (1-based line) and its pairs or its error."""
+
+    line: int
+    text: str
+    pairs: list[tuple[str, str]] | None
+    error: IpnParseError | None
+
+
+def _line_records(text: str) -> Iterator[DumpRecord]:
+    lines = text.split("\n")
+    block: list[tuple[int, str]] = []
+
+    def flush() -> Iterator[DumpRecord]:
+        if not block:
+            return
+        start = block[0][0]
+        raw = "\n".join(line for _, line in block)
+        pairs: list[tuple[str, str]] = []
+        for number, line in block:
+            match = _LINE_KEY.fullmatch(line)
+            if match:
+                pairs.append((match.group(1), match.group(2) or ""))
+            elif pairs:
+                name, value = pairs[-1]
+                pairs[-1] = (name, value + "\n" + line)
+            elif any(_LINE_KEY.fullmatch(other) for _, other in block):
+                yield DumpRecord(
+                    start,
+                    raw,
+                    None,
+                    IpnParseError(f"line {number}: text before the first 'name: value' line"),
+                )
+                return
+            else:
+                return  # prose between records, no field at all: not a record
+        yield DumpRecord(start, raw, pairs, None)
+
+    for number, line in enumerate(lines, start=1):
+        line = line.removesuffix("\r")
+        if not line.strip() or _DASH_LINE.fullmatch(line):
+            yield from flush()
+            block = []
+        else:
+            block.append((number, line))
+    yield from flush()
+
+
+def _token_records(text: str) -> Iterator[DumpRecord]:
+    # A flattened dump (line breaks lost, as on the web page the seed came from): fields are
+    # found by their ``name:`` tokens; a value is its tokens joined by single spaces.
+    for number, line in enumerate(text.split("\n"), start=1):
+        for segment in _DASH_TOKEN.split(line):
+            tokens = segment.split()
+            if not tokens:
+                continue
+            keys = [_is_token_key(token) for token in tokens]
+            if not any(keys):
+                continue  # prose, not a record
+            if keys[0] is None:
+                yield DumpRecord(
+                    number,
+                    segment.strip(),
+                    None,
+                    IpnParseError(f"line {number}: text before the first 'name:' field"),
+                )
+                continue
+            pairs: list[tuple[str, str]] = []
+            values: list[str] = []
+            for token, key in zip(tokens, keys, strict=True):
+                if key is not None:
+                    if pairs:
+                        pairs[-1] = (pairs[-1][0], " ".join(values))
+                    pairs.append((key, ""))
+                    values = []
+                else:
+                    values.append(token)
+            pairs[-1] = (pairs[-1][0], " ".join(values))
+            yield DumpRecord(number, segment.strip(), pairs, None)
+
+
+def dump_records(text: str) -> Iterator[DumpRecord]:
+    """The records of a dump, one per block between lines of dashes (or blank lines).
+
+    One field per line when at least two lines start with ``name:``; otherwise the dump is
+    read as flattened text (the seed page's form).
+    """
+    key_lines = sum(1 for line in text.split("\n") if _LINE_KEY.fullmatch(line.rstrip("\r")))
+    yield from (_line_records(text) if key_lines >= 2 else _token_records(text))
+
+
+def parse_dump(text: str) -> list[Ipn]:
+    """Every IPN of a dump; the first bad record raises."""
+    out: list[Ipn] = []
+    for record in dump_records(text):
+        if record.error is not None:
+            raise record.error
+        assert record.pairs is not None
+        try:
+            out.append(from_pairs(record.pairs))
+        except IpnParseError as exc:
+            raise IpnParseError(f"line {record.line}: {exc}") from None
+    if not out:
+        raise IpnParseError("no 'name: value' record found")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Files of any format
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRecord:
+    """One IPN (or one failure) read from a file, with where it was and what it looked like."""
+
+    line: int
+    text: str
+    ipn: Ipn | None
+    error: IpnParseError | None
+    endpoint_url: str | None = None
+    http_method: str | None = None
+
+
+def detect_format(text: str) -> Format:
+    """Guess a file's format from its first non-blank line."""
+    first = next((line.strip() for line in text.split("\n") if line.strip()), "")
+    if first.startswith("{"):
+        return "jsonl"
+    if first.startswith("?") or re.match(r"(?i)https?://", first):
+        return "query"
+    if re.fullmatch(r"[^\s=&:]+=\S*", first):
+        return "form"
+    return "dump"
+
+
+def decode_text(data: bytes) -> str:
+    """File bytes → text: UTF-8 (a BOM is dropped), nothing else is guessed."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IpnParseError(
+            f"the file is not UTF-8 text (bad byte at offset {exc.start})"
+        ) from None
+
+
+def iter_records(text: str, fmt: Format | None = None) -> Iterator[ParsedRecord]:
+    """Every record of a file's text, good or bad, so an import can go on past a bad one."""
+    fmt = fmt or detect_format(text)
+    if fmt == "dump":
+        for record in dump_records(text):
+            if record.error is not None:
+                yield ParsedRecord(record.line, record.text, None, record.error)
+                continue
+            assert record.pairs is not None
+            try:
+                yield ParsedRecord(record.line, record.text, from_pairs(record.pairs), None)
+            except IpnParseError as exc:
+                yield ParsedRecord(record.line, record.text, None, exc)
+        return
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            if fmt == "jsonl":
+                ipn, envelope = parse_json_line(line)
+                yield ParsedRecord(
+                    number, line, ipn, None, envelope.endpoint_url, envelope.http_method
+                )
+            elif fmt == "query":
+                endpoint, _ = split_url(line)
+                yield ParsedRecord(number, line, parse_query(line), None, endpoint)
+            else:
+                yield ParsedRecord(number, line, parse_form(line), None)
+        except IpnParseError as exc:
+            yield ParsedRecord(number, line, None, exc)

@@ -1,0 +1,477 @@
+"""Every IPN ever received or imported: raw, parsed, with its signature verdict.
+
+One row per distinct notification. FPS retries a notification for up to a day, so a delivery
+whose content (the sorted raw parameters) is already stored only raises that row's delivery
+count. Garbage that is not an IPN at all goes to a quarantine table, byte for byte.
+
+Writes are single transactions on a WAL database opened with ``synchronous=FULL``: when
+:meth:`IpnStore.add` returns, the row is on disk, so the receiver may acknowledge.
+
+Query API for a lazy table model: :meth:`count` and :meth:`page` take the same
+:class:`IpnFilter` and page in date order over an index; :meth:`for_transaction` gives one
+transaction's IPNs oldest first for the timeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from fpsdesk.fps.models import Amount, TransactionStatus
+from fpsdesk.ipn.models import FailReason, Ipn, IpnVerdict, Pairs, Verdict, content_hash
+
+_RANK = {IpnVerdict.NOT_CHECKED: 0, IpnVerdict.FAILED: 1, IpnVerdict.VERIFIED: 2}
+
+
+def _iso(moment: datetime) -> str:
+    """Fixed-width UTC text, so text order is time order (and the index sorts by time)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime; pass an aware one")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True, slots=True)
+class IpnRecord:
+    """One stored notification. ``params`` is verbatim; the rest is derived or bookkeeping."""
+
+    id: int
+    content_hash: str
+    params: Pairs
+    notification_type: str
+    transaction_id: str | None
+    parent_transaction_id: str | None
+    event_at: datetime  # transactionDate, or when first received if the IPN has none
+    transaction_date: datetime | None
+    transaction_status: TransactionStatus | None
+    operation: str | None
+    status_code: str | None
+    amount: Amount | None
+    verdict: IpnVerdict
+    reason_code: FailReason | None
+    reason: str | None
+    verify_method: str | None
+    checked_at: datetime
+    endpoint_url: str | None
+    http_method: str
+    source: str
+    received_at: datetime
+    last_received_at: datetime
+    delivery_count: int
+
+    def get(self, name: str) -> str | None:
+        for key, value in self.params:
+            if key == name:
+                return value
+        return None
+
+    @property
+    def status_message(self) -> str | None:
+        return self.get("statusMessage")
+
+    @property
+    def trusted(self) -> bool:
+        """Only a Verified IPN may be taken as a transaction's status."""
+        return self.verdict is IpnVerdict.VERIFIED
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON-ready dict; ``fpsdesk ipn import`` reads it back (the envelope form)."""
+        return {
+            "id": self.id,
+            "params": [list(pair) for pair in self.params],
+            "endpoint_url": self.endpoint_url,
+            "http_method": self.http_method,
+            "verdict": self.verdict.value,
+            "reason_code": self.reason_code.value if self.reason_code else None,
+            "reason": self.reason,
+            "received_at": self.received_at.isoformat(),
+            "source": self.source,
+            "delivery_count": self.delivery_count,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineRecord:
+    """A body that was not an IPN, kept byte for byte with the reason it was refused."""
+
+    id: int
+    body: bytes
+    content_type: str | None
+    error: str
+    source: str
+    received_at: datetime
+    last_received_at: datetime
+    delivery_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    id: int
+    new: bool
+    delivery_count: int
+    verdict: IpnVerdict
+
+
+@dataclass(frozen=True, slots=True)
+class NewIpn:
+    """Everything :meth:`IpnStore.add_many` needs about one notification."""
+
+    ipn: Ipn
+    verdict: Verdict
+    source: str
+    endpoint_url: str | None = None
+    http_method: str = "POST"
+    received_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IpnFilter:
+    """Filters of the Notifications view. All optional; they combine with AND.
+
+    ``transaction_id`` matches an exact ID or any ID that starts with it (upper-cased), so it
+    uses the index. Dates apply to the IPN's date: ``date_from`` inclusive, ``date_to``
+    exclusive.
+    """
+
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    status: TransactionStatus | None = None
+    operation: str | None = None
+    verdict: IpnVerdict | None = None
+    transaction_id: str | None = None
+    notification_type: str | None = None
+
+    def where(self) -> tuple[str, list[object]]:
+        clauses: list[str] = []
+        args: list[object] = []
+        if self.date_from is not None:
+            clauses.append("event_at >= ?")
+            args.append(_iso(self.date_from))
+        if self.date_to is not None:
+            clauses.append("event_at < ?")
+            args.append(_iso(self.date_to))
+        if self.status is not None:
+            clauses.append("transaction_status = ?")
+            args.append(self.status.value)
+        if self.operation:
+            clauses.append("operation = ?")
+            args.append(self.operation.strip().upper())
+        if self.verdict is not None:
+            clauses.append("verdict = ?")
+            args.append(self.verdict.value)
+        if self.notification_type:
+            clauses.append("notification_type = ?")
+            args.append(self.notification_type.strip())
+        if self.transaction_id and self.transaction_id.strip():
+            prefix = self.transaction_id.strip().upper()
+            clauses.append("transaction_id >= ? AND transaction_id < ?")
+            args.extend([prefix, prefix + "\U0010ffff"])
+        return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), args
+
+
+def _record(row: sqlite3.Row) -> IpnRecord:
+    status = row["transaction_status"]
+    amount = row["amount"]
+    reason_code = row["reason_code"]
+    return IpnRecord(
+        id=row["id"],
+        content_hash=row["content_hash"],
+        params=tuple((str(k), str(v)) for k, v in json.loads(row["params"])),
+        notification_type=row["notification_type"],
+        transaction_id=row["transaction_id"],
+        parent_transaction_id=row["parent_transaction_id"],
+        event_at=datetime.fromisoformat(row["event_at"]),
+        transaction_date=_dt(row["transaction_date"]),
+        transaction_status=TransactionStatus(status) if status else None,
+        operation=row["operation"],
+        status_code=row["status_code"],
+        amount=Amount(Decimal(amount), row["currency"]) if amount is not None else None,
+        verdict=IpnVerdict(row["verdict"]),
+        reason_code=FailReason(reason_code) if reason_code else None,
+        reason=row["reason"],
+        verify_method=row["verify_method"],
+        checked_at=datetime.fromisoformat(row["checked_at"]),
+        endpoint_url=row["endpoint_url"],
+        http_method=row["http_method"],
+        source=row["source"],
+        received_at=datetime.fromisoformat(row["received_at"]),
+        last_received_at=datetime.fromisoformat(row["last_received_at"]),
+        delivery_count=row["delivery_count"],
+    )
+
+
+def _quarantine_record(row: sqlite3.Row) -> QuarantineRecord:
+    return QuarantineRecord(
+        id=row["id"],
+        body=bytes(row["body"]),
+        content_type=row["content_type"],
+        error=row["error"],
+        source=row["source"],
+        received_at=datetime.fromisoformat(row["received_at"]),
+        last_received_at=datetime.fromisoformat(row["last_received_at"]),
+        delivery_count=row["delivery_count"],
+    )
+
+
+class IpnStore:
+    """Thread-safe access to the ``ipns`` and ``ipn_quarantine`` tables of one open database."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def add(
+        self,
+        ipn: Ipn,
+        verdict: Verdict,
+        *,
+        source: str,
+        endpoint_url: str | None = None,
+        http_method: str = "POST",
+        received_at: datetime | None = None,
+        delivery: bool = True,
+    ) -> AddResult:
+        """Store one notification; durable on disk when this returns.
+
+        A notification already stored gains one delivery when ``delivery`` is true (an FPS
+        retry); an import passes false, so importing a file again changes nothing. Either way a
+        stronger verdict (Verified > Failed > Not checked) replaces a weaker one.
+        """
+        item = NewIpn(ipn, verdict, source, endpoint_url, http_method, received_at)
+        return self.add_many([item], delivery=delivery)[0]
+
+    def add_many(self, items: Iterable[NewIpn], *, delivery: bool = True) -> list[AddResult]:
+        """Store many notifications in one transaction (imports, benchmarks)."""
+        results: list[AddResult] = []
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for item in items:
+                    results.append(self._add_one(item, delivery))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return results
+
+    def _add_one(self, item: NewIpn, delivery: bool) -> AddResult:
+        ipn, verdict = item.ipn, item.verdict
+        digest = content_hash(ipn.params)
+        received = _iso(item.received_at or _now())
+        row = self._conn.execute(
+            "SELECT id, delivery_count, verdict FROM ipns WHERE content_hash = ?", (digest,)
+        ).fetchone()
+        if row is not None:
+            count = row["delivery_count"] + (1 if delivery else 0)
+            old = IpnVerdict(row["verdict"])
+            if delivery:
+                self._conn.execute(
+                    "UPDATE ipns SET delivery_count = ?, last_received_at = MAX(last_received_at,"
+                    " ?) WHERE id = ?",
+                    (count, received, row["id"]),
+                )
+            best = old
+            if _RANK[verdict.status] > _RANK[old]:
+                self._write_verdict(row["id"], verdict, item.endpoint_url)
+                best = verdict.status
+            return AddResult(row["id"], False, count, best)
+        amount = ipn.amount
+        cur = self._conn.execute(
+            "INSERT INTO ipns (content_hash, params, notification_type, transaction_id,"
+            " parent_transaction_id, event_at, transaction_date, transaction_status, operation,"
+            " status_code, currency, amount, verdict, reason_code, reason, verify_method,"
+            " checked_at, endpoint_url, http_method, source, received_at, last_received_at,"
+            " delivery_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
+            (
+                digest,
+                json.dumps([list(p) for p in ipn.params], ensure_ascii=False),
+                ipn.notification_type,
+                ipn.transaction_id,
+                ipn.parent_transaction_id,
+                _iso(ipn.transaction_date) if ipn.transaction_date else received,
+                _iso(ipn.transaction_date) if ipn.transaction_date else None,
+                ipn.transaction_status.value if ipn.transaction_status else None,
+                ipn.operation,
+                ipn.status_code,
+                amount.currency if amount else None,
+                str(amount.value) if amount else None,
+                verdict.status.value,
+                verdict.reason_code.value if verdict.reason_code else None,
+                verdict.reason,
+                verdict.method,
+                _iso(_now()),
+                item.endpoint_url,
+                item.http_method,
+                item.source,
+                received,
+                received,
+            ),
+        )
+        assert cur.lastrowid is not None
+        return AddResult(cur.lastrowid, True, 1, verdict.status)
+
+    def _write_verdict(self, ipn_id: int, verdict: Verdict, endpoint_url: str | None) -> None:
+        self._conn.execute(
+            "UPDATE ipns SET verdict = ?, reason_code = ?, reason = ?, verify_method = ?,"
+            " checked_at = ?, endpoint_url = COALESCE(?, endpoint_url) WHERE id = ?",
+            (
+                verdict.status.value,
+                verdict.reason_code.value if verdict.reason_code else None,
+                verdict.reason,
+                verdict.method,
+                _iso(_now()),
+                endpoint_url,
+                ipn_id,
+            ),
+        )
+
+    def set_verdict(
+        self, ipn_id: int, verdict: Verdict, *, endpoint_url: str | None = None
+    ) -> None:
+        """Record the outcome of a re-check (whatever it is: a re-check may also downgrade)."""
+        with self._lock, self._conn:
+            self._write_verdict(ipn_id, verdict, endpoint_url)
+
+    def quarantine(
+        self,
+        body: bytes,
+        *,
+        error: str,
+        source: str,
+        content_type: str | None = None,
+        received_at: datetime | None = None,
+    ) -> int:
+        """Keep input that was refused; the same bytes again only count one more delivery."""
+        digest = hashlib.sha256(body).hexdigest()
+        when = _iso(received_at or _now())
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._conn.execute(
+                    "SELECT id FROM ipn_quarantine WHERE content_hash = ?", (digest,)
+                ).fetchone()
+                if row is not None:
+                    self._conn.execute(
+                        "UPDATE ipn_quarantine SET delivery_count = delivery_count + 1,"
+                        " last_received_at = ? WHERE id = ?",
+                        (when, row["id"]),
+                    )
+                    qid = int(row["id"])
+                else:
+                    cur = self._conn.execute(
+                        "INSERT INTO ipn_quarantine (content_hash, body, content_type, error,"
+                        " source, received_at, last_received_at, delivery_count)"
+                        " VALUES (?,?,?,?,?,?,?,1)",
+                        (digest, body, content_type, error, source, when, when),
+                    )
+                    assert cur.lastrowid is not None
+                    qid = cur.lastrowid
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return qid
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def get(self, ipn_id: int) -> IpnRecord | None:
+        with self._lock:
+            row = self._conn.execute("SELECT * FROM ipns WHERE id = ?", (ipn_id,)).fetchone()
+        return _record(row) if row else None
+
+    def get_by_hash(self, digest: str) -> IpnRecord | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT * FROM ipns WHERE content_hash = ?", (digest,)
+            ).fetchone()
+        return _record(row) if row else None
+
+    def for_transaction(
+        self, transaction_id: str, *, include_children: bool = False
+    ) -> list[IpnRecord]:
+        """One transaction's IPNs, oldest first; with children, also its refunds' IPNs."""
+        sql = "SELECT * FROM ipns WHERE transaction_id = ?"
+        args: list[object] = [transaction_id]
+        if include_children:
+            sql = (
+                "SELECT * FROM ipns WHERE transaction_id = ? UNION "
+                "SELECT * FROM ipns WHERE parent_transaction_id = ?"
+            )
+            args.append(transaction_id)
+        with self._lock:
+            rows = self._conn.execute(f"{sql} ORDER BY event_at, id", args).fetchall()
+        return [_record(r) for r in rows]
+
+    def count(self, filters: IpnFilter | None = None) -> int:
+        where, args = (filters or IpnFilter()).where()
+        with self._lock:
+            return int(self._conn.execute(f"SELECT COUNT(*) FROM ipns {where}", args).fetchone()[0])
+
+    def page(
+        self,
+        filters: IpnFilter | None = None,
+        offset: int = 0,
+        limit: int = 200,
+        *,
+        newest_first: bool = True,
+    ) -> list[IpnRecord]:
+        """Rows ``offset`` to ``offset + limit`` in date order (the index ``ipns_event``)."""
+        where, args = (filters or IpnFilter()).where()
+        order = "DESC" if newest_first else "ASC"
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT * FROM ipns {where} ORDER BY event_at {order}, id {order}"
+                " LIMIT ? OFFSET ?",
+                [*args, max(0, limit), max(0, offset)],
+            ).fetchall()
+        return [_record(r) for r in rows]
+
+    def iter_all(
+        self, filters: IpnFilter | None = None, *, newest_first: bool = False, batch: int = 1000
+    ) -> Iterator[IpnRecord]:
+        """Every matching record in batches (CSV export, ``ipn list``, re-checks)."""
+        offset = 0
+        while True:
+            rows = self.page(filters, offset, batch, newest_first=newest_first)
+            yield from rows
+            if len(rows) < batch:
+                return
+            offset += batch
+
+    def distinct(self, column: str) -> list[str]:
+        """Values present in ``operation``, ``notification_type`` or ``transaction_status``."""
+        if column not in ("operation", "notification_type", "transaction_status"):
+            raise ValueError(f"no distinct values for {column!r}")
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT DISTINCT {column} FROM ipns WHERE {column} IS NOT NULL ORDER BY 1"
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def quarantine_count(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM ipn_quarantine").fetchone()[0])
+
+    def quarantined(self, *, limit: int = 100, offset: int = 0) -> list[QuarantineRecord]:
+        """Newest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT * FROM ipn_quarantine ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+        return [_quarantine_record(r) for r in rows]
