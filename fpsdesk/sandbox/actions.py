@@ -1,0 +1,316 @@
+"""The FPS actions: check an authenticated request's parameters, run it, write the answer.
+
+Parameter rules: names are case-sensitive; a parameter the action does not define is
+InvalidRequest; a missing required one or a bad value is InvalidParams (400).
+Version 2010-08-28 [GUESS, our choice] is accepted for the actions whose request and result
+did not change shape (Cancel, GetTransactionStatus, Settle, Refund, VerifySignature), and the
+answer then uses the 2010-08-28 namespace; any other action with that version is InvalidRequest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from fpsdesk.sandbox import activity as activity
+from fpsdesk.sandbox import verify as verify
+from fpsdesk.sandbox.auth import COMMON_PARAMS, VERSION_2010
+from fpsdesk.sandbox.engine import Engine
+from fpsdesk.sandbox.errors import SandboxError
+from fpsdesk.sandbox.ids import is_well_formed_transaction_id
+from fpsdesk.sandbox.state import Txn
+from fpsdesk.sandbox.timefmt import format_ms
+from fpsdesk.sandbox.xmlwriter import Node, amount_node, success_response
+
+Handler = Callable[[Engine, Mapping[str, str]], list[Node]]
+
+_PAY_PARAMS = frozenset(
+    {
+        "SenderTokenId",
+        "RecipientTokenId",
+        "TransactionAmount.Value",
+        "TransactionAmount.CurrencyCode",
+        "ChargeFeeTo",
+        "CallerReference",
+        "CallerDescription",
+        "SenderDescription",
+        "DescriptorPolicy.SoftDescriptorType",
+        "DescriptorPolicy.CSOwner",
+        "TransactionTimeoutInMins",
+        "MarketplaceFixedFee.Value",
+        "MarketplaceFixedFee.CurrencyCode",
+        "MarketplaceVariableFee",
+    }
+)
+_ROLE = re.compile(r"Role\.[1-9][0-9]*")
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    handler: Handler
+    params: frozenset[str]
+    in_2010: bool = False
+    pattern: re.Pattern[str] | None = None  # extra allowed names (Role.N)
+
+
+def required(params: Mapping[str, str], name: str) -> str:
+    value = params.get(name)
+    if value is None or value == "":
+        raise SandboxError("InvalidParams", f"Missing required parameter: {name}.")
+    return value
+
+
+def transaction_id_param(params: Mapping[str, str], name: str = "TransactionId") -> str:
+    value = required(params, name)
+    if not is_well_formed_transaction_id(value):
+        label = name[0].lower() + name[1:]
+        raise SandboxError(
+            "InvalidParams",
+            f"{label} has to be a valid transaction ID. Specified value: {value}",
+        )
+    return value
+
+
+def amount_param(params: Mapping[str, str], prefix: str, *, needed: bool) -> Decimal | None:
+    raw = params.get(f"{prefix}.Value")
+    currency = params.get(f"{prefix}.CurrencyCode")
+    if raw is None:
+        if needed:
+            raise SandboxError("InvalidParams", f"Missing required parameter: {prefix}.Value.")
+        if currency is not None:
+            raise SandboxError(
+                "InvalidParams", f"{prefix}.CurrencyCode was given without {prefix}.Value."
+            )
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or value.as_tuple().exponent < -6:  # type: ignore[operator]
+        raise SandboxError(
+            "InvalidParams", f"{prefix}.Value has to be a valid amount. Specified value: {raw}"
+        )
+    if currency is not None and currency != "USD":
+        raise SandboxError(
+            "InvalidParams",
+            f"{prefix}.CurrencyCode {currency} is not supported; the only currency is USD.",
+        )
+    return value
+
+
+def _choice(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
+    value = params.get(name)
+    if value is not None and value not in allowed:
+        raise SandboxError(
+            "InvalidParams", f"{name} must be one of {', '.join(allowed)}. Specified value: {value}"
+        )
+    return value
+
+
+def _status_result(txn_id: str, status: str) -> list[Node]:
+    return [("TransactionId", txn_id), ("TransactionStatus", status)]
+
+
+def _pay_or_reserve(operation: str) -> Handler:
+    def handler(engine: Engine, params: Mapping[str, str]) -> list[Node]:
+        token = required(params, "SenderTokenId")
+        amount = amount_param(params, "TransactionAmount", needed=True)
+        assert amount is not None
+        reference = required(params, "CallerReference")
+        if len(reference.encode("utf-8")) > 128:
+            raise SandboxError("InvalidParams", "CallerReference is longer than 128 bytes.")
+        fee_to = _choice(params, "ChargeFeeTo", ("Caller", "Recipient")) or "Recipient"
+        _choice(params, "DescriptorPolicy.SoftDescriptorType", ("Static", "Dynamic"))
+        _choice(params, "DescriptorPolicy.CSOwner", ("Caller", "Recipient"))
+        fixed_fee = amount_param(params, "MarketplaceFixedFee", needed=False)
+        txn, status = engine.pay_or_reserve(
+            operation,
+            sender_token_id=token,
+            amount=amount,
+            currency="USD",
+            caller_reference=reference,
+            caller_description=params.get("CallerDescription"),
+            sender_description=params.get("SenderDescription"),
+            charge_fee_to=fee_to,
+            recipient_token_id=params.get("RecipientTokenId"),
+            marketplace_fees=fixed_fee,
+        )
+        return _status_result(txn.id, status)
+
+    return handler
+
+
+def _cancel(engine: Engine, params: Mapping[str, str]) -> list[Node]:
+    txn = engine.cancel(transaction_id_param(params), params.get("Description"))
+    return _status_result(txn.id, txn.status)
+
+
+def _settle(engine: Engine, params: Mapping[str, str]) -> list[Node]:
+    reserve_id = transaction_id_param(params, "ReserveTransactionId")
+    txn = engine.settle(reserve_id, amount_param(params, "TransactionAmount", needed=False))
+    return _status_result(txn.id, "Pending")
+
+
+def _refund(engine: Engine, params: Mapping[str, str]) -> list[Node]:
+    txn_id = transaction_id_param(params)
+    reference = required(params, "CallerReference")
+    _choice(params, "MarketplaceRefundPolicy",
+            ("MasterTxnOnly", "MarketplaceTxnOnly", "MasterAndMarketplaceTxn"))
+    refund = engine.refund(
+        txn_id,
+        caller_reference=reference,
+        amount=amount_param(params, "RefundAmount", needed=False),
+        caller_description=params.get("CallerDescription"),
+    )
+    return _status_result(refund.id, "Pending")
+
+
+def _get_transaction_status(engine: Engine, params: Mapping[str, str]) -> list[Node]:
+    txn = engine.get(transaction_id_param(params))
+    return [
+        ("TransactionId", txn.id),
+        ("TransactionStatus", txn.status),
+        ("CallerReference", txn.caller_reference),
+        ("StatusCode", txn.status_code),
+        ("StatusMessage", txn.status_message),
+    ]
+
+
+def transaction_detail(engine: Engine, txn: Txn) -> list[Node]:
+    """TransactionDetail in the XSD's order (spec §3.3)."""
+    with engine.store.read() as conn:
+        history = engine.store.history(conn, txn.id)
+        children = engine.store.children(conn, txn.id)
+    related: list[Node] = []
+    if txn.parent_id:
+        related.append(
+            ("RelatedTransaction", [("TransactionId", txn.parent_id), ("RelationType", "Parent")])
+        )
+    for child in children:
+        kind = "Refund" if child.operation == "Refund" else "MarketplaceFee"
+        related.append(
+            ("RelatedTransaction", [("TransactionId", child.id), ("RelationType", kind)])
+        )
+    entries: list[Node] = [
+        (
+            "StatusHistory",
+            [
+                ("Date", format_ms(h.date)),
+                ("TransactionStatus", h.status),
+                ("StatusCode", h.status_code),
+                amount_node("Amount", h.amount, txn.currency),
+            ],
+        )
+        for h in history
+    ]
+    return [
+        ("TransactionId", txn.id),
+        ("CallerReference", txn.caller_reference),
+        ("CallerDescription", txn.caller_description),
+        ("SenderDescription", txn.sender_description),
+        ("DateReceived", format_ms(txn.date_received)),
+        ("DateCompleted", None if txn.date_completed is None else format_ms(txn.date_completed)),
+        amount_node("TransactionAmount", txn.amount, txn.currency),
+        amount_node("FPSFees", txn.fps_fees, txn.currency),
+        amount_node("MarketplaceFees", txn.marketplace_fees, txn.currency),
+        ("FPSFeesPaidBy", txn.fees_paid_by),
+        ("SenderTokenId", txn.sender_token_id),
+        ("RecipientTokenId", txn.recipient_token_id),
+        ("PrepaidInstrumentId", None),
+        ("CreditInstrumentId", None),
+        ("FPSOperation", txn.operation),
+        ("PaymentMethod", txn.payment_method),
+        ("TransactionStatus", txn.status),
+        ("StatusCode", txn.status_code),
+        ("StatusMessage", txn.status_message),
+        ("SenderName", txn.sender_name),
+        ("SenderEmail", txn.sender_email),
+        ("CallerName", txn.caller_name),
+        ("RecipientName", txn.recipient_name),
+        ("RecipientEmail", txn.recipient_email),
+        *related,
+        *entries,
+    ]
+
+
+def _get_transaction(engine: Engine, params: Mapping[str, str]) -> list[Node]:
+    txn = engine.get(transaction_id_param(params))
+    return [("Transaction", transaction_detail(engine, txn))]
+
+
+ACTIONS: dict[str, ActionSpec] = {
+    "Pay": ActionSpec(_pay_or_reserve("Pay"), _PAY_PARAMS),
+    "Reserve": ActionSpec(_pay_or_reserve("Reserve"), _PAY_PARAMS),
+    "Settle": ActionSpec(
+        _settle,
+        frozenset(
+            {"ReserveTransactionId", "TransactionAmount.Value", "TransactionAmount.CurrencyCode"}
+        ),
+        in_2010=True,
+    ),
+    "Cancel": ActionSpec(_cancel, frozenset({"TransactionId", "Description"}), in_2010=True),
+    "Refund": ActionSpec(
+        _refund,
+        frozenset(
+            {
+                "TransactionId",
+                "RefundAmount.Value",
+                "RefundAmount.CurrencyCode",
+                "CallerReference",
+                "CallerDescription",
+                "MarketplaceRefundPolicy",
+            }
+        ),
+        in_2010=True,
+    ),
+    "GetTransactionStatus": ActionSpec(
+        _get_transaction_status, frozenset({"TransactionId"}), in_2010=True
+    ),
+    "GetTransaction": ActionSpec(_get_transaction, frozenset({"TransactionId"})),
+    "GetAccountActivity": ActionSpec(
+        activity.get_account_activity, activity.PARAMS, pattern=_ROLE
+    ),
+    "VerifySignature": ActionSpec(verify.verify_signature, verify.PARAMS, in_2010=True),
+}
+
+
+def lookup(params: Mapping[str, str]) -> ActionSpec:
+    """The action named by ``Action``, or InvalidParams/InvalidRequest."""
+    action = params.get("Action")
+    if not action:
+        raise SandboxError("InvalidParams", "Missing required parameter: Action.")
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise SandboxError(
+            "InvalidRequest", f"The action {action} is not valid for this web service."
+        )
+    return spec
+
+
+def check_params(action: str, spec: ActionSpec, params: Mapping[str, str], version: str) -> None:
+    if version == VERSION_2010 and not spec.in_2010:
+        raise SandboxError(
+            "InvalidRequest",
+            f"This sandbox answers {action} only for Version 2008-09-17.",
+        )
+    for name in params:
+        if name in COMMON_PARAMS or name in spec.params:
+            continue
+        if spec.pattern is not None and spec.pattern.fullmatch(name):
+            continue
+        raise SandboxError(
+            "InvalidRequest",
+            f"The request doesn't conform to the interface specification in the WSDL. "
+            f"Element {name} is not valid for {action}.",
+        )
+
+
+def run(engine: Engine, params: Mapping[str, str], version: str, request_id: str) -> bytes:
+    """Run an authenticated request; SandboxError propagates to be written as an error."""
+    spec = lookup(params)
+    action = params["Action"]
+    check_params(action, spec, params, version)
+    result = spec.handler(engine, params)
+    return success_response(action, result, request_id, version)

@@ -1,0 +1,183 @@
+"""GetAccountActivity (spec §3.7): a date-range search with filters and paging.
+
+Choices where the spec says [GUESS]:
+- StartDate is required and inclusive; EndDate (inclusive) defaults to now.
+- MaxBatchSize is 1–200, default 20. SortOrderByDate defaults to Descending.
+- When more transactions match than fit, StartTimeForNextTransaction is the DateReceived of the
+  first one left out. With Ascending, send it back as the next StartDate; with Descending, as the
+  next EndDate. Receive times are unique per sandbox, so pages never overlap or skip.
+- Role.N filters by the role the sandbox account plays: Caller and Recipient of payments,
+  reserves and settlements, Caller and Sender of refunds.
+- Balance is the account's running balance after the transaction (successes only).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from fpsdesk.sandbox.errors import SandboxError
+from fpsdesk.sandbox.state import Txn
+from fpsdesk.sandbox.timefmt import format_ms, now_ms, parse_iso
+from fpsdesk.sandbox.xmlwriter import Node, amount_node
+
+if TYPE_CHECKING:
+    from fpsdesk.sandbox.engine import Engine
+
+PARAMS = frozenset(
+    {
+        "StartDate",
+        "EndDate",
+        "MaxBatchSize",
+        "SortOrderByDate",
+        "FPSOperation",
+        "PaymentMethod",
+        "TransactionStatus",
+    }
+)
+DEFAULT_BATCH = 20
+MAX_BATCH = 200
+ROLES = ("Sender", "Caller", "Recipient")
+_ROLE = re.compile(r"Role\.[1-9][0-9]*")
+
+
+def roles_of(txn: Txn) -> set[str]:
+    return {"Caller", "Sender"} if txn.operation == "Refund" else {"Caller", "Recipient"}
+
+
+def _date(params: Mapping[str, str], name: str) -> int | None:
+    raw = params.get(name)
+    if raw is None:
+        return None
+    try:
+        return parse_iso(raw)
+    except ValueError:
+        raise SandboxError(
+            "InvalidParams", f"{name} has to be a valid dateTime. Specified value: {raw}"
+        ) from None
+
+
+def balances(txns: list[Txn]) -> dict[str, Decimal]:
+    """Running balance after each transaction, in receive order."""
+    running = Decimal(0)
+    out: dict[str, Decimal] = {}
+    for txn in sorted(txns, key=lambda t: t.date_received):
+        if txn.status == "Success":
+            if txn.operation in ("Pay", "Settle"):
+                fee = txn.fps_fees if txn.fees_paid_by == "Recipient" else Decimal(0)
+                running += txn.amount - fee
+            elif txn.operation == "Refund":
+                running -= txn.amount
+        out[txn.id] = running
+    return out
+
+
+def _element(txn: Txn, balance: Decimal) -> Node:
+    recipient_fee = txn.fps_fees if txn.fees_paid_by == "Recipient" else Decimal(0)
+    caller_fee = txn.fps_fees if txn.fees_paid_by == "Caller" else Decimal(0)
+    parts: list[Node] = [
+        ("TransactionPart", [
+            ("InstrumentId", txn.sender_token_id),
+            ("Role", "Sender"),
+            ("Name", txn.sender_name),
+            ("Description", txn.sender_description),
+            amount_node("FeesPaid", Decimal(0), txn.currency),
+        ]),
+        ("TransactionPart", [
+            ("Role", "Caller"),
+            ("Name", txn.caller_name),
+            ("Reference", txn.caller_reference),
+            ("Description", txn.caller_description),
+            amount_node("FeesPaid", caller_fee, txn.currency),
+        ]),
+        ("TransactionPart", [
+            ("InstrumentId", txn.recipient_token_id),
+            ("Role", "Recipient"),
+            ("Name", txn.recipient_name),
+            amount_node("FeesPaid", recipient_fee, txn.currency),
+        ]),
+    ]
+    return (
+        "Transaction",
+        [
+            ("TransactionId", txn.id),
+            ("CallerTransactionDate", format_ms(txn.date_received)),
+            ("DateReceived", format_ms(txn.date_received)),
+            ("DateCompleted", None if txn.date_completed is None else format_ms(
+                txn.date_completed)),
+            amount_node("TransactionAmount", txn.amount, txn.currency),
+            ("FPSOperation", txn.operation),
+            ("TransactionStatus", txn.status),
+            ("StatusMessage", txn.status_message),
+            ("StatusCode", txn.status_code),
+            ("OriginalTransactionId", txn.parent_id),
+            *parts,
+            ("PaymentMethod", txn.payment_method),
+            ("SenderName", txn.sender_name),
+            ("CallerName", txn.caller_name),
+            ("RecipientName", txn.recipient_name),
+            amount_node("FPSFees", txn.fps_fees, txn.currency),
+            amount_node("Balance", balance, txn.currency),
+            ("SenderTokenId", txn.sender_token_id),
+            ("RecipientTokenId", txn.recipient_token_id),
+        ],
+    )
+
+
+def get_account_activity(engine: Engine, params: Mapping[str, str]) -> list[Node]:
+    now = now_ms()
+    if "StartDate" not in params:
+        raise SandboxError("InvalidParams", "Missing required parameter: StartDate.")
+    start = _date(params, "StartDate")
+    assert start is not None
+    if start > now:
+        raise SandboxError("InvalidParams", "StartDate cannot be in the future.")
+    end = _date(params, "EndDate")
+    end = now if end is None else end
+    if end < start:
+        raise SandboxError("InvalidParams", "EndDate must not be earlier than StartDate.")
+    raw_size = params.get("MaxBatchSize", str(DEFAULT_BATCH))
+    if not raw_size.isdigit() or not 1 <= int(raw_size) <= MAX_BATCH:
+        raise SandboxError(
+            "InvalidParams",
+            f"MaxBatchSize must be a whole number from 1 to {MAX_BATCH}. "
+            f"Specified value: {raw_size}",
+        )
+    size = int(raw_size)
+    order = params.get("SortOrderByDate", "Descending")
+    if order not in ("Ascending", "Descending"):
+        raise SandboxError(
+            "InvalidParams",
+            f"SortOrderByDate must be Ascending or Descending. Specified value: {order}",
+        )
+    operation = params.get("FPSOperation")
+    method = params.get("PaymentMethod")
+    status = params.get("TransactionStatus")
+    roles = {v for k, v in params.items() if _ROLE.fullmatch(k)}
+    bad_roles = roles - set(ROLES)
+    if bad_roles:
+        raise SandboxError(
+            "InvalidParams", f"Role must be Sender, Caller or Recipient. Specified value: "
+            f"{sorted(bad_roles)[0]}"
+        )
+    with engine.store.read() as conn:
+        everything = engine.store.all_txns(conn)
+    running = balances(everything)
+    matches = [
+        t
+        for t in everything
+        if start <= t.date_received <= end
+        and (operation is None or t.operation == operation)
+        and (method is None or t.payment_method == method)
+        and (status is None or t.status == status)
+        and (not roles or roles & roles_of(t))
+    ]
+    matches.sort(key=lambda t: t.date_received, reverse=order == "Descending")
+    page = matches[:size]
+    result: list[Node] = [("BatchSize", str(len(page)))]
+    result.extend(_element(t, running[t.id]) for t in page)
+    if len(matches) > size:
+        result.append(("StartTimeForNextTransaction", format_ms(matches[size].date_received)))
+    return result

@@ -1,0 +1,626 @@
+"""The sandbox's state machine (spec §4): every status change in one place, each with its
+StatusHistory entry and its IPN.
+
+Choices where the spec says [GUESS]:
+- Cancel works on a Pay or Reserve that is Pending or Reserved; anything else (a final state, a
+  settlement or refund still in progress) is InvalidTransactionState.
+- Settle completes the Reserve in place: same TransactionId, FPSOperation becomes Settle,
+  status Pending → Success. Refund creates a new transaction linked by RelatedTransaction
+  (Refund on the original, Parent on the refund); without RefundAmount it refunds what is left.
+- Credit-card and ACH payments, settlements and refunds are Pending first and move on after
+  ``pending_delay`` seconds; with 0 they move on at once, still as a separate change with its own
+  history entry and IPN. ABT payments and reserves complete at once.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fpsdesk.sandbox import rules
+from fpsdesk.sandbox.errors import SandboxError
+from fpsdesk.sandbox.ids import is_well_formed_transaction_id, new_token_id, new_transaction_id
+from fpsdesk.sandbox.ipn import IpnSender, notification_params, sign_notification
+from fpsdesk.sandbox.pki import SigningIdentity
+from fpsdesk.sandbox.scheduler import TimerQueue
+from fpsdesk.sandbox.state import TXN_COLUMNS, Store, Txn
+from fpsdesk.sandbox.timefmt import now_ms, parse_iso
+
+STATUSES = ("Reserved", "Success", "Failure", "Pending", "Cancelled")
+FINAL = ("Success", "Failure", "Cancelled")
+OPERATIONS = ("Pay", "Refund", "Settle", "SettleDebt", "WriteOffDebt", "FundPrepaid", "Reserve")
+PAYMENT_METHODS = ("ABT", "CC", "ACH", "Debt", "Prepaid")
+DEFAULT_CODES = {
+    "Reserved": "Reserved",
+    "Success": "Success",
+    "Failure": "TransactionDenied",
+    "Pending": "PendingNetworkResponse",
+    "Cancelled": "Canceled",
+}
+DEFAULT_PARTIES = {
+    "caller_name": "Test Business",
+    "recipient_name": "Test Business",
+    "recipient_email": "test-caller@example.com",
+    "sender_name": "Test Sender",
+    "sender_email": "test-sender@example.com",
+}
+
+
+def not_found(txn_id: str) -> SandboxError:
+    return SandboxError(
+        "InvalidTransactionId",
+        f"Transaction {txn_id} does not exist, or was not executed by this caller.",
+    )
+
+
+@dataclass
+class _Batch:
+    """What one write changed: IPN deliveries and timed advances to start after commit."""
+
+    conn: sqlite3.Connection
+    deliveries: list[int] = field(default_factory=list)
+    advances: list[tuple[int, str, int]] = field(default_factory=list)  # (at_ms, id, version)
+
+
+class Engine:
+    def __init__(
+        self,
+        store: Store,
+        identity: SigningIdentity,
+        ipn: IpnSender,
+        *,
+        certificate_url: Callable[[], str],
+        ipn_urls: Sequence[str] = (),
+        pending_delay: float = 0.0,
+    ) -> None:
+        self.store = store
+        self.identity = identity
+        self.ipn = ipn
+        self.pending_delay = pending_delay
+        self._certificate_url = certificate_url
+        self._ipn_urls = list(ipn_urls)
+        self._urls_lock = threading.Lock()
+        self._timers = TimerQueue("fps-sandbox-timers")
+        self._last_received = 0
+        self._clock_lock = threading.Lock()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._timers.start()
+        with self.store.read() as conn:
+            row = conn.execute("SELECT MAX(date_received) AS m FROM transactions").fetchone()
+            self._last_received = int(row["m"] or 0)
+            waiting = conn.execute(
+                "SELECT id, version, advance_at FROM transactions WHERE advance_at IS NOT NULL"
+            ).fetchall()
+        for r in waiting:
+            self._schedule_advance(int(r["advance_at"]), str(r["id"]), int(r["version"]))
+
+    def stop(self) -> None:
+        self._timers.stop()
+
+    def wait_idle(self, timeout: float) -> bool:
+        return self._timers.wait_idle(timeout)
+
+    @property
+    def ipn_urls(self) -> list[str]:
+        with self._urls_lock:
+            return list(self._ipn_urls)
+
+    def set_ipn_urls(self, urls: Sequence[str]) -> None:
+        with self._urls_lock:
+            self._ipn_urls = list(urls)
+
+    def received_ms(self) -> int:
+        """Strictly increasing receive times, so activity paging by date never splits a tie."""
+        with self._clock_lock:
+            self._last_received = max(now_ms(), self._last_received + 1)
+            return self._last_received
+
+    # -- the write unit ------------------------------------------------------------------
+
+    @contextmanager
+    def _change(self) -> Iterator[_Batch]:
+        with self.store.write() as conn:
+            batch = _Batch(conn)
+            yield batch
+        self.ipn.enqueue(batch.deliveries)
+        for at, txn_id, version in batch.advances:
+            self._schedule_advance(at, txn_id, version)
+
+    def _schedule_advance(self, at_ms: int, txn_id: str, version: int) -> None:
+        delay = max(0.0, (at_ms - now_ms()) / 1000)
+        self._timers.call_at(time.monotonic() + delay, lambda: self.advance(txn_id, version))
+
+    def _notify(self, batch: _Batch, txn: Txn, at: int) -> None:
+        params = notification_params(txn, at)
+        notification = self.store.add_notification(batch.conn, txn.id, at, params)
+        self._deliver(batch, notification, txn.id, params, at)
+
+    def _deliver(
+        self, batch: _Batch, notification: int, txn_id: str, params: dict[str, str], at: int
+    ) -> None:
+        deadline = now_ms() + int(self.ipn.policy.give_up_after * 1000)
+        for url in self.ipn_urls:
+            signed = sign_notification(self.identity, url, params, self._certificate_url())
+            batch.deliveries.append(
+                self.store.add_delivery(batch.conn, notification, txn_id, url, signed, at,
+                                        deadline)
+            )
+
+    def _insert(
+        self, batch: _Batch, values: dict[str, Any], *, notify: bool = True
+    ) -> Txn:
+        """Insert a transaction in its first status, with its history entry and IPN."""
+        self.store.insert_txn(batch.conn, values)
+        self.store.add_history(
+            batch.conn, values["id"], values["date_received"], values["status"],
+            values.get("status_code"), values["amount"],
+        )
+        txn = self.store.get_txn(batch.conn, values["id"])
+        assert txn is not None
+        if notify:
+            self._notify(batch, txn, values["date_received"])
+        return txn
+
+    def _set_status(
+        self,
+        batch: _Batch,
+        txn: Txn,
+        status: str,
+        code: str | None,
+        *,
+        message: str | None = None,
+        extra: dict[str, Any] | None = None,
+        at: int | None = None,
+        notify: bool = True,
+    ) -> Txn:
+        """One status change: the row, a StatusHistory entry, an IPN to every URL."""
+        when = now_ms() if at is None else at
+        if message is None:
+            message = rules.message_for(code)
+            if txn.operation == "Refund" and code == "Success":
+                message = rules.MESSAGES["Refunded"]
+        values: dict[str, Any] = {
+            "status": status,
+            "status_code": code,
+            "status_message": message,
+            "version": txn.version + 1,
+            "advance_at": None,
+            "advance_status": None,
+            "advance_code": None,
+            "date_completed": when if status in FINAL else None,
+        }
+        values.update(extra or {})
+        self.store.update_txn(batch.conn, txn.id, values)
+        changed = self.store.get_txn(batch.conn, txn.id)
+        assert changed is not None
+        self.store.add_history(batch.conn, txn.id, when, status, code, changed.amount)
+        if (
+            txn.operation == "Refund"
+            and txn.parent_id
+            and status in ("Failure", "Cancelled")
+            and txn.status not in ("Failure", "Cancelled")
+        ):
+            parent = self.store.get_txn(batch.conn, txn.parent_id)
+            if parent is not None:
+                self.store.update_txn(
+                    batch.conn, parent.id, {"refunded": max(Decimal(0),
+                                                            parent.refunded - txn.amount)}
+                )
+        if notify:
+            self._notify(batch, changed, when)
+        return changed
+
+    def _move_on(self, batch: _Batch, txn: Txn, status: str, code: str) -> Txn:
+        """Leave Pending now (delay 0) or schedule it for ``pending_delay`` seconds later."""
+        if self.pending_delay <= 0:
+            return self._set_status(batch, txn, status, code)
+        at = now_ms() + int(self.pending_delay * 1000)
+        self.store.update_txn(
+            batch.conn, txn.id,
+            {"advance_at": at, "advance_status": status, "advance_code": code},
+        )
+        batch.advances.append((at, txn.id, txn.version))
+        changed = self.store.get_txn(batch.conn, txn.id)
+        assert changed is not None
+        return changed
+
+    def advance(self, txn_id: str, version: int) -> None:
+        """A timed move (Pending → Success…) unless something changed the transaction since."""
+        with self._change() as batch:
+            txn = self.store.get_txn(batch.conn, txn_id)
+            if txn is None or txn.version != version or txn.advance_status is None:
+                return
+            self._set_status(batch, txn, txn.advance_status, txn.advance_code)
+
+    # -- API actions -------------------------------------------------------------------------
+
+    def get(self, txn_id: str) -> Txn:
+        with self.store.read() as conn:
+            txn = self.store.get_txn(conn, txn_id)
+        if txn is None:
+            raise not_found(txn_id)
+        return txn
+
+    def pay_or_reserve(
+        self,
+        operation: str,
+        *,
+        sender_token_id: str,
+        amount: Decimal,
+        currency: str,
+        caller_reference: str,
+        caller_description: str | None = None,
+        sender_description: str | None = None,
+        charge_fee_to: str = "Recipient",
+        recipient_token_id: str | None = None,
+        marketplace_fees: Decimal | None = None,
+    ) -> tuple[Txn, str]:
+        """Returns the transaction and the status to answer with (its first status)."""
+        rules.check_amount(amount)
+        method = rules.payment_method_for(sender_token_id)
+        outcome = rules.outcome_for(amount, operation)
+        with self._change() as batch:
+            if self.store.caller_reference_used(batch.conn, caller_reference):
+                raise SandboxError(
+                    "DuplicateRequest",
+                    f"A request with CallerReference {caller_reference} was already processed.",
+                )
+            received = self.received_ms()
+            values: dict[str, Any] = {
+                "id": new_transaction_id(),
+                "caller_reference": caller_reference,
+                "caller_description": caller_description,
+                "sender_description": sender_description,
+                "date_received": received,
+                "amount": amount,
+                "currency": currency,
+                "fps_fees": rules.fees_for(amount, method),
+                "marketplace_fees": marketplace_fees,
+                "fees_paid_by": charge_fee_to,
+                "sender_token_id": sender_token_id,
+                "recipient_token_id": recipient_token_id,
+                "operation": operation,
+                "payment_method": method,
+                **DEFAULT_PARTIES,
+            }
+            if method == "ABT":
+                values.update(status=outcome.status, status_code=outcome.code,
+                              status_message=rules.message_for(outcome.code))
+                if outcome.status in FINAL:
+                    values["date_completed"] = received
+                txn = self._insert(batch, values)
+                return txn, txn.status
+            values.update(status="Pending", status_code="PendingNetworkResponse",
+                          status_message=rules.message_for("PendingNetworkResponse"))
+            txn = self._insert(batch, values)
+            self._move_on(batch, txn, outcome.status, outcome.code)
+        return txn, "Pending"
+
+    def cancel(self, txn_id: str, description: str | None) -> Txn:
+        with self._change() as batch:
+            txn = self.store.get_txn(batch.conn, txn_id)
+            if txn is None:
+                raise not_found(txn_id)
+            if txn.operation not in ("Pay", "Reserve") or txn.status not in ("Pending",
+                                                                              "Reserved"):
+                what = (
+                    f"its status is {txn.status}"
+                    if txn.operation in ("Pay", "Reserve")
+                    else f"it is a {txn.operation} in status {txn.status}"
+                )
+                raise SandboxError(
+                    "InvalidTransactionState",
+                    f"Transaction {txn_id} cannot be canceled: {what}. Only a Pay or Reserve "
+                    "that is Pending or Reserved can be canceled.",
+                )
+            return self._set_status(
+                batch, txn, "Cancelled", "Canceled", extra={"cancel_description": description}
+            )
+
+    def settle(self, reserve_id: str, amount: Decimal | None) -> Txn:
+        with self._change() as batch:
+            txn = self.store.get_txn(batch.conn, reserve_id)
+            if txn is None:
+                raise not_found(reserve_id)
+            if txn.operation != "Reserve" or txn.status != "Reserved":
+                raise SandboxError(
+                    "InvalidTransactionState",
+                    f"Transaction {reserve_id} cannot be settled: it is a {txn.operation} in "
+                    f"status {txn.status}. Only a Reserved transaction can be settled.",
+                )
+            settle_amount = txn.amount if amount is None else amount
+            if settle_amount > txn.amount:
+                raise SandboxError(
+                    "SettleAmountGreaterThanReserveAmount",
+                    f"The settle amount {settle_amount} is greater than the reserved amount "
+                    f"{txn.amount}.",
+                )
+            if settle_amount <= rules.CENT:
+                raise SandboxError(
+                    "AmountOutOfRange", "The settle amount must be greater than USD 0.01."
+                )
+            pending = self._set_status(
+                batch, txn, "Pending", "PendingNetworkResponse",
+                extra={
+                    "operation": "Settle",
+                    "amount": settle_amount,
+                    "fps_fees": rules.fees_for(settle_amount, txn.payment_method),
+                },
+            )
+            self._move_on(batch, pending, "Success", "Success")
+            return pending
+
+    def refund(
+        self,
+        txn_id: str,
+        *,
+        caller_reference: str,
+        amount: Decimal | None,
+        caller_description: str | None,
+    ) -> Txn:
+        with self._change() as batch:
+            orig = self.store.get_txn(batch.conn, txn_id)
+            if orig is None:
+                raise not_found(txn_id)
+            if orig.operation not in ("Pay", "Settle"):
+                raise SandboxError(
+                    "TransactionTypeNotRefundable",
+                    f"Transaction {txn_id} is a {orig.operation}; only a Pay or a Settle can "
+                    "be refunded.",
+                )
+            if orig.status == "Pending":
+                raise SandboxError(
+                    "OriginalTransactionIncomplete",
+                    f"Transaction {txn_id} is still Pending; refund it once it has completed.",
+                )
+            if orig.status != "Success":
+                raise SandboxError(
+                    "OriginalTransactionFailed",
+                    f"Transaction {txn_id} is {orig.status}; there is nothing to refund.",
+                )
+            remaining = orig.amount - orig.refunded
+            if remaining <= 0:
+                raise SandboxError(
+                    "TransactionFullyRefundedAlready",
+                    f"Transaction {txn_id} has already been refunded in full.",
+                )
+            refund_amount = remaining if amount is None else amount
+            if refund_amount <= 0:
+                raise SandboxError("AmountOutOfRange", "The refund amount must be positive.")
+            if refund_amount > remaining:
+                raise SandboxError(
+                    "RefundAmountExceeded",
+                    f"The refund amount {refund_amount} exceeds the refundable amount "
+                    f"{remaining} of transaction {txn_id}.",
+                )
+            if self.store.caller_reference_used(batch.conn, caller_reference):
+                raise SandboxError(
+                    "DuplicateRequest",
+                    f"A request with CallerReference {caller_reference} was already processed.",
+                )
+            self.store.update_txn(batch.conn, orig.id, {"refunded": orig.refunded + refund_amount})
+            values: dict[str, Any] = {
+                "id": new_transaction_id(),
+                "caller_reference": caller_reference,
+                "caller_description": caller_description,
+                "date_received": self.received_ms(),
+                "amount": refund_amount,
+                "currency": orig.currency,
+                "fps_fees": Decimal(0),
+                "fees_paid_by": orig.fees_paid_by,
+                "sender_token_id": orig.sender_token_id,
+                "recipient_token_id": orig.recipient_token_id,
+                "operation": "Refund",
+                "payment_method": orig.payment_method,
+                "status": "Pending",
+                "status_code": "PendingNetworkResponse",
+                "status_message": rules.message_for("PendingNetworkResponse"),
+                "sender_name": orig.sender_name,
+                "sender_email": orig.sender_email,
+                "caller_name": orig.caller_name,
+                "recipient_name": orig.recipient_name,
+                "recipient_email": orig.recipient_email,
+                "parent_id": orig.id,
+            }
+            refund = self._insert(batch, values)
+            self._move_on(batch, refund, "Success", "Success")
+            return refund
+
+    # -- controls ------------------------------------------------------------------------------
+
+    def create_transaction(self, spec: dict[str, Any]) -> str:
+        """A transaction in any state with any fields (the ``/_sandbox/`` create control).
+
+        Unknown field names and bad values raise ValueError with a plain message. No IPN is
+        sent unless ``notify`` is true (then one for the current state).
+        """
+        fields_in = dict(spec)
+        history_in = fields_in.pop("history", None)
+        notify = bool(fields_in.pop("notify", False))
+        txn_id = str(fields_in.pop("transaction_id", fields_in.pop("id", "")) or "")
+        allowed = set(TXN_COLUMNS) - {
+            "id", "version", "advance_at", "advance_status", "advance_code",
+        }
+        unknown = sorted(set(fields_in) - allowed)
+        if unknown:
+            raise ValueError(f"unknown transaction field(s): {', '.join(unknown)}")
+        status = str(fields_in.get("status") or "Reserved")
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+        operation = str(fields_in.get("operation") or ("Reserve" if status == "Reserved"
+                                                        else "Pay"))
+        if operation not in OPERATIONS:
+            raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}")
+        method = str(fields_in.get("payment_method") or "CC")
+        if method not in PAYMENT_METHODS:
+            raise ValueError(f"payment_method must be one of {', '.join(PAYMENT_METHODS)}")
+        amount = _decimal(fields_in.get("amount", "1.00"), "amount")
+        received = (
+            _instant(fields_in["date_received"], "date_received")
+            if fields_in.get("date_received") is not None
+            else self.received_ms()
+        )
+        code = fields_in.get("status_code", DEFAULT_CODES[status])
+        values: dict[str, Any] = {
+            **DEFAULT_PARTIES,
+            **fields_in,
+            "status": status,
+            "status_code": code,
+            "operation": operation,
+            "payment_method": method,
+            "amount": amount,
+            "date_received": received,
+            "currency": fields_in.get("currency") or "USD",
+            "fees_paid_by": fields_in.get("fees_paid_by") or "Recipient",
+        }
+        values["fps_fees"] = _decimal(
+            fields_in.get("fps_fees", rules.fees_for(amount, method)), "fps_fees"
+        )
+        values["refunded"] = _decimal(fields_in.get("refunded", "0"), "refunded")
+        if fields_in.get("marketplace_fees") is not None:
+            values["marketplace_fees"] = _decimal(fields_in["marketplace_fees"],
+                                                  "marketplace_fees")
+        if "status_message" not in fields_in:
+            values["status_message"] = rules.message_for(code)
+        if fields_in.get("date_completed") is not None:
+            values["date_completed"] = _instant(fields_in["date_completed"], "date_completed")
+        elif status in FINAL:
+            values["date_completed"] = received + 1000
+        values.setdefault("sender_token_id", new_token_id())
+        if not values.get("caller_reference"):
+            values["caller_reference"] = f"sandbox-{values['sender_token_id'][:8]}-{received}"
+        history = _history(history_in, status, code, amount, received,
+                           values.get("date_completed"), method, operation)
+        with self._change() as batch:
+            if txn_id:
+                if not is_well_formed_transaction_id(txn_id):
+                    raise ValueError("transaction_id must be 35 characters A-Z 0-9")
+                if self.store.get_txn(batch.conn, txn_id) is not None:
+                    raise ValueError(f"transaction {txn_id} already exists")
+            else:
+                txn_id = new_transaction_id()
+            if self.store.caller_reference_used(batch.conn, str(values["caller_reference"])):
+                raise ValueError(f"caller_reference {values['caller_reference']} is in use")
+            values["id"] = txn_id
+            self.store.insert_txn(batch.conn, values)
+            for date, h_status, h_code, h_amount in history:
+                self.store.add_history(batch.conn, txn_id, date, h_status, h_code, h_amount)
+            if notify:
+                txn = self.store.get_txn(batch.conn, txn_id)
+                assert txn is not None
+                self._notify(batch, txn, history[-1][0] if history else received)
+        return txn_id
+
+    def set_status(
+        self, txn_id: str, status: str, status_code: str | None = None,
+        status_message: str | None = None,
+    ) -> Txn:
+        """Force a status change (with history entry and IPN), e.g. to make an IPN happen."""
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+        with self._change() as batch:
+            txn = self.store.get_txn(batch.conn, txn_id)
+            if txn is None:
+                raise KeyError(txn_id)
+            return self._set_status(
+                batch, txn, status, status_code or DEFAULT_CODES[status], message=status_message
+            )
+
+    def record_change(
+        self, batch: _Batch, txn: Txn, status: str, code: str | None, at: int
+    ) -> Txn:
+        """Used by the demo seed: a historic change at a given instant, with its IPN."""
+        return self._set_status(batch, txn, status, code, at=at)
+
+    @contextmanager
+    def change(self) -> Iterator[_Batch]:
+        with self._change() as batch:
+            yield batch
+
+    def insert(self, batch: _Batch, values: dict[str, Any]) -> Txn:
+        return self._insert(batch, values)
+
+    def replay_ipns(self, txn_id: str | None = None) -> int:
+        """Send every recorded notification (of one transaction, or all) to the current URLs."""
+        with self._change() as batch:
+            sql = "SELECT n, txn_id, created, params FROM notifications"
+            args: tuple[str, ...] = ()
+            if txn_id is not None:
+                sql += " WHERE txn_id = ?"
+                args = (txn_id,)
+            rows = batch.conn.execute(sql + " ORDER BY n", args).fetchall()
+            for row in rows:
+                self._deliver(batch, int(row["n"]), str(row["txn_id"]),
+                              json.loads(row["params"]), int(row["created"]))
+            return len(rows)
+
+
+def _decimal(value: Any, name: str) -> Decimal:
+    try:
+        result = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"{name} must be a decimal amount, not {value!r}") from None
+    if not result.is_finite():
+        raise ValueError(f"{name} must be a finite amount")
+    return result
+
+
+def _instant(value: Any, name: str) -> int:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    try:
+        return parse_iso(str(value))
+    except ValueError:
+        raise ValueError(f"{name} must be ISO-8601 or epoch milliseconds, not {value!r}") from None
+
+
+def _history(
+    given: Any,
+    status: str,
+    code: str | None,
+    amount: Decimal,
+    received: int,
+    completed: int | None,
+    method: str,
+    operation: str,
+) -> list[tuple[int, str, str | None, Decimal | None]]:
+    """The given StatusHistory, or a plausible one ending in the current state."""
+    if given is not None:
+        if not isinstance(given, list):
+            raise ValueError("history must be a list of {date, status, status_code, amount}")
+        out: list[tuple[int, str, str | None, Decimal | None]] = []
+        for entry in given:
+            if not isinstance(entry, dict) or entry.get("status") not in STATUSES:
+                raise ValueError("each history entry needs a status among " + ", ".join(STATUSES))
+            out.append((
+                _instant(entry.get("date", received), "history date"),
+                str(entry["status"]),
+                entry.get("status_code"),
+                _decimal(entry.get("amount", amount), "history amount"),
+            ))
+        return out
+    end = completed if completed is not None else received + 1000
+    steps: list[tuple[str, str | None]] = []
+    if method != "ABT" or status == "Pending":
+        steps.append(("Pending", "PendingNetworkResponse"))
+    if operation in ("Reserve", "Settle") and status in ("Reserved", "Cancelled", "Success"):
+        steps.append(("Reserved", "Reserved"))
+    if operation == "Settle":
+        steps.append(("Pending", "PendingNetworkResponse"))
+    if (status, code) != steps[-1] if steps else True:
+        steps.append((status, code))
+    span = max(1, end - received)
+    return [
+        (received + (span * i) // max(1, len(steps) - 1), s, c, amount)
+        for i, (s, c) in enumerate(steps)
+    ]

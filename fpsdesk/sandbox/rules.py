@@ -1,0 +1,99 @@
+"""The sandbox's deterministic business rules: fees, payment method, decline triggers.
+
+FPS's own 2008-09-17 sandbox decline tables were not preserved (spec §7), so these are ours:
+
+- SenderTokenId starting with ``ABT`` pays from an Amazon Payments balance, ``ACH`` from a bank
+  account; any other token (the sandbox accepts any value) is a credit card.
+- Pay/Reserve amounts are checked by their cents:
+  ``.60``–``.69`` → the payment ends in Failure / TransactionDenied (after Pending for CC/ACH);
+  ``.70``–``.79`` → it stays Pending / PendingVerification ("flagged for manual investigation")
+  until cancelled or changed through the controls;
+  ``.98`` → the request fails at once with the error InsufficientBalance (retriable);
+  ``0.01`` or less → AmountOutOfRange. Everything else succeeds.
+- Fees (FPSFees): 2.9% + $0.30 for CC, 1.5% + $0.05 for ACH, 1.5% + $0.01 for ABT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from fpsdesk.sandbox.errors import SandboxError
+
+MESSAGES = {
+    "PendingNetworkResponse": (
+        "The transaction is awaiting a response from the backend payment processor."
+    ),
+    "PendingVerification": "The transaction has been flagged for manual investigation.",
+    "Success": "The transaction was successful and the payment instrument was charged.",
+    "Reserved": (
+        "The requested amount was reserved successfully against the given payment instrument."
+    ),
+    "Canceled": "The transaction was explicitly canceled by the caller.",
+    "TransactionDenied": "The transaction was denied by the payment processor.",
+    "Expired": (
+        "This reserved amount on the payment instrument was not settled within the timeout "
+        "period OR the transaction could not be completed within the specified timeout."
+    ),
+    "Refunded": "The refund was successful and the payment instrument was credited.",
+}
+
+_FEES = {
+    "CC": (Decimal("0.029"), Decimal("0.30")),
+    "ACH": (Decimal("0.015"), Decimal("0.05")),
+    "ABT": (Decimal("0.015"), Decimal("0.01")),
+}
+CENT = Decimal("0.01")
+
+
+def message_for(code: str | None) -> str | None:
+    return None if code is None else MESSAGES.get(code)
+
+
+def payment_method_for(sender_token_id: str) -> str:
+    token = sender_token_id.upper()
+    if token.startswith("ABT"):
+        return "ABT"
+    if token.startswith("ACH"):
+        return "ACH"
+    return "CC"
+
+
+def fees_for(amount: Decimal, payment_method: str) -> Decimal:
+    rate, fixed = _FEES.get(payment_method, _FEES["CC"])
+    return min(amount, (amount * rate + fixed).quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where a Pay or Reserve ends: a status and code, or ``stays_pending``."""
+
+    status: str
+    code: str
+    stays_pending: bool = False
+
+
+def outcome_for(amount: Decimal, operation: str) -> Outcome:
+    """The deterministic end state of a Pay (Success) or Reserve (Reserved)."""
+    cents = int((amount * 100) % 100)
+    if 60 <= cents <= 69:
+        return Outcome("Failure", "TransactionDenied")
+    if 70 <= cents <= 79:
+        return Outcome("Pending", "PendingVerification", stays_pending=True)
+    if operation == "Reserve":
+        return Outcome("Reserved", "Reserved")
+    return Outcome("Success", "Success")
+
+
+def check_amount(amount: Decimal) -> None:
+    """Raise the synchronous errors of the amount triggers."""
+    if amount <= CENT:
+        raise SandboxError(
+            "AmountOutOfRange", "The transaction amount must be greater than USD 0.01."
+        )
+    if int((amount * 100) % 100) == 98:
+        raise SandboxError(
+            "InsufficientBalance",
+            "The sender does not have sufficient balance to complete this transaction "
+            "(sandbox trigger: amounts ending in .98).",
+        )

@@ -1,0 +1,530 @@
+"""The FPS sandbox over HTTP/1.1 (stdlib ThreadingHTTPServer) and its in-process handle.
+
+``SandboxServer`` is what tests, the app's embedded mode and ``fpsdesk sandbox`` start. It
+binds loopback by default, answers FPS at ``/``, serves its IPN certificate at
+``/certs/<yymmdd>/PKICert.pem`` and the JSON controls at ``/_sandbox/`` (loopback clients only).
+Stopping closes kept-alive connections and joins every thread it started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+import logging
+import socket
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from fpsdesk.sandbox import actions, auth, controls
+from fpsdesk.sandbox.engine import Engine
+from fpsdesk.sandbox.errors import SandboxError
+from fpsdesk.sandbox.faults import HTML_PAGE, PROCESSED_KINDS, Fault, FaultTable
+from fpsdesk.sandbox.ids import new_error_request_id, new_request_id
+from fpsdesk.sandbox.ipn import IpnSender, RetryPolicy
+from fpsdesk.sandbox.pki import SigningIdentity, identity_for
+from fpsdesk.sandbox.state import Store
+from fpsdesk.sandbox.timefmt import format_ms, now_ms
+from fpsdesk.sandbox.xmlwriter import error_response
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
+DEFAULT_SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+MAX_BODY = 1024 * 1024
+_FAULT_ERRORS = {
+    "internal_error": ("InternalError", "We encountered an internal error. Please try again."),
+    "throttled": ("RequestThrottled", "Request was denied due to request throttling."),
+    "unavailable": ("ServiceUnavailable", "The service is temporarily unavailable."),
+}
+
+
+class _HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = True
+    sandbox: SandboxServer
+
+    def __init__(self, address: tuple[str, int], sandbox: SandboxServer) -> None:
+        self.sandbox = sandbox
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        self.stopping = threading.Event()
+        super().__init__(address, _Handler)
+
+
+class _HttpServer6(_HttpServer):
+    address_family = socket.AF_INET6
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fpsdesk-fps-sandbox"
+    sys_version = ""
+    timeout = 60
+    server: _HttpServer
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            with self.server.connections_lock:
+                self.server.connections.discard(self.connection)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s %s", self.address_string(), format % args)
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _read_body(self) -> bytes | None:
+        length_header = self.headers.get("Content-Length")
+        if length_header is None:
+            return b""
+        try:
+            length = int(length_header)
+        except ValueError:
+            self._send(400, "text/plain", b"bad Content-Length\n", close=True)
+            return None
+        if length < 0 or length > MAX_BODY:
+            self._send(413, "text/plain", b"request body too large\n", close=True)
+            return None
+        return self.rfile.read(length)
+
+    def _send(
+        self, status: int, content_type: str, body: bytes, *, close: bool = False
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _loopback_client(self) -> bool:
+        try:
+            address = ipaddress.ip_address(self.client_address[0])
+        except ValueError:
+            return False
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        return address.is_loopback
+
+    def _dispatch(self) -> None:
+        body = self._read_body()
+        if body is None:
+            return
+        split = urlsplit(self.path)
+        path = split.path or "/"
+        sandbox = self.server.sandbox
+        if path == "/":
+            if self.command not in ("GET", "POST"):
+                self._send(405, "text/plain", b"use GET or POST\n")
+                return
+            self._fps(split.query, body)
+        elif path.startswith("/certs/") and self.command in ("GET", "HEAD"):
+            if path == f"/certs/{sandbox.identity.issued_yymmdd}/PKICert.pem":
+                self._send(200, "application/x-pem-file",
+                           sandbox.certificate_pem.encode("ascii"))
+            else:
+                self._send(404, "text/plain", b"no such certificate\n")
+        elif path == controls.PREFIX or path.startswith(controls.PREFIX + "/"):
+            if not self._loopback_client():
+                self._send(403, "application/json",
+                           b'{"error": "the controls answer loopback clients only"}')
+                return
+            answer = controls.handle(sandbox, self.command, path, split.query, body)
+            self._send(answer.status, "application/json",
+                       json.dumps(answer.body, indent=1).encode("utf-8"))
+        else:
+            self._send(404, "text/plain", b"not found\n")
+
+    do_GET = _dispatch
+    do_POST = _dispatch
+    do_PUT = _dispatch
+    do_DELETE = _dispatch
+    do_HEAD = _dispatch
+
+    # -- FPS -----------------------------------------------------------------------------
+
+    def _fps(self, query: str, body: bytes) -> None:
+        sandbox = self.server.sandbox
+        raw = query
+        if self.command == "POST" and body:
+            text = body.decode("utf-8", errors="replace")
+            raw = f"{query}&{text}" if query else text
+        pairs = parse_qsl(raw, keep_blank_values=True)
+        params = dict(pairs)
+        action = params.get("Action")
+        sandbox.count_request(action)
+        fault = sandbox.fault_table.take(
+            action, params.get("TransactionId") or params.get("ReserveTransactionId")
+        )
+        if fault is not None and fault.delay_ms:
+            self.server.stopping.wait(fault.delay_ms / 1000)
+        if fault is not None and fault.kind not in PROCESSED_KINDS:
+            self._fault_answer(fault)
+            return
+        status = 200
+        try:
+            if len(params) != len(pairs):
+                seen: set[str] = set()
+                twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+                raise SandboxError(
+                    "InvalidRequest", f"The parameter {twice} appears more than once."
+                )
+            version = auth.check_version(params)
+            auth.authenticate(
+                params,
+                method=self.command,
+                host_header=self.headers.get("Host", ""),
+                path=urlsplit(self.path).path or "/",
+                credentials=sandbox.credentials,
+                now_ms=now_ms(),
+            )
+            answer = actions.run(sandbox.engine, params, version, new_request_id())
+        except SandboxError as exc:
+            status = exc.http_status
+            answer = error_response(exc.code, exc.message, new_error_request_id())
+        except Exception:  # the sandbox must answer like FPS, never with a traceback
+            log.exception("sandbox: unexpected failure in %s", action)
+            status = 500
+            answer = error_response(
+                "InternalError", "We encountered an internal error. Please try again.",
+                new_error_request_id(),
+            )
+        if fault is not None and fault.kind == "drop_after":
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if fault is not None and fault.kind == "malformed_xml":
+            answer = answer[: max(1, len(answer) // 2)]
+        self._send(status, "text/xml", answer)
+
+    def _fault_answer(self, fault: Fault) -> None:
+        if fault.kind == "html":
+            self._send(fault.http_status or 502, "text/html; charset=utf-8",
+                       HTML_PAGE.encode("utf-8"))
+            return
+        code, message = _FAULT_ERRORS[fault.kind]
+        default = 500 if fault.kind == "internal_error" else 503
+        self._send(fault.http_status or default, "text/xml",
+                   error_response(code, message, new_error_request_id()))
+
+
+class SandboxServer:
+    """An FPS 2008-09-17 sandbox: ``start()`` it, talk to ``.url``, ``stop()`` it."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        data_path: Path | str | None = None,
+        credentials: dict[str, str] | None = None,
+        ipn_urls: Sequence[str] = (),
+        demo: bool = False,
+        pending_delay: float = 0.0,
+        ipn_retry: RetryPolicy | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.data_path = None if data_path in (None, ":memory:") else Path(str(data_path))
+        self.credentials = dict(credentials or {DEFAULT_ACCESS_KEY: DEFAULT_SECRET_KEY})
+        self.demo = demo
+        self.pending_delay = pending_delay
+        self.fault_table = FaultTable()
+        self._initial_ipn_urls = list(ipn_urls)
+        self._retry = ipn_retry or RetryPolicy()
+        self._counts: Counter[str] = Counter()
+        self._counts_lock = threading.Lock()
+        self._httpd: _HttpServer | None = None
+        self._thread: threading.Thread | None = None
+        self._store: Store | None = None
+        self._engine: Engine | None = None
+        self._ipn: IpnSender | None = None
+        self._identity: SigningIdentity | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> SandboxServer:
+        if self._httpd is not None:
+            return self
+        store = Store(self.data_path)
+        try:
+            self._identity = identity_for(self.data_path)
+            ipn = IpnSender(store, self._retry)
+            engine = Engine(
+                store, self._identity, ipn,
+                certificate_url=lambda: self.certificate_url,
+                ipn_urls=self._initial_ipn_urls,
+                pending_delay=self.pending_delay,
+            )
+            server_class = _HttpServer6 if ":" in self.host else _HttpServer
+            httpd = server_class((self.host, self.port), self)
+        except BaseException:
+            store.close()
+            raise
+        self._store, self._ipn, self._engine, self._httpd = store, ipn, engine, httpd
+        self.port = int(httpd.server_address[1])
+        ipn.start()
+        engine.start()
+        if self.demo:
+            from fpsdesk.sandbox import demo
+
+            demo.seed(engine)
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+            name=f"fps-sandbox-{self.port}", daemon=True,
+        )
+        self._thread.start()
+        log.info("FPS sandbox listening on %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        httpd.stopping.set()
+        httpd.shutdown()
+        with httpd.connections_lock:
+            open_connections = list(httpd.connections)
+        for conn in open_connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        httpd.server_close()  # joins the request threads
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        assert self._engine is not None
+        assert self._ipn is not None
+        assert self._store is not None
+        self._engine.stop()
+        self._ipn.stop()
+        self._store.close()
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- addresses -----------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError("the sandbox is not running; call start() first")
+        return self._engine
+
+    @property
+    def identity(self) -> SigningIdentity:
+        if self._identity is None:
+            self._identity = identity_for(self.data_path)
+        return self._identity
+
+    @property
+    def certificate_pem(self) -> str:
+        return self.identity.certificate_pem
+
+    @property
+    def certificate_url(self) -> str:
+        return f"{self.url}certs/{self.identity.issued_yymmdd}/PKICert.pem"
+
+    # -- test and demo controls (the /_sandbox/ API calls these) ------------------------
+
+    def create_transaction(self, **fields: Any) -> str:
+        """Create a transaction in any state with any fields; returns its ID.
+
+        Fields: status, status_code, status_message, operation, payment_method, amount,
+        currency, caller_reference, caller_description, sender_description, sender_token_id,
+        recipient_token_id, fees_paid_by, fps_fees, marketplace_fees, sender_name,
+        sender_email, caller_name, recipient_name, recipient_email, parent_id, refunded,
+        date_received, date_completed, transaction_id, history=[{date, status, status_code,
+        amount}], notify (send an IPN for the current state).
+        """
+        return self.engine.create_transaction(fields)
+
+    def transaction(self, transaction_id: str) -> dict[str, Any]:
+        store = self.engine.store
+        with store.read() as conn:
+            txn = store.get_txn(conn, transaction_id)
+            if txn is None:
+                raise KeyError(transaction_id)
+            return controls.txn_to_dict(
+                txn, store.history(conn, txn.id), store.children(conn, txn.id)
+            )
+
+    def transactions(self) -> list[dict[str, Any]]:
+        store = self.engine.store
+        with store.read() as conn:
+            return [
+                controls.txn_to_dict(t, store.history(conn, t.id), store.children(conn, t.id))
+                for t in store.all_txns(conn)
+            ]
+
+    def set_status(
+        self,
+        transaction_id: str,
+        status: str,
+        status_code: str | None = None,
+        status_message: str | None = None,
+    ) -> dict[str, Any]:
+        """Change a transaction's status as FPS would (history entry + IPN)."""
+        self.engine.set_status(transaction_id, status, status_code, status_message)
+        return self.transaction(transaction_id)
+
+    def inject_fault(
+        self,
+        action: str | None = None,
+        transaction_id: str | None = None,
+        kind: str = "internal_error",
+        delay_ms: int = 0,
+        times: int | None = 1,
+        http_status: int | None = None,
+    ) -> int:
+        """Make the next ``times`` matching FPS requests fail as ``kind`` (see faults.py)."""
+        return self.fault_table.add(
+            kind, action=action, transaction_id=transaction_id, delay_ms=int(delay_ms),
+            times=None if times is None else int(times),
+            http_status=None if http_status is None else int(http_status),
+        ).id
+
+    def clear_faults(self) -> None:
+        self.fault_table.clear()
+
+    def faults(self) -> list[dict[str, Any]]:
+        return self.fault_table.list()
+
+    def count_request(self, action: str | None) -> None:
+        with self._counts_lock:
+            self._counts[action or "(none)"] += 1
+
+    def request_count(self, action: str) -> int:
+        with self._counts_lock:
+            return self._counts[action]
+
+    def request_counts(self) -> dict[str, int]:
+        with self._counts_lock:
+            return dict(self._counts)
+
+    @property
+    def ipn_urls(self) -> list[str]:
+        return self.engine.ipn_urls if self._engine is not None else list(
+            self._initial_ipn_urls)
+
+    def set_ipn_urls(self, urls: Sequence[str]) -> None:
+        """Where IPNs for changes from now on go (``replay_ipns`` re-sends older ones)."""
+        for url in urls:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"an IPN URL must be an absolute http(s) URL, not {url!r}")
+        self._initial_ipn_urls = list(urls)
+        if self._engine is not None:
+            self._engine.set_ipn_urls(urls)
+
+    def ipn_deliveries(self, transaction_id: str | None = None) -> list[dict[str, Any]]:
+        """Every delivery (one per notification and URL) with its attempts, oldest first."""
+        store = self.engine.store
+        sql = "SELECT * FROM deliveries"
+        args: tuple[str, ...] = ()
+        if transaction_id is not None:
+            sql += " WHERE txn_id = ?"
+            args = (transaction_id,)
+        with store.read() as conn:
+            rows = conn.execute(sql + " ORDER BY n", args).fetchall()
+            out = []
+            for row in rows:
+                attempts = conn.execute(
+                    "SELECT at, http_status, error, ok FROM attempts WHERE delivery = ? "
+                    "ORDER BY n", (row["n"],),
+                ).fetchall()
+                out.append(
+                    {
+                        "delivery_id": row["n"],
+                        "notification_id": row["notification"],
+                        "transaction_id": row["txn_id"],
+                        "url": row["url"],
+                        "state": row["state"],
+                        "created": format_ms(row["created"]),
+                        "params": json.loads(row["params"]),
+                        "attempts": [
+                            {
+                                "at": format_ms(a["at"]),
+                                "http_status": a["http_status"],
+                                "error": a["error"],
+                                "ok": bool(a["ok"]),
+                            }
+                            for a in attempts
+                        ],
+                    }
+                )
+        return out
+
+    def notifications(self, transaction_id: str | None = None) -> list[dict[str, Any]]:
+        """Every IPN the sandbox produced (unsigned fields), whether or not a URL was set."""
+        store = self.engine.store
+        sql = "SELECT * FROM notifications"
+        args: tuple[str, ...] = ()
+        if transaction_id is not None:
+            sql += " WHERE txn_id = ?"
+            args = (transaction_id,)
+        with store.read() as conn:
+            rows = conn.execute(sql + " ORDER BY n", args).fetchall()
+        return [
+            {
+                "notification_id": r["n"],
+                "transaction_id": r["txn_id"],
+                "created": format_ms(r["created"]),
+                "params": json.loads(r["params"]),
+            }
+            for r in rows
+        ]
+
+    def replay_ipns(self, transaction_id: str | None = None) -> int:
+        """Send recorded notifications again to the current IPN URLs; returns how many."""
+        return self.engine.replay_ipns(transaction_id)
+
+    def wait_for_ipns(self, timeout: float = 10.0) -> bool:
+        """Wait until timed moves and IPN deliveries (retries included) are all done."""
+        return self.engine.wait_idle(timeout) and self.ipn_sender.wait_idle(timeout)
+
+    @property
+    def ipn_sender(self) -> IpnSender:
+        if self._ipn is None:
+            raise RuntimeError("the sandbox is not running; call start() first")
+        return self._ipn
+
+    def reset(self, demo: bool = False) -> None:
+        """Forget all transactions, IPNs, faults and request counts (IPN URLs stay)."""
+        self.engine.store.wipe()
+        self.fault_table.clear()
+        with self._counts_lock:
+            self._counts.clear()
+        if demo:
+            from fpsdesk.sandbox import demo as demo_data
+
+            demo_data.seed(self.engine)
