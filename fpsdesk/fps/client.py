@@ -502,6 +502,14 @@ class FpsClient:
     ) -> T:
         state_changing = action not in READ_ACTIONS
         subject = transaction_id or "the request"
+        for name, value in params.items():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidInput(
+                    f"{name} contains characters that cannot be sent (broken Unicode); "
+                    "retype it."
+                ) from None
         attempt = 0
         while True:
             try:
