@@ -1,10 +1,114 @@
-"""Subcommands: being written in this change."""
+"""``fpsdesk sandbox``: run the local FPS 2008-09-17 sandbox server until Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
 import argparse
+import signal
+import sqlite3
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
 from typing import Any
 
+from fpsdesk import logsetup
 
-def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
-    """Nothing registered yet."""
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    parser = subparsers.add_parser(
+        "sandbox",
+        help="run the local FPS sandbox server",
+        description="Run fpsdesk's FPS 2008-09-17 sandbox on this machine. The first line "
+        "printed is 'FPS sandbox listening on http://HOST:PORT/'. Stop it with Ctrl-C.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
+    parser.add_argument("--data", type=Path, help="SQLite file that keeps state across restarts "
+                        "(default: in memory, lost at exit)")
+    parser.add_argument("--demo", action="store_true", help="seed the demo data set")
+    parser.add_argument("--ipn-url", action="append", default=[], metavar="URL",
+                        help="POST IPNs to this URL (repeatable)")
+    parser.add_argument("--access-key", help="accepted access key ID (with --secret-key)")
+    parser.add_argument("--secret-key", help="its secret access key")
+    parser.add_argument("--pending-delay", type=float, default=5.0, metavar="SECONDS",
+                        help="how long credit-card payments stay Pending (default 5)")
+    parser.set_defaults(func=run)
+
+
+def _err(message: str) -> None:
+    print(f"fpsdesk sandbox: {message}", file=sys.stderr)  # noqa: T201
+
+
+def run(args: argparse.Namespace) -> int:
+    from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, SandboxServer
+
+    if (args.access_key is None) != (args.secret_key is None):
+        _err("give --access-key and --secret-key together.")
+        return EXIT_USAGE
+    if not 0 <= args.port <= 65535:
+        _err(f"--port must be 0-65535, not {args.port}.")
+        return EXIT_USAGE
+    if args.pending_delay < 0:
+        _err("--pending-delay cannot be negative.")
+        return EXIT_USAGE
+    access_key = args.access_key or DEFAULT_ACCESS_KEY
+    secret_key = args.secret_key or DEFAULT_SECRET_KEY
+    if not access_key.strip() or not secret_key.strip():
+        _err("the access key and secret key cannot be empty.")
+        return EXIT_USAGE
+    if args.secret_key is not None:
+        logsetup.register_secret(secret_key)
+    server = SandboxServer(
+        args.host,
+        args.port,
+        data_path=args.data,
+        credentials={access_key: secret_key},
+        demo=args.demo,
+        pending_delay=args.pending_delay,
+    )
+    try:
+        server.set_ipn_urls(args.ipn_url)
+        server.start()
+    except ValueError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    except OSError as exc:
+        _err(f"cannot listen on {args.host}:{args.port} or open the data file: "
+             f"{exc.strerror or exc}.")
+        return EXIT_FAILURE
+    except sqlite3.DatabaseError as exc:
+        _err(f"{args.data} is not a usable sandbox data file ({exc}).")
+        return EXIT_FAILURE
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    try:
+        print(f"FPS sandbox listening on {server.url}", flush=True)  # noqa: T201
+        lines = [
+            f"  Access key ID:     {access_key}",
+            f"  Secret access key: {secret_key}",
+            f"  Data:              {args.data or 'in memory (lost at exit)'}",
+            f"  IPN URLs:          {', '.join(args.ipn_url) or 'none'}",
+            f"  IPN certificate:   {server.certificate_url}",
+            f"  Controls (JSON):   {server.url}_sandbox/",
+        ]
+        if args.demo:
+            lines.append(f"  Demo data:         {len(server.transactions())} transactions")
+        lines.append("Press Ctrl-C to stop.")
+        print("\n".join(lines), flush=True)  # noqa: T201
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
+    print("FPS sandbox stopped.", flush=True)  # noqa: T201
+    return EXIT_OK
