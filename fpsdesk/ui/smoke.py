@@ -1,0 +1,383 @@
+"""``fpsdesk --smoke-test``: prove, headless and in seconds, that this build's money path works.
+
+It runs the real app, not a model of it: the same AppController that ``fpsdesk --sandbox``
+uses starts the embedded sandbox and the in-process IPN receiver and builds the main window;
+the look-up goes through the window's ID field, the cancel through the window's Cancel
+command and its confirmation dialog (filled in and confirmed like an agent would), the
+worker thread signs and sends both. Then it waits for the sandbox's Cancelled IPN to reach
+the history database with a Verified signature, resolves the keychain backend and prints
+every version that matters. Exit 0 only if all of that held.
+
+Everything happens in a fresh temporary directory (XDG dirs, Qt runtime dir) on the offscreen
+platform unless ``QT_QPA_PLATFORM`` says otherwise; ``PYTHON_KEYRING_BACKEND`` is honoured by
+keyring itself. A watchdog ends the process after ``FPSDESK_SMOKE_TIMEOUT`` seconds (60) so a
+hang fails the build instead of stalling it. Nothing is written to stderr on success: the
+packaging smoke test treats any stderr line as a failure.
+
+``FPSDESK_EXIT_AFTER_PAINT=1`` turns it into the start-up probe the bundle benchmark uses:
+start the app exactly as ``fpsdesk`` would for the given arguments (``--sandbox``), print
+``first-paint`` when the main window has painted, and quit (benchmarks/bench_bundle.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import platform
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+OK_LINE = "smoke test: OK"
+DEFAULT_TIMEOUT = 60.0
+CANCEL_REASON = "fpsdesk smoke test: automated cancel of a demo transaction"
+STEP_TIMEOUT = 20.0  # one network round trip or IPN delivery, generously
+
+
+class SmokeFailure(Exception):
+    """A check that did not hold; the message says which and what was seen instead."""
+
+
+def _out(label: str, value: object) -> None:
+    print(f"  {label:<17}: {value}", flush=True)  # noqa: T201 - this command's report
+
+
+class Watchdog:
+    """Ends the process if the smoke test has not finished in time (a hang fails loudly)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.step = "starting"
+        self._timer = threading.Timer(seconds, self._fire, args=(seconds,))
+        self._timer.daemon = True
+
+    def start(self) -> Watchdog:
+        self._timer.start()
+        return self
+
+    def _fire(self, seconds: float) -> None:
+        sys.stderr.write(
+            f"smoke test: FAILED: timed out after {seconds:.0f} s during step '{self.step}'\n"
+        )
+        sys.stderr.flush()
+        os._exit(3)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _isolate(root: Path) -> None:
+    """Point every per-user directory fpsdesk and Qt use into ``root``."""
+    for var, sub in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_STATE_HOME", "state"),
+        ("XDG_RUNTIME_DIR", "runtime"),
+    ):
+        path = root / sub
+        path.mkdir(mode=0o700)
+        os.environ[var] = str(path)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> float:
+    """Run the Qt event loop until ``predicate()`` holds; seconds waited, or SmokeFailure."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    started = time.monotonic()
+    while not predicate():
+        if time.monotonic() - started > timeout:
+            raise SmokeFailure(f"{what}: nothing within {timeout:.0f} s")
+        loop = QEventLoop()
+        QTimer.singleShot(20, loop.quit)
+        loop.exec()
+    return time.monotonic() - started
+
+
+def _versions() -> None:
+    import importlib.metadata
+
+    import certifi
+    from lxml import etree
+    from PySide6 import __version__ as pyside_version
+    from PySide6.QtCore import qVersion
+
+    from fpsdesk import __version__
+
+    frozen = " (frozen bundle)" if getattr(sys, "frozen", False) else ""
+    _out("fpsdesk", f"{__version__}{frozen}")
+    _out("python", f"{platform.python_version()} ({platform.platform(terse=True)})")
+    _out("qt", f"{qVersion()} (PySide6 {pyside_version})")
+    lxml_version = ".".join(str(n) for n in etree.LXML_VERSION[:3])
+    libxml = ".".join(str(n) for n in etree.LIBXML_VERSION)
+    _out("lxml", f"{lxml_version} (libxml2 {libxml})")
+    for dist in ("requests", "cryptography", "keyring"):
+        try:
+            _out(dist, importlib.metadata.version(dist))
+        except importlib.metadata.PackageNotFoundError:
+            _out(dist, "unknown (no package metadata in this build)")
+    ca_bundle = Path(certifi.where())
+    if not ca_bundle.is_file():
+        raise SmokeFailure(f"the TLS CA bundle is missing ({ca_bundle}): HTTPS would fail")
+    _out("tls ca bundle", f"{ca_bundle.name}, {ca_bundle.stat().st_size // 1024} KiB")
+
+
+def _keychain() -> None:
+    """Resolve the backend the way the app does; no secret is written (that could prompt)."""
+    import keyring
+
+    from fpsdesk import credentials
+
+    forced = os.environ.get("PYTHON_KEYRING_BACKEND")
+    backend = keyring.get_keyring()
+    kind = f"{type(backend).__module__}.{type(backend).__qualname__}"
+    _out("keychain backend", f"{kind}{f' (PYTHON_KEYRING_BACKEND={forced})' if forced else ''}")
+    _out("keychain in use", credentials.backend_name())
+
+
+class _CancelDialogDriver:
+    """Answers the Cancel confirmation like an agent: types a reason, clicks Cancel transaction.
+
+    Any other modal window (an error box) is a failure: its text is recorded and it is closed
+    so the event loop is not stuck behind it.
+    """
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.confirmed = 0
+        self.unexpected: list[str] = []
+        self._timer = QTimer()
+        self._timer.setInterval(20)
+        self._timer.timeout.connect(self._poll)
+        self._timer.start()
+
+    def _poll(self) -> None:
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        from fpsdesk.ui.dialogs import CancelDialog
+
+        modal = QApplication.activeModalWidget()
+        if modal is None:
+            return
+        if isinstance(modal, CancelDialog):
+            modal.reason.setPlainText(CANCEL_REASON)
+            modal.confirm_button.click()
+            self.confirmed += 1
+            return
+        text = modal.windowTitle()
+        if isinstance(modal, QMessageBox):
+            text = f"{text}: {modal.text()} {modal.informativeText()}".strip()
+        self.unexpected.append(text or type(modal).__name__)
+        modal.close()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+
+class _Recorder:
+    """Collects a signal's emissions (they arrive on the GUI thread)."""
+
+    def __init__(self, *signals: Any) -> None:
+        self.items: list[Any] = []
+        for signal in signals:
+            signal.connect(self.items.append)
+
+
+class _PaintProbe:
+    """Notices the first paint of a widget (an event filter, so the widget stays untouched)."""
+
+    def __init__(self, widget: Any, on_paint: Callable[[], None] | None = None) -> None:
+        from PySide6.QtCore import QEvent, QObject
+
+        probe = self
+
+        class Filter(QObject):
+            def eventFilter(self, watched: Any, event: Any) -> bool:
+                if event.type() == QEvent.Type.Paint and not probe.painted:
+                    probe.painted = True
+                    if on_paint is not None:
+                        on_paint()
+                return False
+
+        self.painted = False
+        self._filter = Filter(widget)
+        widget.installEventFilter(self._filter)
+
+
+def _run_checks(args: argparse.Namespace, watchdog: Watchdog) -> None:
+    from PySide6.QtCore import qInstallMessageHandler
+    from PySide6.QtGui import QGuiApplication
+
+    from fpsdesk.fps.models import TransactionStatus
+    from fpsdesk.ipn.models import IpnVerdict
+    from fpsdesk.sandbox import demo
+    from fpsdesk.store.actions import ActionOutcome
+    from fpsdesk.ui import app as gui
+
+    watchdog.step = "versions"
+    _versions()
+    watchdog.step = "keychain"
+    _keychain()
+
+    watchdog.step = "application"
+    qInstallMessageHandler(gui._qt_message)  # Qt warnings go to the log, as in the app
+    application = gui.create_application([sys.argv[0]])
+    _out("qt platform", QGuiApplication.platformName())
+
+    watchdog.step = "sandbox"
+    run_args = argparse.Namespace(**{**vars(args), "sandbox": True, "profile": None})
+    controller = gui.AppController(run_args)
+    try:
+        window = controller.start()
+        sandbox = controller.sandbox
+        if sandbox is None or sandbox.server is None:
+            raise SmokeFailure("the embedded sandbox did not start")
+        if not sandbox.receiver_url:
+            raise SmokeFailure("the in-process IPN receiver did not start (see the log: -vv)")
+        if controller.ipns is None:
+            raise SmokeFailure("the IPN history store could not be opened")
+        _out("sandbox", f"{sandbox.url} (IPNs to {sandbox.receiver_url})")
+
+        watchdog.step = "main window"
+        probe = _PaintProbe(window)
+        _wait_until(lambda: probe.painted, STEP_TIMEOUT, "main window first paint")
+        if application.windowIcon().isNull():
+            raise SmokeFailure("the application icon is missing (resources not bundled?)")
+        _out("main window", f"painted, {window.width()}x{window.height()}, "
+                            f"\"{window.windowTitle()}\"")
+
+        watchdog.step = "look-up"
+        txn = demo.DEMO_RESERVED_IDS[0]
+        session = controller.session
+        looked = _Recorder(session.lookup_finished, session.lookup_failed)
+        window.id_edit.setText(txn)
+        window.lookup_from_field()
+        _wait_until(lambda: bool(looked.items), STEP_TIMEOUT, f"look-up of {txn}")
+        reply = looked.items[0]
+        detail = getattr(reply, "detail", None)
+        if detail is None:
+            raise SmokeFailure(f"look-up of {txn} failed: {reply.error.title}: "
+                               f"{reply.error.explanation}")
+        if detail.transaction_status is not TransactionStatus.RESERVED:
+            raise SmokeFailure(f"demo transaction {txn} is {detail.transaction_status}, "
+                               "not Reserved")
+        _wait_until(lambda: window.transaction_view.detail is not None, STEP_TIMEOUT,
+                    "the transaction page")
+        _out("look-up", f"{txn}: {detail.transaction_status.value}, "
+                        f"{detail.transaction_amount} {detail.fps_operation}")
+
+        watchdog.step = "cancel"
+        cancelled = _Recorder(session.cancel_finished, session.cancel_blocked,
+                              session.cancel_check_failed)
+        driver = _CancelDialogDriver()
+        try:
+            window.request_cancel()  # opens the confirmation dialog; the driver confirms it
+        finally:
+            driver.stop()
+        if driver.unexpected:
+            raise SmokeFailure(f"unexpected dialog during cancel: {driver.unexpected[0]}")
+        if driver.confirmed != 1:
+            raise SmokeFailure("the Cancel command did not ask for confirmation "
+                               "(is the Cancel button disabled?)")
+        _wait_until(lambda: bool(cancelled.items), STEP_TIMEOUT, f"cancel of {txn}")
+        answer = cancelled.items[0]
+        result = getattr(answer, "result", None)
+        if result is None:
+            error = getattr(answer, "error", None)
+            raise SmokeFailure(f"cancel of {txn} did not succeed: "
+                               f"{type(answer).__name__} {error or answer}")
+        if result.transaction_status is not TransactionStatus.CANCELLED:
+            raise SmokeFailure(f"cancel of {txn} answered {result.transaction_status}")
+        records = session.actions.for_transaction(txn)
+        if not records or records[-1].outcome != ActionOutcome.SUCCEEDED:
+            seen = records[-1].outcome if records else "nothing"
+            raise SmokeFailure(f"the action log shows {seen} for the cancel, not succeeded")
+        _out("cancel", f"{txn}: {result.transaction_status.value} "
+                       f"(FPS request {result.request_id}, action #{records[-1].id})")
+
+        watchdog.step = "IPN"
+        ipns = controller.ipns
+
+        def verified_cancel_ipn() -> bool:
+            return any(
+                r.transaction_status is TransactionStatus.CANCELLED
+                and r.verdict is IpnVerdict.VERIFIED
+                for r in ipns.for_transaction(txn)
+            )
+
+        try:
+            waited = _wait_until(verified_cancel_ipn, STEP_TIMEOUT, "the Cancelled IPN")
+        except SmokeFailure:
+            stored = [f"{r.transaction_status} {r.verdict.value} {r.reason or ''}".strip()
+                      for r in ipns.for_transaction(txn)]
+            raise SmokeFailure(f"no Verified Cancelled IPN for {txn} within {STEP_TIMEOUT:.0f}"
+                               f" s (stored: {stored or 'none'})") from None
+        _out("IPN", f"Cancelled, signature Verified, stored {waited:.1f} s after the answer")
+    finally:
+        controller.close()
+        window_obj = controller.window
+        if window_obj is not None:
+            window_obj.deleteLater()
+
+
+def _run_until_first_paint(args: argparse.Namespace) -> int:
+    """The benchmark's start-up probe: the normal start, then quit at the first paint."""
+    from PySide6.QtCore import QTimer, qInstallMessageHandler
+
+    from fpsdesk.ui import app as gui
+
+    qInstallMessageHandler(gui._qt_message)
+    application = gui.create_application([sys.argv[0]])
+    controller = gui.AppController(args)
+    try:
+        window = controller.start()
+
+        def painted() -> None:
+            print("first-paint", flush=True)  # noqa: T201 - read by bench_bundle.py
+            QTimer.singleShot(0, application.quit)
+
+        _probe = _PaintProbe(window, painted)
+        return int(application.exec())
+    finally:
+        controller.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry point for ``fpsdesk --smoke-test`` (called by fpsdesk.ui.app.run_gui)."""
+    if os.environ.get("FPSDESK_EXIT_AFTER_PAINT") == "1":
+        return _run_until_first_paint(args)
+    try:
+        timeout = float(os.environ.get("FPSDESK_SMOKE_TIMEOUT", DEFAULT_TIMEOUT))
+    except ValueError:
+        timeout = DEFAULT_TIMEOUT
+    started = time.monotonic()
+    watchdog = Watchdog(timeout).start()
+    print("fpsdesk smoke test", flush=True)  # noqa: T201
+    try:
+        with tempfile.TemporaryDirectory(prefix="fpsdesk-smoke-") as tmp:
+            _isolate(Path(tmp))
+            _out("temp dir", tmp)
+            _run_checks(args, watchdog)
+    except SmokeFailure as exc:
+        sys.stderr.write(f"smoke test: FAILED at step '{watchdog.step}': {exc}\n")
+        return 1
+    except Exception as exc:  # any crash is a failed smoke test, told plainly
+        log.debug("smoke test crashed", exc_info=True)
+        sys.stderr.write(f"smoke test: FAILED at step '{watchdog.step}': "
+                         f"{type(exc).__name__}: {exc} (run with -vv for the traceback)\n")
+        return 1
+    finally:
+        watchdog.cancel()
+    print(f"{OK_LINE} ({time.monotonic() - started:.1f} s)", flush=True)  # noqa: T201
+    return 0
+
+
+run_smoke_test = run  # the name the packaging brief uses
