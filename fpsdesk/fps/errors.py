@@ -309,7 +309,7 @@ def describe(exc: BaseException, action: str | None = None) -> Explanation:
         act = action or getattr(exc, "action", None)
         info = explain(exc.code, act if isinstance(act, str) else None)
         return Explanation(
-            title=f"FPS refused the request: {info.summary}",
+            title=info.summary,
             detail=f"FPS said: {exc.message}" if exc.message else "FPS gave no message.",
             next_step=info.next_step,
             code=exc.code,
