@@ -29,6 +29,7 @@ from fpsdesk.credentials import (
     backend_name,
     resolve_profile,
 )
+from fpsdesk.sandbox import SandboxServer
 from fpsdesk.settings import Profile, SettingsStore
 from tests.fixtures.keychain import RealKeychain
 
@@ -204,3 +205,31 @@ def test_environment_is_private(real_keychain: RealKeychain) -> None:
     assert os.environ["DBUS_SESSION_BUS_ADDRESS"] == real_keychain.bus_address
     assert real_keychain.daemon_env["XDG_DATA_HOME"].startswith(str(real_keychain.root))
     assert (real_keychain.root / "data" / "keyrings").is_dir()
+
+
+def test_cli_status_with_profile_reads_the_keychain(
+    real_keychain: RealKeychain, sandbox: SandboxServer
+) -> None:
+    from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
+
+    env = real_keychain.subprocess_env()
+    txid = sandbox.create_transaction(status="Reserved")
+    added = _fpsdesk(
+        ["profile", "add", "Local", "--endpoint", sandbox.url,
+         "--access-key-id", DEFAULT_ACCESS_KEY],
+        env,
+        stdin=DEFAULT_SECRET_KEY + "\n",
+    )
+    assert added.returncode == 0, added.stderr
+    status = _fpsdesk(["status", txid, "--profile", "Local"], env)
+    assert status.returncode == 0, status.stderr
+    assert "Reserved" in status.stdout
+    assert DEFAULT_SECRET_KEY not in status.stdout + status.stderr
+    assert sandbox.request_count("GetTransactionStatus") == 1
+
+    real_keychain.lock()
+    locked = _fpsdesk(["status", txid, "--profile", "Local"], env)
+    assert locked.returncode == 2
+    assert "Unlock your keychain and retry" in locked.stderr
+    assert "Traceback" not in locked.stderr
+    assert sandbox.request_count("GetTransactionStatus") == 1  # nothing sent
