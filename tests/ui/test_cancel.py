@@ -38,7 +38,7 @@ def test_cancel_reserved_end_to_end(qtbot, desk, dialog_log):
     # The action log shows who, why, the result and the RequestId.
     rows = table_texts(desk.window.transaction_view.actions_table)
     assert len(rows) == 1
-    when, who, kind, result, reason, request_id = rows[0]
+    _when, who, kind, result, reason, request_id = rows[0]
     assert kind == "Cancel"
     assert result.startswith("Succeeded")
     assert reason == "Customer asked to cancel"
