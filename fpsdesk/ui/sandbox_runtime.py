@@ -8,22 +8,14 @@ database, so a cancel in the GUI shows its Cancelled IPN arriving live.
 
 from __future__ import annotations
 
-import importlib
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from fpsdesk.paths import data_dir, ensure
 
 log = logging.getLogger(__name__)
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("ipn receiver: %s", format % args)
 
 
 class SandboxRuntime:
@@ -36,11 +28,12 @@ class SandboxRuntime:
         on_ipn: Callable[[], None] | None = None,
     ) -> None:
         self.state_dir = state_dir or ensure(data_dir())
-        self.history_path = history_path
+        self.history_path = history_path  # None: fpsdesk's default history file
         self._on_ipn = on_ipn
         self.server: Any = None
-        self._receiver: WSGIServer | None = None
-        self._receiver_thread: threading.Thread | None = None
+        self._receiver: Any = None
+        self._receiver_app: Any = None
+        self._receiver_db: Any = None
         self.receiver_url = ""
 
     @property
@@ -58,51 +51,47 @@ class SandboxRuntime:
         return sandbox.DEFAULT_ACCESS_KEY, sandbox.DEFAULT_SECRET_KEY
 
     def start(self) -> SandboxRuntime:
-        self._start_receiver()
         from fpsdesk.sandbox import SandboxServer
 
+        self._start_receiver()
         ipn_urls = [self.receiver_url] if self.receiver_url else []
         self.server = SandboxServer(
             data_path=self.sandbox_path, demo=True, ipn_urls=ipn_urls
         ).start()
+        if self._receiver_app is not None:
+            # Trust certificates from this sandbox only (its host:port is known now).
+            from fpsdesk.ipn.verify import IpnVerifier, TrustPolicy
+
+            self._receiver_app.verifier = IpnVerifier(TrustPolicy.for_endpoint(self.url))
         log.info("local sandbox at %s, IPNs to %s", self.server.url, self.receiver_url or "-")
         return self
 
     def _start_receiver(self) -> None:
+        """The IPN receiver on loopback, storing into fpsdesk's history database."""
         try:
-            app = self._receiver_app()
+            from fpsdesk.ipn.receiver import IpnReceiver, ReceiverServer
+            from fpsdesk.ipn.verify import IpnVerifier, TrustPolicy
+            from fpsdesk.store.db import open_database
+            from fpsdesk.store.ipns import IpnStore
+
+            self._receiver_db = open_database(self.history_path)
+            app = IpnReceiver(
+                IpnStore(self._receiver_db),
+                # Replaced by a verifier for the sandbox's own host once it listens; until
+                # then nothing can post (the sandbox is not running yet).
+                IpnVerifier(TrustPolicy.amazon()),
+                on_stored=self._notify,
+            )
+            self._receiver = ReceiverServer(app).start()
         except Exception:
-            log.exception("the IPN receiver could not be set up; IPNs will not arrive live")
+            log.exception("the IPN receiver could not start; IPNs will not arrive live")
+            self._receiver = None
             return
-        if app is None:
-            return
-        server = make_server("127.0.0.1", 0, app, handler_class=_QuietHandler)
-        self._receiver = server
-        port = server.server_address[1]
-        self.receiver_url = f"http://127.0.0.1:{port}/ipn"
-        thread = threading.Thread(target=server.serve_forever, name="fpsdesk-ipn-receiver",
-                                  kwargs={"poll_interval": 0.2}, daemon=True)
-        thread.start()
-        self._receiver_thread = thread
+        self._receiver_app = app
+        self.receiver_url = f"{self._receiver.url}ipn"
 
-    def _receiver_app(self) -> Any:
-        try:
-            receiver = importlib.import_module("fpsdesk.ipn.receiver")
-        except ImportError:
-            log.info("no IPN receiver in this build")
-            return None
-        factory = getattr(receiver, "make_app", None) or getattr(receiver, "create_app", None)
-        if factory is None:
-            log.warning("fpsdesk.ipn.receiver has no make_app; IPNs will not arrive live")
-            return None
-        kwargs: dict[str, Any] = {}
-        if self.history_path is not None:
-            kwargs["db_path"] = self.history_path
-        if self._on_ipn is not None:
-            kwargs["on_stored"] = lambda *_a, **_k: self._notify()
-        return factory(**kwargs)
-
-    def _notify(self) -> None:
+    def _notify(self, *_record: Any) -> None:
+        """Runs on the receiver's thread: only signal, never touch widgets here."""
         if self._on_ipn is not None:
             try:
                 self._on_ipn()
@@ -111,7 +100,7 @@ class SandboxRuntime:
 
     def reset(self) -> None:
         """Drop every sandbox transaction and load fresh demo data."""
-        self.server.reset()
+        self.server.reset(demo=True)
 
     def stop(self) -> None:
         if self.server is not None:
@@ -121,9 +110,8 @@ class SandboxRuntime:
                 log.debug("stopping the sandbox failed", exc_info=True)
             self.server = None
         if self._receiver is not None:
-            self._receiver.shutdown()
-            self._receiver.server_close()
+            self._receiver.stop()
             self._receiver = None
-        if self._receiver_thread is not None:
-            self._receiver_thread.join(timeout=5)
-            self._receiver_thread = None
+        if self._receiver_db is not None:
+            self._receiver_db.close()
+            self._receiver_db = None
