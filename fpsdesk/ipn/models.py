@@ -14,10 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Literal
 
 from fpsdesk.fps.models import Amount, TransactionStatus
 
 Pairs = tuple[tuple[str, str], ...]
+
+# local: check the certificate ourselves; remote: ask FPS's VerifySignature; off: Not checked.
+VerifyMode = Literal["local", "remote", "off"]
+VERIFY_MODES: tuple[VerifyMode, ...] = ("local", "remote", "off")
 
 _WHITESPACE = re.compile(r"\s+")
 

@@ -248,8 +248,8 @@ def charset_of(content_type: str | None) -> str:
     return charset
 
 
-def parse_form(body: bytes | str, *, charset: str = "utf-8") -> Ipn:
-    """An ``application/x-www-form-urlencoded`` body (``+`` is a space, ``%XX`` a byte)."""
+def form_pairs(body: bytes | str, *, charset: str = "utf-8") -> list[tuple[str, str]]:
+    """The raw pairs of a form body, not yet checked as an IPN."""
     if isinstance(body, bytes):
         try:
             text = body.decode(charset)
@@ -257,7 +257,17 @@ def parse_form(body: bytes | str, *, charset: str = "utf-8") -> Ipn:
             raise IpnParseError(f"the body is not valid {charset} text") from None
     else:
         text = body
-    return from_pairs(_qsl(text.strip("\r\n"), "form body", charset))
+    return _qsl(text.strip("\r\n"), "form body", charset)
+
+
+def query_pairs(query: str) -> list[tuple[str, str]]:
+    """The raw pairs of a query string (no leading ``?``); empty for an empty one."""
+    return _qsl(query, "query string") if query else []
+
+
+def parse_form(body: bytes | str, *, charset: str = "utf-8") -> Ipn:
+    """An ``application/x-www-form-urlencoded`` body (``+`` is a space, ``%XX`` a byte)."""
+    return from_pairs(form_pairs(body, charset=charset))
 
 
 def split_url(text: str) -> tuple[str | None, str]:
@@ -287,6 +297,18 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise IpnParseError(f"JSON key {key!r} appears more than once")
         out[key] = value
     return out
+
+
+# Keys of the envelope form; besides params, endpoint_url and http_method they are what
+# ``fpsdesk ipn list --json`` adds for people and scripts, and are ignored on import.
+ENVELOPE_KEYS = frozenset(
+    {
+        "params", "endpoint_url", "http_method", "id", "verdict", "reason", "reason_code",
+        "received_at", "last_received_at", "source", "delivery_count", "notification_type",
+        "transaction_id", "transaction_date", "transaction_status", "operation", "amount",
+        "currency", "status_code", "status_message", "event_at", "checked_at", "verify_method",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,18 +352,7 @@ def parse_json_line(line: str) -> tuple[Ipn, Envelope]:
         raise IpnParseError("a JSON line must hold one object")
     envelope = Envelope()
     if "params" in data and isinstance(data["params"], list | dict):
-        extra = set(data) - {
-            "params",
-            "endpoint_url",
-            "http_method",
-            "id",
-            "verdict",
-            "reason",
-            "reason_code",
-            "received_at",
-            "source",
-            "delivery_count",
-        }
+        extra = set(data) - ENVELOPE_KEYS
         if extra:
             raise IpnParseError(f"unknown keys beside 'params': {', '.join(sorted(extra))[:80]}")
         endpoint = data.get("endpoint_url")

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import requests
@@ -47,7 +47,7 @@ from fpsdesk.fps.endpoints import is_loopback_host
 from fpsdesk.fps.exceptions import FpsClientError
 from fpsdesk.fps.models import VerifySignatureResult
 from fpsdesk.fps.signing import host_for_signing, ipn_string_to_sign
-from fpsdesk.ipn.models import FailReason, Ipn, Verdict
+from fpsdesk.ipn.models import FailReason, Ipn, Verdict, VerifyMode
 from fpsdesk.paths import cache_dir, ensure
 
 log = logging.getLogger(__name__)
@@ -60,9 +60,6 @@ REQUIRED_FIELDS = ("signature", "signatureVersion", "signatureMethod", "certific
 MAX_CERTIFICATE_BYTES = 64 * 1024
 DEFAULT_TIMEOUT = (3.05, 10.0)
 UNAVAILABLE_RETRY_SECONDS = 30.0
-
-VerifyMode = Literal["local", "remote", "off"]
-VERIFY_MODES: tuple[VerifyMode, ...] = ("local", "remote", "off")
 
 
 # ---------------------------------------------------------------------------------------------

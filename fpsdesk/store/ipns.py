@@ -91,15 +91,29 @@ class IpnRecord:
         """A JSON-ready dict; ``fpsdesk ipn import`` reads it back (the envelope form)."""
         return {
             "id": self.id,
-            "params": [list(pair) for pair in self.params],
-            "endpoint_url": self.endpoint_url,
-            "http_method": self.http_method,
+            "transaction_id": self.transaction_id,
+            "notification_type": self.notification_type,
+            "event_at": self.event_at.isoformat(),
+            "transaction_status": self.transaction_status.value
+            if self.transaction_status
+            else None,
+            "operation": self.operation,
+            "amount": str(self.amount.value) if self.amount else None,
+            "currency": self.amount.currency if self.amount else None,
+            "status_code": self.status_code,
+            "status_message": self.status_message,
             "verdict": self.verdict.value,
             "reason_code": self.reason_code.value if self.reason_code else None,
             "reason": self.reason,
+            "verify_method": self.verify_method,
+            "checked_at": self.checked_at.isoformat(),
             "received_at": self.received_at.isoformat(),
-            "source": self.source,
+            "last_received_at": self.last_received_at.isoformat(),
             "delivery_count": self.delivery_count,
+            "source": self.source,
+            "endpoint_url": self.endpoint_url,
+            "http_method": self.http_method,
+            "params": [list(pair) for pair in self.params],
         }
 
 
