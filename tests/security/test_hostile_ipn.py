@@ -1,4 +1,4 @@
-"""Hostile IPN parameters: Unicode, embedded newlines, duplicate keys (and later: a 10 MB body).
+"""Hostile IPNs: Unicode, embedded newlines, duplicate keys, and a 10 MB body.
 
 The IPNs come from the real sandbox, signed with its key, and are received by a loopback
 capture server; fpsdesk's parser and verifier then judge them exactly as the app would.
@@ -6,14 +6,22 @@ capture server; fpsdesk's parser and verifier then judge them exactly as the app
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import contextlib
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import pytest
+import requests
 
 from fpsdesk.ipn.models import IpnParseError, IpnVerdict
 from fpsdesk.ipn.parse import parse_form, parse_query
+from fpsdesk.ipn.receiver import ReceiverServer, make_app
 from fpsdesk.ipn.verify import IpnVerifier, TrustPolicy
 from fpsdesk.sandbox import SandboxServer
+from fpsdesk.store.db import open_database
+from fpsdesk.store.ipns import IpnStore
 from tests.fixtures.sandbox import IpnCapture
 
 HOSTILE_NAME = "Zoë O'Brien\u202e\nLine two\r\nLine three\t🚀 ﷽ \x00end"
@@ -96,3 +104,137 @@ def test_malformed_parameters_rejected_with_a_reason(body: bytes) -> None:
         parse_form(body)
     assert str(caught.value)
     assert len(str(caught.value)) < 500  # the message never echoes a huge input back
+
+
+# -- the receiver -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def receiver(sandbox: SandboxServer, tmp_path: Path) -> Iterator[tuple[ReceiverServer, IpnStore]]:
+    """The real IPN receiver (WSGI app on the stdlib server) with a real SQLite file."""
+    store = IpnStore(open_database(tmp_path / "ipns.sqlite3"))
+    app = make_app(store=store, fps_endpoint=sandbox.url)
+    server = ReceiverServer(app).start()
+    try:
+        yield server, store
+    finally:
+        server.stop()
+
+
+def _raw_post(url: str, headers: list[str], body_chunks: Iterator[bytes]) -> tuple[int, int]:
+    """POST over a raw socket; returns (HTTP status, bytes of body sent before the answer)."""
+    parts = urlsplit(url)
+    sent = 0
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        head = "POST /ipn HTTP/1.1\r\nHost: {}\r\n{}\r\n".format(
+            parts.netloc, "".join(h + "\r\n" for h in headers)
+        )
+        sock.sendall(head.encode())
+        sock.setblocking(False)
+        answer = b""
+        for chunk in body_chunks:
+            with contextlib.suppress(BlockingIOError):
+                answer += sock.recv(65536)
+            if answer:
+                break
+            try:
+                sock.setblocking(True)
+                sock.settimeout(5)
+                sock.sendall(chunk)
+                sent += len(chunk)
+                sock.setblocking(False)
+            except OSError:  # the receiver closed its side: it refused the rest
+                break
+        sock.setblocking(True)
+        sock.settimeout(30)
+        while b"\r\n" not in answer:
+            data = sock.recv(65536)
+            if not data:
+                break
+            answer += data
+    status = int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else 0
+    return status, sent
+
+
+def _ten_mb() -> Iterator[bytes]:
+    chunk = b"notificationType=TransactionStatus&buyerName=" + b"A" * (1024 * 1024 - 45)
+    for _ in range(10):
+        yield chunk
+
+
+def test_ten_megabyte_ipn_rejected_unread(
+    receiver: tuple[ReceiverServer, IpnStore],
+) -> None:
+    server, store = receiver
+    status, sent = _raw_post(
+        server.url,
+        ["Content-Type: application/x-www-form-urlencoded",
+         f"Content-Length: {10 * 1024 * 1024}"],
+        _ten_mb(),
+    )
+    assert status == 413
+    assert sent < 10 * 1024 * 1024  # answered from the Content-Length, before the body came
+    assert store.count() == 0
+    assert store.quarantine_count() == 0  # not even quarantined: it was never read
+
+
+def test_ten_megabyte_ipn_without_content_length_rejected(
+    receiver: tuple[ReceiverServer, IpnStore],
+) -> None:
+    server, store = receiver
+    status, _ = _raw_post(
+        server.url,
+        ["Content-Type: application/x-www-form-urlencoded", "Transfer-Encoding: chunked"],
+        (b"%x\r\n%s\r\n" % (len(c), c) for c in _ten_mb()),
+    )
+    assert status in (411, 413)
+    assert store.count() == 0
+
+
+def test_ten_megabyte_ipn_with_requests_is_refused(
+    receiver: tuple[ReceiverServer, IpnStore],
+) -> None:
+    """A plain client that sends the whole body anyway gets a 413 or a closed connection;
+    either way nothing is stored and the receiver never holds the body in memory."""
+    server, store = receiver
+    body = b"".join(_ten_mb())
+    try:
+        answer = requests.post(server.url, data=body, timeout=30,
+                               headers={"Content-Type": "application/x-www-form-urlencoded"})
+    except requests.exceptions.ConnectionError:
+        pass  # the receiver closed after its 413 while the client was still sending
+    else:
+        assert answer.status_code == 413
+    assert store.count() == 0
+    assert store.quarantine_count() == 0
+
+
+def test_signed_hostile_unicode_ipn_stored_verbatim_and_verified(
+    sandbox: SandboxServer, receiver: tuple[ReceiverServer, IpnStore]
+) -> None:
+    server, store = receiver
+    sandbox.set_ipn_urls([server.url + "ipn"])
+    txid = sandbox.create_transaction(
+        status="Reserved", notify=True, sender_name=HOSTILE_NAME, caller_description=HOSTILE_REASON
+    )
+    assert sandbox.wait_for_ipns(10)
+    records = store.for_transaction(txid)
+    assert len(records) == 1
+    assert records[0].get("buyerName") == HOSTILE_NAME
+    assert records[0].get("paymentReason") == HOSTILE_REASON
+    assert records[0].verdict is IpnVerdict.VERIFIED
+
+
+def test_duplicate_key_post_is_quarantined_not_stored(
+    sandbox: SandboxServer, ipn_capture: IpnCapture, receiver: tuple[ReceiverServer, IpnStore]
+) -> None:
+    server, store = receiver
+    body = _delivered(sandbox, ipn_capture, sender_name="Alice")
+    answer = requests.post(
+        server.url + "ipn", data=body + b"&transactionStatus=SUCCESS", timeout=30,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 400
+    assert "more than once" in answer.text
+    assert store.count() == 0
+    assert store.quarantine_count() == 1
