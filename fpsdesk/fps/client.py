@@ -18,6 +18,7 @@ thread forever.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import http.client
 import logging
@@ -36,6 +37,8 @@ from urllib.parse import urlsplit
 
 import requests
 import requests.adapters
+import urllib3.connection
+import urllib3.connectionpool
 import urllib3.exceptions
 from urllib3.util.retry import Retry
 
@@ -201,6 +204,103 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         when = when.replace(tzinfo=UTC)
     current = now or datetime.now(UTC)
     return max(0.0, (when - current).total_seconds())
+
+
+class _Watchdog:
+    """Cuts the socket of one exchange when its overall deadline passes.
+
+    requests' read timeout applies to each receive, so a server that drips its headers or body
+    a byte at a time would hold the calling thread for ever. The connection classes below attach
+    themselves to the watchdog of the exchange running on their thread; on expiry the socket is
+    shut down, the blocked receive returns, and the exchange fails as a timeout.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self._lock = threading.Lock()
+        self._connection: urllib3.connection.HTTPConnection | None = None
+        self.expired = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def attach(self, connection: urllib3.connection.HTTPConnection) -> None:
+        with self._lock:
+            self._connection = connection
+            expired = self.expired
+        if expired:
+            self._cut(connection)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            connection = self._connection
+        if connection is not None:
+            self._cut(connection)
+
+    @staticmethod
+    def _cut(connection: urllib3.connection.HTTPConnection) -> None:
+        sock = connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Watchdog:
+        _in_flight.watchdog = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+        _in_flight.watchdog = None
+
+
+_in_flight = threading.local()
+
+
+def _attach_to_watchdog(connection: urllib3.connection.HTTPConnection) -> None:
+    watchdog = getattr(_in_flight, "watchdog", None)
+    if isinstance(watchdog, _Watchdog):
+        watchdog.attach(connection)
+
+
+class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _attach_to_watchdog(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _attach_to_watchdog(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _Adapter(requests.adapters.HTTPAdapter):
+    """No automatic retries (a POST must never be re-sent below us) and watched connections."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            max_retries=Retry(total=0, connect=0, read=0, redirect=0, status=0, other=0,
+                              raise_on_redirect=False, raise_on_status=False),
+            pool_connections=2,
+            pool_maxsize=4,
+        )
+
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
+    ) -> None:
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPPool,
+            "https": _WatchedHTTPSPool,
+        }
 
 
 class FpsClient:
@@ -474,13 +574,7 @@ class FpsClient:
             if self._closed:
                 raise InvalidInput("This FPS client has been closed.")
             session = requests.Session()
-            # No automatic retries anywhere below us: a POST must never be re-sent by urllib3.
-            adapter = requests.adapters.HTTPAdapter(
-                max_retries=Retry(total=0, connect=0, read=0, redirect=0, status=0, other=0,
-                                  raise_on_redirect=False, raise_on_status=False),
-                pool_connections=2,
-                pool_maxsize=4,
-            )
+            adapter = _Adapter()
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             session.headers["User-Agent"] = (
@@ -607,41 +701,53 @@ class FpsClient:
         }
         deadline = time.monotonic() + self._total_timeout
         host = urlsplit(self._endpoint).netloc
-        try:
-            if self._http_method == "GET":
-                response = session.get(f"{self._endpoint}?{encoded}", **options)
-            else:
-                response = session.post(
-                    self._endpoint,
-                    data=encoded.encode("ascii"),
-                    headers={"Content-Type": _FORM},
-                    **options,
-                )
-        except requests.exceptions.SSLError as exc:
-            raise NetworkError(
-                f"the TLS certificate of {host} could not be verified ({_reason(exc)})",
-                kind="tls",
-            ) from None
-        except requests.exceptions.ConnectTimeout:
-            raise NetworkError(
-                f"could not connect to {host} within {self._timeout[0]:g} s; nothing was sent",
-                kind="timeout",
-            ) from None
-        except requests.exceptions.ReadTimeout:
-            raise _MaybeSent(
-                f"no answer from {host} within {self._timeout[1]:g} s", "timeout"
-            ) from None
-        except requests.exceptions.ConnectionError as exc:
-            if _before_send(exc):
+        cut_off = f"no complete answer from {host} within {self._total_timeout:g} s; cut off"
+        with _Watchdog(self._total_timeout) as watchdog:
+            try:
+                if self._http_method == "GET":
+                    response = session.get(f"{self._endpoint}?{encoded}", **options)
+                else:
+                    response = session.post(
+                        self._endpoint,
+                        data=encoded.encode("ascii"),
+                        headers={"Content-Type": _FORM},
+                        **options,
+                    )
+            except requests.exceptions.SSLError as exc:
                 raise NetworkError(
-                    f"could not connect to {host} ({_reason(exc)}); nothing was sent"
+                    f"the TLS certificate of {host} could not be verified ({_reason(exc)})",
+                    kind="tls",
                 ) from None
-            raise _MaybeSent(f"the connection to {host} failed ({_reason(exc)})",
-                             "network") from None
-        except requests.exceptions.RequestException as exc:
-            raise NetworkError(f"the request could not be sent ({_reason(exc)})") from None
-        with response:
-            body = self._read_body(response, deadline, host)
+            except requests.exceptions.ConnectTimeout:
+                raise NetworkError(
+                    f"could not connect to {host} within {self._timeout[0]:g} s; "
+                    "nothing was sent",
+                    kind="timeout",
+                ) from None
+            except requests.exceptions.ReadTimeout:
+                raise _MaybeSent(
+                    f"no answer from {host} within {self._timeout[1]:g} s", "timeout"
+                ) from None
+            except requests.exceptions.ConnectionError as exc:
+                if _before_send(exc):
+                    raise NetworkError(
+                        f"could not connect to {host} ({_reason(exc)}); nothing was sent"
+                    ) from None
+                if watchdog.expired:
+                    raise _MaybeSent(cut_off, "timeout") from None
+                raise _MaybeSent(f"the connection to {host} failed ({_reason(exc)})",
+                                 "network") from None
+            except requests.exceptions.RequestException as exc:
+                raise NetworkError(f"the request could not be sent ({_reason(exc)})") from None
+            with response:
+                try:
+                    body = self._read_body(response, deadline, host)
+                except _MaybeSent:
+                    if watchdog.expired:
+                        raise _MaybeSent(cut_off, "timeout") from None
+                    raise
+            if watchdog.expired:  # the cut may look like a clean end of the body
+                raise _MaybeSent(cut_off, "timeout")
         log.debug("FPS %s answered HTTP %s, %d bytes", action, response.status_code, len(body))
         return _Answer(response.status_code, body, response.headers)
 
@@ -661,8 +767,8 @@ class FpsClient:
             while True:
                 if time.monotonic() > deadline:
                     raise _MaybeSent(
-                        f"the answer from {host} was still arriving after "
-                        f"{self._total_timeout:g} s; cut off", "timeout")
+                        f"no complete answer from {host} within {self._total_timeout:g} s; "
+                        "cut off", "timeout")
                 piece = raw.read1(_READ_SIZE, decode_content=True)
                 if not piece:
                     break

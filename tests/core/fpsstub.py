@@ -31,6 +31,7 @@ class Reply:
     chunks: Callable[[], Iterable[bytes]] | None = None  # streamed, chunked transfer encoding
     drop: bool = False  # close the connection without any answer
     declare_length: bool = True
+    head_drip: float | None = None  # send the status line and headers a byte at a time
 
 
 @dataclass
@@ -128,6 +129,13 @@ class StubServer:
         if reply.drop:
             handler.close_connection = True
             handler.connection.close()
+            return
+        if reply.head_drip is not None:
+            head = f"HTTP/1.1 {reply.status} OK\r\nX-Slow: " + "y" * 4000 + "\r\n\r\n"
+            for byte in head.encode():
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+                time.sleep(reply.head_drip)
             return
         handler.send_response(reply.status)
         for name, value in reply.headers.items():

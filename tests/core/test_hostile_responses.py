@@ -179,3 +179,14 @@ def test_dripping_cancel_is_outcome_unknown(stub: StubServer) -> None:
         client.cancel(TXID)
     assert info.value.transaction_id == TXID
     assert stub.count("Cancel") == 1
+
+
+def test_headers_dripping_past_the_read_timeout_are_cut_off(stub: StubServer) -> None:
+    # A byte of header every 50 ms never trips the 1 s read timeout; the overall deadline does.
+    stub.push(Reply(head_drip=0.05))
+    with _client(stub, timeout=(1, 1), total_timeout=1.5) as client, pytest.raises(
+        NetworkError
+    ) as info:
+        client.get_transaction_status(TXID)
+    assert info.value.kind == "timeout"
+    _assert_user_facing(info.value, "cut off")
