@@ -51,6 +51,31 @@ KEEP_PLUGINS: dict[str, frozenset[str]] = {
     # Windows 11 / Vista styles on Windows, macOS style on macOS.
     "styles": frozenset({"qmodernwindowsstyle", "qwindowsvistastyle", "qmacstyle"}),
 }
+# Qt modules fpsdesk imports. Every other PySide6 module is excluded, which keeps its Python
+# binding out; :func:`trim` removes the plugins, translations and libraries that the hooks
+# still collect for them.
+QT_USED = frozenset({"QtCore", "QtGui", "QtWidgets"})
+QT_ALL = frozenset({
+    "Qt3DAnimation", "Qt3DCore", "Qt3DExtras", "Qt3DInput", "Qt3DLogic", "Qt3DRender",
+    "QtAxContainer", "QtBluetooth", "QtCharts", "QtConcurrent", "QtDBus", "QtDataVisualization",
+    "QtDesigner", "QtGraphs", "QtGraphsWidgets", "QtHelp", "QtHttpServer", "QtLabsStyleKit",
+    "QtLocation", "QtMultimedia", "QtMultimediaWidgets", "QtNetwork", "QtNetworkAuth", "QtNfc",
+    "QtOpenGL", "QtOpenGLWidgets", "QtPdf", "QtPdfWidgets", "QtPositioning", "QtPrintSupport",
+    "QtQml", "QtQmlFeatures", "QtQuick", "QtQuick3D", "QtQuickControls2", "QtQuickTest",
+    "QtQuickWidgets", "QtRemoteObjects", "QtScxml", "QtSensors", "QtSerialBus", "QtSerialPort",
+    "QtSpatialAudio", "QtSql", "QtStateMachine", "QtSvg", "QtSvgWidgets", "QtTest",
+    "QtTextToSpeech", "QtUiTools", "QtWebChannel", "QtWebEngineCore", "QtWebEngineQuick",
+    "QtWebEngineWidgets", "QtWebSockets", "QtWebView", "QtXml",
+})
+EXCLUDES: tuple[str, ...] = (
+    *sorted(f"PySide6.{m}" for m in QT_ALL - QT_USED),
+    # Never used at run time; some are importable here only because the build host has them.
+    "tkinter", "unittest", "pydoc", "pydoc_data", "lib2to3", "idlelib", "ensurepip",
+    "numpy", "PyQt5", "PyQt6", "PySide2", "pytest", "hypothesis", "pytestqt", "IPython",
+    "setuptools", "pip",
+    # lxml parts fpsdesk never uses (it parses with lxml.etree only): ~4 MB.
+    "lxml.objectify", "lxml.html", "lxml.isoschematron", "lxml.cssselect",
+)
 # Qt translations kept (language codes); fpsdesk's interface is English only.
 KEEP_TRANSLATIONS: frozenset[str] = frozenset()
 

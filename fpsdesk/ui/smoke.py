@@ -329,22 +329,31 @@ def _run_checks(args: argparse.Namespace, watchdog: Watchdog) -> None:
 
 
 def _run_until_first_paint(args: argparse.Namespace) -> int:
-    """The benchmark's start-up probe: the normal start, then quit at the first paint."""
-    from PySide6.QtCore import QTimer, qInstallMessageHandler
+    """The benchmark's start-up probe: start as ``fpsdesk`` would, stop at the first paint.
+
+    The probe watches the whole application, so the first painted window counts whichever it
+    is (the main window, or the first-run dialog when no profile exists). It then leaves at
+    once with ``os._exit``: a modal dialog's event loop may be running, and the benchmark
+    only needs the moment, not an orderly shutdown.
+    """
+    from PySide6.QtCore import QEvent, QObject, qInstallMessageHandler
 
     from fpsdesk.ui import app as gui
 
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: Any, event: Any) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                print("first-paint", flush=True)  # noqa: T201 - read by bench_bundle.py
+                os._exit(0)
+            return False
+
     qInstallMessageHandler(gui._qt_message)
     application = gui.create_application([sys.argv[0]])
+    probe = FirstPaint(application)
+    application.installEventFilter(probe)
     controller = gui.AppController(args)
     try:
-        window = controller.start()
-
-        def painted() -> None:
-            print("first-paint", flush=True)  # noqa: T201 - read by bench_bundle.py
-            QTimer.singleShot(0, application.quit)
-
-        _probe = _PaintProbe(window, painted)
+        controller.start()
         return int(application.exec())
     finally:
         controller.close()
