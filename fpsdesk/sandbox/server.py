@@ -48,6 +48,7 @@ _FAULT_ERRORS = {
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = True
+    request_queue_size = 128  # the default 5 resets bursts of parallel connections
     sandbox: SandboxServer
 
     def __init__(self, address: tuple[str, int], sandbox: SandboxServer) -> None:
