@@ -3,6 +3,7 @@ oversized bodies refused with 413 unread, and genuine sandbox IPNs Verified."""
 
 from __future__ import annotations
 
+import io
 import socket
 import sqlite3
 import threading
@@ -12,6 +13,8 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fpsdesk.fps.client import FpsClient
 from fpsdesk.ipn.models import FailReason, IpnVerdict
@@ -304,3 +307,53 @@ def test_remote_verification_through_the_sandbox_verify_signature(
         assert failed
         assert failed[0].reason_code is FailReason.BAD_SIGNATURE
         assert failed[0].verify_method == "remote"
+
+
+# -- arbitrary bodies never crash the app -------------------------------------------------------
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    body=st.binary(max_size=300)
+    | st.builds(lambda t: t.encode("utf-8"), st.text(max_size=200))
+    | st.builds(
+        lambda pairs: urlencode([("notificationType", "TransactionStatus"), *pairs]).encode(),
+        st.lists(st.tuples(st.text(max_size=12), st.text(max_size=20)), max_size=5),
+    ),
+    content_type=st.sampled_from(
+        [
+            "application/x-www-form-urlencoded",
+            "text/plain",
+            "",
+            "application/json",
+            "application/x-www-form-urlencoded; charset=bogus",
+            "text/plain; charset=latin-1",
+        ]
+    ),
+    query=st.text(max_size=30),
+)
+def test_any_body_gets_a_clear_answer_never_a_crash(
+    tmp_path: Path, body: bytes, content_type: str, query: str
+) -> None:
+    store = IpnStore(open_database(":memory:"))
+    verifier = IpnVerifier(TrustPolicy.amazon(), certificates=CertificateCache(tmp_path))
+    app = IpnReceiver(store, verifier)
+    statuses: list[str] = []
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": content_type,
+        "QUERY_STRING": query,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8765",
+        "PATH_INFO": "/ipn",
+        "REMOTE_ADDR": "127.0.0.1",
+    }
+    answer = b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+    code = int(statuses[0].split()[0])
+    assert code in (200, 400, 415), (statuses, answer)
+    assert store.count() + store.quarantine_count() == 1  # stored or quarantined, never lost
