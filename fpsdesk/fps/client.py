@@ -66,6 +66,20 @@ from fpsdesk.fps.signing import SIGNATURE_METHODS, SignatureMethod, percent_enco
 
 log = logging.getLogger(__name__)
 
+
+def _redact_urllib3_logs() -> None:
+    """urllib3 logs each request line, a GET's query string (and Signature) included.
+
+    A filter on its logger, not only on fpsdesk's handlers, keeps the signature out whatever
+    handler an embedding application or a test installs.
+    """
+    pool_log = logging.getLogger("urllib3.connectionpool")
+    if not any(isinstance(f, logsetup.RedactingFilter) for f in pool_log.filters):
+        pool_log.addFilter(logsetup.RedactingFilter())
+
+
+_redact_urllib3_logs()
+
 API_VERSION = "2008-09-17"
 READ_ACTIONS = frozenset(
     {"GetTransactionStatus", "GetTransaction", "VerifySignature", "GetAccountActivity"}

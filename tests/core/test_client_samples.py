@@ -204,3 +204,140 @@ def test_invalid_id_is_refused_before_sending(stub: StubServer, client: FpsClien
     with pytest.raises(InvalidInput):
         client.get_transaction("X" * 36)
     assert stub.count() == 0
+
+
+def test_account_activity_request_and_result(stub: StubServer, client: FpsClient) -> None:
+    from tests.core.test_xmlparse import ACTIVITY_XML
+
+    stub.push(Reply(body=ACTIVITY_XML))
+    start = datetime(2009, 10, 1, tzinfo=UTC)
+    activity = client.get_account_activity(
+        start,
+        datetime(2009, 10, 8, 2, 0, tzinfo=timezone(timedelta(hours=2))),
+        max_batch_size=50,
+        sort_order_by_date="Ascending",
+        fps_operation="Refund",
+        roles=("Caller", "Recipient"),
+        transaction_status=TransactionStatus.SUCCESS,
+    )
+    assert activity.batch_size == 1
+    assert activity.transactions[0].original_transaction_id == (
+        "14GK6BGKA7U6OU6SUTNLBI5SBBV9PGDJ6UL"
+    )
+    params = stub.requests[0].param_dict
+    assert params["Action"] == "GetAccountActivity"
+    assert params["StartDate"] == "2009-10-01T00:00:00.000Z"
+    assert params["EndDate"] == "2009-10-08T00:00:00.000Z"
+    assert params["MaxBatchSize"] == "50"
+    assert params["SortOrderByDate"] == "Ascending"
+    assert params["FPSOperation"] == "Refund"
+    assert (params["Role.1"], params["Role.2"]) == ("Caller", "Recipient")
+    assert params["TransactionStatus"] == "Success"
+
+
+def test_state_changing_requests_carry_their_parameters(
+    stub: StubServer, client: FpsClient
+) -> None:
+    refund_xml = fpsstub.CANCEL_XML.replace(b"Cancelled", b"Pending").replace(b"Cancel", b"Refund")
+    settle_xml = fpsstub.CANCEL_XML.replace(b"Cancelled", b"Pending").replace(b"Cancel", b"Settle")
+    pay_xml = fpsstub.CANCEL_XML.replace(b"Cancelled", b"Pending").replace(b"Cancel", b"Pay")
+    stub.push(Reply(body=refund_xml), Reply(body=settle_xml), Reply(body=pay_xml))
+    refund = client.refund(
+        "14GK6BGKA7U6OU6SUTNLBI5SBBV9PGDJ6UL", "refund-1", Decimal("0.50"),
+        caller_description="goodwill",
+    )
+    assert refund.transaction_status is TransactionStatus.PENDING
+    client.settle("14GKD9GE66FAA63E6O6B2JDPZKN53LZ7F22", Decimal("2"))
+    client.pay("SENDERTOKEN1", Decimal("1.25"), "pay-1", ChargeFeeTo="Recipient")
+    refund_params, settle_params, pay_params = (r.param_dict for r in stub.requests)
+    assert refund_params["Action"] == "Refund"
+    assert refund_params["RefundAmount.Value"] == "0.50"
+    assert refund_params["RefundAmount.CurrencyCode"] == "USD"
+    assert refund_params["CallerReference"] == "refund-1"
+    assert refund_params["CallerDescription"] == "goodwill"
+    assert settle_params["ReserveTransactionId"] == "14GKD9GE66FAA63E6O6B2JDPZKN53LZ7F22"
+    assert settle_params["TransactionAmount.Value"] == "2"
+    assert pay_params["SenderTokenId"] == "SENDERTOKEN1"
+    assert pay_params["TransactionAmount.Value"] == "1.25"
+    assert pay_params["ChargeFeeTo"] == "Recipient"
+
+
+def test_bad_amount_refused_before_sending(stub: StubServer, client: FpsClient) -> None:
+    from fpsdesk.fps.exceptions import InvalidInput
+
+    for bad in (Decimal("0"), Decimal("-1"), Decimal("NaN")):
+        with pytest.raises(InvalidInput):
+            client.refund("14GK6BGKA7U6OU6SUTNLBI5SBBV9PGDJ6UL", "r", bad)
+    assert stub.count() == 0
+
+
+def test_redirect_is_not_followed(stub: StubServer, client: FpsClient) -> None:
+    from fpsdesk.fps.exceptions import ProtocolError
+
+    with StubServer() as elsewhere:
+        elsewhere.default = Reply(body=fpsstub.STATUS_XML)
+        stub.push(Reply(status=307, headers={"Location": elsewhere.url}))
+        with pytest.raises(ProtocolError) as info:
+            client.get_transaction_status("14GKE3B85HCMF1BTSH5C4PD2IHZL95RJ2LM")
+        assert info.value.http_status == 307
+        assert "redirect" in str(info.value)
+        assert elsewhere.count() == 0
+
+
+def test_unsafe_endpoint_refused_by_constructor() -> None:
+    from fpsdesk.fps.exceptions import InvalidInput
+
+    with pytest.raises(InvalidInput, match="only to this computer"):
+        FpsClient("http://fps.amazonaws.com/", ACCESS, SECRET)
+    with pytest.raises(InvalidInput):
+        FpsClient("https://fps.amazonaws.com/", ACCESS, "")
+    with pytest.raises(InvalidInput):
+        FpsClient("https://fps.amazonaws.com/", ACCESS, SECRET, ca_bundle="/nonexistent.pem")
+
+
+def test_one_session_per_thread(stub: StubServer, client: FpsClient) -> None:
+    import threading
+
+    stub.default = Reply(body=fpsstub.STATUS_XML)
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(3):
+                results.append(
+                    client.get_transaction_status("14GKE3B85HCMF1BTSH5C4PD2IHZL95RJ2LM").request_id
+                )
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert len(results) == 18
+    assert len(client._sessions) == 6
+    assert stub.count() == 18
+
+
+def test_secret_never_in_repr_or_logs(
+    stub: StubServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from fpsdesk.fps.signing import percent_encode
+
+    stub.push(Reply(body=fpsstub.STATUS_XML))
+    caplog.set_level(logging.DEBUG)
+    with FpsClient(stub.url, ACCESS, SECRET, http_method="GET") as client:
+        assert SECRET not in repr(client)
+        client.get_transaction_status("14GKE3B85HCMF1BTSH5C4PD2IHZL95RJ2LM")
+    signature = stub.requests[0].param_dict["Signature"]
+    assert "FPS request" in caplog.text
+    assert "[REDACTED]" in caplog.text
+    assert signature not in caplog.text
+    assert percent_encode(signature) not in caplog.text  # urllib3 logs a GET's query string
+    assert "Signature=[REDACTED]" in caplog.text
+    assert SECRET not in caplog.text
