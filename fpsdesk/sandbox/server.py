@@ -316,6 +316,7 @@ class SandboxServer:
         self._engine.stop()
         self._ipn.stop()
         self._store.close()
+        self._engine = self._ipn = self._store = None
 
     def __enter__(self) -> SandboxServer:
         return self.start()

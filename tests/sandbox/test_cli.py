@@ -1,0 +1,132 @@
+"""``fpsdesk sandbox`` as a user runs it: a real subprocess, its first line, SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from fpsdesk.fps.client import FpsClient
+from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
+from fpsdesk.sandbox.demo import DEMO_IDS, DEMO_RESERVED_IDS
+
+ROOT = Path(__file__).resolve().parents[2]
+FIRST_LINE = re.compile(r"FPS sandbox listening on (http://127\.0\.0\.1:(\d+)/)")
+
+
+def _start(*args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "fpsdesk", "sandbox", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+    )
+
+
+@pytest.fixture
+def running() -> Iterator[list[subprocess.Popen[str]]]:
+    processes: list[subprocess.Popen[str]] = []
+    yield processes
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
+def _url(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    line = process.stdout.readline().rstrip("\n")
+    match = FIRST_LINE.fullmatch(line)
+    assert match, f"first line was {line!r}"
+    return match.group(1)
+
+
+def _stop(process: subprocess.Popen[str]) -> tuple[int, str]:
+    process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=20)
+    return process.returncode, out
+
+
+def test_demo_sandbox_prints_its_line_serves_demo_data_and_stops_on_sigterm(
+    running: list[subprocess.Popen[str]],
+) -> None:
+    process = _start("--port", "0", "--demo")
+    running.append(process)
+    url = _url(process)
+    client = FpsClient(url, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY)
+    try:
+        status = client.get_transaction_status(DEMO_RESERVED_IDS[0])
+        assert status.transaction_status.value == "Reserved"
+        detail = client.get_transaction(DEMO_IDS["settle_success_1"])
+        assert [h.transaction_status.value for h in detail.status_history] == [
+            "Pending", "Reserved", "Pending", "Success",
+        ]
+        assert client.cancel(DEMO_RESERVED_IDS[0], "cli test").transaction_status.value == (
+            "Cancelled"
+        )
+    finally:
+        client.close()
+    code, out = _stop(process)
+    assert code == 0
+    assert DEFAULT_ACCESS_KEY in out
+    assert DEFAULT_SECRET_KEY in out
+    assert "stopped" in out
+
+
+def test_own_credentials_and_a_data_file(
+    running: list[subprocess.Popen[str]], tmp_path: Path
+) -> None:
+    data = tmp_path / "cli.sqlite3"
+    process = _start("--data", str(data), "--access-key", "CLIKEY", "--secret-key", "cli/secret",
+                     "--pending-delay", "0")
+    running.append(process)
+    client = FpsClient(_url(process), "CLIKEY", "cli/secret")
+    try:
+        txn_id = client.reserve("CC-1", Decimal("10.00"), "cli-ref").transaction_id
+    finally:
+        client.close()
+    assert _stop(process)[0] == 0
+    again = _start("--data", str(data), "--access-key", "CLIKEY", "--secret-key", "cli/secret")
+    running.append(again)
+    client = FpsClient(_url(again), "CLIKEY", "cli/secret")
+    try:
+        assert client.get_transaction_status(txn_id).transaction_status.value == "Reserved"
+    finally:
+        client.close()
+    assert _stop(again)[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--access-key", "K"), "together"),
+        (("--port", "70000"), "--port"),
+        (("--ipn-url", "not a url"), "IPN URL"),
+    ],
+)
+def test_bad_arguments_get_a_clear_message(args: tuple[str, ...], fragment: str) -> None:
+    process = _start(*args)
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 2
+    assert fragment in err
+    assert "Traceback" not in err
+    assert out == ""
+
+
+def test_a_port_in_use(running: list[subprocess.Popen[str]]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        process = _start("--port", str(port))
+        _out, err = process.communicate(timeout=20)
+    assert process.returncode == 1
+    assert "cannot listen" in err
+    assert "Traceback" not in err
