@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
 
         # -- pages --------------------------------------------------------------------------
         self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
         self.pages = QStackedWidget()
         self.welcome = EmptyState(
             self.tr("Look up a transaction"),
@@ -110,9 +111,25 @@ class MainWindow(QMainWindow):
         self.loading = EmptyState(self.tr("Looking up…"), "")
         self.error_page = QWidget()
         error_layout = QVBoxLayout(self.error_page)
-        error_layout.setContentsMargins(0, 0, 0, 0)
+        error_layout.setContentsMargins(40, 40, 40, 0)
+        self.error_heading = QLabel()
+        heading_font = self.error_heading.font()
+        heading_font.setPointSizeF(heading_font.pointSizeF() * 1.1)
+        self.error_heading.setFont(heading_font)
+        self.error_heading.setStyleSheet("color: palette(placeholder-text);")
         self.error_banner = ResultBanner()
+        self.error_banner.setMaximumWidth(900)
+        retry_row = QHBoxLayout()
+        self.retry_button = QPushButton(self.tr("Try again"))
+        self.retry_button.clicked.connect(self.refresh)
+        retry_hint = QLabel(self.tr("or look up another ID (Ctrl+L)"))
+        retry_hint.setStyleSheet("color: palette(placeholder-text);")
+        retry_row.addWidget(self.retry_button)
+        retry_row.addWidget(retry_hint)
+        retry_row.addStretch(1)
+        error_layout.addWidget(self.error_heading)
         error_layout.addWidget(self.error_banner)
+        error_layout.addLayout(retry_row)
         error_layout.addStretch(1)
         self.transaction_view = TransactionView()
         for page in (self.welcome, self.loading, self.error_page, self.transaction_view):
@@ -311,6 +328,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_lookup_finished(self, reply: LookupReply) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
         if reply.transaction_id != self.shown_transaction:
             return
         self.transaction_view.show_detail(reply.detail)
@@ -323,6 +342,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_lookup_failed(self, failure: WorkerFailure) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
         if failure.transaction_id != self.shown_transaction:
             return
         error = failure.error
@@ -334,6 +355,8 @@ class MainWindow(QMainWindow):
             self._banner_error(self.transaction_view.banner, error)
             return
         self._banner_error(self.error_banner, error)
+        self.error_heading.setText(
+            self.tr("Could not look up {id}").format(id=failure.transaction_id))
         self.pages.setCurrentWidget(self.error_page)
 
     def _banner_error(self, banner: ResultBanner, error: Any) -> None:
@@ -342,7 +365,8 @@ class MainWindow(QMainWindow):
             look = theme.StatusLook(error.title, "question", "#9a5b00", "#f0b43c", "")
         detail = error.explanation
         if error.next_step:
-            detail = f"{detail}\n{error.next_step}"
+            detail = self.tr("{detail}\nNext step: {step}").format(detail=detail,
+                                                                   step=error.next_step)
         banner.show_result(look, error.title, detail, error.code, error.request_id,
                            kind=error.kind)
 
@@ -406,6 +430,8 @@ class MainWindow(QMainWindow):
 
     @Slot(str, str)
     def _on_cancel_state(self, transaction_id: str, state: str) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
         if transaction_id != self.shown_transaction:
             return
         if state == CANCEL_SENDING:
@@ -417,11 +443,14 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_cancel_finished(self, reply: CancelReply) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
         txn = reply.transaction_id
         if reply.result is not None:
             result = reply.result
             look = theme.status_look(result.transaction_status)
             if result.transaction_status == TransactionStatus.CANCELLED:
+                look = theme.outcome_look(ActionOutcome.SUCCEEDED.value)
                 headline = self.tr("Cancelled")
                 detail = self.tr("FPS cancelled {id}. Nothing will be charged.").format(id=txn)
             else:
@@ -441,6 +470,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_cancel_blocked(self, blocked: CancelBlocked) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
         was = theme.status_look(blocked.expected_status).label
         now = theme.status_look(blocked.current_status).label
         text = self.tr(
@@ -462,6 +493,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_cancel_check_failed(self, failure: WorkerFailure) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
         if failure.transaction_id == self.shown_transaction:
             error = failure.error
             self._banner_error(self.transaction_view.banner, error)
@@ -471,8 +504,11 @@ class MainWindow(QMainWindow):
 
     @Slot(int, str, str, str)
     def _on_action_resolved(self, action_id: int, txn: str, outcome: str, status: str) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
         look = theme.status_look(status)
         if outcome == ActionOutcome.SUCCEEDED.value:
+            look = theme.outcome_look(outcome)
             headline = self.tr("Cancelled")
             detail = self.tr(
                 "The earlier Cancel with an unknown outcome did go through: a status read "
@@ -493,6 +529,8 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_actions_changed(self, transaction_id: str) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
         if transaction_id == self.shown_transaction:
             self.transaction_view.set_actions(
                 self.session.actions.for_transaction(transaction_id))
@@ -500,11 +538,15 @@ class MainWindow(QMainWindow):
 
     @Slot(bool)
     def _on_busy(self, busy: bool) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
         self.lookup_button.setText(self.tr("Working…") if busy else self.tr("Look up"))
 
     @Slot()
     def on_ipns_arrived(self) -> None:
         """New IPNs were stored (the in-process receiver): refresh what shows them."""
+        if self._shut:  # closed: late queued replies change nothing
+            return
         txn = self.shown_transaction
         if txn and self._ipn_rows is not None and self.transaction_view.detail is not None:
             try:

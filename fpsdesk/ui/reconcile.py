@@ -118,6 +118,8 @@ class Reconciler(QObject):
 
     @Slot(object)
     def on_status(self, reply: StatusReply) -> None:
+        if self._stopped:
+            return
         action_id = self._by_request.pop(reply.request_id, None)
         if action_id is None or action_id not in self._entries:
             return
@@ -139,6 +141,8 @@ class Reconciler(QObject):
 
     @Slot(object)
     def on_failure(self, failure: WorkerFailure) -> None:
+        if self._stopped:
+            return
         action_id = self._by_request.pop(failure.request_id, None)
         if action_id is None or action_id not in self._entries:
             return

@@ -117,6 +117,8 @@ class DeskSession(QObject):
 
     @Slot(object)
     def _on_lookup_done(self, reply: LookupReply) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
         if reply.request_id != self.current_lookup:
             log.debug("ignoring stale look-up reply %d", reply.request_id)
             return
@@ -125,11 +127,15 @@ class DeskSession(QObject):
 
     @Slot(object)
     def _on_status_done(self, reply: StatusReply) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
         if self.reconciler.owns(reply.request_id):
             self.reconciler.on_status(reply)
 
     @Slot(object)
     def _on_failed(self, failure: WorkerFailure) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
         if self.reconciler.owns(failure.request_id):
             self.reconciler.on_failure(failure)
             return
@@ -145,6 +151,8 @@ class DeskSession(QObject):
 
     @Slot(bool)
     def _on_busy_changed(self, busy: bool) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
         self.busy_changed.emit(busy)
 
     # -- cancel --------------------------------------------------------------------------
@@ -192,16 +200,22 @@ class DeskSession(QObject):
 
     @Slot(object)
     def _on_cancel_blocked(self, blocked: CancelBlocked) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
         self._release(blocked.transaction_id, blocked.request_id)
         self.cancel_blocked.emit(blocked)
 
     @Slot(object)
     def _on_cancel_sending(self, sending: CancelSending) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
         self._set_state(sending.transaction_id, CANCEL_SENDING)
         self.actions_changed.emit(sending.transaction_id)
 
     @Slot(object)
     def _on_cancel_done(self, reply: CancelReply) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
         self._release(reply.transaction_id, reply.request_id)
         if reply.unknown and reply.action_id is not None:
             self.reconciler.add(reply.action_id, reply.transaction_id)
@@ -210,11 +224,15 @@ class DeskSession(QObject):
 
     @Slot(int, str, str, str)
     def _on_resolved(self, action_id: int, txn: str, outcome: str, status: str) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
         self.action_resolved.emit(action_id, txn, outcome, status)
         self.actions_changed.emit(txn)
 
     @Slot(int, str)
     def _on_reconcile_checking(self, action_id: int, txn: str) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
         self.reconcile_checking.emit(action_id, txn)
 
     # -- settings ------------------------------------------------------------------------
@@ -225,6 +243,8 @@ class DeskSession(QObject):
 
     @Slot(object)
     def _on_connection_tested(self, reply: ConnectionTestReply) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
         if reply.request_id == self._test_request:
             self.connection_tested.emit(reply)
 

@@ -188,7 +188,10 @@ class _Recorder:
     def __init__(self, *signals: Any) -> None:
         self.items: list[Any] = []
         for signal in signals:
-            signal.connect(self.items.append)
+            signal.connect(self._record)
+
+    def _record(self, item: Any) -> None:
+        self.items.append(item)
 
 
 class _PaintProbe:

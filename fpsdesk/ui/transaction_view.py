@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from fpsdesk.fps.models import TransactionDetail, TransactionStatus
 from fpsdesk.store.actions import ActionRecord
 from fpsdesk.ui import theme
+from fpsdesk.ui.timeline import TimelineEvent, build_timeline
 from fpsdesk.ui.widgets import Card, CopyField, ResultBanner, StatusChip, format_time, status_item
 
 PAYMENT_METHODS = {
@@ -154,6 +155,14 @@ class TransactionView(QWidget):
         self.refresh_button.clicked.connect(self.refresh_clicked)
         self.cancel_button = QPushButton(self.tr("Cancel transaction…"))
         self.cancel_button.setMinimumWidth(170)
+        self.cancel_button.setObjectName("danger")
+        self.cancel_button.setStyleSheet(
+            "QPushButton#danger:enabled { background: #b42318; color: white;"
+            " border: 1px solid #912018; border-radius: 4px; padding: 5px 14px;"
+            " font-weight: 600; }"
+            "QPushButton#danger:enabled:hover { background: #912018; }"
+            "QPushButton#danger:enabled:focus { border: 2px solid palette(highlight); }"
+        )
         self.cancel_button.clicked.connect(self.cancel_clicked)
         buttons.addWidget(self.refresh_button)
         buttons.addWidget(self.cancel_button)
@@ -207,6 +216,27 @@ class TransactionView(QWidget):
         # -- histories ------------------------------------------------------------------
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        self._ipn_records: list[Any] = []
+        self._action_records: list[ActionRecord] = []
+        self.timeline_events: list[TimelineEvent] = []
+        timeline_page = QWidget()
+        timeline_layout = QVBoxLayout(timeline_page)
+        timeline_layout.setContentsMargins(0, 6, 0, 0)
+        timeline_layout.setSpacing(6)
+        self.flags_label = QLabel()
+        self.flags_label.setWordWrap(True)
+        self.flags_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.flags_label.hide()
+        self.timeline_table = make_table(
+            [self.tr("When"), self.tr("Source"), self.tr("Event"), self.tr("Signature"),
+             self.tr("Details")]
+        )
+        self.timeline = TableOrEmpty(
+            self.timeline_table,
+            EmptyState(self.tr("Nothing yet"), self.tr("Look up a transaction.")),
+        )
+        timeline_layout.addWidget(self.flags_label)
+        timeline_layout.addWidget(self.timeline, 1)
         self.history_table = make_table(
             [self.tr("Date"), self.tr("Status"), self.tr("Status code"), self.tr("Amount")]
         )
@@ -239,6 +269,7 @@ class TransactionView(QWidget):
                 self.tr("Cancels sent from fpsdesk are listed here with who, when and why."),
             ),
         )
+        self.tabs.addTab(timeline_page, self.tr("Timeline"))
         self.tabs.addTab(self.history, self.tr("Status history"))
         self.tabs.addTab(self.ipns, self.tr("Notifications (IPN)"))
         self.tabs.addTab(self.actions_list, self.tr("Staff actions"))
@@ -295,6 +326,8 @@ class TransactionView(QWidget):
             table.setItem(row, 2, _item(entry.status_code))
             table.setItem(row, 3, _item(str(entry.amount) if entry.amount else None))
         self.history.refresh()
+        self._tab_titles()
+        self.rebuild_timeline()
 
     def _set(self, key: str, value: str | None) -> None:
         self.fields[key].setText(value or "—")
@@ -318,6 +351,9 @@ class TransactionView(QWidget):
             table.setItem(row, 4, _item(record.reason))
             table.setItem(row, 5, _item(record.request_id, mono=True))
         self.actions_list.refresh()
+        self._action_records = list(records)
+        self._tab_titles()
+        self.rebuild_timeline()
 
     def set_ipns(self, records: Sequence[Any]) -> None:
         """One transaction's stored IPNs (``fpsdesk.store.ipns.IpnRecord``), oldest first."""
@@ -336,6 +372,66 @@ class TransactionView(QWidget):
                                               f"{verdict.label}: {reason}" if reason else None))
             table.setItem(row, 5, _item(str(ipn.delivery_count)))
         self.ipns.refresh()
+        self._ipn_records = list(records)
+        self._tab_titles()
+        self.rebuild_timeline()
+
+    def _tab_titles(self) -> None:
+        counts = (
+            (1, self.tr("Status history"), self.history_table.rowCount()),
+            (2, self.tr("Notifications (IPN)"), self.ipn_table.rowCount()),
+            (3, self.tr("Staff actions"), self.actions_table.rowCount()),
+        )
+        for index, title, count in counts:
+            self.tabs.setTabText(index, f"{title} ({count})" if count else title)
+
+    def rebuild_timeline(self) -> None:
+        """Merge the three sources, oldest first, and flag where they disagree."""
+        ipns = [r for r in self._ipn_records if self.detail is None
+                or r.transaction_id == self.detail.transaction_id]
+        actions = [r for r in self._action_records if self.detail is None
+                   or r.transaction_id == self.detail.transaction_id]
+        events = build_timeline(self.detail, ipns, actions)
+        self.timeline_events = events
+        table = self.timeline_table
+        table.setUpdatesEnabled(False)
+        table.setRowCount(0)
+        warn = theme.outcome_look("unknown")
+        for event in events:
+            row = table.rowCount()
+            table.insertRow(row)
+            table.setItem(row, 0, _item(format_time(event.when)))
+            table.setItem(row, 1, _item(self.tr(event.source)))
+            if event.kind == "action":
+                look = theme.outcome_look(event.outcome or "")
+            else:
+                look = theme.status_look(event.status)
+            table.setItem(row, 2, status_item(look, event.title))
+            if event.verdict:
+                table.setItem(row, 3, status_item(theme.verdict_look(event.verdict)))
+            else:
+                table.setItem(row, 3, QTableWidgetItem(""))
+            text = event.detail
+            if event.request_id:
+                text = f"{text} · RequestId {event.request_id}" if text else event.request_id
+            if event.flag:
+                item = QTableWidgetItem(theme.look_icon(warn), f"{event.flag}  {text}".strip())
+                item.setForeground(warn.color())
+                item.setToolTip(event.flag)
+            else:
+                item = _item(text or "")
+            table.setItem(row, 4, item)
+        table.setUpdatesEnabled(True)
+        self.timeline.refresh()
+        flags = [e.flag for e in events if e.flag]
+        if flags:
+            color = warn.color().name()
+            self.flags_label.setText(
+                self.tr("⚠ {n} thing(s) to check: {flags}").format(n=len(flags),
+                                                                    flags=" ".join(flags))
+            )
+            self.flags_label.setStyleSheet(f"color: {color}; font-weight: 600;")
+        self.flags_label.setVisible(bool(flags))
 
     def update_cancel_button(self, *, in_flight_text: str = "", blocked_text: str = "",
                              connected: bool = True) -> None:

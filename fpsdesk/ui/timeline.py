@@ -1,0 +1,160 @@
+"""One time-ordered story of a transaction: FPS status history, IPNs and staff actions.
+
+Three sources tell the same story and can disagree; the timeline puts them side by side and
+flags where they do:
+
+- an IPN whose status never appears in the API's status history, or a newest trusted IPN
+  that says something else than the API says now (only a Verified IPN is trusted as status);
+- a successful Cancel with no Cancelled IPN after ``ipn_grace`` (default 10 minutes): FPS
+  should have notified, so the merchant's systems may not know about the cancel;
+- an IPN whose signature failed: shown, never trusted.
+
+Pure functions over frozen records, so they are tested without Qt and reused by the view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fpsdesk.fps.models import TransactionDetail, TransactionStatus
+from fpsdesk.store.actions import ActionOutcome, ActionRecord
+
+DEFAULT_IPN_GRACE = timedelta(minutes=10)
+
+SOURCE_API = "FPS status"
+SOURCE_IPN = "IPN"
+SOURCE_STAFF = "Staff"
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    when: datetime
+    source: str  # SOURCE_*
+    kind: str  # status | ipn | action
+    status: TransactionStatus | None  # the status the event is about, if any
+    title: str
+    detail: str
+    verdict: str | None = None  # IPN signature verdict value
+    outcome: str | None = None  # action outcome value
+    flag: str = ""  # a contradiction or warning, in words
+    request_id: str | None = None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def build_timeline(
+    detail: TransactionDetail | None,
+    ipns: Sequence[Any],
+    actions: Sequence[ActionRecord],
+    *,
+    now: datetime | None = None,
+    ipn_grace: timedelta = DEFAULT_IPN_GRACE,
+) -> list[TimelineEvent]:
+    """Every event, oldest first, with contradictions flagged on the events concerned."""
+    now = _aware(now or datetime.now(UTC))
+    events: list[TimelineEvent] = []
+    api_statuses: set[TransactionStatus] = set()
+    if detail is not None:
+        for entry in detail.status_history:
+            api_statuses.add(entry.transaction_status)
+            parts = [p for p in (entry.status_code, str(entry.amount) if entry.amount else None)
+                     if p]
+            events.append(TimelineEvent(
+                when=_aware(entry.date), source=SOURCE_API, kind="status",
+                status=entry.transaction_status, title=entry.transaction_status.value,
+                detail=" · ".join(parts),
+            ))
+        api_statuses.add(detail.transaction_status)
+
+    trusted_ipns = []
+    for ipn in ipns:
+        verdict = ipn.verdict.value
+        status = ipn.transaction_status
+        flag = ""
+        if verdict == "failed":
+            flag = f"Signature failed: {ipn.reason or 'not genuine'}. Not trusted as status."
+        elif verdict == "verified" and status is not None:
+            trusted_ipns.append(ipn)
+            if detail is not None and status not in api_statuses:
+                flag = (f"This IPN says {status.value}, but FPS's status history has no "
+                        f"{status.value}.")
+        parts = [p for p in (
+            ipn.operation,
+            ipn.status_code,
+            str(ipn.amount) if ipn.amount else None,
+            f"{ipn.delivery_count} deliveries" if ipn.delivery_count > 1 else None,
+        ) if p]
+        events.append(TimelineEvent(
+            when=_aware(ipn.event_at), source=SOURCE_IPN, kind="ipn", status=status,
+            title=status.value if status else ipn.notification_type,
+            detail=" · ".join(parts), verdict=verdict, flag=flag,
+        ))
+
+    if detail is not None and trusted_ipns:
+        newest = max(trusted_ipns, key=lambda r: _aware(r.event_at))
+        latest_api = max((_aware(e.date) for e in detail.status_history), default=None)
+        if (
+            newest.transaction_status != detail.transaction_status
+            and (latest_api is None or _aware(newest.event_at) > latest_api)
+        ):
+            index = next(i for i, e in enumerate(events)
+                         if e.kind == "ipn" and e.when == _aware(newest.event_at)
+                         and e.status == newest.transaction_status)
+            old = events[index]
+            events[index] = _with_flag(old, (
+                f"The newest IPN says {newest.transaction_status.value}, but FPS says "
+                f"{detail.transaction_status.value} now."
+            ))
+
+    cancelled_ipn_times = [
+        _aware(r.event_at) for r in ipns
+        if r.transaction_status == TransactionStatus.CANCELLED and r.verdict.value != "failed"
+    ]
+    for record in actions:
+        when = _aware(record.created_at)
+        flag = ""
+        if (
+            record.kind == "Cancel"
+            and record.outcome == ActionOutcome.SUCCEEDED
+            and not cancelled_ipn_times
+            and now - _aware(record.finished_at or record.created_at) > ipn_grace
+        ):
+            minutes = int(ipn_grace.total_seconds() // 60)
+            flag = f"No Cancelled IPN arrived within {minutes} minutes of this cancel."
+        outcome = record.outcome.value
+        result = {
+            "succeeded": "succeeded", "failed": "failed", "unknown": "outcome unknown",
+            "pending": "in progress",
+        }.get(outcome, outcome)
+        extra = record.error_code or (record.status_after and f"now {record.status_after}")
+        parts = [p for p in (
+            f"by {record.operator}",
+            f"reason: {record.reason}" if record.reason else None,
+            extra or None,
+        ) if p]
+        events.append(TimelineEvent(
+            when=when, source=SOURCE_STAFF, kind="action",
+            status=TransactionStatus.parse(record.status_after) if record.status_after
+            else None,
+            title=f"{record.kind} {result}", detail=" · ".join(parts), outcome=outcome,
+            flag=flag, request_id=record.request_id,
+        ))
+    # Within one second (IPN dates have whole seconds only), read as cause, effect, notice.
+    order = {"action": 0, "status": 1, "ipn": 2}
+    events.sort(key=lambda e: (e.when.replace(microsecond=0), order[e.kind], e.when))
+    return events
+
+
+def _with_flag(event: TimelineEvent, flag: str) -> TimelineEvent:
+    joined = f"{event.flag} {flag}".strip()
+    return TimelineEvent(event.when, event.source, event.kind, event.status, event.title,
+                         event.detail, event.verdict, event.outcome, joined, event.request_id)
+
+
+def contradictions(events: Sequence[TimelineEvent]) -> list[str]:
+    return [e.flag for e in events if e.flag]
