@@ -41,11 +41,20 @@ def running() -> Iterator[list[subprocess.Popen[str]]]:
 
 
 def _url(process: subprocess.Popen[str]) -> str:
+    """Check the first line, read the rest of the banner, return the URL."""
     assert process.stdout is not None
     line = process.stdout.readline().rstrip("\n")
     match = FIRST_LINE.fullmatch(line)
     assert match, f"first line was {line!r}"
+    banner = []
+    while not banner or banner[-1] != "Press Ctrl-C to stop.":
+        banner.append(process.stdout.readline().rstrip("\n"))
+        assert banner[-1] or process.poll() is None, banner
+    BANNERS[match.group(1)] = "\n".join(banner)
     return match.group(1)
+
+
+BANNERS: dict[str, str] = {}
 
 
 def _stop(process: subprocess.Popen[str]) -> tuple[int, str]:
@@ -75,8 +84,9 @@ def test_demo_sandbox_prints_its_line_serves_demo_data_and_stops_on_sigterm(
         client.close()
     code, out = _stop(process)
     assert code == 0
-    assert DEFAULT_ACCESS_KEY in out
-    assert DEFAULT_SECRET_KEY in out
+    assert DEFAULT_ACCESS_KEY in BANNERS[url]
+    assert DEFAULT_SECRET_KEY in BANNERS[url]
+    assert "Demo data:         36 transactions" in BANNERS[url]
     assert "stopped" in out
 
 
