@@ -14,6 +14,7 @@ import dataclasses
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -34,7 +35,12 @@ from fpsdesk.fps.exceptions import (
     ProtocolError,
 )
 from fpsdesk.fps.ids import normalize_transaction_id
-from fpsdesk.fps.models import Amount, TransactionDetail, TransactionStatusResult
+from fpsdesk.fps.models import (
+    Amount,
+    TransactionDetail,
+    TransactionStatus,
+    TransactionStatusResult,
+)
 
 log = logging.getLogger(__name__)
 
@@ -388,6 +394,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
             return _usage("--reason cannot contain control characters.", args.json)
 
     def body(txid: str, conn: _Connection) -> int:
+        status_before: str | None = None
         with _client(conn) as client:
             if not args.yes:
                 if not sys.stdin.isatty():
@@ -396,6 +403,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
                         "Add --yes to confirm."
                     )
                 current = client.get_transaction_status(txid)
+                status_before = current.transaction_status.value
                 _print_status(current, conn)
                 if not current.transaction_status.cancellable:
                     _emit(
@@ -408,12 +416,21 @@ def cmd_cancel(args: argparse.Namespace) -> int:
                 if not _confirm(txid, conn):
                     _emit("Not cancelled.", sys.stderr)
                     return ExitCode.FAILURE
+            history = _History.open(conn, txid, reason, status_before)
             try:
                 result = client.cancel(txid, reason)
             except OutcomeUnknown as exc:
+                history.unknown(exc.detail)
                 code = _report_error(exc, args.json, "Cancel")
-                _after_unknown(client, txid)
+                _after_unknown(client, txid, history)
                 return code
+            except FpsError as exc:
+                history.failed(exc.code, exc.message, exc.request_id)
+                raise
+            except FpsClientError as exc:  # raised before anything was sent
+                history.failed(None, str(exc), None)
+                raise
+            history.done(result.transaction_status, result.request_id)
         if args.json:
             _print_json({"ok": True, "endpoint": conn.endpoint,
                          "environment": environment_of(conn.endpoint), "result": result})
@@ -437,14 +454,90 @@ def _confirm(txid: str, conn: _Connection) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def _after_unknown(client: Any, txid: str) -> None:
-    """One status read to help reconcile; the exit code stays 'outcome unknown'."""
+def _after_unknown(client: Any, txid: str, history: _History) -> None:
+    """One status read to help reconcile; the exit code stays 'outcome unknown'.
+
+    Only a final status settles the history entry. Reserved or Pending right after a lost
+    Cancel is not proof (the Cancel may still be queued), so that entry stays unknown and the
+    desktop app's reconciler finishes it.
+    """
     try:
         current = client.get_transaction_status(txid)
     except FpsClientError as exc:
         _emit(f"  Could not read the status now either ({describe(exc).title}). "
               f"Run: fpsdesk status {txid}", sys.stderr)
         return
-    _emit(f"  Status read just now: {current.transaction_status.value}"
-          f"{' (' + _clean(current.status_code) + ')' if current.status_code else ''}. "
-          "Cancelled means it happened; Reserved or Pending means it did not.", sys.stderr)
+    status = current.transaction_status
+    code = f" ({_clean(current.status_code)})" if current.status_code else ""
+    if status is TransactionStatus.CANCELLED:
+        verdict = "so the cancel happened."
+    elif status.final:
+        verdict = "so it was not cancelled."
+    else:
+        verdict = ("so it is not cancelled so far; check again in a minute before trying "
+                   f"again (fpsdesk status {txid}).")
+    _emit(f"  Status read just now: {status.value}{code}, {verdict}", sys.stderr)
+    history.reconciled(status)
+
+
+class _History:
+    """The cancel's row in the shared history database (the one the desktop app shows).
+
+    Written before the request is sent. A history file that cannot be opened costs a warning,
+    never the cancel itself.
+    """
+
+    def __init__(self, store: Any, action_id: int | None) -> None:
+        self._store = store
+        self._id = action_id
+
+    @classmethod
+    def open(
+        cls, conn: _Connection, txid: str, reason: str | None, status_before: str | None
+    ) -> _History:
+        from fpsdesk.store import ActionStore, StoreError, open_database
+
+        try:
+            store = ActionStore(open_database())
+            action_id = store.start(
+                "Cancel", txid, environment=environment_of(conn.endpoint),
+                endpoint=conn.endpoint, reason=reason or None, status_before=status_before,
+            )
+        except (StoreError, OSError, sqlite3.Error) as exc:
+            _emit(f"fpsdesk: warning: this cancel is not recorded in the history ({exc}).",
+                  sys.stderr)
+            return cls(None, None)
+        return cls(store, action_id)
+
+    def _finish(self, outcome_name: str, **fields: Any) -> None:
+        if self._store is None or self._id is None:
+            return
+        from fpsdesk.store import ActionOutcome
+
+        try:
+            self._store.finish(self._id, ActionOutcome(outcome_name), **fields)
+        except sqlite3.Error as exc:
+            _emit(f"fpsdesk: warning: could not update the history ({exc}).", sys.stderr)
+
+    def done(self, status: TransactionStatus, request_id: str) -> None:
+        succeeded = status is TransactionStatus.CANCELLED
+        self._finish("succeeded" if succeeded else "failed", status_after=status.value,
+                     request_id=request_id)
+
+    def failed(self, code: str | None, message: str, request_id: str | None) -> None:
+        self._finish("failed", error_code=code, error_message=message, request_id=request_id)
+
+    def unknown(self, detail: str) -> None:
+        self._finish("unknown", error_message=detail)
+
+    def reconciled(self, status: TransactionStatus) -> None:
+        if self._store is None or self._id is None or not status.final:
+            return
+        from fpsdesk.store import ActionOutcome
+
+        outcome = (ActionOutcome.SUCCEEDED if status is TransactionStatus.CANCELLED
+                   else ActionOutcome.FAILED)
+        try:
+            self._store.reconcile(self._id, outcome, status.value)
+        except sqlite3.Error as exc:
+            _emit(f"fpsdesk: warning: could not update the history ({exc}).", sys.stderr)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, SandboxServer
+from fpsdesk.store import ActionOutcome, ActionRecord, ActionStore, open_database
 from tests.core import fpsstub
 from tests.core.fpsstub import Reply, StubServer
 
@@ -317,6 +318,53 @@ def test_cancel_on_tty_final_state_is_not_sent(stub: StubServer) -> None:
     assert result.returncode == 3
     assert "refund it instead" in result.stderr
     assert stub.count("Cancel") == 0
+
+
+def _history(txid: str) -> list[ActionRecord]:
+
+    conn = open_database()
+    try:
+        return list(ActionStore(conn).for_transaction(txid))
+    finally:
+        conn.close()
+
+
+def test_cancels_are_recorded_in_the_shared_history(stub: StubServer) -> None:
+    stub.push(
+        Reply(body=fpsstub.CANCEL_XML),
+        Reply(status=400, body=fpsstub.error_xml("InvalidTransactionState", "no", "rid-s")),
+        Reply(body=fpsstub.CANCEL_XML, delay=2.0),
+        Reply(body=fpsstub.STATUS_XML.replace(b">Success<", b">Cancelled<", 1)),
+    )
+    codes = [
+        run_cli("cancel", TXID, "--yes", "--reason", "first", "--endpoint", stub.url).returncode,
+        run_cli("cancel", TXID, "--yes", "--endpoint", stub.url).returncode,
+        run_cli("cancel", TXID, "--yes", "--timeout", "0.5", "--endpoint", stub.url).returncode,
+    ]
+    assert codes == [0, 3, 4]
+    records = _history(TXID)
+    assert [r.outcome for r in records] == [
+        ActionOutcome.SUCCEEDED, ActionOutcome.FAILED, ActionOutcome.SUCCEEDED
+    ]
+    first, refused, lost = records
+    assert first.kind == "Cancel"
+    assert first.reason == "first"
+    assert first.environment == "Local sandbox"
+    assert first.request_id == "6fe4b755-a328-419d-8967-e1d3b43779fc:0"
+    assert refused.error_code == "InvalidTransactionState"
+    assert refused.request_id == "rid-s"
+    # The lost answer was reconciled by the status read that followed it.
+    assert lost.status_after == "Cancelled"
+    assert lost.reconciled_at is not None
+
+
+def test_unknown_cancel_stays_unknown_while_still_reserved(stub: StubServer) -> None:
+    stub.push(Reply(body=fpsstub.CANCEL_XML, delay=2.0), Reply(body=RESERVED_STATUS))
+    result = run_cli("cancel", TXID, "--yes", "--timeout", "0.5", "--endpoint", stub.url)
+    assert result.returncode == 4
+    assert "not cancelled so far" in result.stderr
+    (record,) = _history(TXID)
+    assert record.outcome == ActionOutcome.UNKNOWN
 
 
 # -- against the real sandbox ------------------------------------------------------------
