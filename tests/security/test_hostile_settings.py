@@ -252,6 +252,7 @@ def test_cli_never_takes_the_secret_as_an_argument() -> None:
     ("stdin", "message"),
     [("", "Enter the secret key"), ("a b c\n", "spaces"), ("key\nsecond line\n", "one line"),
      ("k" * 5000, "too long")],
+    ids=["empty", "spaces", "two-lines", "5000-chars"],
 )
 def test_cli_bad_stdin_secret_refused(stdin: str, message: str) -> None:
     result = subprocess.run(
