@@ -91,6 +91,14 @@ MAX_BODY_BYTES = xmlparse.MAX_BODY_BYTES
 _READ_SIZE = 64 * 1024
 _FORM = "application/x-www-form-urlencoded; charset=utf-8"
 _RETRY_STATUSES = frozenset({500, 503})
+# requests errors raised while preparing a request, before any byte is sent.
+_NOT_SENT = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.InvalidHeader,
+    requests.exceptions.URLRequired,
+)
 
 T = TypeVar("T")
 Timeout = float | tuple[float, float]
@@ -751,8 +759,15 @@ class FpsClient:
                     raise _MaybeSent(cut_off, "timeout") from None
                 raise _MaybeSent(f"the connection to {host} failed ({_reason(exc)})",
                                  "network") from None
-            except requests.exceptions.RequestException as exc:
+            except _NOT_SENT as exc:
                 raise NetworkError(f"the request could not be sent ({_reason(exc)})") from None
+            except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError,
+                    http.client.HTTPException, OSError) as exc:
+                # Anything else may have happened after the request left.
+                if watchdog.expired:
+                    raise _MaybeSent(cut_off, "timeout") from None
+                raise _MaybeSent(f"the exchange with {host} failed ({_reason(exc)})",
+                                 "network") from None
             with response:
                 try:
                     body = self._read_body(response, deadline, host)

@@ -358,8 +358,8 @@ def describe(exc: BaseException, action: str | None = None) -> Explanation:
             title="Could not reach the FPS endpoint.",
             detail=exc.detail,
             next_step=(
-                "Nothing was sent. Check the network connection and the endpoint URL, then try "
-                "again."
+                "Nothing was changed. Check the network connection and the endpoint URL, then "
+                "try again."
             ),
             code="Network",
             retriable=True,

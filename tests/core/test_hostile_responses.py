@@ -190,3 +190,21 @@ def test_headers_dripping_past_the_read_timeout_are_cut_off(stub: StubServer) ->
         client.get_transaction_status(TXID)
     assert info.value.kind == "timeout"
     _assert_user_facing(info.value, "cut off")
+
+
+def test_gzip_bomb_is_cut_off_with_bounded_memory(stub: StubServer) -> None:
+    import gzip
+
+    # 64 MiB of zeros compress to ~64 KiB; the cap counts decompressed bytes.
+    bomb = gzip.compress(b"<a>" + b"\0" * (64 * 1024 * 1024), compresslevel=9)
+    assert len(bomb) < 200 * 1024
+    stub.push(Reply(body=bomb, headers={"Content-Type": "text/xml", "Content-Encoding": "gzip"}))
+    tracemalloc.start()
+    try:
+        with _client(stub) as client, pytest.raises(ProtocolError) as info:
+            client.get_transaction_status(TXID)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    _assert_user_facing(info.value, "limit")
+    assert peak < 16 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"
