@@ -26,11 +26,11 @@ from pathlib import Path
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from run import Row  # noqa: E402
+from run import Row
 
-from fpsdesk.ipn.models import FailReason, Verdict  # noqa: E402
-from fpsdesk.ipn.parse import from_pairs  # noqa: E402
-from fpsdesk.store import IpnFilter, IpnStore, NewIpn, open_database  # noqa: E402
+from fpsdesk.ipn.models import FailReason, Verdict
+from fpsdesk.ipn.parse import from_pairs
+from fpsdesk.store import IpnFilter, IpnStore, NewIpn, open_database
 
 BUSY_TXN = "1" + "B" * 34
 VERDICT = Verdict.not_checked(FailReason.ENDPOINT_UNKNOWN, "benchmark")

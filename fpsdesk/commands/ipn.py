@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -210,10 +211,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"Receiving IPNs at {server.url} (database {args.db or default_path()}; "
         f"verification {verifier.mode}; trusted certificate hosts: {trusted}). Ctrl-C stops."
     )
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)  # a service manager's stop: exit cleanly
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         _out("Stopped.")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return ExitCode.OK
 
 
