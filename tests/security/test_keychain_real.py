@@ -233,3 +233,54 @@ def test_cli_status_with_profile_reads_the_keychain(
     assert "Unlock your keychain and retry" in locked.stderr
     assert "Traceback" not in locked.stderr
     assert sandbox.request_count("GetTransactionStatus") == 1  # nothing sent
+
+
+def _read_until(fd: int, needle: bytes, deadline_s: float = 60.0) -> bytes:
+    """Read a pty until ``needle`` shows (or EOF); bounded by a generous deadline."""
+    import select
+    import time
+
+    data = b""
+    end = time.monotonic() + deadline_s
+    while needle not in data and time.monotonic() < end:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_cli_profile_add_on_a_terminal_prompts_without_echo(
+    real_keychain: RealKeychain,
+) -> None:
+    """On a terminal the secret comes from a hidden prompt: typed, not echoed, stored."""
+    import pty
+
+    env = real_keychain.subprocess_env()
+    argv = [sys.executable, "-m", "fpsdesk", "profile", "add", "Tty", "--endpoint",
+            "https://fps.sandbox.amazonaws.com/", "--access-key-id", "AKIAIOSFODNN7EXAMPLE"]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a session whose controlling terminal is the pty
+        try:
+            os.chdir(REPO)
+            os.execve(sys.executable, argv, env)
+        finally:
+            os._exit(127)
+    try:
+        prompt = _read_until(fd, b"(input hidden): ")
+        assert b"Secret key for profile 'Tty'" in prompt
+        os.write(fd, SECRET.encode() + b"\n")
+        rest = _read_until(fd, b"\x00never\x00")
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0, rest
+    assert b"Saved profile 'Tty'" in rest
+    assert SECRET.encode() not in prompt + rest  # the terminal never showed it
+    assert [s for _, s in _items_in_keychain().values()] == [SECRET]
