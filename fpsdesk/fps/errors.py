@@ -275,13 +275,23 @@ _ACTION_STEPS: dict[tuple[str, str], str] = {
 }
 
 
+def _plain(text: str, limit: int = 600) -> str:
+    """Server-supplied text made safe to show anywhere: no control or formatting characters
+    (terminal escapes, bidi overrides), no markup, and a bounded length."""
+    cleaned = "".join(
+        ch if ch.isprintable() else " " for ch in text
+    ).replace("<", "‹").replace(">", "›")
+    cleaned = " ".join(cleaned.split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
 def explain(code: str, action: str | None = None) -> ErrorInfo:
     """The catalogue entry for ``code`` (unknown codes get a generic, honest entry)."""
     info = CATALOGUE.get(code)
     if info is None:
         info = ErrorInfo(
             code=code,
-            summary=f"FPS returned an error code fpsdesk does not know ({code}).",
+            summary=f"FPS returned an error code fpsdesk does not know ({_plain(code, 64)}).",
             party="FPS",
             retriable=False,
             next_step="Read the FPS message below. " + _REPORT,
@@ -310,10 +320,10 @@ def describe(exc: BaseException, action: str | None = None) -> Explanation:
         info = explain(exc.code, act if isinstance(act, str) else None)
         return Explanation(
             title=info.summary,
-            detail=f"FPS said: {exc.message}" if exc.message else "FPS gave no message.",
+            detail=f"FPS said: {_plain(exc.message)}" if exc.message else "FPS gave no message.",
             next_step=info.next_step,
-            code=exc.code,
-            request_id=exc.request_id,
+            code=_plain(exc.code, 64),
+            request_id=_plain(exc.request_id, 128) if exc.request_id else None,
             retriable=info.retriable,
             party=info.party,
             http_status=exc.http_status,
@@ -321,7 +331,7 @@ def describe(exc: BaseException, action: str | None = None) -> Explanation:
     if isinstance(exc, OutcomeUnknown):
         return Explanation(
             title=f"The {exc.action} of {exc.transaction_id} may or may not have happened.",
-            detail=f"The request was sent but no usable answer came back ({exc.detail}).",
+            detail=f"The request was sent but no usable answer came back ({_plain(exc.detail)}).",
             next_step=(
                 "Do not send it again blindly: refresh the transaction to see its current "
                 f"status. If it is still Reserved or Pending, the {exc.action.lower()} did not "
@@ -335,7 +345,7 @@ def describe(exc: BaseException, action: str | None = None) -> Explanation:
         if exc.kind == "tls":
             return Explanation(
                 title="The secure connection to the FPS endpoint could not be verified.",
-                detail=exc.detail,
+                detail=_plain(exc.detail),
                 next_step=(
                     "Check the endpoint URL. If your network uses an inspecting proxy, ask IT "
                     "for its CA certificate and set it as the profile's CA bundle. Verification "
@@ -348,7 +358,7 @@ def describe(exc: BaseException, action: str | None = None) -> Explanation:
         if exc.kind == "timeout":
             return Explanation(
                 title="The FPS endpoint did not answer in time.",
-                detail=exc.detail,
+                detail=_plain(exc.detail),
                 next_step="Nothing was changed. Check the network and try again.",
                 code="Timeout",
                 retriable=True,
@@ -356,7 +366,7 @@ def describe(exc: BaseException, action: str | None = None) -> Explanation:
             )
         return Explanation(
             title="Could not reach the FPS endpoint.",
-            detail=exc.detail,
+            detail=_plain(exc.detail),
             next_step=(
                 "Nothing was changed. Check the network connection and the endpoint URL, then "
                 "try again."
@@ -368,7 +378,7 @@ def describe(exc: BaseException, action: str | None = None) -> Explanation:
     if isinstance(exc, ProtocolError):
         return Explanation(
             title="The FPS endpoint answered with something that is not an FPS response.",
-            detail=str(exc),
+            detail=_plain(str(exc)),
             next_step=(
                 "Check the endpoint URL (a proxy or captive portal may be answering instead of "
                 "FPS). " + _LATER
@@ -381,7 +391,7 @@ def describe(exc: BaseException, action: str | None = None) -> Explanation:
     if isinstance(exc, InvalidInput):
         return Explanation(
             title="Please check the input.",
-            detail=str(exc),
+            detail=_plain(str(exc)),
             next_step="Correct it and try again; nothing was sent.",
             code="InvalidInput",
             retriable=False,
@@ -390,7 +400,7 @@ def describe(exc: BaseException, action: str | None = None) -> Explanation:
     if isinstance(exc, FpsClientError):
         return Explanation(
             title="The FPS request failed.",
-            detail=str(exc),
+            detail=_plain(str(exc)),
             next_step=_REPORT,
             retriable=False,
         )

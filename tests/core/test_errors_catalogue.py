@@ -134,3 +134,15 @@ def test_describe_tls_and_outcome_unknown() -> None:
 def test_describe_non_client_error_is_still_safe() -> None:
     explanation = describe(RuntimeError("secret details"))
     assert "secret details" not in explanation.as_text()
+
+
+def test_server_text_is_made_plain_and_bounded() -> None:
+    hostile = "<b>bold</b>\x1b[31m red \u202e evil\n" + "x" * 5000
+    explanation = describe(FpsError("Weird\x07Code", hostile, "rid\x1b", 400))
+    for text in (explanation.title, explanation.detail, explanation.code or "",
+                 explanation.request_id or ""):
+        assert all(ch.isprintable() for ch in text)
+        assert "<" not in text
+        assert ">" not in text
+    assert len(explanation.detail) < 700
+    assert "bold" in explanation.detail
