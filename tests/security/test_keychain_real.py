@@ -284,3 +284,23 @@ def test_cli_profile_add_on_a_terminal_prompts_without_echo(
     assert b"Saved profile 'Tty'" in rest
     assert SECRET.encode() not in prompt + rest  # the terminal never showed it
     assert [s for _, s in _items_in_keychain().values()] == [SECRET]
+
+
+def test_cli_add_over_a_broken_settings_file_keeps_it(
+    real_keychain: RealKeychain, isolated_dirs: Path
+) -> None:
+    config = isolated_dirs / "config" / "fpsdesk"
+    config.mkdir(parents=True)
+    broken = b'{"version": 1, "profiles": [{"name": "Prod", "endpoint": '
+    (config / "settings.json").write_bytes(broken)
+    added = _fpsdesk(
+        ["profile", "add", "Local", "--endpoint", "http://127.0.0.1:8080",
+         "--access-key-id", "AKIAIOSFODNN7EXAMPLE"],
+        real_keychain.subprocess_env(),
+        stdin=SECRET + "\n",
+    )
+    assert added.returncode == 0, added.stderr
+    assert "was kept as" in added.stderr
+    (kept,) = config.glob("settings.json.broken-*")
+    assert kept.read_bytes() == broken
+    assert [p.name for p in SettingsStore().profiles()] == ["Local"]
