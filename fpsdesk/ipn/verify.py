@@ -270,8 +270,11 @@ class CertificateCache:
 
     def _download(self, url: str) -> bytes:
         deadline = time.monotonic() + self.timeout[0] + self.timeout[1]
+        session = requests.Session()
+        # A local sandbox is reached directly, never through a proxy from the environment.
+        session.trust_env = not is_loopback_host(_host_key(url)[0])
         try:
-            response = requests.get(
+            response = session.get(
                 url,
                 allow_redirects=False,
                 timeout=self.timeout,
@@ -279,10 +282,11 @@ class CertificateCache:
                 headers={"Accept": "application/x-pem-file, application/x-x509-ca-cert, */*"},
             )
         except requests.RequestException as exc:
+            session.close()
             raise CertificateUnavailable(
                 f"cannot reach {url[:120]} ({type(exc).__name__})"
             ) from None
-        with response:
+        with session, response:
             if 300 <= response.status_code < 400:
                 raise CertificateUnavailable(
                     f"the certificate URL redirects (HTTP {response.status_code}); "

@@ -246,6 +246,9 @@ class IpnStore:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self._lock = threading.Lock()
+        # open_database sets this already; the receiver's acknowledgement depends on it, so
+        # make sure whatever connection we were given syncs every commit to disk.
+        conn.execute("PRAGMA synchronous=FULL")
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -458,14 +461,31 @@ class IpnStore:
     def iter_all(
         self, filters: IpnFilter | None = None, *, newest_first: bool = False, batch: int = 1000
     ) -> Iterator[IpnRecord]:
-        """Every matching record in batches (CSV export, ``ipn list``, re-checks)."""
-        offset = 0
+        """Every matching record in batches (CSV export, ``ipn list``, re-checks).
+
+        Pages by key (the last row's date and id), not by OFFSET, so reading all of 100,000
+        rows stays linear.
+        """
+        where, args = (filters or IpnFilter()).where()
+        order = "DESC" if newest_first else "ASC"
+        compare = "<" if newest_first else ">"
+        last: tuple[str, int] | None = None
         while True:
-            rows = self.page(filters, offset, batch, newest_first=newest_first)
-            yield from rows
+            clause = where
+            extra: list[object] = []
+            if last is not None:
+                keyset = f"(event_at {compare} ? OR (event_at = ? AND id {compare} ?))"
+                clause = f"{where} AND {keyset}" if where else f"WHERE {keyset}"
+                extra = [last[0], last[0], last[1]]
+            with self._lock:
+                rows = self._conn.execute(
+                    f"SELECT * FROM ipns {clause} ORDER BY event_at {order}, id {order} LIMIT ?",
+                    [*args, *extra, batch],
+                ).fetchall()
+            yield from (_record(r) for r in rows)
             if len(rows) < batch:
                 return
-            offset += batch
+            last = (rows[-1]["event_at"], rows[-1]["id"])
 
     def distinct(self, column: str) -> list[str]:
         """Values present in ``operation``, ``notification_type`` or ``transaction_status``."""

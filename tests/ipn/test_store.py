@@ -212,3 +212,22 @@ def test_the_migration_leaves_the_actions_table_alone(tmp_path: Path) -> None:
     conn.close()
     assert open_database(path).execute("PRAGMA user_version").fetchone()[0] == version
     assert open_database(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.parametrize("newest_first", [True, False])
+def test_iter_all_pages_by_key_through_equal_dates(store: IpnStore, newest_first: bool) -> None:
+    items = [
+        NewIpn(
+            _ipn(_txn(n), 1_700_000_000 + (n % 3), operation="PAY" if n % 2 else "RESERVE"),
+            FAILED,
+            "t",
+        )
+        for n in range(25)
+    ]
+    store.add_many(items)
+    rows = list(store.iter_all(newest_first=newest_first, batch=4))
+    keys = [(r.event_at, r.id) for r in rows]
+    assert len(set(keys)) == 25
+    assert keys == sorted(keys, reverse=newest_first)
+    paged = list(store.iter_all(IpnFilter(operation="PAY"), newest_first=newest_first, batch=4))
+    assert [r.id for r in paged] == [r.id for r in rows if r.operation == "PAY"]
