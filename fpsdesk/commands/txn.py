@@ -58,10 +58,10 @@ class _UsageError(Exception):
 class _Connection:
     endpoint: str
     access_key_id: str
-    secret_key: str
-    ca_bundle: str | None
-    timeout: float
-    source: str  # "profile NAME" or "--endpoint"
+    secret_key: str = dataclasses.field(repr=False)
+    ca_bundle: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    source: str = ""  # "profile NAME" or "--endpoint"
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:

@@ -402,3 +402,17 @@ def test_profile_with_real_keychain_against_sandbox(
     assert result.returncode == 0, result.stderr
     assert "Pending" in result.stdout
     assert DEFAULT_SECRET_KEY not in result.stdout + result.stderr
+
+
+def test_missing_ca_bundle_exit_2(stub: StubServer, tmp_path: Path) -> None:
+    result = run_cli("status", TXID, "--endpoint", stub.url,
+                     "--ca-bundle", str(tmp_path / "missing.pem"))
+    assert result.returncode == 2
+    assert "CA bundle" in result.stderr
+    assert stub.count() == 0
+
+
+def test_connection_repr_hides_the_secret() -> None:
+    from fpsdesk.commands.txn import _Connection
+
+    assert SECRET not in repr(_Connection("https://fps.amazonaws.com/", ACCESS, SECRET))
