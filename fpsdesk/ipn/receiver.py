@@ -142,7 +142,10 @@ class IpnReceiver:
         chunks: list[bytes] = []
         remaining = length
         while remaining > 0:
-            chunk = stream.read(min(remaining, 65536))
+            try:
+                chunk = stream.read(min(remaining, 65536))
+            except OSError:  # the connection timed out or broke mid-body
+                return None
             if not chunk:
                 return None
             chunks.append(chunk)
@@ -265,6 +268,7 @@ class _Handler(WSGIRequestHandler):
     """Logs through ``logging``; after a refused oversized body, closes without a reset."""
 
     _environ: dict[str, Any] | None = None
+    timeout = 30  # seconds a client may stall mid-request before its socket is closed
 
     def get_environ(self) -> dict[str, Any]:
         env: dict[str, Any] = super().get_environ()

@@ -210,6 +210,21 @@ def test_a_real_client_sending_an_oversized_body_reads_the_413(
     assert response.status_code == 413
 
 
+def test_a_body_cut_short_is_refused_and_not_stored(
+    receiver: ReceiverServer, store: IpnStore
+) -> None:
+    host, port = receiver.url.split("//", 1)[1].rstrip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(
+            b"POST /ipn HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
+            b"notificationType=TokenCancellation"
+        )
+        sock.shutdown(socket.SHUT_WR)  # the sender gives up mid-body
+        answer = sock.recv(65536)
+    assert b" 400 " in answer.split(b"\r\n", 1)[0]
+    assert store.count() == 0
+
+
 def test_missing_length_and_wrong_methods(receiver: ReceiverServer) -> None:
     answer = _raw_request(receiver.url, "POST /ipn HTTP/1.0\r\nHost: x\r\n\r\n")
     assert b" 411 " in answer.split(b"\r\n", 1)[0]
