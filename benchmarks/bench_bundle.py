@@ -2,9 +2,9 @@
 
 Start-up is the wall time from spawning the process to the main window's first paint event.
 The baseline is a bare frozen PySide6 window (a QMainWindow with a label), built in this same
-run into a temp dir with the same trimming (packaging/bundle_filter.py: same excludes, same
-plugin/translation/orphan-library trim, stripped), and launched alternately with the app, so
-both see the same machine load and page cache.
+run into a temp dir by the same build venv with the same trimming (packaging/bundle_filter.py:
+same excludes, same plugin/translation/orphan-library trim, stripped), and launched
+alternately with the app, so both see the same machine load and page cache.
 
 The app is launched as ``fpsdesk --sandbox`` would start (QApplication, history database,
 embedded sandbox with demo data, IPN receiver, main window) via ``--smoke-test`` with
@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "dist"
 BUNDLE = DIST / "fpsdesk"
 EXE = BUNDLE / "fpsdesk"
+BUILD_PYTHON = ROOT / "build" / "venv" / "bin" / "python"  # made by packaging/build.py
 MB = 1_000_000
 
 BARE_SCRIPT = '''\
@@ -85,7 +86,8 @@ def _du(path: Path) -> int:
 
 def _newest_source() -> float:
     paths = [*ROOT.glob("fpsdesk/**/*.py"), *ROOT.glob("resources/**/*"),
-             ROOT / "packaging" / "fpsdesk.spec", ROOT / "packaging" / "bundle_filter.py"]
+             *(ROOT / "packaging" / name for name in
+               ("fpsdesk.spec", "bundle_filter.py", "requirements-build.txt"))]
     return max(p.stat().st_mtime for p in paths if p.is_file())
 
 
@@ -116,7 +118,7 @@ def build_bare(workdir: Path) -> tuple[Path, float]:
     )
     started = time.monotonic()
     subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "ERROR",
+        [str(BUILD_PYTHON), "-m", "PyInstaller", "--noconfirm", "--log-level", "ERROR",
          "--distpath", str(workdir / "dist"), "--workpath", str(workdir / "build"), str(spec)],
         check=True, cwd=workdir,
     )

@@ -1,18 +1,23 @@
 """Build the fpsdesk bundle: ``dist/fpsdesk/`` (one folder) and a versioned tar.gz for Linux.
 
-    python3 -m pip install -r packaging/requirements-build.txt
     python3 packaging/build.py            # -> dist/fpsdesk/, dist/fpsdesk-<ver>-linux-<arch>.tar.gz
     python3 packaging/smoke_test.py       # run the frozen binary's --smoke-test
 
-Checks first that the installed build tools are exactly the pinned set (PyInstaller's PySide6
-hooks are tied to PySide6's minor version), then runs PyInstaller on packaging/fpsdesk.spec,
-adds the installer script, the .desktop entry, icons and metainfo to the folder, and packs it.
-On Windows and macOS it stops after PyInstaller (see docs/packaging.md for their installers).
+It builds inside its own venv (``build/venv``, created on first use and recreated when
+packaging/requirements-build.txt changes), holding exactly the pinned PyInstaller, hooks,
+PySide6 and run-time dependencies; so the bundle is the same whatever else the build host has
+installed, and nothing stray (numpy, a second Qt binding) can be picked up. ``--no-venv``
+builds with the running interpreter instead, which must then match the pins.
+
+Then it runs PyInstaller on packaging/fpsdesk.spec, adds the installer script, the .desktop
+entry, icons and metainfo to the folder, and packs it. On Windows and macOS it stops after
+PyInstaller (see docs/packaging.md for their installers).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.metadata
 import os
 import platform
@@ -60,6 +65,32 @@ def pin_problems() -> list[str]:
         if have != wanted:
             problems.append(f"{name} {have} is installed, the pinned version is {wanted}")
     return problems
+
+
+def venv_python(venv: Path) -> Path:
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def ensure_venv(venv: Path) -> Path:
+    """The build venv's interpreter, (re)creating the venv when the pins changed."""
+    requirements = PACKAGING / "requirements-build.txt"
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    stamp = venv / "fpsdesk-requirements.sha256"
+    python = venv_python(venv)
+    if python.is_file() and stamp.is_file() and stamp.read_text().strip() == digest:
+        return python
+    print(f"build: creating the build venv {venv} from {requirements.name}", flush=True)
+    if venv.exists():
+        shutil.rmtree(venv)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--no-deps", "-r", str(requirements)],
+        check=True,
+    )
+    subprocess.run([str(python), "-m", "pip", "check"], check=True, stdout=subprocess.DEVNULL)
+    stamp.write_text(digest + "\n")
+    return python
 
 
 def host_tool_problems() -> list[str]:
@@ -135,14 +166,29 @@ def tree_size(path: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dist", type=Path, default=ROOT / "dist", help="output dir (dist/)")
-    parser.add_argument("--work", type=Path, default=ROOT / "build", help="PyInstaller work dir")
+    parser.add_argument("--work", type=Path, default=ROOT / "build" / "pyinstaller",
+                        help="PyInstaller work dir")
     parser.add_argument("--clean", action="store_true", help="discard PyInstaller's cache first")
     parser.add_argument("--no-tar", action="store_true", help="skip the tar.gz")
     parser.add_argument(
+        "--no-venv", action="store_true",
+        help="build with this interpreter instead of the build venv (it must match the pins)",
+    )
+    parser.add_argument("--venv", type=Path, default=ROOT / "build" / "venv",
+                        help="the build venv (default build/venv)")
+    parser.add_argument(
         "--ignore-pins", action="store_true",
-        help="build even if the tools differ from requirements-build.txt (not for releases)",
+        help="with --no-venv: build even if this interpreter differs from the pins (not for "
+        "releases)",
     )
     args = parser.parse_args(argv)
+
+    if not args.no_venv:
+        python = ensure_venv(args.venv.resolve())
+        rerun = [str(python), str(Path(__file__).resolve()), "--no-venv",
+                 "--dist", str(args.dist), "--work", str(args.work)]
+        rerun += ["--clean"] * args.clean + ["--no-tar"] * args.no_tar
+        return subprocess.run(rerun, check=False).returncode
 
     problems = host_tool_problems()
     pins = pin_problems()

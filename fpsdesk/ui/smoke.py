@@ -102,6 +102,7 @@ def _wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> flo
 
 
 def _versions() -> None:
+    import importlib
     import importlib.metadata
 
     import certifi
@@ -120,13 +121,44 @@ def _versions() -> None:
     _out("lxml", f"{lxml_version} (libxml2 {libxml})")
     for dist in ("requests", "cryptography", "keyring"):
         try:
-            _out(dist, importlib.metadata.version(dist))
-        except importlib.metadata.PackageNotFoundError:
-            _out(dist, "unknown (no package metadata in this build)")
+            version = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:  # a bundle may carry no metadata
+            version = str(getattr(importlib.import_module(dist), "__version__", "unknown"))
+        _out(dist, version)
     ca_bundle = Path(certifi.where())
     if not ca_bundle.is_file():
         raise SmokeFailure(f"the TLS CA bundle is missing ({ca_bundle}): HTTPS would fail")
     _out("tls ca bundle", f"{ca_bundle.name}, {ca_bundle.stat().st_size // 1024} KiB")
+
+
+def _check_none_refcount() -> None:
+    """Fail on a Qt binding that drops references to ``None`` (it would crash the app later).
+
+    PySide6 6.12.0 on Python 3.11 releases one reference to ``None`` on every call of a
+    method that returns nothing; ``None`` is not immortal before Python 3.12, so after a few
+    thousand UI updates the interpreter aborts with "none_dealloc". Found by this smoke test;
+    6.11.x is fine. Measured directly, so a fixed release passes without a version list.
+    """
+    from PySide6.QtWidgets import QWidget
+
+    if sys.version_info >= (3, 12):  # None is immortal (PEP 683): such a leak is harmless
+        return
+    probe = QWidget()
+    calls = 200
+    before = sys.getrefcount(None)
+    for _ in range(calls):
+        probe.setEnabled(True)
+    drift = sys.getrefcount(None) - before
+    probe.deleteLater()
+    if drift <= -calls // 2:
+        from PySide6 import __version__ as pyside_version
+
+        raise SmokeFailure(
+            f"PySide6 {pyside_version} on Python {platform.python_version()} drops a reference "
+            f"to None on each Qt call ({drift} over {calls} calls): the app would abort after a "
+            "few thousand UI updates. Use PySide6 6.11.x, or Python 3.12 or newer."
+        )
+    _out("qt refcounts", f"None stable over {calls} calls")
 
 
 def _keychain() -> None:
@@ -234,6 +266,7 @@ def _run_checks(args: argparse.Namespace, watchdog: Watchdog) -> None:
     qInstallMessageHandler(gui._qt_message)  # Qt warnings go to the log, as in the app
     application = gui.create_application([sys.argv[0]])
     _out("qt platform", QGuiApplication.platformName())
+    _check_none_refcount()
 
     watchdog.step = "sandbox"
     run_args = argparse.Namespace(**{**vars(args), "sandbox": True, "profile": None})

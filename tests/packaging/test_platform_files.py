@@ -48,15 +48,21 @@ def test_spec_bundle_id_and_keyring_backends() -> None:
         assert f'"keyring.backends.{backend}"' in spec
 
 
-def test_pinned_build_tools_are_exact_pins() -> None:
+def test_build_requirements_are_exact_pins_including_the_tool_set() -> None:
     lines = [
         line
         for line in (PACKAGING / "requirements-build.txt").read_text().splitlines()
         if line and not line.startswith("#")
     ]
-    names = {re.split("==", line)[0].lower() for line in lines}
-    assert names == {"pyinstaller", "pyinstaller-hooks-contrib", "pyside6-essentials", "shiboken6"}
+    pins = dict(line.split("==") for line in lines)
     assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*", line) for line in lines)
+    names = {name.lower() for name in pins}
+    assert {"pyinstaller", "pyinstaller-hooks-contrib", "pyside6-essentials", "shiboken6"} <= names
+    # fpsdesk's own run-time dependencies are all in the bundle's pinned set.
+    for dep in ("requests", "keyring", "lxml", "cryptography", "platformdirs"):
+        assert dep in names
+    # PySide6 and shiboken6 are released in lockstep.
+    assert pins["PySide6-Essentials"] == pins["shiboken6"]
 
 
 def _fake_bundle(root: Path) -> Path:
