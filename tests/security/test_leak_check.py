@@ -276,6 +276,12 @@ def test_full_gui_session_leaks_no_secret_and_no_signature(
     assert len(wire.signatures) == wire.requests >= 15  # every request was signed, and seen
     assert leak_sandbox.request_count("GetTransaction") >= 10  # the error paths really ran
     assert [name for name, _ in shown].count("confirm_cancel") == 2
+    # Every file the session wrote is under the XDG dirs the test set (platform conventions).
+    written = {p.relative_to(isolated_dirs).parts[0] for p in isolated_dirs.rglob("*")
+               if p.is_file()}
+    assert written <= {"config", "data", "cache", "state"}
+    assert (isolated_dirs / "config" / "fpsdesk" / "settings.json").is_file()
+    assert list((isolated_dirs / "data").rglob("*.sqlite3"))
     log_files = list((isolated_dirs / "state").rglob("*.log"))
     assert log_files, "no log file was written"
     assert "DEBUG" in log_files[0].read_text()
