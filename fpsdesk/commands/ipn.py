@@ -142,6 +142,12 @@ def _store(path: Path | None) -> IpnStore:
 def _verifier(args: argparse.Namespace) -> IpnVerifier:
     # Imported here: requests and cryptography are not needed by every fpsdesk command.
     from fpsdesk.ipn.policy import PolicyError, verifier_for
+    from fpsdesk.ipn.verify import endpoint_problem
+
+    if getattr(args, "endpoint_url", None):
+        problem = endpoint_problem(args.endpoint_url)
+        if problem is not None:
+            raise _SetupError(f"--endpoint-url: {problem}")
 
     profile = None
     secret = None

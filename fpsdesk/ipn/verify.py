@@ -320,6 +320,18 @@ class CertificateCache:
 # The verifier
 
 
+def endpoint_problem(url: str) -> str | None:
+    """Why ``url`` cannot be the URL an IPN was posted to, or None when it can."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError:
+        return f"the receiving URL {url[:80]!r} is not a valid URL"
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return f"the receiving URL {url[:80]!r} is not an http(s) URL with a host"
+    return None
+
+
 class RemoteVerifier(Protocol):
     """What remote verification needs: FpsClient.verify_signature."""
 
@@ -364,6 +376,9 @@ class IpnVerifier:
                 "the URL this IPN was posted to is not known (it is part of what is signed); "
                 "give it with --endpoint-url and re-check",
             )
+        problem = endpoint_problem(endpoint_url)
+        if problem is not None:
+            return Verdict.not_checked(FailReason.ENDPOINT_UNKNOWN, problem)
         if self.mode == "remote":
             return self._verify_remote(ipn, endpoint_url)
         return self._verify_local(ipn, endpoint_url, http_method)

@@ -74,6 +74,8 @@ def test_bad_input_gets_a_message_and_exit_code_2(
     assert "transaction ID" in capsys.readouterr().err
     assert main(["ipn", "serve", "--db", db, "--bind", "nonsense"]) == 2
     assert "--bind wants HOST:PORT" in capsys.readouterr().err
+    assert main(["ipn", "import", str(bad), "--db", db, "--endpoint-url", "http://a:99999/"]) == 2
+    assert "--endpoint-url: the receiving URL" in capsys.readouterr().err
     assert main(["ipn", "import", str(bad), "--db", db, "--verify", "remote"]) == 2
     assert "needs a profile" in capsys.readouterr().err
 

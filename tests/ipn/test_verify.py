@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fpsdesk.ipn.models import FailReason, Ipn, IpnVerdict
 from fpsdesk.ipn.parse import from_pairs, parse_form
@@ -264,6 +266,10 @@ def test_an_unknown_endpoint_or_verification_off_is_not_checked(
 ) -> None:
     ipn = from_pairs(_genuine(signer, certs))
     assert verifier.verify(ipn, None).reason_code is FailReason.ENDPOINT_UNKNOWN
+    for bad in ("http://a:99999/ipn", "ftp://host/ipn", "not a url"):
+        verdict = verifier.verify(ipn, bad)
+        assert verdict.status is IpnVerdict.NOT_CHECKED
+        assert verdict.reason_code is FailReason.ENDPOINT_UNKNOWN
     off = IpnVerifier(verifier.trust, mode="off")
     assert off.verify(ipn, ENDPOINT).reason_code is FailReason.VERIFICATION_OFF
 
@@ -293,3 +299,23 @@ def test_the_seed_sample_is_checked_but_cannot_be_verified_offline(tmp_path: Pat
     verdict = verifier.verify(ipn, "http://www.mysite.com/ipn.jsp")
     assert verdict.status is IpnVerdict.FAILED
     assert verdict.reason_code is FailReason.UNTRUSTED_CERTIFICATE_HOST
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    certificate_url=st.text(max_size=60)
+    | st.sampled_from(["http://[::1", "https://a:99999/x", "https://fps.amazonaws.com:0/"]),
+    endpoint=st.none() | st.text(max_size=40) | st.just("http://a:99999/ipn"),
+    signature=st.text(max_size=40),
+    method=st.text(max_size=12),
+)
+def test_the_verifier_answers_any_input_with_a_verdict(
+    tmp_path: Path, certificate_url: str, endpoint: str | None, signature: str, method: str
+) -> None:
+    fields = ipn_fields(certificateUrl=certificate_url, signature=signature, signatureMethod=method)
+    ipn = from_pairs(list(fields.items()))
+    verifier = IpnVerifier(TrustPolicy.of(["127.0.0.1:9"]), certificates=CertificateCache(tmp_path))
+    verdict = verifier.verify(ipn, endpoint)
+    assert not verdict.trusted
