@@ -49,10 +49,16 @@ UNREAD_BODY_KEY = "fpsdesk.unread_body"
 
 
 def _reply(
-    start_response: StartResponse, status: str, text: str, *, exc_info: Any = None
+    start_response: StartResponse,
+    status: str,
+    text: str,
+    *,
+    exc_info: Any = None,
+    extra: tuple[tuple[str, str], ...] = (),
 ) -> list[bytes]:
     body = (text.rstrip("\n") + "\n").encode("utf-8")
     headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
+    headers.extend(extra)
     if exc_info is not None:
         start_response(status, headers, exc_info)
     else:
@@ -107,8 +113,12 @@ class IpnReceiver:
         if method in ("GET", "HEAD") and not environ.get("QUERY_STRING"):
             return _reply(start_response, "200 OK", "fpsdesk IPN receiver: POST notifications here")
         if method != "POST":
-            start_response("405 Method Not Allowed", [("Allow", "POST"), ("Content-Length", "0")])
-            return []
+            return _reply(
+                start_response,
+                "405 Method Not Allowed",
+                "IPNs are POSTed",
+                extra=(("Allow", "POST"),),
+            )
         length_text = str(environ.get("CONTENT_LENGTH") or "").strip()
         if not length_text:
             if environ.get("wsgi.input_terminated"):
