@@ -332,8 +332,9 @@ class MainWindow(QMainWindow):
             return
         if reply.transaction_id != self.shown_transaction:
             return
-        self.transaction_view.show_detail(reply.detail)
-        self._reload_lists(reply.transaction_id)
+        with self.transaction_view.batch():
+            self.transaction_view.show_detail(reply.detail)
+            self._reload_lists(reply.transaction_id)
         self._update_cancel()
         self.pages.setCurrentWidget(self.transaction_view)
         self.statusBar().showMessage(
@@ -463,7 +464,7 @@ class MainWindow(QMainWindow):
                     look, headline, detail, None, result.request_id, kind="cancelled")
         elif reply.error is not None and txn == self.shown_transaction:
             self._banner_error(self.transaction_view.banner, reply.error)
-        self.results_view.reload()
+        self.results_view.mark_dirty()
         if txn == self.shown_transaction:
             self._update_cancel()
             self.session.lookup(txn)  # show the new status and history
@@ -521,7 +522,7 @@ class MainWindow(QMainWindow):
                 "transaction is {status}."
             ).format(status=look.label)
         self.statusBar().showMessage(f"{txn}: {headline}", 10000)
-        self.results_view.reload()
+        self.results_view.mark_dirty()
         if txn == self.shown_transaction:
             self.transaction_view.banner.show_result(look, headline, detail, kind="reconciled")
             self._update_cancel()
@@ -534,7 +535,7 @@ class MainWindow(QMainWindow):
         if transaction_id == self.shown_transaction:
             self.transaction_view.set_actions(
                 self.session.actions.for_transaction(transaction_id))
-        self.results_view.reload()
+        self.results_view.mark_dirty()
 
     @Slot(bool)
     def _on_busy(self, busy: bool) -> None:

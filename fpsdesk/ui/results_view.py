@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -94,9 +95,21 @@ class ResultsView(QWidget):
         self.search.textChanged.connect(self.reload)
         self.export_button.clicked.connect(self.export)
         self.table.cellDoubleClicked.connect(self._open_row)
-        self.reload()
+        self._dirty = True
+
+    def mark_dirty(self) -> None:
+        """New actions were recorded: reload now if shown, else when next shown."""
+        self._dirty = True
+        if self.isVisible():
+            self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._dirty:
+            self.reload()
+        super().showEvent(event)
 
     def reload(self) -> None:
+        self._dirty = False
         value = self.outcome.currentData()
         self.records = self._actions.recent(
             limit=1000,

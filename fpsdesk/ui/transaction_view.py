@@ -6,7 +6,8 @@ tells it the Cancel state; the view only lays them out and says why Cancel is un
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -216,6 +217,7 @@ class TransactionView(QWidget):
         # -- histories ------------------------------------------------------------------
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        self._batching = False
         self._ipn_records: list[Any] = []
         self._action_records: list[ActionRecord] = []
         self.timeline_events: list[TimelineEvent] = []
@@ -385,8 +387,20 @@ class TransactionView(QWidget):
         for index, title, count in counts:
             self.tabs.setTabText(index, f"{title} ({count})" if count else title)
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Feed detail, actions and IPNs together; the timeline is built once, at the end."""
+        self._batching = True
+        try:
+            yield
+        finally:
+            self._batching = False
+            self.rebuild_timeline()
+
     def rebuild_timeline(self) -> None:
         """Merge the three sources, oldest first, and flag where they disagree."""
+        if self._batching:
+            return
         ipns = [r for r in self._ipn_records if self.detail is None
                 or r.transaction_id == self.detail.transaction_id]
         actions = [r for r in self._action_records if self.detail is None
