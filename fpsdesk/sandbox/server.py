@@ -65,6 +65,7 @@ class _HttpServer6(_HttpServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stalls
     server_version = "fpsdesk-fps-sandbox"
     sys_version = ""
     timeout = 60
