@@ -605,7 +605,7 @@ def _history(
             out.append((
                 _instant(entry.get("date", received), "history date"),
                 str(entry["status"]),
-                entry.get("status_code"),
+                entry.get("status_code", DEFAULT_CODES[str(entry["status"])]),
                 _decimal(entry.get("amount", amount), "history amount"),
             ))
         return out

@@ -182,8 +182,8 @@ class _Handler(BaseHTTPRequestHandler):
         status = 200
         try:
             if len(params) != len(pairs):
-                seen: set[str] = set()
-                twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+                names = [k for k, _ in pairs]
+                twice = next(k for k in names if names.count(k) > 1)
                 raise SandboxError(
                     "InvalidRequest", f"The parameter {twice} appears more than once."
                 )
