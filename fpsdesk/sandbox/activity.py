@@ -40,6 +40,10 @@ PARAMS = frozenset(
 DEFAULT_BATCH = 20
 MAX_BATCH = 200
 ROLES = ("Sender", "Caller", "Recipient")
+# The XSD enumerations (spec §3.6, §4); repeated here to keep this module free of the engine.
+OPERATIONS = ("Pay", "Refund", "Settle", "SettleDebt", "WriteOffDebt", "FundPrepaid", "Reserve")
+PAYMENT_METHODS = ("ABT", "CC", "ACH", "Debt", "Prepaid")
+STATUSES = ("Reserved", "Success", "Failure", "Pending", "Cancelled")
 _ROLE = re.compile(r"Role\.[1-9][0-9]*")
 
 
@@ -57,6 +61,16 @@ def _date(params: Mapping[str, str], name: str) -> int | None:
         raise SandboxError(
             "InvalidParams", f"{name} has to be a valid dateTime. Specified value: {raw}"
         ) from None
+
+
+def _enum(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
+    value = params.get(name)
+    if value is not None and value not in allowed:
+        raise SandboxError(
+            "InvalidParams",
+            f"{name} must be one of {', '.join(allowed)}. Specified value: {value}",
+        )
+    return value
 
 
 def balances(txns: list[Txn]) -> dict[str, Decimal]:
@@ -152,9 +166,9 @@ def get_account_activity(engine: Engine, params: Mapping[str, str]) -> list[Node
             "InvalidParams",
             f"SortOrderByDate must be Ascending or Descending. Specified value: {order}",
         )
-    operation = params.get("FPSOperation")
-    method = params.get("PaymentMethod")
-    status = params.get("TransactionStatus")
+    operation = _enum(params, "FPSOperation", OPERATIONS)
+    method = _enum(params, "PaymentMethod", PAYMENT_METHODS)
+    status = _enum(params, "TransactionStatus", STATUSES)
     roles = {v for k, v in params.items() if _ROLE.fullmatch(k)}
     bad_roles = roles - set(ROLES)
     if bad_roles:

@@ -140,3 +140,14 @@ def test_a_port_in_use(running: list[subprocess.Popen[str]]) -> None:
     assert process.returncode == 1
     assert "cannot listen" in err
     assert "Traceback" not in err
+
+
+def test_ctrl_c_stops_it_cleanly(running: list[subprocess.Popen[str]]) -> None:
+    process = _start("--demo")
+    running.append(process)
+    _url(process)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 0
+    assert "stopped" in out
+    assert "Traceback" not in err

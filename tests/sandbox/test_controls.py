@@ -168,3 +168,28 @@ def test_stop_is_idempotent_and_other_methods() -> None:
     server.stop()
     with pytest.raises(RuntimeError, match="not running"):
         server.create_transaction(status="Reserved")
+
+
+def _ipv6_loopback() -> bool:
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+def test_ipv6_loopback() -> None:
+    if not _ipv6_loopback():
+        pytest.skip("IPv6 loopback is not available on this machine")
+    with SandboxServer(host="::1") as server:
+        assert server.url.startswith("http://[::1]:")
+        client = FpsClient(server.url, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY)
+        try:
+            txn_id = server.create_transaction(status="Reserved")
+            assert client.cancel(txn_id).transaction_id == txn_id
+        finally:
+            client.close()
+        assert requests.get(server.url + "_sandbox/", timeout=5).status_code == 200
