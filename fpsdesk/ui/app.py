@@ -24,7 +24,7 @@ from fpsdesk.fps.endpoints import environment_of
 from fpsdesk.paths import ensure, log_dir
 from fpsdesk.store.actions import ActionStore
 from fpsdesk.store.db import StoreError, default_path, open_database
-from fpsdesk.ui import dialogs, theme
+from fpsdesk.ui import dialogs, qt_compat, theme
 from fpsdesk.ui.main_window import MainWindow
 from fpsdesk.ui.messages import ConnectionConfig
 from fpsdesk.ui.session import DeskSession
@@ -65,6 +65,7 @@ def window_icon() -> QIcon:
 
 def create_application(argv: list[str] | None = None) -> QApplication:
     """The QApplication (reused if one exists, as in tests), named and themed."""
+    qt_compat.protect_none_refcount()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(argv or [sys.argv[0]])
     app.setOrganizationName(ORGANIZATION)
@@ -135,34 +136,50 @@ class AppController(QObject):
         self.profile_name = ""
 
     def start(self) -> MainWindow:
+        """Show the window at once, then connect (sandbox start or keychain read)."""
         sandbox_mode = bool(getattr(self.args, "sandbox", False))
+        self.window = self._make_window()
+        self.window.show()
+        self.window.statusBar().showMessage(
+            self.tr("Starting the local sandbox…") if sandbox_mode else self.tr("Connecting…"))
+        # Paint the window now: the sandbox start or the keychain read takes a moment, and a
+        # window that appears at once is better than one that appears late.
+        QApplication.processEvents()
         config: ConnectionConfig | None = None
         open_settings = False
         if not sandbox_mode:
             config, problem, have_profiles = self._profile_config(getattr(self.args, "profile",
                                                                            None))
             if config is None and not have_profiles and not problem:
-                choice = dialogs.first_run_choice(None)
+                choice = dialogs.first_run_choice(self.window)
                 if choice == "sandbox":
                     sandbox_mode = True
                 elif choice == "connect":
                     open_settings = True
             elif problem:
-                dialogs.show_error(None, self.tr("Cannot open the profile"), problem)
+                dialogs.show_error(self.window, self.tr("Cannot open the profile"), problem)
                 open_settings = True
         if sandbox_mode:
-            config = self._start_sandbox()
-        self.window = self._make_window(sandbox_mode)
+            try:
+                config = self._start_sandbox()
+            except Exception as exc:
+                log.exception("the local sandbox did not start")
+                dialogs.show_error(self.window, self.tr("The local sandbox could not start"),
+                                   str(exc) or type(exc).__name__,
+                                   self.tr("The details are in the log file."))
+            else:
+                self.window.set_sandbox_mode(True)
+        self.window.statusBar().clearMessage()
         if config is not None:
             self.connect_profile(config)
-        self.window.show()
+        else:
+            self.window.statusBar().showMessage(
+                self.tr("Not connected: open Settings (Ctrl+,) to add an FPS profile."))
         if open_settings:
             self.open_settings()
         return self.window
 
-    def _make_window(self, sandbox_mode: bool) -> MainWindow:
-        from fpsdesk import credentials
-
+    def _make_window(self) -> MainWindow:
         notifications = None
         if self.ipns is not None:
             try:
@@ -174,8 +191,7 @@ class AppController(QObject):
         window = MainWindow(
             self.session,
             ipn_rows=ipn_rows,
-            sandbox_mode=sandbox_mode,
-            keychain_backend=credentials.backend_name,
+            keychain_backend=_keychain_backend_name,
             notifications=notifications,
         )
         window.settings_requested.connect(self.open_settings)
@@ -266,6 +282,12 @@ class AppController(QObject):
             self.db.close()
         except Exception:
             log.debug("closing the database failed", exc_info=True)
+
+
+def _keychain_backend_name() -> str:
+    from fpsdesk import credentials  # keyring is imported when About asks, not at start-up
+
+    return credentials.backend_name()
 
 
 def _open_ipn_store(db: Any) -> Any:

@@ -207,15 +207,19 @@ class MainWindow(QMainWindow):
         if self.notifications is not None:
             self._action(self.tr("&Notifications"), lambda: self.tabs.setCurrentIndex(2),
                          "Ctrl+3", view_menu)
-        self.reset_sandbox_action: QAction | None = None
-        if sandbox_mode:
-            sandbox_menu = bar.addMenu(self.tr("&Sandbox"))
-            self.reset_sandbox_action = self._action(
-                self.tr("&Reset sandbox…"), self._confirm_reset_sandbox, "", sandbox_menu
-            )
+        self.sandbox_menu = bar.addMenu(self.tr("&Sandbox"))
+        self.reset_sandbox_action = self._action(
+            self.tr("&Reset sandbox…"), self._confirm_reset_sandbox, "", self.sandbox_menu
+        )
+        self.set_sandbox_mode(sandbox_mode)
         help_menu = bar.addMenu(self.tr("&Help"))
         self._action(self.tr("&Keyboard shortcuts"), self.show_shortcuts, "F1", help_menu)
         self._action(self.tr("&About fpsdesk"), self.show_about, "", help_menu)
+
+    def set_sandbox_mode(self, on: bool) -> None:
+        """The Sandbox menu (Reset sandbox) exists only while the embedded sandbox runs."""
+        self.sandbox_menu.menuAction().setVisible(on)
+        self.reset_sandbox_action.setEnabled(on)
 
     def shortcut_list(self) -> list[tuple[str, str]]:
         return [

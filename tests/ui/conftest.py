@@ -22,13 +22,16 @@ from PySide6.QtCore import QThread, QTimer
 from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 from fpsdesk.store.actions import ActionStore
 from fpsdesk.store.db import open_database
-from fpsdesk.ui import dialogs
+from fpsdesk.ui import dialogs, qt_compat
 from fpsdesk.ui.app import create_application
 from fpsdesk.ui.main_window import MainWindow
 from fpsdesk.ui.messages import ConnectionConfig
 from fpsdesk.ui.session import DeskSession
 
 FAST_RECONCILE = (0.05, 0.1, 0.2)
+# PySide6 6.12.0 on Python 3.11 leaks a reference to None per Qt call (see qt_compat); without
+# the reserve a long UI test session would abort in CPython's none_dealloc.
+qt_compat.protect_none_refcount()
 
 
 @pytest.fixture(autouse=True)
