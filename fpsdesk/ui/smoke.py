@@ -150,15 +150,20 @@ def _check_none_refcount() -> None:
         probe.setEnabled(True)
     drift = sys.getrefcount(None) - before
     probe.deleteLater()
-    if drift <= -calls // 2:
-        from PySide6 import __version__ as pyside_version
+    if drift > -calls // 2:
+        _out("qt refcounts", f"None stable over {calls} calls")
+        return
+    from PySide6 import __version__ as pyside_version
 
-        raise SmokeFailure(
-            f"PySide6 {pyside_version} on Python {platform.python_version()} drops a reference "
-            f"to None on each Qt call ({drift} over {calls} calls): the app would abort after a "
-            "few thousand UI updates. Use PySide6 6.11.x, or Python 3.12 or newer."
-        )
-    _out("qt refcounts", f"None stable over {calls} calls")
+    leak = (f"PySide6 {pyside_version} on Python {platform.python_version()} drops a reference "
+            f"to None on each Qt call ({drift} over {calls} calls)")
+    # fpsdesk.ui.qt_compat gives None a reserve of 2**48 references when it sees the leak at
+    # start-up (create_application); with it the leak can no longer abort the app.
+    if sys.getrefcount(None) > 1 << 40:
+        _out("qt refcounts", f"{leak}; harmless here: None has fpsdesk's reserve of references")
+        return
+    raise SmokeFailure(f"{leak}: the app would abort after a few thousand UI updates. Use "
+                       "PySide6 6.11.x, or Python 3.12 or newer.")
 
 
 def _keychain() -> None:

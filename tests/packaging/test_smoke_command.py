@@ -2,8 +2,8 @@
 
 The frozen bundle runs the same command in CI (.ci/build-bundle). Here it runs with this
 interpreter's PySide6. If that binding drops references to None (PySide6 6.12.0 on Python
-3.11; measured independently below), the smoke test must refuse it with a clear message
-instead of passing and aborting later; otherwise it must pass the whole money path.
+3.11; measured independently below), the smoke test must report it and the app's guard
+against it; either way it must pass the whole money path.
 """
 
 from __future__ import annotations
@@ -44,16 +44,18 @@ def _binding_leaks_none(env: dict[str, str]) -> bool:
 
 
 @pytest.mark.slow
-def test_smoke_test_runs_the_money_path_or_names_the_broken_binding(tmp_path: Path) -> None:
+def test_smoke_test_runs_the_money_path_and_reports_the_binding(tmp_path: Path) -> None:
     env = _env(tmp_path)
     done = subprocess.run([sys.executable, "-m", "fpsdesk", "--smoke-test"], env=env,
                           capture_output=True, text=True, timeout=120, cwd=ROOT, check=False)
-    if _binding_leaks_none(env):
-        assert done.returncode == 1
-        assert "drops a reference to None" in done.stderr
-        assert "smoke test: OK" not in done.stdout
-        return
     assert done.returncode == 0, done.stderr
+    if _binding_leaks_none(env):
+        # The app's own guard (fpsdesk.ui.qt_compat) must have neutralised the leak, and the
+        # smoke test must say so rather than stay silent about a broken binding.
+        assert "drops a reference to None" in done.stdout
+        assert "reserve of references" in done.stdout
+    else:
+        assert "None stable over" in done.stdout
     assert done.stderr == ""
     out = done.stdout
     for line in ("sandbox ", "main window      : painted", ": Reserved,",
