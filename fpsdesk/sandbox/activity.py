@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from fpsdesk.sandbox import rules
 from fpsdesk.sandbox.errors import SandboxError
 from fpsdesk.sandbox.state import Txn
 from fpsdesk.sandbox.timefmt import format_ms, now_ms, parse_iso
@@ -40,10 +41,6 @@ PARAMS = frozenset(
 DEFAULT_BATCH = 20
 MAX_BATCH = 200
 ROLES = ("Sender", "Caller", "Recipient")
-# The XSD enumerations (spec §3.6, §4); repeated here to keep this module free of the engine.
-OPERATIONS = ("Pay", "Refund", "Settle", "SettleDebt", "WriteOffDebt", "FundPrepaid", "Reserve")
-PAYMENT_METHODS = ("ABT", "CC", "ACH", "Debt", "Prepaid")
-STATUSES = ("Reserved", "Success", "Failure", "Pending", "Cancelled")
 _ROLE = re.compile(r"Role\.[1-9][0-9]*")
 
 
@@ -166,9 +163,9 @@ def get_account_activity(engine: Engine, params: Mapping[str, str]) -> list[Node
             "InvalidParams",
             f"SortOrderByDate must be Ascending or Descending. Specified value: {order}",
         )
-    operation = _enum(params, "FPSOperation", OPERATIONS)
-    method = _enum(params, "PaymentMethod", PAYMENT_METHODS)
-    status = _enum(params, "TransactionStatus", STATUSES)
+    operation = _enum(params, "FPSOperation", rules.OPERATIONS)
+    method = _enum(params, "PaymentMethod", rules.PAYMENT_METHODS)
+    status = _enum(params, "TransactionStatus", rules.STATUSES)
     roles = {v for k, v in params.items() if _ROLE.fullmatch(k)}
     bad_roles = roles - set(ROLES)
     if bad_roles:

@@ -21,36 +21,17 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from fpsdesk.sandbox import rules
+from fpsdesk.sandbox import handmade, rules
 from fpsdesk.sandbox.errors import SandboxError
-from fpsdesk.sandbox.ids import is_well_formed_transaction_id, new_token_id, new_transaction_id
+from fpsdesk.sandbox.ids import new_transaction_id
 from fpsdesk.sandbox.ipn import IpnSender, notification_params, sign_notification
 from fpsdesk.sandbox.pki import SigningIdentity
 from fpsdesk.sandbox.scheduler import TimerQueue
-from fpsdesk.sandbox.state import TXN_COLUMNS, Store, Txn
-from fpsdesk.sandbox.timefmt import now_ms, parse_iso
-
-STATUSES = ("Reserved", "Success", "Failure", "Pending", "Cancelled")
-FINAL = ("Success", "Failure", "Cancelled")
-OPERATIONS = ("Pay", "Refund", "Settle", "SettleDebt", "WriteOffDebt", "FundPrepaid", "Reserve")
-PAYMENT_METHODS = ("ABT", "CC", "ACH", "Debt", "Prepaid")
-DEFAULT_CODES = {
-    "Reserved": "Reserved",
-    "Success": "Success",
-    "Failure": "TransactionDenied",
-    "Pending": "PendingNetworkResponse",
-    "Cancelled": "Canceled",
-}
-DEFAULT_PARTIES = {
-    "caller_name": "Test Business",
-    "recipient_name": "Test Business",
-    "recipient_email": "test-caller@example.com",
-    "sender_name": "Test Sender",
-    "sender_email": "test-sender@example.com",
-}
+from fpsdesk.sandbox.state import Store, Txn
+from fpsdesk.sandbox.timefmt import now_ms
 
 
 def not_found(txn_id: str) -> SandboxError:
@@ -197,7 +178,7 @@ class Engine:
             "advance_at": None,
             "advance_status": None,
             "advance_code": None,
-            "date_completed": when if status in FINAL else None,
+            "date_completed": when if status in rules.FINAL else None,
         }
         values.update(extra or {})
         self.store.update_txn(batch.conn, txn.id, values)
@@ -291,12 +272,12 @@ class Engine:
                 "recipient_token_id": recipient_token_id,
                 "operation": operation,
                 "payment_method": method,
-                **DEFAULT_PARTIES,
+                **rules.DEFAULT_PARTIES,
             }
             if method == "ABT":
                 values.update(status=outcome.status, status_code=outcome.code,
                               status_message=rules.message_for(outcome.code))
-                if outcome.status in FINAL:
+                if outcome.status in rules.FINAL:
                     values["date_completed"] = received
                 txn = self._insert(batch, values)
                 return txn, txn.status
@@ -444,67 +425,10 @@ class Engine:
         Unknown field names and bad values raise ValueError with a plain message. No IPN is
         sent unless ``notify`` is true (then one for the current state).
         """
-        fields_in = dict(spec)
-        history_in = fields_in.pop("history", None)
-        notify = bool(fields_in.pop("notify", False))
-        txn_id = str(fields_in.pop("transaction_id", fields_in.pop("id", "")) or "")
-        allowed = set(TXN_COLUMNS) - {
-            "id", "version", "advance_at", "advance_status", "advance_code",
-        }
-        unknown = sorted(set(fields_in) - allowed)
-        if unknown:
-            raise ValueError(f"unknown transaction field(s): {', '.join(unknown)}")
-        status = str(fields_in.get("status") or "Reserved")
-        if status not in STATUSES:
-            raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
-        operation = str(fields_in.get("operation") or ("Reserve" if status == "Reserved"
-                                                        else "Pay"))
-        if operation not in OPERATIONS:
-            raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}")
-        method = str(fields_in.get("payment_method") or "CC")
-        if method not in PAYMENT_METHODS:
-            raise ValueError(f"payment_method must be one of {', '.join(PAYMENT_METHODS)}")
-        amount = _decimal(fields_in.get("amount", "1.00"), "amount")
-        received = (
-            _instant(fields_in["date_received"], "date_received")
-            if fields_in.get("date_received") is not None
-            else self.received_ms()
-        )
-        code = fields_in.get("status_code", DEFAULT_CODES[status])
-        values: dict[str, Any] = {
-            **DEFAULT_PARTIES,
-            **fields_in,
-            "status": status,
-            "status_code": code,
-            "operation": operation,
-            "payment_method": method,
-            "amount": amount,
-            "date_received": received,
-            "currency": fields_in.get("currency") or "USD",
-            "fees_paid_by": fields_in.get("fees_paid_by") or "Recipient",
-        }
-        values["fps_fees"] = _decimal(
-            fields_in.get("fps_fees", rules.fees_for(amount, method)), "fps_fees"
-        )
-        values["refunded"] = _decimal(fields_in.get("refunded", "0"), "refunded")
-        if fields_in.get("marketplace_fees") is not None:
-            values["marketplace_fees"] = _decimal(fields_in["marketplace_fees"],
-                                                  "marketplace_fees")
-        if "status_message" not in fields_in:
-            values["status_message"] = rules.message_for(code)
-        if fields_in.get("date_completed") is not None:
-            values["date_completed"] = _instant(fields_in["date_completed"], "date_completed")
-        elif status in FINAL:
-            values["date_completed"] = received + 1000
-        values.setdefault("sender_token_id", new_token_id())
-        if not values.get("caller_reference"):
-            values["caller_reference"] = f"sandbox-{values['sender_token_id'][:8]}-{received}"
-        history = _history(history_in, status, code, amount, received,
-                           values.get("date_completed"), method, operation)
+        made = handmade.prepare(spec, self.received_ms)
+        values, txn_id = made.values, made.transaction_id
         with self._change() as batch:
             if txn_id:
-                if not is_well_formed_transaction_id(txn_id):
-                    raise ValueError("transaction_id must be 35 characters A-Z 0-9")
                 if self.store.get_txn(batch.conn, txn_id) is not None:
                     raise ValueError(f"transaction {txn_id} already exists")
             else:
@@ -513,12 +437,13 @@ class Engine:
                 raise ValueError(f"caller_reference {values['caller_reference']} is in use")
             values["id"] = txn_id
             self.store.insert_txn(batch.conn, values)
-            for date, h_status, h_code, h_amount in history:
+            for date, h_status, h_code, h_amount in made.history:
                 self.store.add_history(batch.conn, txn_id, date, h_status, h_code, h_amount)
-            if notify:
+            if made.notify:
                 txn = self.store.get_txn(batch.conn, txn_id)
                 assert txn is not None
-                self._notify(batch, txn, history[-1][0] if history else received)
+                self._notify(batch, txn, made.history[-1][0] if made.history else
+                             values["date_received"])
         return txn_id
 
     def set_status(
@@ -526,14 +451,15 @@ class Engine:
         status_message: str | None = None,
     ) -> Txn:
         """Force a status change (with history entry and IPN), e.g. to make an IPN happen."""
-        if status not in STATUSES:
-            raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+        if status not in rules.STATUSES:
+            raise ValueError(f"status must be one of {', '.join(rules.STATUSES)}, not {status!r}")
         with self._change() as batch:
             txn = self.store.get_txn(batch.conn, txn_id)
             if txn is None:
                 raise KeyError(txn_id)
             return self._set_status(
-                batch, txn, status, status_code or DEFAULT_CODES[status], message=status_message
+                batch, txn, status, status_code or rules.DEFAULT_CODES[status],
+                message=status_message,
             )
 
     def record_change(
@@ -563,64 +489,3 @@ class Engine:
                 self._deliver(batch, int(row["n"]), str(row["txn_id"]),
                               json.loads(row["params"]), int(row["created"]))
             return len(rows)
-
-
-def _decimal(value: Any, name: str) -> Decimal:
-    try:
-        result = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise ValueError(f"{name} must be a decimal amount, not {value!r}") from None
-    if not result.is_finite():
-        raise ValueError(f"{name} must be a finite amount")
-    return result
-
-
-def _instant(value: Any, name: str) -> int:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value)
-    try:
-        return parse_iso(str(value))
-    except ValueError:
-        raise ValueError(f"{name} must be ISO-8601 or epoch milliseconds, not {value!r}") from None
-
-
-def _history(
-    given: Any,
-    status: str,
-    code: str | None,
-    amount: Decimal,
-    received: int,
-    completed: int | None,
-    method: str,
-    operation: str,
-) -> list[tuple[int, str, str | None, Decimal | None]]:
-    """The given StatusHistory, or a plausible one ending in the current state."""
-    if given is not None:
-        if not isinstance(given, list):
-            raise ValueError("history must be a list of {date, status, status_code, amount}")
-        out: list[tuple[int, str, str | None, Decimal | None]] = []
-        for entry in given:
-            if not isinstance(entry, dict) or entry.get("status") not in STATUSES:
-                raise ValueError("each history entry needs a status among " + ", ".join(STATUSES))
-            out.append((
-                _instant(entry.get("date", received), "history date"),
-                str(entry["status"]),
-                entry.get("status_code", DEFAULT_CODES[str(entry["status"])]),
-                _decimal(entry.get("amount", amount), "history amount"),
-            ))
-        return out
-    end = completed if completed is not None else received + 1000
-    steps: list[tuple[str, str | None]] = []
-    if method != "ABT" or status == "Pending":
-        steps.append(("Pending", "PendingNetworkResponse"))
-    if operation in ("Reserve", "Settle") and status in ("Reserved", "Cancelled", "Success"):
-        steps.append(("Reserved", "Reserved"))
-    if operation == "Settle":
-        steps.append(("Pending", "PendingNetworkResponse"))
-    if (status, code) != steps[-1] if steps else True:
-        steps.append((status, code))
-    span = max(1, end - received)
-    return [
-        (received + (span * i) // max(1, len(steps) - 1), s, c, amount)
-        for i, (s, c) in enumerate(steps)
-    ]

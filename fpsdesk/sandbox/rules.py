@@ -20,6 +20,26 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from fpsdesk.sandbox.errors import SandboxError
 
+# The XSD enumerations (spec §3.6, §4).
+STATUSES = ("Reserved", "Success", "Failure", "Pending", "Cancelled")
+FINAL = ("Success", "Failure", "Cancelled")
+OPERATIONS = ("Pay", "Refund", "Settle", "SettleDebt", "WriteOffDebt", "FundPrepaid", "Reserve")
+PAYMENT_METHODS = ("ABT", "CC", "ACH", "Debt", "Prepaid")
+DEFAULT_CODES = {
+    "Reserved": "Reserved",
+    "Success": "Success",
+    "Failure": "TransactionDenied",
+    "Pending": "PendingNetworkResponse",
+    "Cancelled": "Canceled",
+}
+DEFAULT_PARTIES = {
+    "caller_name": "Test Business",
+    "recipient_name": "Test Business",
+    "recipient_email": "test-caller@example.com",
+    "sender_name": "Test Sender",
+    "sender_email": "test-sender@example.com",
+}
+
 MESSAGES = {
     "PendingNetworkResponse": (
         "The transaction is awaiting a response from the backend payment processor."
