@@ -128,7 +128,9 @@ class AppController(QObject):
         self.args = args
         self.db = open_database(default_path())
         self.actions = ActionStore(self.db)
-        self.ipns = _open_ipn_store(self.db)
+        # Its own connection: the GUI reads IPNs while the worker writes actions.
+        self.ipn_db = open_database(default_path())
+        self.ipns = _open_ipn_store(self.ipn_db)
         self.session = DeskSession(self.actions)
         self.sandbox: Any = None
         self.window: MainWindow | None = None
@@ -182,11 +184,9 @@ class AppController(QObject):
     def _make_window(self) -> MainWindow:
         notifications = None
         if self.ipns is not None:
-            try:
-                views = importlib.import_module("fpsdesk.ui.notifications_view")
-                notifications = views.NotificationsView(self.ipns)
-            except ImportError:
-                notifications = None
+            from fpsdesk.ui.notifications_view import NotificationsView
+
+            notifications = NotificationsView(self.ipns)
         ipn_rows = (lambda txn: self.ipns.for_transaction(txn)) if self.ipns else None
         window = MainWindow(
             self.session,
@@ -279,6 +279,7 @@ class AppController(QObject):
             self.sandbox.stop()
             self.sandbox = None
         try:
+            self.ipn_db.close()
             self.db.close()
         except Exception:
             log.debug("closing the database failed", exc_info=True)

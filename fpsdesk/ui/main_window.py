@@ -140,6 +140,9 @@ class MainWindow(QMainWindow):
         self.notifications = notifications
         if notifications is not None:
             self.tabs.addTab(notifications, self.tr("Notifications"))
+            opener = getattr(notifications, "open_transaction", None)
+            if opener is not None:
+                opener.connect(self.open_transaction)
         root.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
 

@@ -1,0 +1,426 @@
+"""The Notifications view: every stored IPN, filterable, with its raw parameters and CSV export.
+
+The table is a QAbstractTableModel that fetches lazily: it knows the row count from one indexed
+COUNT, loads a page of 200 records when the view scrolls near the end of what it has, and keeps
+only those records, so 100,000 stored IPNs open at once and scroll smoothly.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fpsdesk.fps.models import TransactionStatus
+from fpsdesk.ipn.models import IpnVerdict
+from fpsdesk.store.ipns import IpnFilter, IpnRecord, IpnStore
+from fpsdesk.ui import dialogs, theme
+from fpsdesk.ui.widgets import Card, format_time
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 200
+ModelIndex = QModelIndex | QPersistentModelIndex
+CSV_COLUMNS = [
+    "event_at", "transaction_id", "notification_type", "transaction_status", "status_code",
+    "operation", "currency", "amount", "verdict", "reason", "delivery_count", "received_at",
+    "last_received_at", "source", "endpoint_url", "raw_parameters",
+]
+
+
+def write_csv(path: Path, records: Any) -> int:
+    """All matching IPNs, with the raw parameters as one query string (verbatim, in order)."""
+    count = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_COLUMNS)
+        for r in records:
+            writer.writerow([
+                r.event_at.isoformat(), r.transaction_id or "", r.notification_type,
+                r.transaction_status.value if r.transaction_status else "", r.status_code or "",
+                r.operation or "", r.amount.currency if r.amount else "",
+                str(r.amount.value) if r.amount else "", r.verdict.value, r.reason or "",
+                r.delivery_count, r.received_at.isoformat(), r.last_received_at.isoformat(),
+                r.source, r.endpoint_url or "", urlencode(list(r.params)),
+            ])
+            count += 1
+    return count
+
+
+class IpnTableModel(QAbstractTableModel):
+    """Rows of the store in date order, newest first, fetched a page at a time."""
+
+    COLUMNS = ("Date", "Transaction", "Status", "Operation", "Amount", "Signature",
+               "Deliveries", "Received")
+
+    def __init__(self, store: IpnStore, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._filters = IpnFilter()
+        self._rows: list[IpnRecord] = []
+        self._total = 0
+        self._icons: dict[tuple[str, str], Any] = {}
+        self.reload()
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    @property
+    def filters(self) -> IpnFilter:
+        return self._filters
+
+    def set_filters(self, filters: IpnFilter) -> None:
+        self._filters = filters
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._total = self._store.count(self._filters)
+        self._rows = self._store.page(self._filters, 0, PAGE_SIZE)
+        self.endResetModel()
+
+    def record(self, row: int) -> IpnRecord | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    # -- lazy fetching -----------------------------------------------------------------------
+
+    def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and len(self._rows) < self._total
+
+    def fetchMore(self, parent: ModelIndex = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid():
+            return
+        more = self._store.page(self._filters, len(self._rows), PAGE_SIZE)
+        if not more:
+            self._total = len(self._rows)
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
+        self._rows.extend(more)
+        self.endInsertRows()
+
+    # -- model -------------------------------------------------------------------------------
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.tr(self.COLUMNS[section])
+        return None
+
+    def _icon(self, kind: str, key: str) -> Any:
+        cached = self._icons.get((kind, key))
+        if cached is None:
+            look = theme.verdict_look(key) if kind == "verdict" else theme.status_look(key)
+            cached = self._icons[(kind, key)] = theme.look_icon(look)
+        return cached
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        record = self.record(index.row())
+        if record is None:
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(record, column)
+        if role == Qt.ItemDataRole.DecorationRole:
+            if column == 2 and record.transaction_status is not None:
+                return self._icon("status", record.transaction_status.value)
+            if column == 5:
+                return self._icon("verdict", record.verdict.value)
+        if role == Qt.ItemDataRole.ToolTipRole and column == 5 and record.reason:
+            return record.reason
+        if role == Qt.ItemDataRole.FontRole and column == 1:
+            return QFont("monospace")
+        return None
+
+    def _text(self, r: IpnRecord, column: int) -> str:
+        if column == 0:
+            return format_time(r.event_at)
+        if column == 1:
+            return r.transaction_id or "—"
+        if column == 2:
+            return (theme.status_look(r.transaction_status).label if r.transaction_status
+                    else r.notification_type)
+        if column == 3:
+            return r.operation or "—"
+        if column == 4:
+            return str(r.amount) if r.amount else "—"
+        if column == 5:
+            label = theme.verdict_look(r.verdict.value).label
+            return f"{label}: {r.reason}" if r.reason and r.verdict is IpnVerdict.FAILED \
+                else label
+        if column == 6:
+            return str(r.delivery_count)
+        return format_time(r.received_at)
+
+
+class NotificationsView(QWidget):
+    """Filters on top, the lazy table on the left, the selected IPN's raw parameters beside."""
+
+    open_transaction = Signal(str)
+
+    def __init__(self, store: IpnStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._dirty = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        bar = QHBoxLayout()
+        self.use_from = QCheckBox(self.tr("From"))
+        self.date_from = QDateEdit(QDate.currentDate().addDays(-30))
+        self.use_to = QCheckBox(self.tr("to"))
+        self.date_to = QDateEdit(QDate.currentDate())
+        for edit in (self.date_from, self.date_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setEnabled(False)
+        self.status = QComboBox()
+        self.status.setAccessibleName(self.tr("Filter by status"))
+        self.status.addItem(self.tr("Any status"), None)
+        for status in TransactionStatus:
+            look = theme.status_look(status)
+            self.status.addItem(theme.look_icon(look), look.label, status.value)
+        self.operation = QComboBox()
+        self.operation.setAccessibleName(self.tr("Filter by operation"))
+        self.verdict = QComboBox()
+        self.verdict.setAccessibleName(self.tr("Filter by signature"))
+        self.verdict.addItem(self.tr("Any signature"), None)
+        for verdict in IpnVerdict:
+            look = theme.verdict_look(verdict.value)
+            self.verdict.addItem(theme.look_icon(look), look.label, verdict.value)
+        self.transaction = QLineEdit()
+        self.transaction.setPlaceholderText(self.tr("Transaction ID (or its start)"))
+        self.transaction.setClearButtonEnabled(True)
+        self.transaction.setAccessibleName(self.tr("Filter by transaction ID"))
+        self.export_button = QPushButton(self.tr("Export CSV…"))
+        for widget in (self.use_from, self.date_from, self.use_to, self.date_to, self.status,
+                       self.operation, self.verdict):
+            bar.addWidget(widget)
+        bar.addWidget(self.transaction, 1)
+        bar.addWidget(self.export_button)
+        layout.addLayout(bar)
+
+        self.model = IpnTableModel(store, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        # Fixed widths: sizing to contents would read every row (defeats lazy fetching).
+        for column, width in enumerate((170, 300, 110, 90, 100, 120, 80, 170)):
+            header.resizeSection(column, width)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+
+        self.detail = Card()
+        detail_layout = QVBoxLayout(self.detail)
+        detail_layout.setContentsMargins(12, 10, 12, 10)
+        self.detail_title = QLabel(self.tr("Select a notification"))
+        font = self.detail_title.font()
+        font.setBold(True)
+        self.detail_title.setFont(font)
+        self.detail_facts = QFormLayout()
+        self.detail_verdict = QLabel()
+        self.detail_verdict.setWordWrap(True)
+        self.detail_source = QLabel()
+        self.detail_source.setWordWrap(True)
+        self.detail_facts.addRow(self.tr("Signature:"), self.detail_verdict)
+        self.detail_facts.addRow(self.tr("Received:"), self.detail_source)
+        self.raw = QTableWidget(0, 2)
+        self.raw.setHorizontalHeaderLabels([self.tr("Parameter"), self.tr("Value (verbatim)")])
+        self.raw.verticalHeader().setVisible(False)
+        self.raw.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.raw.horizontalHeader().setStretchLastSection(True)
+        self.raw.setWordWrap(True)
+        self.open_button = QPushButton(self.tr("Open transaction"))
+        self.open_button.setEnabled(False)
+        detail_layout.addWidget(self.detail_title)
+        detail_layout.addLayout(self.detail_facts)
+        detail_layout.addWidget(self.raw, 1)
+        detail_layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignRight)
+
+        split = QSplitter()
+        split.addWidget(self.table)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout.addWidget(split, 1)
+        self.count = QLabel()
+        layout.addWidget(self.count)
+
+        self.use_from.toggled.connect(self.date_from.setEnabled)
+        self.use_to.toggled.connect(self.date_to.setEnabled)
+        for signal in (self.use_from.toggled, self.use_to.toggled):
+            signal.connect(self.apply_filters)
+        for edit in (self.date_from, self.date_to):
+            edit.dateChanged.connect(self.apply_filters)
+        for combo in (self.status, self.operation, self.verdict):
+            combo.currentIndexChanged.connect(self.apply_filters)
+        self.transaction.textChanged.connect(self.apply_filters)
+        self.export_button.clicked.connect(self.export)
+        self.table.selectionModel().currentRowChanged.connect(self._show_record)
+        self.open_button.clicked.connect(self._open_selected)
+        self._fill_operations()
+        self._update_count()
+
+    # -- filters -----------------------------------------------------------------------------
+
+    def _fill_operations(self) -> None:
+        current = self.operation.currentData()
+        self.operation.blockSignals(True)
+        self.operation.clear()
+        self.operation.addItem(self.tr("Any operation"), None)
+        for operation in self._store.distinct("operation"):
+            self.operation.addItem(operation.title(), operation)
+        index = self.operation.findData(current) if current else 0
+        self.operation.setCurrentIndex(max(0, index))
+        self.operation.blockSignals(False)
+
+    def current_filters(self) -> IpnFilter:
+        def start_of(date: QDate) -> datetime:
+            return datetime(date.year(), date.month(), date.day(), tzinfo=UTC)
+
+        status = self.status.currentData()
+        verdict = self.verdict.currentData()
+        return IpnFilter(
+            date_from=start_of(self.date_from.date()) if self.use_from.isChecked() else None,
+            date_to=start_of(self.date_to.date()) + timedelta(days=1)
+            if self.use_to.isChecked() else None,
+            status=TransactionStatus(status) if status else None,
+            operation=self.operation.currentData() or None,
+            verdict=IpnVerdict(verdict) if verdict else None,
+            transaction_id=self.transaction.text().strip() or None,
+        )
+
+    def apply_filters(self) -> None:
+        self.model.set_filters(self.current_filters())
+        self._update_count()
+        self._show_record(QModelIndex())
+
+    def _update_count(self) -> None:
+        self.count.setText(self.tr("{n} notification(s)").format(n=f"{self.model.total:,}"))
+        self.export_button.setEnabled(self.model.total > 0)
+
+    # -- live updates ------------------------------------------------------------------------
+
+    def on_ipns_arrived(self) -> None:
+        """New IPNs were stored: refresh now if shown, else when next shown."""
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._dirty = True
+
+    def refresh(self) -> None:
+        self._dirty = False
+        self._fill_operations()
+        self.model.reload()
+        self._update_count()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._dirty:
+            self.refresh()
+        super().showEvent(event)
+
+    def shutdown(self) -> None:
+        """Nothing runs in the background here; kept for the window's orderly close."""
+
+    # -- detail ------------------------------------------------------------------------------
+
+    def _show_record(self, index: ModelIndex, _previous: Any = None) -> None:
+        record = self.model.record(index.row()) if index.isValid() else None
+        self.raw.setRowCount(0)
+        self.open_button.setEnabled(bool(record and record.transaction_id))
+        if record is None:
+            self.detail_title.setText(self.tr("Select a notification"))
+            self.detail_verdict.clear()
+            self.detail_source.clear()
+            return
+        status = theme.status_look(record.transaction_status).label \
+            if record.transaction_status else record.notification_type
+        self.detail_title.setText(f"{status} · {record.transaction_id or ''}")
+        verdict = theme.verdict_look(record.verdict.value)
+        text = verdict.label
+        if record.reason:
+            text = f"{text}: {record.reason}"
+        if not record.trusted:
+            text = self.tr("{text} — not trusted as status").format(text=text)
+        self.detail_verdict.setText(text)
+        self.detail_verdict.setStyleSheet(f"color: {verdict.color().name()};")
+        self.detail_source.setText(self.tr(
+            "{first} via {source}, {n} delivery(ies), posted to {url}").format(
+            first=format_time(record.received_at), source=record.source,
+            n=record.delivery_count, url=record.endpoint_url or "?"))
+        for key, value in record.params:
+            row = self.raw.rowCount()
+            self.raw.insertRow(row)
+            self.raw.setItem(row, 0, QTableWidgetItem(key))
+            item = QTableWidgetItem(value)
+            item.setToolTip(value)
+            item.setFont(QFont("monospace"))
+            self.raw.setItem(row, 1, item)
+        self.raw.resizeColumnToContents(0)
+
+    def _open_selected(self) -> None:
+        record = self.model.record(self.table.currentIndex().row())
+        if record is not None and record.transaction_id:
+            self.open_transaction.emit(record.transaction_id)
+
+    # -- export ------------------------------------------------------------------------------
+
+    def export(self) -> None:
+        path = dialogs.save_csv_path(self, str(Path.home() / "fpsdesk-notifications.csv"))
+        if not path:
+            return
+        try:
+            count = write_csv(Path(path), self._store.iter_all(self.model.filters,
+                                                               newest_first=True))
+        except OSError as exc:
+            dialogs.show_error(self, self.tr("Export failed"),
+                               self.tr("Could not write {path}.").format(path=path), str(exc))
+            return
+        log.info("exported %d IPNs to %s", count, path)
