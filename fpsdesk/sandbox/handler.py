@@ -38,6 +38,16 @@ _FAULT_ERRORS = {
 }
 
 
+def _is_loopback(text: str) -> bool:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
 class HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = True
@@ -108,14 +118,21 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def _loopback_client(self) -> bool:
-        try:
-            address = ipaddress.ip_address(self.client_address[0])
-        except ValueError:
-            return False
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        return address.is_loopback
+    def _control_refusal(self) -> str | None:
+        """Why a control request is refused, or None.
+
+        Only loopback clients; never from a web page (browsers send Origin on cross-site
+        requests); and the Host must name this machine, so DNS rebinding cannot reach us.
+        """
+        if not _is_loopback(str(self.client_address[0])):
+            return "the controls answer loopback clients only"
+        if self.headers.get("Origin") is not None:
+            return "the controls do not answer requests made by web pages"
+        host = (self.headers.get("Host") or "").strip().lower()
+        name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:host.find("]")]
+        if name != "localhost" and not _is_loopback(name):
+            return "the controls answer only requests addressed to this machine's loopback"
+        return None
 
     def _dispatch(self) -> None:
         body = self._read_body()
@@ -136,9 +153,10 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 self._send(404, "text/plain", b"no such certificate\n")
         elif path == controls.PREFIX or path.startswith(controls.PREFIX + "/"):
-            if not self._loopback_client():
+            refusal = self._control_refusal()
+            if refusal is not None:
                 self._send(403, "application/json",
-                           b'{"error": "the controls answer loopback clients only"}')
+                           json.dumps({"error": refusal}).encode("utf-8"))
                 return
             answer = controls.handle(sandbox, self.command, path, split.query, body)
             self._send(answer.status, "application/json",

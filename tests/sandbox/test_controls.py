@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
 import threading
 from datetime import UTC, datetime
@@ -193,3 +194,35 @@ def test_ipv6_loopback() -> None:
         finally:
             client.close()
         assert requests.get(server.url + "_sandbox/", timeout=5).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Origin": "https://evil.example"}, {"Host": "evil.example"},
+     {"Host": "rebound.example:8080"}],
+)
+def test_controls_refuse_web_pages_and_foreign_host_names(
+    sandbox: SandboxServer, headers: dict[str, str]
+) -> None:
+    answer = requests.post(_url(sandbox, "reset"), headers=headers, timeout=5)
+    assert answer.status_code == 403
+    assert "error" in answer.json()
+    assert requests.post(_url(sandbox, "reset"), timeout=5).status_code == 200
+
+
+def test_localhost_host_name_is_fine(sandbox: SandboxServer) -> None:
+    answer = requests.get(f"http://localhost:{sandbox.port}/_sandbox/requests", timeout=5)
+    assert answer.status_code == 200
+
+
+def test_other_paths_and_methods(sandbox: SandboxServer) -> None:
+    assert requests.get(sandbox.url + "nothing-here", timeout=5).status_code == 404
+    assert requests.put(sandbox.url, data=b"x", timeout=5).status_code == 405
+    conn = http.client.HTTPConnection("127.0.0.1", sandbox.port, timeout=5)
+    try:  # announce a body over the 1 MB limit; the server answers before reading it
+        conn.putrequest("POST", "/")
+        conn.putheader("Content-Length", str(1024 * 1024 + 1))
+        conn.endheaders()
+        assert conn.getresponse().status == 413
+    finally:
+        conn.close()
