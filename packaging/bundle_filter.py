@@ -11,6 +11,9 @@ PyInstaller #5503/#8672/#6447. So the spec passes ``a.binaries`` and ``a.datas``
 3. then drops every shared library that only the dropped files needed: it follows ELF
    ``DT_NEEDED`` edges, so a library that something we keep still links is never dropped.
 
+Step 3 reads ELF files only: on Windows and macOS only the allow-lists apply, which never
+drops a library something still needs, only keeps some it could drop.
+
 Shared by ``packaging/fpsdesk.spec`` and the bare-window build in
 ``benchmarks/bench_bundle.py``, so both bundles are trimmed the same way. Pure Python (no
 PyInstaller import) so it is unit-tested without building anything.
