@@ -40,7 +40,7 @@ class RetryPolicy:
     initial: float = 2.0
     max_interval: float = 600.0
     give_up_after: float = 86400.0
-    timeout: float = 10.0
+    timeout: float = 5.0
 
     def delay(self, attempt: int) -> float:
         return float(min(self.max_interval, self.initial * (2 ** max(0, attempt - 1))))
@@ -97,6 +97,8 @@ class IpnSender:
 
     def start(self) -> None:
         self._session = requests.Session()
+        # Deliver directly: an environment proxy must not swallow IPNs to a local receiver.
+        self._session.trust_env = False
         self._queue.start()
         with self._store.read() as conn:
             rows = conn.execute(

@@ -101,6 +101,7 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 ]
 
+APPLICATION_ID = 0x46505353  # "FPSS": marks a file as an fpsdesk sandbox database
 DELIVERY_PENDING = "pending"
 DELIVERY_DELIVERED = "delivered"
 DELIVERY_FAILED = "failed"
@@ -178,12 +179,32 @@ class Store:
             target, check_same_thread=False, isolation_level=None, timeout=30.0
         )
         self._conn.row_factory = sqlite3.Row
-        if self.path is not None:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-        with self.write() as conn:
-            for statement in SCHEMA:
-                conn.execute(statement)
+        try:
+            self._claim()
+            if self.path is not None:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+            with self.write() as conn:
+                for statement in SCHEMA:
+                    conn.execute(statement)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _claim(self) -> None:
+        """Mark a new file as ours; refuse a database that belongs to another program."""
+        app_id = int(self._conn.execute("PRAGMA application_id").fetchone()[0])
+        if app_id == APPLICATION_ID:
+            return
+        tables = self._conn.execute(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
+        ).fetchone()[0]
+        if tables:
+            raise sqlite3.DatabaseError(
+                "it is an SQLite database of another program (not an fpsdesk sandbox file); "
+                "it was left untouched"
+            )
+        self._conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
     def close(self) -> None:
         with self._lock:

@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -150,4 +151,17 @@ def test_ctrl_c_stops_it_cleanly(running: list[subprocess.Popen[str]]) -> None:
     out, err = process.communicate(timeout=20)
     assert process.returncode == 0
     assert "stopped" in out
+    assert "Traceback" not in err
+
+
+def test_a_data_file_of_another_program_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "other.sqlite3"
+    other = sqlite3.connect(data)
+    other.execute("CREATE TABLE notes (text TEXT)")
+    other.close()
+    process = _start("--data", str(data))
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 1
+    assert "not a usable sandbox data file" in err
+    assert "another program" in err
     assert "Traceback" not in err

@@ -95,3 +95,21 @@ def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     with pytest.raises(sqlite3.DatabaseError):
         SandboxServer(data_path=data).start()
     assert data.read_bytes() == b"this is not sqlite" * 100
+
+
+def test_another_programs_database_is_refused_untouched(tmp_path: Path) -> None:
+    data = tmp_path / "history.sqlite3"
+    other = sqlite3.connect(data)
+    other.execute("CREATE TABLE actions (id INTEGER PRIMARY KEY, note TEXT)")
+    other.execute("INSERT INTO actions (note) VALUES ('precious')")
+    other.commit()
+    other.close()
+    with pytest.raises(sqlite3.DatabaseError, match="another program"):
+        SandboxServer(data_path=data).start()
+    check = sqlite3.connect(data)
+    try:
+        tables = [r[0] for r in check.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        assert tables == ["actions"]
+        assert check.execute("SELECT note FROM actions").fetchall() == [("precious",)]
+    finally:
+        check.close()
