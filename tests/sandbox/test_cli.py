@@ -160,7 +160,7 @@ def test_a_data_file_of_another_program_is_refused(tmp_path: Path) -> None:
     other.execute("CREATE TABLE notes (text TEXT)")
     other.close()
     process = _start("--data", str(data))
-    out, err = process.communicate(timeout=20)
+    _out, err = process.communicate(timeout=20)
     assert process.returncode == 1
     assert "not a usable sandbox data file" in err
     assert "another program" in err
