@@ -136,6 +136,7 @@ class AppController(QObject):
         self.window: MainWindow | None = None
         self.bridge = IpnBridge()
         self.profile_name = ""
+        self.settings_dialog: Any = None
 
     def start(self) -> MainWindow:
         """Show the window at once, then connect (sandbox start or keychain read)."""
@@ -249,7 +250,9 @@ class AppController(QObject):
 
         dialog = SettingsDialog(self.session, parent=self.window)
         dialog.profile_activated.connect(self._on_profile_activated)
-        dialog.exec()
+        self.settings_dialog = dialog
+        dialogs.run_modal(dialog)
+        self.settings_dialog = None
         dialog.deleteLater()
 
     @Slot(object, str)

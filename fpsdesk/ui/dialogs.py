@@ -107,6 +107,11 @@ class CancelDialog(QDialog):
         return self.reason.toPlainText().strip()
 
 
+def run_modal(dialog: QDialog) -> int:
+    """Run a dialog built elsewhere (Settings) modally; tests replace this to drive it."""
+    return int(dialog.exec())
+
+
 def confirm_cancel(parent: QWidget | None, prompt: CancelPrompt) -> str | None:
     """The reason (possibly empty) if the agent confirms, None if they back out."""
     dialog = CancelDialog(prompt, parent)

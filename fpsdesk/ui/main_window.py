@@ -62,7 +62,7 @@ class MainWindow(QMainWindow):
         self._shut = False
         self.shown_transaction: str | None = None
         self.setWindowTitle(self.tr("fpsdesk"))
-        self.setMinimumSize(880, 600)
+        self.setMinimumSize(760, 520)
 
         central = QWidget()
         root = QVBoxLayout(central)

@@ -29,17 +29,26 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("theme", text)
 
 
+_system_palette: QPalette | None = None
+
+
+def system_color_scheme() -> Qt.ColorScheme:
+    """The platform's light/dark setting (Unknown where the platform does not say)."""
+    return QGuiApplication.styleHints().colorScheme()
+
+
 def is_dark() -> bool:
+    """Dark if the system says so; where it does not, judge the platform's own palette."""
     app = QGuiApplication.instance()
     if app is None:
         return False
-    scheme = QGuiApplication.styleHints().colorScheme()
+    scheme = system_color_scheme()
     if scheme == Qt.ColorScheme.Dark:
         return True
     if scheme == Qt.ColorScheme.Light:
         return False
-    window = QGuiApplication.palette().color(QPalette.ColorRole.Window)
-    return window.lightness() < 128
+    palette = _system_palette if _system_palette is not None else QGuiApplication.palette()
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
 
 
 def _dark_palette() -> QPalette:
@@ -86,6 +95,9 @@ def _light_palette() -> QPalette:
 
 def apply_palette(app: QApplication) -> None:
     """Fusion with a light or dark palette matching the system's colour scheme."""
+    global _system_palette
+    if _system_palette is None:  # the platform's palette, before we replace it
+        _system_palette = QPalette(QGuiApplication.palette())
     app.setStyle("Fusion")
     app.setPalette(_dark_palette() if is_dark() else _light_palette())
 

@@ -79,6 +79,8 @@ class DialogLog:
     confirm_answer: bool = True
     shown: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
     on_confirm_cancel: Any = None  # called with the prompt before answering
+    on_modal: Any = None  # called with a dialog run through dialogs.run_modal
+    first_run: str | None = None  # the first-run choice
 
     def titles(self, kind: str) -> list[Any]:
         return [args for name, args in self.shown if name == kind]
@@ -108,11 +110,14 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
                         recorder("confirm_close_during_cancel", lambda: log.close_during_cancel))
     monkeypatch.setattr(dialogs, "confirm_reset_sandbox",
                         recorder("confirm_reset_sandbox", lambda: log.confirm_answer))
-    monkeypatch.setattr(dialogs, "first_run_choice", recorder("first_run_choice"))
+    monkeypatch.setattr(dialogs, "first_run_choice",
+                        recorder("first_run_choice", lambda: log.first_run))
     monkeypatch.setattr(dialogs, "show_about", recorder("show_about"))
     monkeypatch.setattr(dialogs, "show_shortcuts", recorder("show_shortcuts"))
     monkeypatch.setattr(dialogs, "show_unexpected_error", recorder("show_unexpected_error"))
     monkeypatch.setattr(dialogs, "save_csv_path", recorder("save_csv_path"))
+    monkeypatch.setattr(dialogs, "run_modal", lambda dialog: log.shown.append(
+        ("run_modal", (dialog,))) or (log.on_modal(dialog) if log.on_modal else 0))
     return log
 
 
