@@ -165,7 +165,8 @@ class Engine:
         notify: bool = True,
     ) -> Txn:
         """One status change: the row, a StatusHistory entry, an IPN to every URL."""
-        when = now_ms() if at is None else at
+        # Never before the transaction was received (receive times are bumped to stay unique).
+        when = max(now_ms(), txn.date_received) if at is None else at
         if message is None:
             message = rules.message_for(code)
             if txn.operation == "Refund" and code == "Success":

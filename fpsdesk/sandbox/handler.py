@@ -94,6 +94,10 @@ class Handler(BaseHTTPRequestHandler):
     def _read_body(self) -> bytes | None:
         length_header = self.headers.get("Content-Length")
         if length_header is None:
+            if self.headers.get("Transfer-Encoding"):
+                # Not read here; answering and closing keeps the stream from being misread.
+                self._send(411, "text/plain", b"send a Content-Length\n", close=True)
+                return None
             return b""
         try:
             length = int(length_header)

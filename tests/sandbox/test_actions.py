@@ -44,6 +44,8 @@ def test_credit_card_pay_is_pending_then_success_with_an_ipn_per_change(
     assert _history(sandbox_client, result.transaction_id) == [
         ("Pending", "PendingNetworkResponse"), ("Success", "Success"),
     ]
+    dates = [h.date for h in sandbox_client.get_transaction(result.transaction_id).status_history]
+    assert dates == sorted(dates)
     assert ipn_capture.wait_for(2)
     assert [i.fields["transactionStatus"] for i in ipn_capture.received] == ["PENDING", "SUCCESS"]
     assert ipn_capture.received[0].fields["operation"] == "PAY"

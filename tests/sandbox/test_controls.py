@@ -226,3 +226,5 @@ def test_other_paths_and_methods(sandbox: SandboxServer) -> None:
         assert conn.getresponse().status == 413
     finally:
         conn.close()
+    chunked = requests.post(sandbox.url, data=iter([b"Action=Cancel"]), timeout=5)
+    assert chunked.status_code == 411
