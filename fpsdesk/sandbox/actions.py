@@ -45,6 +45,24 @@ _PAY_PARAMS = frozenset(
     }
 )
 _ROLE = re.compile(r"Role\.[1-9][0-9]*")
+# Real 2008-09-17 actions outside the support tool's needs: answered with a clear message.
+NOT_IMPLEMENTED = frozenset(
+    {
+        "CancelToken",
+        "FundPrepaid",
+        "GetAccountBalance",
+        "GetDebtBalance",
+        "GetOutstandingDebtBalance",
+        "GetPrepaidBalance",
+        "GetRecipientVerificationStatus",
+        "GetTokenByCaller",
+        "GetTokenUsage",
+        "GetTokens",
+        "GetTotalPrepaidLiability",
+        "SettleDebt",
+        "WriteOffDebt",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -283,6 +301,11 @@ def lookup(params: Mapping[str, str]) -> ActionSpec:
         raise SandboxError("InvalidParams", "Missing required parameter: Action.")
     spec = ACTIONS.get(action)
     if spec is None:
+        if action in NOT_IMPLEMENTED:
+            raise SandboxError(
+                "InvalidRequest",
+                f"{action} is an FPS 2008-09-17 action that this sandbox does not implement.",
+            )
         raise SandboxError(
             "InvalidRequest", f"The action {action} is not valid for this web service."
         )

@@ -154,6 +154,12 @@ def test_wrong_secret_is_signature_does_not_match(sandbox: SandboxServer, reserv
     assert (status, _code(root)) == (403, "SignatureDoesNotMatch")
 
 
+def test_unimplemented_fps_action_says_so(sandbox: SandboxServer) -> None:
+    status, root = _call(sandbox, {"Action": "GetAccountBalance"})
+    assert (status, _code(root)) == (400, "InvalidRequest")
+    assert "does not implement" in str(root.findtext("Errors/Error/Message"))
+
+
 def test_a_parameter_given_twice_is_refused(sandbox: SandboxServer, reserved: str) -> None:
     host = f"127.0.0.1:{sandbox.port}"
     params = sigv2.signed_params("GetTransactionStatus", {"TransactionId": reserved},
