@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import configparser
 import importlib.util
-import os
 import struct
 from pathlib import Path
 from types import ModuleType
@@ -30,12 +29,10 @@ def test_committed_icons_are_present_and_well_formed() -> None:
     assert _make_icons().check() == []
 
 
-def test_ico_and_icns_decode_with_qt() -> None:
+def test_ico_and_icns_decode_with_qt(qapp: object) -> None:
     # An independent decoder (Qt's ico/icns image plugins) reads every size we wrote.
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtGui import QGuiApplication, QImageReader
+    from PySide6.QtGui import QImageReader
 
-    _app = QGuiApplication.instance() or QGuiApplication([])
     make_icons = _make_icons()
     for name, expected in (
         ("fpsdesk.ico", sorted(make_icons.ICO_SIZES)),
