@@ -9,7 +9,7 @@ flags where they do:
   should have notified, so the merchant's systems may not know about the cancel;
 - an IPN whose signature failed: shown, never trusted.
 
-Pure functions over frozen records, so they are tested without Qt and reused by the view.
+Pure functions over frozen records (Qt only translates the words), tested without widgets.
 """
 
 from __future__ import annotations
@@ -19,10 +19,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
+
 from fpsdesk.fps.models import TransactionDetail, TransactionStatus
 from fpsdesk.store.actions import ActionOutcome, ActionRecord
 
 DEFAULT_IPN_GRACE = timedelta(minutes=10)
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("timeline", text)
 
 SOURCE_API = "FPS status"
 SOURCE_IPN = "IPN"
@@ -77,17 +83,19 @@ def build_timeline(
         status = ipn.transaction_status
         flag = ""
         if verdict == "failed":
-            flag = f"Signature failed: {ipn.reason or 'not genuine'}. Not trusted as status."
+            flag = _tr("Signature failed: {reason}. Not trusted as status.").format(
+                reason=ipn.reason or _tr("not genuine"))
         elif verdict == "verified" and status is not None:
             trusted_ipns.append(ipn)
             if detail is not None and status not in api_statuses:
-                flag = (f"This IPN says {status.value}, but FPS's status history has no "
-                        f"{status.value}.")
+                flag = _tr("This IPN says {status}, but FPS's status history has no "
+                           "{status}.").format(status=status.value)
         parts = [p for p in (
             ipn.operation,
             ipn.status_code,
             str(ipn.amount) if ipn.amount else None,
-            f"{ipn.delivery_count} deliveries" if ipn.delivery_count > 1 else None,
+            _tr("{n} deliveries").format(n=ipn.delivery_count)
+            if ipn.delivery_count > 1 else None,
         ) if p]
         events.append(TimelineEvent(
             when=_aware(ipn.event_at), source=SOURCE_IPN, kind="ipn", status=status,
@@ -106,10 +114,9 @@ def build_timeline(
                          if e.kind == "ipn" and e.when == _aware(newest.event_at)
                          and e.status == newest.transaction_status)
             old = events[index]
-            events[index] = _with_flag(old, (
-                f"The newest IPN says {newest.transaction_status.value}, but FPS says "
-                f"{detail.transaction_status.value} now."
-            ))
+            events[index] = _with_flag(old, _tr(
+                "The newest IPN says {ipn}, but FPS says {api} now."
+            ).format(ipn=newest.transaction_status.value, api=detail.transaction_status.value))
 
     cancelled_ipn_times = [
         _aware(r.event_at) for r in ipns
@@ -125,16 +132,18 @@ def build_timeline(
             and now - _aware(record.finished_at or record.created_at) > ipn_grace
         ):
             minutes = int(ipn_grace.total_seconds() // 60)
-            flag = f"No Cancelled IPN arrived within {minutes} minutes of this cancel."
+            flag = _tr("No Cancelled IPN arrived within {minutes} minutes of this cancel."
+                       ).format(minutes=minutes)
         outcome = record.outcome.value
         result = {
-            "succeeded": "succeeded", "failed": "failed", "unknown": "outcome unknown",
-            "pending": "in progress",
+            "succeeded": _tr("succeeded"), "failed": _tr("failed"),
+            "unknown": _tr("outcome unknown"), "pending": _tr("in progress"),
         }.get(outcome, outcome)
-        extra = record.error_code or (record.status_after and f"now {record.status_after}")
+        extra = record.error_code or (
+            record.status_after and _tr("now {status}").format(status=record.status_after))
         parts = [p for p in (
-            f"by {record.operator}",
-            f"reason: {record.reason}" if record.reason else None,
+            _tr("by {operator}").format(operator=record.operator),
+            _tr("reason: {reason}").format(reason=record.reason) if record.reason else None,
             extra or None,
         ) if p]
         events.append(TimelineEvent(
