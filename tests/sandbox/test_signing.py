@@ -70,18 +70,25 @@ def test_independent_signer_reproduces_the_spec_vectors() -> None:
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
-@pytest.mark.parametrize("with_port", [True, False], ids=["host:port", "host"])
+@pytest.mark.parametrize(
+    ("header_port", "signed_port"),
+    [(True, True), (False, False), (True, False)],
+    ids=["host:port", "host", "sent-with-port-signed-without (SDK style)"],
+)
 @pytest.mark.parametrize("algorithm", ["HmacSHA256", "HmacSHA1"])
 def test_independently_signed_request_is_accepted(
-    sandbox: SandboxServer, method: str, with_port: bool, algorithm: str
+    sandbox: SandboxServer, method: str, header_port: bool, signed_port: bool, algorithm: str
 ) -> None:
     txn_id = sandbox.create_transaction(status="Reserved", caller_reference="ref-é ~*")
-    host = f"127.0.0.1:{sandbox.port}" if with_port else "127.0.0.1"
+    with_port = f"127.0.0.1:{sandbox.port}"
     params = sigv2.signed_params(
         "GetTransactionStatus", {"TransactionId": txn_id}, access_key=DEFAULT_ACCESS_KEY,
-        secret=DEFAULT_SECRET_KEY, method=method, host=host, algorithm=algorithm,
+        secret=DEFAULT_SECRET_KEY, method=method,
+        host=with_port if signed_port else "127.0.0.1", algorithm=algorithm,
     )
-    status, content_type, body = sigv2.send_raw(sandbox.url, method, sigv2.encode(params), host)
+    status, content_type, body = sigv2.send_raw(
+        sandbox.url, method, sigv2.encode(params), with_port if header_port else "127.0.0.1"
+    )
     assert status == 200, body
     assert content_type.startswith("text/xml")
     assert "<TransactionStatus>Reserved</TransactionStatus>" in body
