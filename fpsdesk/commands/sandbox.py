@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import signal
 import sqlite3
 import sys
@@ -27,13 +28,15 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
-    parser.add_argument("--data", type=Path, help="SQLite file that keeps state across restarts "
+    parser.add_argument("--data", type=Path, metavar="PATH",
+                        help="SQLite file that keeps state across restarts "
                         "(default: in memory, lost at exit)")
     parser.add_argument("--demo", action="store_true", help="seed the demo data set")
     parser.add_argument("--ipn-url", action="append", default=[], metavar="URL",
                         help="POST IPNs to this URL (repeatable)")
-    parser.add_argument("--access-key", help="accepted access key ID (with --secret-key)")
-    parser.add_argument("--secret-key", help="its secret access key")
+    parser.add_argument("--access-key", metavar="K",
+                        help="accepted access key ID (with --secret-key)")
+    parser.add_argument("--secret-key", metavar="S", help="its secret access key")
     parser.add_argument("--pending-delay", type=float, default=5.0, metavar="SECONDS",
                         help="how long credit-card payments stay Pending (default 5)")
     parser.set_defaults(func=run)
@@ -41,6 +44,15 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 def _err(message: str) -> None:
     print(f"fpsdesk sandbox: {message}", file=sys.stderr)  # noqa: T201
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
     except sqlite3.DatabaseError as exc:
         _err(f"{args.data} is not a usable sandbox data file ({exc}).")
         return EXIT_FAILURE
+    if not _loopback(args.host):
+        _err(f"warning: listening on {args.host}, reachable from other machines; anyone who "
+             "can reach it and knows the credentials can use it (the controls stay "
+             "loopback-only).")
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
