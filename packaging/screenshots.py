@@ -8,6 +8,7 @@ in-process IPN receiver), in a throwaway home, and saves:
 - ``reserved.png``: a Reserved demo transaction just looked up;
 - ``cancelled.png``: the same transaction after a Cancel (result banner, new status, and the
   Cancelled IPN that arrived live);
+- ``notifications.png``: the Notifications view with the newest IPN's raw parameters;
 - ``error.png``: an FPS error (an ID no account has) explained in plain language.
 
 Only the Cancel confirmation is answered by the script (as an agent would); everything else is
@@ -102,6 +103,13 @@ def main(argv: list[str] | None = None) -> int:
             _settle()
             window.grab().save(str(out / "cancelled.png"))
 
+            window.tabs.setCurrentWidget(window.notifications)
+            window.notifications.refresh()
+            window.notifications.table.selectRow(0)
+            _settle()
+            window.grab().save(str(out / "notifications.png"))
+            window.tabs.setCurrentIndex(0)
+
             look_up("1" + "Q" * 34)
             window.grab().save(str(out / "error.png"))
         finally:
@@ -110,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                 controller.window.deleteLater()
             qt_app.processEvents()
             del controller
-    for name in ("reserved", "cancelled", "error"):
+    for name in ("reserved", "cancelled", "notifications", "error"):
         print(out / f"{name}.png")
     return 0
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
@@ -72,7 +73,14 @@ class CancelDialog(QDialog):
         form.addRow(self.tr("Transaction:"), txn)
         form.addRow(self.tr("Amount:"), QLabel(prompt.amount))
         look = theme.status_look(prompt.status)
-        form.addRow(self.tr("Current status:"), QLabel(look.label))
+        status = QLabel()
+        status.setPixmap(theme.shape_pixmap(look.shape, look.color(), 14,
+                                            self.devicePixelRatioF() or 1.0))
+        status_row = QHBoxLayout()
+        status_row.addWidget(status)
+        status_row.addWidget(QLabel(look.label))
+        status_row.addStretch(1)
+        form.addRow(self.tr("Current status:"), status_row)
         if prompt.operation:
             form.addRow(self.tr("Operation:"), QLabel(prompt.operation))
         env = theme.environment_look(prompt.environment, prompt.endpoint)
@@ -83,7 +91,10 @@ class CancelDialog(QDialog):
         )
         env_label.setToolTip(env.tooltip)
         env_label.setAccessibleName(self.tr("Environment: {env}").format(env=env.label))
-        form.addRow(self.tr("Environment:"), env_label)
+        env_row = QHBoxLayout()
+        env_row.addWidget(env_label)
+        env_row.addStretch(1)
+        form.addRow(self.tr("Environment:"), env_row)
         layout.addLayout(form)
         layout.addWidget(QLabel(self.tr("Reason (optional, sent to FPS as the description):")))
         self.reason = QPlainTextEdit()

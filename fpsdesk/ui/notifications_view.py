@@ -81,7 +81,7 @@ def write_csv(path: Path, records: Any) -> int:
 class IpnTableModel(QAbstractTableModel):
     """Rows of the store in date order, newest first, fetched a page at a time."""
 
-    COLUMNS = ("Date", "Transaction", "Status", "Operation", "Amount", "Signature",
+    COLUMNS = ("Date", "Transaction", "Status", "Signature", "Amount", "Operation",
                "Deliveries", "Received")
 
     def __init__(self, store: IpnStore, parent: Any = None) -> None:
@@ -162,9 +162,9 @@ class IpnTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole:
             if column == 2 and record.transaction_status is not None:
                 return self._icon("status", record.transaction_status.value)
-            if column == 5:
+            if column == 3:
                 return self._icon("verdict", record.verdict.value)
-        if role == Qt.ItemDataRole.ToolTipRole and column == 5 and record.reason:
+        if role == Qt.ItemDataRole.ToolTipRole and column == 3 and record.reason:
             return record.reason
         if role == Qt.ItemDataRole.FontRole and column == 1:
             return QFont("monospace")
@@ -178,11 +178,11 @@ class IpnTableModel(QAbstractTableModel):
         if column == 2:
             return (theme.status_look(r.transaction_status).label if r.transaction_status
                     else r.notification_type)
-        if column == 3:
+        if column == 5:
             return r.operation or "—"
         if column == 4:
             return str(r.amount) if r.amount else "—"
-        if column == 5:
+        if column == 3:
             label = theme.verdict_look(r.verdict.value).label
             return f"{label}: {r.reason}" if r.reason and r.verdict is IpnVerdict.FAILED \
                 else label
@@ -253,7 +253,7 @@ class NotificationsView(QWidget):
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
         # Fixed widths: sizing to contents would read every row (defeats lazy fetching).
-        for column, width in enumerate((170, 300, 110, 90, 100, 120, 80, 170)):
+        for column, width in enumerate((165, 290, 100, 110, 95, 85, 75, 165)):
             header.resizeSection(column, width)
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
 
@@ -288,7 +288,8 @@ class NotificationsView(QWidget):
         split.addWidget(self.table)
         split.addWidget(self.detail)
         split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(1, 1)
+        split.setSizes([820, 360])
         layout.addWidget(split, 1)
         self.count = QLabel()
         layout.addWidget(self.count)
