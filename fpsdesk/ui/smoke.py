@@ -344,6 +344,13 @@ def _run_checks(args: argparse.Namespace, watchdog: Watchdog) -> None:
         _out("cancel", f"{txn}: {result.transaction_status.value} "
                        f"(FPS request {result.request_id}, action #{records[-1].id})")
 
+        def page_shows_cancelled() -> bool:
+            shown = window.transaction_view.detail
+            return shown is not None and shown.transaction_status is TransactionStatus.CANCELLED
+
+        _wait_until(page_shows_cancelled, STEP_TIMEOUT, "the transaction page showing Cancelled")
+        _out("window", "the transaction page shows Cancelled")
+
         watchdog.step = "IPN"
         ipns = controller.ipns
 
