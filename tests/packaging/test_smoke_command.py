@@ -75,3 +75,12 @@ def test_exit_after_paint_probe_reports_first_paint(tmp_path: Path) -> None:
                           check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines() == ["first-paint"]
+
+
+def test_watchdog_turns_a_slow_run_into_a_failure(tmp_path: Path) -> None:
+    env = dict(_env(tmp_path), FPSDESK_SMOKE_TIMEOUT="0.05")
+    done = subprocess.run([sys.executable, "-m", "fpsdesk", "--smoke-test"], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=ROOT, check=False)
+    assert done.returncode == 3
+    assert "smoke test: FAILED: timed out after 0 s during step" in done.stderr
+    assert "smoke test: OK" not in done.stdout
