@@ -143,6 +143,13 @@ def _pay_or_reserve(operation: str) -> Handler:
         _choice(params, "DescriptorPolicy.SoftDescriptorType", ("Static", "Dynamic"))
         _choice(params, "DescriptorPolicy.CSOwner", ("Caller", "Recipient"))
         fixed_fee = amount_param(params, "MarketplaceFixedFee", needed=False)
+        raw_timeout = params.get("TransactionTimeoutInMins")
+        if raw_timeout is not None and (not raw_timeout.isdigit() or int(raw_timeout) < 1):
+            raise SandboxError(
+                "InvalidParams",
+                "TransactionTimeoutInMins must be a whole number of minutes. "
+                f"Specified value: {raw_timeout}",
+            )
         txn, status = engine.pay_or_reserve(
             operation,
             sender_token_id=token,
@@ -154,6 +161,7 @@ def _pay_or_reserve(operation: str) -> Handler:
             charge_fee_to=fee_to,
             recipient_token_id=params.get("RecipientTokenId"),
             marketplace_fees=fixed_fee,
+            timeout_minutes=None if raw_timeout is None else int(raw_timeout),
         )
         return _status_result(txn.id, status)
 

@@ -76,6 +76,7 @@ def txn_to_dict(txn: Txn, history: list[HistoryEntry], children: list[Txn]) -> d
         "parent_id": txn.parent_id,
         "refunded": money(txn.refunded),
         "cancel_description": txn.cancel_description,
+        "expires_at": when(txn.expires_at),
         "pending_move": (
             None
             if txn.advance_at is None

@@ -148,6 +148,14 @@ class Engine:
         )
         txn = self.store.get_txn(batch.conn, values["id"])
         assert txn is not None
+        if txn.status == "Reserved" and txn.expires_at is not None:
+            self.store.update_txn(batch.conn, txn.id, {
+                "advance_at": txn.expires_at, "advance_status": "Cancelled",
+                "advance_code": "Expired",
+            })
+            batch.advances.append((txn.expires_at, txn.id, txn.version))
+            txn = self.store.get_txn(batch.conn, txn.id)
+            assert txn is not None
         if notify:
             self._notify(batch, txn, values["date_received"])
         return txn
@@ -182,6 +190,11 @@ class Engine:
             "date_completed": when if status in rules.FINAL else None,
         }
         values.update(extra or {})
+        if status == "Reserved" and txn.expires_at is not None:
+            # An unsettled reserve expires (TransactionTimeoutInMins): Cancelled / Expired.
+            values.update(advance_at=max(when, txn.expires_at), advance_status="Cancelled",
+                          advance_code="Expired")
+            batch.advances.append((values["advance_at"], txn.id, txn.version + 1))
         self.store.update_txn(batch.conn, txn.id, values)
         changed = self.store.get_txn(batch.conn, txn.id)
         assert changed is not None
@@ -246,6 +259,7 @@ class Engine:
         charge_fee_to: str = "Recipient",
         recipient_token_id: str | None = None,
         marketplace_fees: Decimal | None = None,
+        timeout_minutes: int | None = None,
     ) -> tuple[Txn, str]:
         """Returns the transaction and the status to answer with (its first status)."""
         rules.check_amount(amount)
@@ -273,6 +287,10 @@ class Engine:
                 "recipient_token_id": recipient_token_id,
                 "operation": operation,
                 "payment_method": method,
+                "expires_at": (
+                    None if timeout_minutes is None or operation != "Reserve"
+                    else received + timeout_minutes * 60_000
+                ),
                 **rules.DEFAULT_PARTIES,
             }
             if method == "ABT":
@@ -440,6 +458,12 @@ class Engine:
             self.store.insert_txn(batch.conn, values)
             for date, h_status, h_code, h_amount in made.history:
                 self.store.add_history(batch.conn, txn_id, date, h_status, h_code, h_amount)
+            if values["status"] == "Reserved" and values.get("expires_at") is not None:
+                self.store.update_txn(batch.conn, txn_id, {
+                    "advance_at": values["expires_at"], "advance_status": "Cancelled",
+                    "advance_code": "Expired",
+                })
+                batch.advances.append((values["expires_at"], txn_id, 0))
             if made.notify:
                 txn = self.store.get_txn(batch.conn, txn_id)
                 assert txn is not None

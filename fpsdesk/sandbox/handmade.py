@@ -75,6 +75,8 @@ def prepare(spec: dict[str, Any], received_ms: Callable[[], int]) -> Handmade:
                                               "marketplace_fees")
     if "status_message" not in fields_in:
         values["status_message"] = rules.message_for(code)
+    if fields_in.get("expires_at") is not None:
+        values["expires_at"] = _instant(fields_in["expires_at"], "expires_at")
     if fields_in.get("date_completed") is not None:
         values["date_completed"] = _instant(fields_in["date_completed"], "date_completed")
     elif status in rules.FINAL:

@@ -56,10 +56,13 @@ class TimerQueue:
             return not self._heap and not self._busy
 
     def wait_idle(self, timeout: float) -> bool:
-        """Block until nothing is queued or running (or ``timeout`` passes)."""
+        """Block until nothing due within ``timeout`` is queued or running.
+
+        Jobs due later (a reserve expiring in an hour) do not count: waiting cannot help them.
+        """
         deadline = time.monotonic() + timeout
         with self._cond:
-            while self._heap or self._busy:
+            while (self._heap and self._heap[0][0] <= deadline) or self._busy:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False

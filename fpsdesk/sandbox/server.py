@@ -173,8 +173,8 @@ class SandboxServer:
         currency, caller_reference, caller_description, sender_description, sender_token_id,
         recipient_token_id, fees_paid_by, fps_fees, marketplace_fees, sender_name,
         sender_email, caller_name, recipient_name, recipient_email, parent_id, refunded,
-        date_received, date_completed, transaction_id, history=[{date, status, status_code,
-        amount}], notify (send an IPN for the current state).
+        date_received, date_completed, expires_at, transaction_id, history=[{date, status,
+        status_code, amount}], notify (send an IPN for the current state).
         """
         return self.engine.create_transaction(fields)
 
@@ -319,7 +319,8 @@ class SandboxServer:
         return self.engine.replay_ipns(transaction_id)
 
     def wait_for_ipns(self, timeout: float = 10.0) -> bool:
-        """Wait until timed moves and IPN deliveries (retries included) are all done."""
+        """Wait until timed moves due within ``timeout`` and IPN deliveries (retries
+        included) are all done; False if they were not in time."""
         return self.engine.wait_idle(timeout) and self.ipn_sender.wait_idle(timeout)
 
     @property

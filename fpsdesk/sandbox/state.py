@@ -50,7 +50,8 @@ SCHEMA = [
         version INTEGER NOT NULL DEFAULT 0,
         advance_at INTEGER,
         advance_status TEXT,
-        advance_code TEXT
+        advance_code TEXT,
+        expires_at INTEGER
     )
     """,
     "CREATE INDEX IF NOT EXISTS transactions_received ON transactions(date_received)",
@@ -101,6 +102,8 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 ]
 
+# Columns added after the first release of the schema, added to older files on open.
+ADDED_COLUMNS = [("expires_at", "INTEGER")]
 APPLICATION_ID = 0x46505353  # "FPSS": marks a file as an fpsdesk sandbox database
 DELIVERY_PENDING = "pending"
 DELIVERY_DELIVERED = "delivered"
@@ -141,6 +144,7 @@ class Txn:
     advance_at: int | None
     advance_status: str | None
     advance_code: str | None
+    expires_at: int | None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Txn:
@@ -187,6 +191,10 @@ class Store:
             with self.write() as conn:
                 for statement in SCHEMA:
                     conn.execute(statement)
+                columns = {r["name"] for r in conn.execute("PRAGMA table_info(transactions)")}
+                for name, kind in ADDED_COLUMNS:
+                    if name not in columns:  # a file from an earlier build of the sandbox
+                        conn.execute(f"ALTER TABLE transactions ADD COLUMN {name} {kind}")
         except BaseException:
             self._conn.close()
             raise

@@ -437,3 +437,36 @@ def test_verify_signature_reads_plus_as_space(
                       for k, v in ipn_capture.received[0].params)
     assert "+" in joined
     assert sandbox_client.verify_signature(ipn_capture.url, joined).verified
+
+
+# -- Reserve expiry -------------------------------------------------------------------------
+
+
+def test_unsettled_reserve_expires(
+    sandbox: SandboxServer, sandbox_client: FpsClient, ipn_capture: IpnCapture
+) -> None:
+    sandbox.set_ipn_urls([ipn_capture.url])
+    soon = datetime.now(UTC) + timedelta(milliseconds=200)
+    txn_id = sandbox.create_transaction(status="Reserved", expires_at=soon.isoformat())
+    assert sandbox.wait_for_ipns()
+    assert _history(sandbox_client, txn_id)[-1] == ("Cancelled", "Expired")
+    assert [i.fields["statusCode"] for i in ipn_capture.received] == ["Expired"]
+
+
+def test_reserve_timeout_is_scheduled_and_dropped_by_cancel_or_settle(
+    sandbox: SandboxServer, sandbox_client: FpsClient
+) -> None:
+    first = sandbox_client.reserve("CC-1", Decimal("10.00"), "exp-1",
+                                   TransactionTimeoutInMins="5").transaction_id
+    move = sandbox.transaction(first)["pending_move"]
+    assert (move["status"], move["status_code"]) == ("Cancelled", "Expired")
+    sandbox_client.settle(first)
+    assert sandbox.transaction(first)["pending_move"] is None
+    second = sandbox_client.reserve("ABT-1", Decimal("10.00"), "exp-2",
+                                    TransactionTimeoutInMins="5").transaction_id
+    assert sandbox.transaction(second)["pending_move"]["status_code"] == "Expired"
+    sandbox_client.cancel(second)
+    assert sandbox.transaction(second)["pending_move"] is None
+    error = _error(sandbox_client.reserve, "CC-1", Decimal("10.00"), "exp-3",
+                   TransactionTimeoutInMins="soon")
+    assert error.code == "InvalidParams"

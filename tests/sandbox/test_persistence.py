@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -113,3 +114,27 @@ def test_another_programs_database_is_refused_untouched(tmp_path: Path) -> None:
         assert check.execute("SELECT note FROM actions").fetchall() == [("precious",)]
     finally:
         check.close()
+
+
+def test_a_file_from_an_earlier_schema_gains_the_new_columns(tmp_path: Path) -> None:
+    data = tmp_path / "old.sqlite3"
+    with SandboxServer(data_path=data) as first:
+        txn_id = first.create_transaction(status="Reserved")
+    old = sqlite3.connect(data)
+    old.execute("ALTER TABLE transactions DROP COLUMN expires_at")
+    old.commit()
+    old.close()
+    with SandboxServer(data_path=data) as second:
+        assert second.transaction(txn_id)["expires_at"] is None
+        client = _client(second)
+        try:
+            assert client.cancel(txn_id).transaction_id == txn_id
+        finally:
+            client.close()
+
+
+def test_waiting_ignores_moves_due_much_later() -> None:
+    with SandboxServer() as server:
+        later = datetime.now(UTC) + timedelta(hours=1)
+        server.create_transaction(status="Reserved", expires_at=later.isoformat())
+        assert server.wait_for_ipns(0.5)
