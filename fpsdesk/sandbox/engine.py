@@ -10,6 +10,8 @@ Choices where the spec says [GUESS]:
 - Credit-card and ACH payments, settlements and refunds are Pending first and move on after
   ``pending_delay`` seconds; with 0 they move on at once, still as a separate change with its own
   history entry and IPN. ABT payments and reserves complete at once.
+- A Reserve with TransactionTimeoutInMins that is still Reserved when the time is up becomes
+  Cancelled / Expired.
 """
 
 from __future__ import annotations
