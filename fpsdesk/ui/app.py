@@ -148,6 +148,10 @@ class AppController(QObject):
         # Paint the window now: the sandbox start or the keychain read takes a moment, and a
         # window that appears at once is better than one that appears late.
         QApplication.processEvents()
+        if self.ipns is not None:
+            from fpsdesk.ui.notifications_view import NotificationsView
+
+            self.window.set_notifications(NotificationsView(self.ipns))
         config: ConnectionConfig | None = None
         open_settings = False
         if not sandbox_mode:
@@ -183,17 +187,11 @@ class AppController(QObject):
         return self.window
 
     def _make_window(self) -> MainWindow:
-        notifications = None
-        if self.ipns is not None:
-            from fpsdesk.ui.notifications_view import NotificationsView
-
-            notifications = NotificationsView(self.ipns)
         ipn_rows = (lambda txn: self.ipns.for_transaction(txn)) if self.ipns else None
         window = MainWindow(
             self.session,
             ipn_rows=ipn_rows,
             keychain_backend=_keychain_backend_name,
-            notifications=notifications,
         )
         window.settings_requested.connect(self.open_settings)
         window.reset_sandbox_requested.connect(self.reset_sandbox)

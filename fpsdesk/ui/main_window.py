@@ -137,12 +137,8 @@ class MainWindow(QMainWindow):
         self.results_view = ResultsView(session.actions)
         self.tabs.addTab(self.pages, self.tr("Transaction"))
         self.tabs.addTab(self.results_view, self.tr("Results"))
-        self.notifications = notifications
-        if notifications is not None:
-            self.tabs.addTab(notifications, self.tr("Notifications"))
-            opener = getattr(notifications, "open_transaction", None)
-            if opener is not None:
-                opener.connect(self.open_transaction)
+        self.notifications: QWidget | None = None
+        self._wanted_tab = 0
         root.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
 
@@ -168,6 +164,8 @@ class MainWindow(QMainWindow):
         session.busy_changed.connect(self._on_busy)
 
         self._build_menus(sandbox_mode)
+        if notifications is not None:
+            self.set_notifications(notifications)
         self.set_environment(session.environment, session.config.endpoint if session.config
                              else "", profile_name)
         self.pages.setCurrentWidget(self.welcome)
@@ -207,9 +205,9 @@ class MainWindow(QMainWindow):
         self._action(self.tr("&Transaction"), lambda: self.tabs.setCurrentIndex(0), "Ctrl+1",
                      view_menu)
         self._action(self.tr("&Results"), self.show_results, "Ctrl+2", view_menu)
-        if self.notifications is not None:
-            self._action(self.tr("&Notifications"), lambda: self.tabs.setCurrentIndex(2),
-                         "Ctrl+3", view_menu)
+        self.notifications_action = self._action(
+            self.tr("&Notifications"), self.show_notifications, "Ctrl+3", view_menu)
+        self.notifications_action.setEnabled(False)
         self.sandbox_menu = bar.addMenu(self.tr("&Sandbox"))
         self.reset_sandbox_action = self._action(
             self.tr("&Reset sandbox…"), self._confirm_reset_sandbox, "", self.sandbox_menu
@@ -250,6 +248,21 @@ class MainWindow(QMainWindow):
             except Exception:
                 log.debug("keychain backend name failed", exc_info=True)
         dialogs.show_about(self, __version__, backend, qt_version)
+
+    def set_notifications(self, view: QWidget) -> None:
+        """Add the Notifications tab (built after the first paint: it reads the IPN store)."""
+        self.notifications = view
+        self.tabs.addTab(view, self.tr("Notifications"))
+        opener = getattr(view, "open_transaction", None)
+        if opener is not None:
+            opener.connect(self.open_transaction)
+        self.notifications_action.setEnabled(True)
+        if self._wanted_tab == self.tabs.indexOf(view):
+            self.tabs.setCurrentWidget(view)
+
+    def show_notifications(self) -> None:
+        if self.notifications is not None:
+            self.tabs.setCurrentWidget(self.notifications)
 
     def show_results(self) -> None:
         self.results_view.reload()
@@ -575,7 +588,8 @@ class MainWindow(QMainWindow):
             self.resize(1120, 760)
         tab = settings.value("main_window/tab", 0)
         with contextlib.suppress(TypeError, ValueError):
-            self.tabs.setCurrentIndex(int(tab))  # type: ignore[call-overload]
+            self._wanted_tab = int(tab)  # type: ignore[call-overload]
+            self.tabs.setCurrentIndex(self._wanted_tab)
 
     def _save_geometry(self) -> None:
         settings = QSettings()
