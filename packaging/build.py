@@ -210,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_tar:
         ver = version()
         tarball = args.dist / f"fpsdesk-{ver}-linux-{platform.machine()}.tar.gz"
+        for stale in args.dist.glob("fpsdesk-*-linux-*.tar.gz"):  # one bundle, one tarball
+            stale.unlink()
         make_tarball(bundle, tarball, f"fpsdesk-{ver}")
         print(f"build: {tarball} {tarball.stat().st_size / 1e6:.1f} MB")
     print(f"build: done in {time.monotonic() - started:.0f} s")
