@@ -23,7 +23,7 @@ ICONS = ROOT / "resources" / "icons"
 SOURCE = ICONS / "fpsdesk.svg"
 SMALL_SOURCE = ICONS / "fpsdesk-small.svg"  # hand-tuned for the 16 px grid
 PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
-SMALL_SIZES = (16, 24)  # rendered from SMALL_SOURCE
+SMALL_SIZES = (16,)  # rendered from SMALL_SOURCE
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
 # ICNS element types holding PNG data, by pixel size (Apple's "icns" type codes; the @2x
 # variants are the same pixels labelled for Retina at half the point size).
