@@ -151,6 +151,7 @@ class MainWindow(QMainWindow):
         self.lookup_button.clicked.connect(self.lookup_from_field)
         self.transaction_view.cancel_clicked.connect(self.request_cancel)
         self.transaction_view.refresh_clicked.connect(self.refresh)
+        self.transaction_view.ipn_table.cellDoubleClicked.connect(self._show_ipns_of_shown)
         self.transaction_view.banner.dismissed.connect(self._noop)
         self.results_view.open_transaction.connect(self.open_transaction)
         session.lookup_finished.connect(self._on_lookup_finished)
@@ -259,6 +260,16 @@ class MainWindow(QMainWindow):
         self.notifications_action.setEnabled(True)
         if self._wanted_tab == self.tabs.indexOf(view):
             self.tabs.setCurrentWidget(view)
+
+    def _show_ipns_of_shown(self, _row: int = 0, _column: int = 0) -> None:
+        """Double-click on an IPN: the Notifications view, filtered to this transaction."""
+        view = self.notifications
+        if view is None or not self.shown_transaction:
+            return
+        search = getattr(view, "transaction", None)
+        if search is not None:
+            search.setText(self.shown_transaction)
+        self.tabs.setCurrentWidget(view)
 
     def show_notifications(self) -> None:
         if self.notifications is not None:
@@ -380,7 +391,17 @@ class MainWindow(QMainWindow):
             self.tr("Could not look up {id}").format(id=failure.transaction_id))
         self.pages.setCurrentWidget(self.error_page)
 
-    def _banner_error(self, banner: ResultBanner, error: Any) -> None:
+    def _context(self, transaction_id: str | None) -> str:
+        config = self.session.config
+        parts = []
+        if transaction_id:
+            parts.append(f"Transaction: {transaction_id}")
+        if config is not None:
+            parts.append(f"Environment: {config.environment} ({config.endpoint})")
+        return "\n".join(parts)
+
+    def _banner_error(self, banner: ResultBanner, error: Any,
+                      transaction_id: str | None = None) -> None:
         look = theme.StatusLook(error.title, "cross", "#b42318", "#f97066", "")
         if error.kind in ("network", "timeout", "tls", "outcome_unknown"):
             look = theme.StatusLook(error.title, "question", "#9a5b00", "#f0b43c", "")
@@ -389,7 +410,8 @@ class MainWindow(QMainWindow):
             detail = self.tr("{detail}\nNext step: {step}").format(detail=detail,
                                                                    step=error.next_step)
         banner.show_result(look, error.title, detail, error.code, error.request_id,
-                           kind=error.kind)
+                           kind=error.kind,
+                           context=self._context(transaction_id or self.shown_transaction))
 
     def _reload_lists(self, transaction_id: str) -> None:
         self.transaction_view.set_actions(self.session.actions.for_transaction(transaction_id))
@@ -481,7 +503,8 @@ class MainWindow(QMainWindow):
                 id=txn, headline=headline), 10000)
             if txn == self.shown_transaction:
                 self.transaction_view.banner.show_result(
-                    look, headline, detail, None, result.request_id, kind="cancelled")
+                    look, headline, detail, None, result.request_id, kind="cancelled",
+                    context=self._context(txn))
         elif reply.error is not None and txn == self.shown_transaction:
             self._banner_error(self.transaction_view.banner, reply.error)
         self.results_view.mark_dirty()

@@ -167,6 +167,12 @@ class ResultBanner(QFrame):
         codes.addWidget(self.request_caption)
         codes.addWidget(self.request_id)
         codes.addStretch(1)
+        self.support_button = QPushButton(self.tr("Copy for support"))
+        self.support_button.setToolTip(self.tr(
+            "Copy a note for escalation: what happened, code, RequestId, transaction, "
+            "environment, time and fpsdesk version (never a key or signature)"))
+        self.support_button.clicked.connect(self.copy_support_note)
+        codes.addWidget(self.support_button)
         body.addWidget(self.headline)
         body.addWidget(self.detail)
         body.addLayout(codes)
@@ -179,6 +185,7 @@ class ResultBanner(QFrame):
         close.clicked.connect(self._dismiss)
         outer.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self.kind = ""
+        self.context = ""
         self.hide()
 
     def show_result(
@@ -189,8 +196,10 @@ class ResultBanner(QFrame):
         code: str | None = None,
         request_id: str | None = None,
         kind: str = "",
+        context: str = "",
     ) -> None:
         self.kind = kind
+        self.context = context
         color = look.color()
         self._icon.setPixmap(
             theme.shape_pixmap(look.shape, color, 28, self.devicePixelRatioF() or 1.0)
@@ -210,7 +219,28 @@ class ResultBanner(QFrame):
             " border-radius: 6px; background: palette(base); }"
         )
         self.setAccessibleName(headline)
+        self.support_button.setVisible(kind not in ("progress", ""))
         self.show()
+
+    def support_note(self) -> str:
+        """Plain text for a ticket; only what is on screen, so no secret can be in it."""
+        from datetime import datetime
+
+        from fpsdesk import __version__
+
+        lines = [self.headline.text(), self.detail.text()]
+        if self.code.isVisible():
+            lines.append(f"Error code: {self.code.label.text()}")
+        if self.request_id.isVisible():
+            lines.append(f"RequestId: {self.request_id.label.text()}")
+        if self.context:
+            lines.append(self.context)
+        lines.append(f"When: {datetime.now().astimezone().isoformat(timespec='seconds')}")
+        lines.append(f"fpsdesk {__version__}")
+        return "\n".join(line for line in lines if line)
+
+    def copy_support_note(self) -> None:
+        QGuiApplication.clipboard().setText(self.support_note())
 
     def _dismiss(self) -> None:
         self.hide()

@@ -32,6 +32,11 @@ def test_cancel_reserved_end_to_end(qtbot, desk, dialog_log):
     assert banner.isVisible()
     assert banner.headline.text() == "Cancelled"
     assert banner.request_id.label.text() == reply.result.request_id
+    note = banner.support_note()
+    assert reply.result.request_id in note
+    assert txn in note
+    assert "Local sandbox" in note
+    assert desk.config.secret_key not in note
     # The view re-reads the transaction: the status becomes Cancelled.
     qtbot.waitUntil(lambda: shown_status(desk.window) == "Cancelled", timeout=WAIT_MS)
     assert not desk.window.transaction_view.cancel_button.isEnabled()

@@ -44,6 +44,13 @@ def test_sandbox_ipns_arrive_live_during_a_cancel(qtbot, controller, dialog_log)
     timeline = [(e.source, e.title, e.verdict) for e in window.transaction_view.timeline_events]
     assert ("IPN", "Cancelled", "verified") in timeline
     assert ("Staff", "Cancel succeeded", None) in timeline
+    # Double-clicking an IPN opens the Notifications view on this transaction.
+    window.transaction_view.tabs.setCurrentIndex(2)
+    window.transaction_view.ipn_table.cellDoubleClicked.emit(0, 0)
+    view = window.notifications
+    assert window.tabs.currentWidget() is view
+    assert view.model.total == window.transaction_view.ipn_table.rowCount()
+    assert {view.model.record(i).transaction_id for i in range(view.model.rowCount())} == {txn}
 
 
 def test_reset_sandbox_restores_demo_data(qtbot, controller, dialog_log):
