@@ -77,6 +77,7 @@ class ApiWorker(QObject):
         self._factory = client_factory
         self._client: Any = None
         self._config: ConnectionConfig | None = None
+        self._config_error: BaseException | None = None
         self._stopping = stopping or threading.Event()
 
     # -- configuration -------------------------------------------------------------------
@@ -85,11 +86,13 @@ class ApiWorker(QObject):
     def configure(self, config: ConnectionConfig) -> None:
         self._close_client()
         self._config = config
+        self._config_error = None
         try:
             self._client = self._factory(config)
-        except Exception:
-            log.exception("cannot create the FPS client for %s", config.endpoint)
+        except Exception as exc:  # noqa: BLE001 - reported on each request instead
+            log.warning("cannot create the FPS client for %s: %s", config.endpoint, exc)
             self._client = None
+            self._config_error = exc
 
     @Slot()
     def shutdown(self) -> None:
@@ -106,6 +109,8 @@ class ApiWorker(QObject):
 
     def _require_client(self) -> Any:
         if self._client is None:
+            if self._config_error is not None:
+                raise self._config_error
             raise NetworkError("No connection is configured; open Settings to add a profile.")
         return self._client
 

@@ -121,3 +121,14 @@ def test_shortcuts_and_help(qtbot, desk, dialog_log):
     ((version, backend, _qt),) = dialog_log.titles("show_about")
     assert version
     assert backend
+
+
+def test_unusable_endpoint_is_explained_on_look_up(qtbot, desk):
+    from dataclasses import replace
+
+    desk.session.connect_to(replace(desk.config, endpoint="http://fps.example.com/"))
+    type_and_enter(qtbot, desk.window, "1" + "A" * 34)
+    window = desk.window
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.error_page, timeout=WAIT_MS)
+    assert "https" in window.error_banner.detail.text()
+    assert desk.sandbox.request_count("GetTransaction") == 0
