@@ -131,8 +131,9 @@ class MainWindow(QMainWindow):
         error_layout.addWidget(self.error_banner)
         error_layout.addLayout(retry_row)
         error_layout.addStretch(1)
-        self.transaction_view = TransactionView()
-        for page in (self.welcome, self.loading, self.error_page, self.transaction_view):
+        # The transaction page is built on first use: the window paints sooner without it.
+        self._transaction_view: TransactionView | None = None
+        for page in (self.welcome, self.loading, self.error_page):
             self.pages.addWidget(page)
         self.results_view = ResultsView(session.actions)
         self.tabs.addTab(self.pages, self.tr("Transaction"))
@@ -149,10 +150,6 @@ class MainWindow(QMainWindow):
         self.id_edit.returnPressed.connect(self.lookup_from_field)
         self.id_edit.textEdited.connect(self._on_id_edited)
         self.lookup_button.clicked.connect(self.lookup_from_field)
-        self.transaction_view.cancel_clicked.connect(self.request_cancel)
-        self.transaction_view.refresh_clicked.connect(self.refresh)
-        self.transaction_view.ipn_table.cellDoubleClicked.connect(self._show_ipns_of_shown)
-        self.transaction_view.banner.dismissed.connect(self._noop)
         self.results_view.open_transaction.connect(self.open_transaction)
         session.lookup_finished.connect(self._on_lookup_finished)
         session.lookup_failed.connect(self._on_lookup_failed)
@@ -170,7 +167,6 @@ class MainWindow(QMainWindow):
         self.set_environment(session.environment, session.config.endpoint if session.config
                              else "", profile_name)
         self.pages.setCurrentWidget(self.welcome)
-        self.transaction_view.update_cancel_button(connected=session.config is not None)
         self._restore_geometry()
 
     # -- menus and shortcuts ---------------------------------------------------------------
@@ -202,6 +198,7 @@ class MainWindow(QMainWindow):
         self.refresh_action = self._action(self.tr("&Refresh"), self.refresh, "F5", txn_menu)
         self.cancel_action = self._action(self.tr("&Cancel transaction…"), self.request_cancel,
                                           "Ctrl+Shift+X", txn_menu)
+        self.cancel_action.setEnabled(False)
         view_menu = bar.addMenu(self.tr("&View"))
         self._action(self.tr("&Transaction"), lambda: self.tabs.setCurrentIndex(0), "Ctrl+1",
                      view_menu)
@@ -250,6 +247,18 @@ class MainWindow(QMainWindow):
                 log.debug("keychain backend name failed", exc_info=True)
         dialogs.show_about(self, __version__, backend, qt_version)
 
+    @property
+    def transaction_view(self) -> TransactionView:
+        if self._transaction_view is None:
+            view = TransactionView()
+            view.cancel_clicked.connect(self.request_cancel)
+            view.refresh_clicked.connect(self.refresh)
+            view.ipn_table.cellDoubleClicked.connect(self._show_ipns_of_shown)
+            self.pages.addWidget(view)
+            self._transaction_view = view
+            self._update_cancel()
+        return self._transaction_view
+
     def set_notifications(self, view: QWidget) -> None:
         """Add the Notifications tab (built after the first paint: it reads the IPN store)."""
         self.notifications = view
@@ -283,10 +292,6 @@ class MainWindow(QMainWindow):
         if dialogs.confirm_reset_sandbox(self):
             self.reset_sandbox_requested.emit()
 
-    @Slot()
-    def _noop(self) -> None:
-        pass
-
     # -- environment ---------------------------------------------------------------------
 
     def set_environment(self, environment: str, endpoint: str, profile_name: str = "") -> None:
@@ -297,7 +302,8 @@ class MainWindow(QMainWindow):
         title = self.tr("fpsdesk — {env}").format(env=look.label.title())
         self.setWindowTitle(title)
         self.connection_label.setText(endpoint)
-        self.transaction_view.update_cancel_button(connected=bool(endpoint))
+        if self._transaction_view is not None:
+            self._update_cancel()
 
     # -- look-up -------------------------------------------------------------------------
 
