@@ -51,6 +51,9 @@ def default_client_factory(config: ConnectionConfig) -> Any:
         config.secret_key,
         timeout=(config.connect_timeout, config.read_timeout),
         ca_bundle=config.ca_bundle,
+        # One automatic retry of a read (on 500/503): the agent can always press Refresh, and
+        # it keeps a closing window's wait within two exchanges (see WorkerHost.configure).
+        max_retries=1,
     )
 
 
@@ -340,7 +343,8 @@ class WorkerHost(QObject):
         return self._closed
 
     def configure(self, config: ConnectionConfig) -> None:
-        # Bounded shutdown: the pre-flight read and the Cancel each take at most one timeout.
+        # Bounded shutdown: the request in flight is at most one read with its one retry (a
+        # Cancel is not sent once closing began), each exchange bounded by connect + read.
         self._wait_ms = int((config.connect_timeout + config.read_timeout) * 2 * 1000) + 2000
         if not self._closed:
             self._configure.emit(config)
