@@ -7,9 +7,10 @@ wrong and the right key, looks transactions up, cancels one, and triggers errors
 HTTP 500s, a dropped Cancel that must be reconciled, an HTML proxy page, a malformed answer).
 
 Then every file under the config, data, cache and state (log) directories, the captured stdout
-and stderr, and every log record are searched for the secret key and for every Signature value
-the app sent (captured at the transport: ``requests.adapters.HTTPAdapter.send``), raw and
-percent-encoded, in UTF-8 and UTF-16. There must be zero hits.
+and stderr, every log record, every "Copy for support" note and every text on screen are
+searched for the secret key and for every Signature value the app sent (captured at the
+transport: ``requests.adapters.HTTPAdapter.send``), raw and percent-encoded, in UTF-8 and
+UTF-16. There must be zero hits.
 """
 
 from __future__ import annotations
@@ -147,12 +148,46 @@ def _lookup(qtbot: Any, window: Any, transaction_id: str) -> None:
     qtbot.waitUntil(lambda: window.session.current_lookup is None, timeout=WAIT_MS)
 
 
+def _copy_support_notes(qtbot: Any, window: Any, notes: list[str]) -> None:
+    """Press every visible "Copy for support" and keep what reached the clipboard."""
+    from PySide6.QtGui import QGuiApplication
+
+    for banner in (window.error_banner, window.transaction_view.banner):
+        if banner.isVisible() and banner.support_button.isVisible():
+            _click(qtbot, banner.support_button)
+            notes.append(QGuiApplication.clipboard().text())
+
+
+def _screen_texts(widget: Any) -> list[str]:
+    """Every text the window shows: labels, line edits (not password fields), table cells."""
+    from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QTableWidget
+
+    texts: list[str] = []
+    for label in widget.findChildren(QLabel):
+        texts.append(label.text())
+    for button in widget.findChildren(QAbstractButton):
+        texts.append(button.text())
+    for edit in widget.findChildren(QLineEdit):
+        if edit.echoMode() == QLineEdit.EchoMode.Normal:
+            texts.append(edit.text())
+    for table in widget.findChildren(QTableWidget):
+        for row in range(table.rowCount()):
+            for col in range(table.columnCount()):
+                item = table.item(row, col)
+                if item is not None:
+                    texts.append(item.text())
+                    texts.append(item.toolTip())
+    return texts
+
+
 def run_gui_session(qtbot: Any, sandbox: SandboxServer, wire: Wire) -> dict[str, Any]:
     """The whole agent session; returns facts the caller checks besides the leak search."""
     from fpsdesk.ui.app import AppController
     from fpsdesk.ui.settings_dialog import SettingsDialog
 
     facts: dict[str, Any] = {}
+    notes: list[str] = []
+    facts["support_notes"] = notes
     args = argparse.Namespace(sandbox=False, profile=None, smoke_test=False, verbose=2)
     controller = AppController(args)
     # Reconcile quickly (the app's own back-off starts at 2 s).
@@ -188,13 +223,17 @@ def run_gui_session(qtbot: Any, sandbox: SandboxServer, wire: Wire) -> dict[str,
         facts["cancel"] = done.args[0]
 
         _lookup(qtbot, window, "A" * 35)  # no such transaction: an FPS error
+        _copy_support_notes(qtbot, window, notes)
 
         sandbox.inject_fault(action="GetTransaction", kind="internal_error", times=4)
         _lookup(qtbot, window, pending)  # HTTP 500 four times: retries, then an error
+        _copy_support_notes(qtbot, window, notes)
         sandbox.inject_fault(action="GetTransaction", kind="html", times=4)
         _lookup(qtbot, window, pending)  # a proxy's HTML error page
+        _copy_support_notes(qtbot, window, notes)
         sandbox.inject_fault(action="GetTransaction", kind="malformed_xml", times=1)
         _lookup(qtbot, window, pending)  # XML cut off in the middle
+        _copy_support_notes(qtbot, window, notes)
         sandbox.clear_faults()
         _lookup(qtbot, window, pending)
 
@@ -206,6 +245,8 @@ def run_gui_session(qtbot: Any, sandbox: SandboxServer, wire: Wire) -> dict[str,
         with qtbot.waitSignal(controller.session.action_resolved, timeout=WAIT_MS) as resolved:
             _click(qtbot, window.transaction_view.cancel_button)
         facts["reconciled"] = resolved.args
+        _copy_support_notes(qtbot, window, notes)
+        facts["screen"] = _screen_texts(window)
         facts["sandbox_status"] = {t: sandbox.transaction(t)["status"]
                                    for t in (reserved, pending, flaky)}
         window.close()
@@ -288,8 +329,11 @@ def test_full_gui_session_leaks_no_secret_and_no_signature(
     assert "FPS request" in err + log_files[0].read_text()  # DEBUG really was on
     assert caplog.records
 
+    assert len(facts["support_notes"]) >= 3  # the error banners were really shown
+    shown_text = "\n".join(facts["support_notes"] + facts["screen"])
     problems = search_everything(
-        isolated_dirs, out, err, caplog.records, {SECRET, WRONG_SECRET} | wire.signatures
+        isolated_dirs, out + shown_text, err, caplog.records,
+        {SECRET, WRONG_SECRET} | wire.signatures,
     )
     assert problems == []
 
