@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import heapq
 import http.client
 import logging
 import socket
@@ -234,15 +235,17 @@ class _Watchdog:
     requests' read timeout applies to each receive, so a server that drips its headers or body
     a byte at a time would hold the calling thread for ever. The connection classes below attach
     themselves to the watchdog of the exchange running on their thread; on expiry the socket is
-    shut down, the blocked receive returns, and the exchange fails as a timeout.
+    shut down, the blocked receive returns, and the exchange fails as a timeout. One shared
+    ``_DeadlineWatcher`` thread serves every exchange: a thread per request cost more than the
+    request itself on loopback.
     """
 
     def __init__(self, seconds: float) -> None:
         self._lock = threading.Lock()
         self._connection: urllib3.connection.HTTPConnection | None = None
+        self._seconds = seconds
         self.expired = False
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
+        self.done = False
 
     def attach(self, connection: urllib3.connection.HTTPConnection) -> None:
         with self._lock:
@@ -251,8 +254,10 @@ class _Watchdog:
         if expired:
             self._cut(connection)
 
-    def _expire(self) -> None:
+    def expire(self) -> None:
         with self._lock:
+            if self.done:
+                return
             self.expired = True
             connection = self._connection
         if connection is not None:
@@ -267,12 +272,67 @@ class _Watchdog:
 
     def __enter__(self) -> _Watchdog:
         _in_flight.watchdog = self
-        self._timer.start()
+        _WATCHER.watch(self, time.monotonic() + self._seconds)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._timer.cancel()
+        with self._lock:
+            self.done = True
         _in_flight.watchdog = None
+
+
+class _DeadlineWatcher:
+    """One daemon thread that expires the watchdogs whose deadline has passed.
+
+    Finished watchdogs are dropped lazily (when they reach the top of the heap, or in a sweep
+    when many have piled up); the thread ends after a minute with nothing to watch.
+    """
+
+    _IDLE_EXIT_S = 60.0
+    _SWEEP_AT = 512
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Watchdog]] = []
+        self._sequence = 0
+        self._thread: threading.Thread | None = None
+
+    def watch(self, watchdog: _Watchdog, deadline: float) -> None:
+        with self._cond:
+            if len(self._heap) >= self._SWEEP_AT:
+                self._heap = [entry for entry in self._heap if not entry[2].done]
+                heapq.heapify(self._heap)
+            self._sequence += 1
+            heapq.heappush(self._heap, (deadline, self._sequence, watchdog))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="fpsdesk-fps-deadlines", daemon=True
+                )
+                self._thread.start()
+            elif self._heap[0][2] is watchdog:
+                self._cond.notify()
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                while self._heap and self._heap[0][2].done:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cond.wait(self._IDLE_EXIT_S)
+                    if not self._heap:
+                        self._thread = None
+                        return
+                    continue
+                deadline = self._heap[0][0]
+                now = time.monotonic()
+                if now < deadline:
+                    self._cond.wait(deadline - now)
+                    continue
+                _, _, watchdog = heapq.heappop(self._heap)
+                watchdog.expire()
+
+
+_WATCHER = _DeadlineWatcher()
 
 
 _in_flight = threading.local()
@@ -792,6 +852,10 @@ class FpsClient:
         raw = response.raw
         chunks: list[bytes] = []
         total = 0
+        # With an identity body of known length, stop when it has all arrived instead of
+        # asking once more for the end (one urllib3 call less per exchange).
+        encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+        expected = int(declared) if declared.isdigit() and encoding == "identity" else None
         try:
             while True:
                 if time.monotonic() > deadline:
@@ -807,6 +871,8 @@ class FpsClient:
                         f"the answer is larger than the {self._max_body_bytes:,}-byte limit; "
                         "reading stopped", status))
                 chunks.append(piece)
+                if expected is not None and total >= expected:
+                    break
         except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
             raise _MaybeSent(
                 f"the answer from {host} stopped arriving for {self._timeout[1]:g} s",

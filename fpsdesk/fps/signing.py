@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Mapping
 from typing import Literal
 from urllib.parse import quote, unquote, urlsplit
@@ -21,8 +22,13 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 Params = Mapping[str, str] | Iterable[tuple[str, str]]
 
 
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
 def percent_encode(value: str) -> str:
     """RFC 3986 encoding of the UTF-8 bytes: only ``A-Z a-z 0-9 - _ . ~`` stay literal."""
+    if _UNRESERVED.fullmatch(value):  # most names and values: nothing to encode
+        return value
     return quote(value.encode("utf-8"), safe="-_.~")
 
 
