@@ -54,17 +54,25 @@ class SandboxRuntime:
         from fpsdesk.sandbox import SandboxServer
 
         self._start_receiver()
-        ipn_urls = [self.receiver_url] if self.receiver_url else []
-        self.server = SandboxServer(
-            data_path=self.sandbox_path, demo=True, ipn_urls=ipn_urls
-        ).start()
+        # No IPN URL yet: the demo seed's notifications must not reach the receiver before it
+        # trusts this sandbox's certificate host, which is known only once the sandbox listens.
+        self.server = SandboxServer(data_path=self.sandbox_path, demo=True).start()
         if self._receiver_app is not None:
-            # Trust certificates from this sandbox only (its host:port is known now).
             from fpsdesk.ipn.verify import IpnVerifier, TrustPolicy
 
             self._receiver_app.verifier = IpnVerifier(TrustPolicy.for_endpoint(self.url))
+            self.server.set_ipn_urls([self.receiver_url])
+            if self._history_has_no_ipns():
+                # First start on this history: deliver the demo's notifications once. Later
+                # starts would only add duplicate deliveries of the same IPNs.
+                self.server.replay_ipns()
         log.info("local sandbox at %s, IPNs to %s", self.server.url, self.receiver_url or "-")
         return self
+
+    def _history_has_no_ipns(self) -> bool:
+        from fpsdesk.store.ipns import IpnStore
+
+        return IpnStore(self._receiver_db).count() == 0
 
     def _start_receiver(self) -> None:
         """The IPN receiver on loopback, storing into fpsdesk's history database."""
