@@ -35,7 +35,34 @@ class ExitCode:
     NETWORK = 5
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Options of the top-level parser that take a value (so the value is not a command name).
+_VALUE_OPTIONS = frozenset({"--profile"})
+
+
+def _wants_commands(argv: Sequence[str]) -> bool:
+    """Whether ``argv`` names a subcommand or asks for help.
+
+    A plain GUI launch (``fpsdesk``, ``fpsdesk --sandbox``) then skips importing every command
+    module, which is most of what stands between process start and the first painted window.
+    Any positional word, or -h, builds the full parser, so typos still get argparse's message
+    listing the commands.
+    """
+    skip_next = False
+    for arg in argv:
+        if skip_next:
+            skip_next = False
+            continue
+        if arg in ("-h", "--help"):
+            return True
+        if arg in _VALUE_OPTIONS:
+            skip_next = True
+            continue
+        if arg == "--" or not arg.startswith("-"):
+            return True
+    return False
+
+
+def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fpsdesk",
         description="Look up and cancel Amazon FPS transactions. "
@@ -56,9 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run headless: sandbox, main window, a cancel and its IPN; exit 0 if all works",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    if with_commands:
+        sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+        for name in COMMAND_MODULES:
+            importlib.import_module(name).register(sub)
+    else:
+        parser.set_defaults(command=None)
     return parser
 
 
@@ -67,8 +97,9 @@ def _log_level(verbose: int) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(with_commands=_wants_commands(arguments))
+    args = parser.parse_args(arguments)
     env_level = os.environ.get("FPSDESK_LOG_LEVEL", "").upper()
     level = getattr(logging, env_level, None) if env_level else None
     logsetup.configure(level if isinstance(level, int) else _log_level(args.verbose))
