@@ -392,10 +392,18 @@ class NotificationsView(QWidget):
             text = self.tr("{text} — not trusted as status").format(text=text)
         self.detail_verdict.setText(text)
         self.detail_verdict.setStyleSheet(f"color: {verdict.color().name()};")
-        self.detail_source.setText(self.tr(
-            "{first} via {source}, {n} delivery(ies), posted to {url}").format(
-            first=format_time(record.received_at), source=record.source,
-            n=record.delivery_count, url=record.endpoint_url or "?"))
+        if record.delivery_count == 1:
+            received = self.tr("{first}, once").format(
+                first=format_time(record.received_at))
+        else:
+            received = self.tr("{first} first; delivered {n} times").format(
+                first=format_time(record.received_at), n=record.delivery_count)
+        url = record.endpoint_url or self.tr("an unknown URL")
+        if record.source.startswith("http"):  # received live: the URL says it all
+            posted = self.tr("posted to {url}").format(url=url)
+        else:  # imported from a file, say which
+            posted = self.tr("posted to {url}; from {source}").format(url=url, source=record.source)
+        self.detail_source.setText(f"{received}\n{posted}")
         for key, value in record.params:
             row = self.raw.rowCount()
             self.raw.insertRow(row)
