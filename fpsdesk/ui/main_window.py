@@ -31,7 +31,6 @@ from fpsdesk.fps.models import TransactionStatus
 from fpsdesk.store.actions import ActionOutcome
 from fpsdesk.ui import dialogs, theme
 from fpsdesk.ui.messages import CancelBlocked, CancelReply, LookupReply, WorkerFailure
-from fpsdesk.ui.results_view import ResultsView
 from fpsdesk.ui.session import CANCEL_CHECKING, CANCEL_SENDING, DeskSession
 from fpsdesk.ui.transaction_view import EmptyState, TransactionView
 from fpsdesk.ui.widgets import EnvironmentBadge, ResultBanner
@@ -135,9 +134,13 @@ class MainWindow(QMainWindow):
         self._transaction_view: TransactionView | None = None
         for page in (self.welcome, self.loading, self.error_page):
             self.pages.addWidget(page)
-        self.results_view = ResultsView(session.actions)
+        # The Results view is built on first use too (it reads the action log).
+        self._results: Any = None
+        self._results_host = QWidget()
+        QVBoxLayout(self._results_host).setContentsMargins(0, 0, 0, 0)
         self.tabs.addTab(self.pages, self.tr("Transaction"))
-        self.tabs.addTab(self.results_view, self.tr("Results"))
+        self.tabs.addTab(self._results_host, self.tr("Results"))
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         self.notifications: QWidget | None = None
         self._wanted_tab = 0
         root.addWidget(self.tabs, 1)
@@ -150,7 +153,6 @@ class MainWindow(QMainWindow):
         self.id_edit.returnPressed.connect(self.lookup_from_field)
         self.id_edit.textEdited.connect(self._on_id_edited)
         self.lookup_button.clicked.connect(self.lookup_from_field)
-        self.results_view.open_transaction.connect(self.open_transaction)
         session.lookup_finished.connect(self._on_lookup_finished)
         session.lookup_failed.connect(self._on_lookup_failed)
         session.cancel_state_changed.connect(self._on_cancel_state)
@@ -188,7 +190,7 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu(self.tr("&File"))
         self.settings_action = self._action(self.tr("&Settings…"), self.settings_requested.emit,
                                             "Ctrl+,", file_menu)
-        self._action(self.tr("&Export results as CSV…"), self.results_view.export, "",
+        self._action(self.tr("&Export results as CSV…"), self._export_results, "",
                      file_menu)
         file_menu.addSeparator()
         self._action(self.tr("&Quit"), self.close, "Ctrl+Q", file_menu)
@@ -259,6 +261,26 @@ class MainWindow(QMainWindow):
             self._update_cancel()
         return self._transaction_view
 
+    @property
+    def results_view(self) -> Any:
+        """The Results tab's view, built (and its module imported) on first use."""
+        if self._results is None:
+            from fpsdesk.ui.results_view import ResultsView
+
+            self._results = ResultsView(self.session.actions)
+            self._results.open_transaction.connect(self.open_transaction)
+            host_layout = self._results_host.layout()
+            assert host_layout is not None
+            host_layout.addWidget(self._results)
+        return self._results
+
+    def _on_tab_changed(self, index: int) -> None:
+        if index == self.tabs.indexOf(self._results_host):
+            _ = self.results_view
+
+    def _export_results(self) -> None:
+        self.results_view.export()
+
     def set_notifications(self, view: QWidget) -> None:
         """Add the Notifications tab (built after the first paint: it reads the IPN store)."""
         self.notifications = view
@@ -286,7 +308,7 @@ class MainWindow(QMainWindow):
 
     def show_results(self) -> None:
         self.results_view.reload()
-        self.tabs.setCurrentWidget(self.results_view)
+        self.tabs.setCurrentWidget(self._results_host)
 
     def _confirm_reset_sandbox(self) -> None:
         if dialogs.confirm_reset_sandbox(self):
@@ -513,7 +535,8 @@ class MainWindow(QMainWindow):
                     context=self._context(txn))
         elif reply.error is not None and txn == self.shown_transaction:
             self._banner_error(self.transaction_view.banner, reply.error)
-        self.results_view.mark_dirty()
+        if self._results is not None:
+            self._results.mark_dirty()
         if txn == self.shown_transaction:
             self._update_cancel()
             self.session.lookup(txn)  # show the new status and history
@@ -571,7 +594,8 @@ class MainWindow(QMainWindow):
                 "transaction is {status}."
             ).format(status=look.label)
         self.statusBar().showMessage(f"{txn}: {headline}", 10000)
-        self.results_view.mark_dirty()
+        if self._results is not None:
+            self._results.mark_dirty()
         if txn == self.shown_transaction:
             self.transaction_view.banner.show_result(look, headline, detail, kind="reconciled")
             self._update_cancel()
@@ -584,7 +608,8 @@ class MainWindow(QMainWindow):
         if transaction_id == self.shown_transaction:
             self.transaction_view.set_actions(
                 self.session.actions.for_transaction(transaction_id))
-        self.results_view.mark_dirty()
+        if self._results is not None:
+            self._results.mark_dirty()
 
     @Slot(bool)
     def _on_busy(self, busy: bool) -> None:

@@ -137,7 +137,9 @@ def test_results_view_filters_searches_and_exports(qtbot, desk, monkeypatch, tmp
                         error_code="InvalidTransactionState", error_message="not cancellable")
     view = desk.window.results_view
     desk.window.show_results()
-    assert desk.window.tabs.currentWidget() is view
+    # The Results tab holds the view (built on first use) inside a host widget.
+    assert desk.window.tabs.currentWidget() is view.parentWidget()
+    assert desk.window.tabs.tabText(desk.window.tabs.currentIndex()) == "Results"
     assert {r.transaction_id for r in view.records} == {good, bad}
     view.outcome.setCurrentIndex(view.outcome.findData("succeeded"))
     assert [r.transaction_id for r in view.records] == [good]
