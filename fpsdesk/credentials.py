@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import threading
 from dataclasses import dataclass
 
@@ -47,12 +48,18 @@ from fpsdesk.settings import (
 # Imported explicitly (and guarded: each only works on its own platform) so that PyInstaller's
 # import analysis bundles the backends; keyring itself finds them through entry points, which a
 # frozen app does not have.
-with contextlib.suppress(ImportError, OSError, AttributeError):
-    import keyring.backends.SecretService
-with contextlib.suppress(ImportError, OSError, AttributeError):
-    import keyring.backends.macOS
-with contextlib.suppress(ImportError, OSError, AttributeError):
-    import keyring.backends.Windows
+# Each only on its own platform: elsewhere it is useless, and the macOS one costs ~30 ms of
+# start-up on Linux looking for a system library. PyInstaller's analysis still sees all three
+# (it does not evaluate the conditions), and the spec names them in hiddenimports too.
+if sys.platform == "darwin":
+    with contextlib.suppress(ImportError, OSError, AttributeError):
+        import keyring.backends.macOS
+elif sys.platform == "win32":
+    with contextlib.suppress(ImportError, OSError, AttributeError):
+        import keyring.backends.Windows
+else:
+    with contextlib.suppress(ImportError, OSError, AttributeError):
+        import keyring.backends.SecretService
 
 try:  # "no Secret Service on this bus" is a missing keychain, not a locked one
     from secretstorage.exceptions import SecretServiceNotAvailableException

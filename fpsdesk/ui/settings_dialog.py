@@ -8,6 +8,7 @@ wrong clock.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -251,6 +252,10 @@ class SettingsDialog(QDialog):
             self._say(str(exc), error=True)
             return None
         typed = self.secret.text()
+        try:
+            is_new = self._store.load().find(profile.name) is None
+        except SettingsError:
+            is_new = False  # unknown: never delete a secret that may belong to a profile
         if typed:
             try:
                 self._credentials.set_secret(profile.name, typed)
@@ -267,8 +272,15 @@ class SettingsDialog(QDialog):
             return None
         try:
             self._store.save(profile)
-        except SettingsError as exc:
-            self._say(str(exc), error=True)
+        except (SettingsError, OSError) as exc:
+            if typed and is_new:
+                # No profile was written, so a secret kept for it would be an orphan.
+                with contextlib.suppress(CredentialError):
+                    self._credentials.delete_secret(profile.name)
+            message = str(exc) if isinstance(exc, SettingsError) else self.tr(
+                "The settings file could not be written ({error}). Nothing was saved."
+            ).format(error=exc.strerror or exc)
+            self._say(message, error=True)
             return None
         self.secret.clear()
         self._reload_list(select=profile.name)

@@ -94,3 +94,25 @@ def test_invalid_profile_is_explained_and_nothing_saved(qtbot, desk):
     assert dialog.save() is None
     assert "https" in dialog.message.text()
     assert SettingsStore().profiles() == []
+
+
+def test_unwritable_settings_file_is_explained_and_leaves_no_orphan_secret(
+        qtbot, desk, monkeypatch):
+    # Mocked: a full disk cannot be caused for real here (the tests run as root, so a read-only
+    # directory would not stop the write). Only the settings write fails; the keychain is real.
+    def disk_full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(SettingsStore, "save", disk_full)
+    dialog = SettingsDialog(desk.session, parent=desk.window)
+    qtbot.addWidget(dialog)
+    dialog.name.setText("Full disk")
+    dialog.environment.setCurrentIndex(dialog.environment.findData(""))
+    dialog.endpoint.setText(desk.sandbox.url)
+    dialog.access_key.setText(DEFAULT_ACCESS_KEY)
+    dialog.secret.setText(DEFAULT_SECRET_KEY)
+    assert dialog.save() is None
+    assert "No space left on device" in dialog.message.text()
+    assert "Nothing was saved" in dialog.message.text()
+    assert keyring.get_password("fpsdesk", "Full disk") is None  # no orphaned secret
+    assert dialog.secret.text() == DEFAULT_SECRET_KEY  # what the agent typed is kept
