@@ -134,7 +134,9 @@ def _local(element: _Element) -> str:
     tag: object = element.tag
     if not isinstance(tag, str):
         return ""
-    return etree.QName(tag).localname
+    # "{namespace}local" or "local": a split is the same as etree.QName(tag).localname, at a
+    # fraction of the cost (this runs for every child looked at, on every response).
+    return tag.rpartition("}")[2]
 
 
 def _namespace(element: _Element) -> str | None:
