@@ -218,9 +218,47 @@ class MainWindow(QMainWindow):
         self._action(self.tr("&About fpsdesk"), self.show_about, "", help_menu)
 
     def set_sandbox_mode(self, on: bool) -> None:
-        """The Sandbox menu (Reset sandbox) exists only while the embedded sandbox runs."""
+        """The Sandbox menu (demo transactions, Reset) exists only while the embedded sandbox
+        runs; there the empty page also says where to find something to look up."""
         self.sandbox_menu.menuAction().setVisible(on)
         self.reset_sandbox_action.setEnabled(on)
+        if on and getattr(self, "demo_menu", None) is None:
+            self._build_demo_menu()
+        if on:
+            self.welcome.body.setText(self.tr(
+                "Paste a transaction ID above and press Enter (Ctrl+L jumps to the field). "
+                "New here? Sandbox → Open a demo transaction picks one for you."))
+
+    def _build_demo_menu(self) -> None:
+        """One demo transaction of each kind, for first runs and training.
+
+        The IDs are the sandbox's fixed demo set; their status is whatever the sandbox says now
+        (a demo Reserve cancelled yesterday shows Cancelled until Reset sandbox).
+        """
+        from fpsdesk.sandbox import demo
+
+        self.demo_menu = self.sandbox_menu.addMenu(self.tr("&Open a demo transaction"))
+        kinds = [
+            (self.tr("&Reserved (can be cancelled)"), demo.DEMO_RESERVED_IDS),
+            (self.tr("&Pending (can be cancelled)"), demo.DEMO_PENDING_IDS),
+            (self.tr("&Completed (refund instead)"), demo.DEMO_SUCCESS_IDS),
+            (self.tr("&Failed"), demo.DEMO_FAILURE_IDS),
+            (self.tr("Already &cancelled"), demo.DEMO_CANCELLED_IDS),
+        ]
+        for label, ids in kinds:
+            if ids:
+                action = self.demo_menu.addAction(label)
+                action.setData(ids[0])
+                action.triggered.connect(self._open_demo)
+        self.sandbox_menu.insertMenu(self.reset_sandbox_action, self.demo_menu)
+        self.sandbox_menu.insertSeparator(self.reset_sandbox_action)
+
+    @Slot()
+    def _open_demo(self) -> None:
+        action = self.sender()
+        transaction_id = action.data() if isinstance(action, QAction) else None
+        if transaction_id:
+            self.open_transaction(str(transaction_id))
 
     def shortcut_list(self) -> list[tuple[str, str]]:
         return [

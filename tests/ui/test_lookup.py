@@ -132,3 +132,19 @@ def test_unusable_endpoint_is_explained_on_look_up(qtbot, desk):
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.error_page, timeout=WAIT_MS)
     assert "https" in window.error_banner.detail.text()
     assert desk.sandbox.request_count("GetTransaction") == 0
+
+
+@pytest.mark.parametrize(
+    ("entry", "status"),
+    [("Reserved", "Reserved"), ("Pending", "Pending"), ("Completed", "Success"),
+     ("Failed", "Failure"), ("Already", "Cancelled")],
+)
+def test_sandbox_menu_opens_a_demo_transaction_of_each_kind(qtbot, desk, entry, status):
+    desk.sandbox.reset(demo=True)
+    assert "Open a demo transaction" in desk.window.welcome.body.text()
+    [action] = [a for a in desk.window.demo_menu.actions()
+                if entry in a.text().replace("&", "")]
+    action.trigger()
+    wait_shown(qtbot, desk.window, action.data())
+    assert shown_status(desk.window) == status
+    assert desk.window.id_edit.text() == action.data()
