@@ -14,6 +14,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
@@ -60,7 +61,33 @@ class HttpServer(ThreadingHTTPServer):
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
         self.stopping = threading.Event()
+        # ThreadingMixIn tracks only non-daemon request threads; daemon ones (so a forgotten
+        # server cannot hold up interpreter exit) are tracked here, so stop() can join them.
+        self.request_threads: set[threading.Thread] = set()
         super().__init__(address, Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        thread = threading.Thread(
+            target=self._run_request, args=(request, client_address), daemon=True
+        )
+        with self.connections_lock:
+            self.request_threads.add(thread)
+        thread.start()
+
+    def _run_request(self, request: Any, client_address: Any) -> None:
+        try:
+            self.process_request_thread(request, client_address)
+        finally:
+            with self.connections_lock:
+                self.request_threads.discard(threading.current_thread())
+
+    def join_request_threads(self, timeout: float) -> None:
+        """Wait (up to ``timeout`` in all) for the request threads still finishing."""
+        deadline = time.monotonic() + timeout
+        with self.connections_lock:
+            threads = list(self.request_threads)
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 class HttpServer6(HttpServer):

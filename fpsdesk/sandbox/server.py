@@ -114,7 +114,8 @@ class SandboxServer:
         for conn in open_connections:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-        httpd.server_close()  # joins the request threads
+        httpd.server_close()
+        httpd.join_request_threads(timeout=5.0)  # their connections are shut down above
         if self._thread is not None:
             self._thread.join()
             self._thread = None
