@@ -1,16 +1,49 @@
-"""SQLite history: staff actions, look-ups and IPNs. No Qt here."""
+"""SQLite history: staff actions, look-ups and IPNs. No Qt here.
 
-from fpsdesk.ipn.models import FailReason, IpnVerdict, Verdict
+The IPN names load on first use (PEP 562): the desktop app imports ``fpsdesk.store.actions``
+before its first paint, and the IPN modules are not needed until just after it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from fpsdesk.store.actions import ActionOutcome, ActionRecord, ActionStore
 from fpsdesk.store.db import StoreError, open_database
-from fpsdesk.store.ipns import (
-    AddResult,
-    IpnFilter,
-    IpnRecord,
-    IpnStore,
-    NewIpn,
-    QuarantineRecord,
-)
+
+if TYPE_CHECKING:
+    from fpsdesk.ipn.models import FailReason, IpnVerdict, Verdict
+    from fpsdesk.store.ipns import (
+        AddResult,
+        IpnFilter,
+        IpnRecord,
+        IpnStore,
+        NewIpn,
+        QuarantineRecord,
+    )
+
+_LAZY = {
+    "FailReason": "fpsdesk.ipn.models",
+    "IpnVerdict": "fpsdesk.ipn.models",
+    "Verdict": "fpsdesk.ipn.models",
+    "AddResult": "fpsdesk.store.ipns",
+    "IpnFilter": "fpsdesk.store.ipns",
+    "IpnRecord": "fpsdesk.store.ipns",
+    "IpnStore": "fpsdesk.store.ipns",
+    "NewIpn": "fpsdesk.store.ipns",
+    "QuarantineRecord": "fpsdesk.store.ipns",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ActionOutcome",

@@ -130,7 +130,7 @@ class AppController(QObject):
         self.actions = ActionStore(self.db)
         # Its own connection: the GUI reads IPNs while the worker writes actions.
         self.ipn_db = open_database(default_path())
-        self.ipns = _open_ipn_store(self.ipn_db)
+        self.ipns: Any = None  # opened right after the first paint (start())
         self.session = DeskSession(self.actions)
         self.sandbox: Any = None
         self.window: MainWindow | None = None
@@ -148,6 +148,7 @@ class AppController(QObject):
         # Paint the window now: the sandbox start or the keychain read takes a moment, and a
         # window that appears at once is better than one that appears late.
         QApplication.processEvents()
+        self.ipns = _open_ipn_store(self.ipn_db)
         if self.ipns is not None:
             from fpsdesk.ui.notifications_view import NotificationsView
 
@@ -186,11 +187,14 @@ class AppController(QObject):
             self.open_settings()
         return self.window
 
+    def _ipn_rows(self, transaction_id: str) -> list[Any]:
+        """The transaction's stored IPNs (none until the store opens, just after first paint)."""
+        return [] if self.ipns is None else list(self.ipns.for_transaction(transaction_id))
+
     def _make_window(self) -> MainWindow:
-        ipn_rows = (lambda txn: self.ipns.for_transaction(txn)) if self.ipns else None
         window = MainWindow(
             self.session,
-            ipn_rows=ipn_rows,
+            ipn_rows=self._ipn_rows,
             keychain_backend=_keychain_backend_name,
         )
         window.settings_requested.connect(self.open_settings)
