@@ -58,6 +58,8 @@ SEED_PAIRS_MIME: list[tuple[str, str]] = [
 ]
 
 TXN_ID = "14GKI1SKSR1V6DO1RCCB32RBR6KLODMGQUD"
+# Where the test certificate server serves the signing certificate (the sandbox's path shape).
+CERT_PATH = "/certs/261126/PKICert.pem"
 
 
 @dataclass

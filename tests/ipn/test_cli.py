@@ -10,7 +10,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -18,24 +17,11 @@ import pytest
 import requests
 
 from fpsdesk.cli import main
-from tests.ipn.helpers import CertServer, Signer, cert_server, ipn_fields
+from tests.ipn.helpers import CERT_PATH, CertServer, Signer, ipn_fields
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parents[2]
-CERT_PATH = "/certs/261126/PKICert.pem"
 TXN = "14GKI1SKSR1V6DO1RCCB32RBR6KLODMGQUD"
-
-
-@pytest.fixture(scope="module")
-def signer() -> Signer:
-    return Signer.create()
-
-
-@pytest.fixture
-def certs(signer: Signer) -> Iterator[CertServer]:
-    with cert_server() as server:
-        server.files[CERT_PATH] = signer.pem
-        yield server
 
 
 def test_import_list_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

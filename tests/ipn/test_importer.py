@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -16,11 +15,10 @@ from fpsdesk.ipn.models import FailReason, IpnVerdict
 from fpsdesk.ipn.recheck import not_checked, recheck
 from fpsdesk.ipn.verify import CertificateCache, IpnVerifier, TrustPolicy
 from fpsdesk.store import IpnStore, open_database
-from tests.ipn.helpers import SEED_PAIRS, CertServer, Signer, cert_server, ipn_fields
+from tests.ipn.helpers import CERT_PATH, SEED_PAIRS, CertServer, Signer, ipn_fields
 
 DATA = Path(__file__).parent / "data"
 SEED_FILES = ["seed.form", "seed.query", "seed.jsonl", "seed.dump", "seed_page.txt"]
-CERT_PATH = "/certs/261126/PKICert.pem"
 ENDPOINT = "https://merchant.example.com/fps/ipn"
 
 
@@ -32,18 +30,6 @@ def db_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def store(db_path: Path) -> IpnStore:
     return IpnStore(open_database(db_path))
-
-
-@pytest.fixture(scope="module")
-def signer() -> Signer:
-    return Signer.create()
-
-
-@pytest.fixture
-def certs(signer: Signer) -> Iterator[CertServer]:
-    with cert_server() as server:
-        server.files[CERT_PATH] = signer.pem
-        yield server
 
 
 @pytest.fixture

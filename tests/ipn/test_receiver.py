@@ -22,22 +22,9 @@ from fpsdesk.ipn.receiver import IpnReceiver, ReceiverServer, make_app
 from fpsdesk.ipn.verify import CertificateCache, IpnVerifier, TrustPolicy
 from fpsdesk.sandbox import SandboxServer
 from fpsdesk.store import IpnRecord, IpnStore, open_database
-from tests.ipn.helpers import CertServer, Signer, cert_server, ipn_fields
+from tests.ipn.helpers import CERT_PATH, CertServer, Signer, ipn_fields
 
-CERT_PATH = "/certs/261126/PKICert.pem"
 FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
-
-
-@pytest.fixture(scope="module")
-def signer() -> Signer:
-    return Signer.create()
-
-
-@pytest.fixture
-def certs(signer: Signer) -> Iterator[CertServer]:
-    with cert_server() as server:
-        server.files[CERT_PATH] = signer.pem
-        yield server
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ certificate cannot be fetched is Not checked, never Verified.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,22 +16,9 @@ from hypothesis import strategies as st
 from fpsdesk.ipn.models import FailReason, Ipn, IpnVerdict
 from fpsdesk.ipn.parse import from_pairs, parse_form
 from fpsdesk.ipn.verify import CertificateCache, IpnVerifier, TrustPolicy
-from tests.ipn.helpers import CertServer, Signer, cert_server, ipn_fields
+from tests.ipn.helpers import CERT_PATH, CertServer, Signer, cert_server, ipn_fields
 
 ENDPOINT = "https://merchant.example.com/fps/ipn"
-CERT_PATH = "/certs/261126/PKICert.pem"
-
-
-@pytest.fixture(scope="module")
-def signer() -> Signer:
-    return Signer.create()
-
-
-@pytest.fixture
-def certs(signer: Signer) -> Iterator[CertServer]:
-    with cert_server() as server:
-        server.files[CERT_PATH] = signer.pem
-        yield server
 
 
 @pytest.fixture

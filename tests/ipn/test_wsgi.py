@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib
 import io
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 from wsgiref.types import WSGIApplication
@@ -17,21 +16,7 @@ import pytest
 
 from fpsdesk.ipn.models import IpnVerdict
 from fpsdesk.store import IpnStore, open_database
-from tests.ipn.helpers import CertServer, Signer, cert_server, ipn_fields
-
-CERT_PATH = "/certs/261126/PKICert.pem"
-
-
-@pytest.fixture(scope="module")
-def signer() -> Signer:
-    return Signer.create()
-
-
-@pytest.fixture
-def certs(signer: Signer) -> Iterator[CertServer]:
-    with cert_server() as server:
-        server.files[CERT_PATH] = signer.pem
-        yield server
+from tests.ipn.helpers import CERT_PATH, CertServer, Signer, ipn_fields
 
 
 def _call(app: WSGIApplication, method: str, body: bytes = b"", **extra: str) -> str:
