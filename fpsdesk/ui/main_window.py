@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
         self._ipn_rows = ipn_rows
         self._keychain_backend = keychain_backend
         self._shut = False
+        self._ipn_refresh: QTimer | None = None
         self.shown_transaction: str | None = None
         self.setWindowTitle(self.tr("fpsdesk"))
         self.setMinimumSize(760, 520)
@@ -655,10 +656,26 @@ class MainWindow(QMainWindow):
             return
         self.lookup_button.setText(self.tr("Working…") if busy else self.tr("Look up"))
 
+    # A burst of IPNs (the demo set, FPS retries) is one refresh, not one per IPN: each refresh
+    # re-reads the store on the GUI thread.
+    IPN_REFRESH_DELAY_MS = 150
+
     @Slot()
     def on_ipns_arrived(self) -> None:
-        """New IPNs were stored (the in-process receiver): refresh what shows them."""
+        """New IPNs were stored (the in-process receiver): refresh what shows them, soon."""
         if self._shut:  # closed: late queued replies change nothing
+            return
+        if self._ipn_refresh is None:
+            self._ipn_refresh = QTimer(self)
+            self._ipn_refresh.setSingleShot(True)
+            self._ipn_refresh.setInterval(self.IPN_REFRESH_DELAY_MS)
+            self._ipn_refresh.timeout.connect(self._refresh_ipns)
+        if not self._ipn_refresh.isActive():
+            self._ipn_refresh.start()
+
+    @Slot()
+    def _refresh_ipns(self) -> None:
+        if self._shut:
             return
         txn = self.shown_transaction
         if txn and self._ipn_rows is not None and self.transaction_view.detail is not None:
@@ -702,6 +719,8 @@ class MainWindow(QMainWindow):
         if self._shut:
             return
         self._shut = True
+        if self._ipn_refresh is not None:
+            self._ipn_refresh.stop()
         self._save_geometry()
         if self.notifications is not None and hasattr(self.notifications, "shutdown"):
             self.notifications.shutdown()

@@ -148,3 +148,20 @@ def test_sandbox_menu_opens_a_demo_transaction_of_each_kind(qtbot, desk, entry, 
     wait_shown(qtbot, desk.window, action.data())
     assert shown_status(desk.window) == status
     assert desk.window.id_edit.text() == action.data()
+
+
+def test_a_burst_of_arriving_ipns_is_one_refresh(qtbot, desk):
+    txn = desk.sandbox.create_transaction(status="Reserved")
+    lookup(qtbot, desk.window, txn)
+    reads: list[str] = []
+
+    def ipn_rows(transaction_id: str) -> list:
+        reads.append(transaction_id)
+        return []
+
+    desk.window._ipn_rows = ipn_rows
+    for _ in range(50):  # e.g. the demo set arriving, or FPS retrying
+        desk.window.on_ipns_arrived()
+    qtbot.waitUntil(lambda: reads == [txn], timeout=WAIT_MS)
+    qtbot.wait(3 * desk.window.IPN_REFRESH_DELAY_MS)
+    assert reads == [txn]
