@@ -11,6 +11,7 @@ import faulthandler
 import importlib
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -123,9 +124,11 @@ class IpnBridge(QObject):
 class AppController(QObject):
     """Wires stores, session, sandbox and window for one run of the app."""
 
-    def __init__(self, args: Any) -> None:
+    def __init__(self, args: Any,
+                 on_window: Callable[[MainWindow], None] | None = None) -> None:
         super().__init__()
         self.args = args
+        self._on_window = on_window  # the start-up probe watches the window (smoke.py)
         self.db = open_database(default_path())
         self.actions = ActionStore(self.db)
         # Its own connection: the GUI reads IPNs while the worker writes actions.
@@ -200,6 +203,8 @@ class AppController(QObject):
         window.settings_requested.connect(self.open_settings)
         window.reset_sandbox_requested.connect(self.reset_sandbox)
         self.bridge.arrived.connect(window.on_ipns_arrived)
+        if self._on_window is not None:
+            self._on_window(window)
         return window
 
     def _profile_config(self, name: str | None) -> tuple[ConnectionConfig | None, str, bool]:
@@ -308,9 +313,13 @@ def _open_ipn_store(db: Any) -> Any:
         return None
 
 
-def run_gui(args: Any) -> int:
-    """Run the desktop app until its window closes; the process exit code."""
-    if getattr(args, "smoke_test", False):
+def run_gui(args: Any, on_window: Callable[[MainWindow], None] | None = None) -> int:
+    """Run the desktop app until its window closes; the process exit code.
+
+    ``on_window`` is called with the main window as soon as it exists, before it is shown:
+    the start-up probe (smoke.py) watches it for the first paint.
+    """
+    if getattr(args, "smoke_test", False) and on_window is None:
         # Written by packaging (fpsdesk/ui/smoke.py): the frozen bundle's self-test.
         smoke = importlib.import_module("fpsdesk.ui.smoke")
         return int(smoke.run(args))
@@ -326,7 +335,7 @@ def run_gui(args: Any) -> int:
     previous_hook = sys.excepthook
     sys.excepthook = _ExceptHook()
     try:
-        controller = AppController(args)
+        controller = AppController(args, on_window)
     except StoreError as exc:
         dialogs.show_error(None, "fpsdesk", str(exc))
         return 1
