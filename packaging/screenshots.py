@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             window = controller.start()
             window.resize(WIDTH, HEIGHT)
-            session = controller.session
+            session = window.session
             txn = demo.DEMO_RESERVED_IDS[0]
 
             def look_up(transaction_id: str) -> None:

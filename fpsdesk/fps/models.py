@@ -9,39 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
-
-class TransactionStatus(StrEnum):
-    """The five API statuses of spec §4 (IPNs send them upper-case)."""
-
-    RESERVED = "Reserved"
-    SUCCESS = "Success"
-    FAILURE = "Failure"
-    PENDING = "Pending"
-    CANCELLED = "Cancelled"
-
-    @classmethod
-    def parse(cls, text: str) -> TransactionStatus:
-        """Accept the API spelling or the IPN's upper case (``CANCELLED``)."""
-        folded = text.strip().lower()
-        for member in cls:
-            if member.value.lower() == folded:
-                return member
-        raise ValueError(f"unknown TransactionStatus {text!r}")
-
-    @property
-    def cancellable(self) -> bool:
-        """Cancel is allowed only from Pending or Reserved (spec §3.1)."""
-        return self in (TransactionStatus.PENDING, TransactionStatus.RESERVED)
-
-    @property
-    def final(self) -> bool:
-        return self in (
-            TransactionStatus.SUCCESS,
-            TransactionStatus.FAILURE,
-            TransactionStatus.CANCELLED,
-        )
+from fpsdesk.fps.status import TransactionStatus as TransactionStatus  # re-exported
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """SQLite history: staff actions, look-ups and IPNs. No Qt here.
 
-The IPN names load on first use (PEP 562): the desktop app imports ``fpsdesk.store.actions``
-before its first paint, and the IPN modules are not needed until just after it.
+Every name loads on first use (PEP 562): the desktop app's first paint needs only
+``fpsdesk.store.outcome``, and SQLite, the action log and the IPN modules are not needed until
+just after it.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from fpsdesk.store.actions import ActionOutcome, ActionRecord, ActionStore
-from fpsdesk.store.db import StoreError, open_database
+from fpsdesk.store.outcome import ActionOutcome
 
 if TYPE_CHECKING:
     from fpsdesk.ipn.models import FailReason, IpnVerdict, Verdict
+    from fpsdesk.store.actions import ActionRecord, ActionStore
+    from fpsdesk.store.db import StoreError, open_database
     from fpsdesk.store.ipns import (
         AddResult,
         IpnFilter,
@@ -24,6 +26,10 @@ if TYPE_CHECKING:
     )
 
 _LAZY = {
+    "ActionRecord": "fpsdesk.store.actions",
+    "ActionStore": "fpsdesk.store.actions",
+    "StoreError": "fpsdesk.store.db",
+    "open_database": "fpsdesk.store.db",
     "FailReason": "fpsdesk.ipn.models",
     "IpnVerdict": "fpsdesk.ipn.models",
     "Verdict": "fpsdesk.ipn.models",

@@ -12,14 +12,8 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 
-
-class ActionOutcome(StrEnum):
-    PENDING = "pending"  # written, request not yet answered (or the app died)
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    UNKNOWN = "unknown"  # the request may have reached FPS; reconcile by status reads
+from fpsdesk.store.outcome import ActionOutcome as ActionOutcome  # re-exported
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,21 +14,23 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QtMsgType, Signal, Slot, qInstallMessageHandler
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from fpsdesk import __version__, logsetup
-from fpsdesk.fps.endpoints import environment_of
 from fpsdesk.paths import ensure, log_dir
-from fpsdesk.store.actions import ActionStore
-from fpsdesk.store.db import StoreError, default_path, open_database
 from fpsdesk.ui import dialogs, qt_compat, theme
 from fpsdesk.ui.main_window import MainWindow
-from fpsdesk.ui.messages import ConnectionConfig
-from fpsdesk.ui.session import DeskSession
+
+if TYPE_CHECKING:  # loaded just after the first paint (AppController.start)
+    import sqlite3
+
+    from fpsdesk.store.actions import ActionStore
+    from fpsdesk.ui.messages import ConnectionConfig
+    from fpsdesk.ui.session import DeskSession
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +114,10 @@ class _ExceptHook:
             self._showing = False
 
 
+class StartupFailed(Exception):
+    """Start-up cannot go on (the history database is unusable); the agent has been told."""
+
+
 class IpnBridge(QObject):
     """Carries "new IPNs stored" from the receiver thread to the GUI thread (queued)."""
 
@@ -129,12 +135,13 @@ class AppController(QObject):
         super().__init__()
         self.args = args
         self._on_window = on_window  # the start-up probe watches the window (smoke.py)
-        self.db = open_database(default_path())
-        self.actions = ActionStore(self.db)
-        # Its own connection: the GUI reads IPNs while the worker writes actions.
-        self.ipn_db = open_database(default_path())
-        self.ipns: Any = None  # opened right after the first paint (start())
-        self.session = DeskSession(self.actions)
+        # Opened by start() right after the window's first paint: the history database, the
+        # action log, the session with its worker thread, the IPN store.
+        self.db: sqlite3.Connection | None = None
+        self.ipn_db: sqlite3.Connection | None = None
+        self.actions: ActionStore | None = None
+        self.session: DeskSession | None = None
+        self.ipns: Any = None
         self.sandbox: Any = None
         self.window: MainWindow | None = None
         self.bridge = IpnBridge()
@@ -145,12 +152,16 @@ class AppController(QObject):
         """Show the window at once, then connect (sandbox start or keychain read)."""
         sandbox_mode = bool(getattr(self.args, "sandbox", False))
         self.window = self._make_window()
+        self.window.set_connecting()
         self.window.show()
         self.window.statusBar().showMessage(
             self.tr("Starting the local sandbox…") if sandbox_mode else self.tr("Connecting…"))
         # Paint the window now: the sandbox start or the keychain read takes a moment, and a
         # window that appears at once is better than one that appears late.
         QApplication.processEvents()
+        self._open_history()
+        assert self.session is not None
+        self.window.attach_session(self.session)
         self.ipns = _open_ipn_store(self.ipn_db)
         if self.ipns is not None:
             from fpsdesk.ui.notifications_view import NotificationsView
@@ -184,11 +195,33 @@ class AppController(QObject):
         if config is not None:
             self.connect_profile(config)
         else:
+            self.window.set_environment("", "")
             self.window.statusBar().showMessage(
                 self.tr("Not connected: open Settings (Ctrl+,) to add an FPS profile."))
         if open_settings:
             self.open_settings()
         return self.window
+
+    def _open_history(self) -> None:
+        """The history database, the action log and the session (with its worker thread).
+
+        A database that cannot be used (locked, corrupt, not ours, disk full) is told to the
+        agent over the window, and start-up stops there: nothing is written to it.
+        """
+        from fpsdesk.store.actions import ActionStore
+        from fpsdesk.store.db import StoreError, default_path, open_database
+        from fpsdesk.ui.session import DeskSession
+
+        try:
+            self.db = open_database(default_path())
+            # Its own connection: the GUI reads IPNs while the worker writes actions.
+            self.ipn_db = open_database(default_path())
+        except StoreError as exc:
+            log.error("%s", exc)
+            dialogs.show_error(self.window, "fpsdesk", str(exc))
+            raise StartupFailed(str(exc)) from exc
+        self.actions = ActionStore(self.db)
+        self.session = DeskSession(self.actions)
 
     def _ipn_rows(self, transaction_id: str) -> list[Any]:
         """The transaction's stored IPNs (none until the store opens, just after first paint)."""
@@ -196,7 +229,6 @@ class AppController(QObject):
 
     def _make_window(self) -> MainWindow:
         window = MainWindow(
-            self.session,
             ipn_rows=self._ipn_rows,
             keychain_backend=_keychain_backend_name,
         )
@@ -229,11 +261,15 @@ class AppController(QObject):
     @staticmethod
     def _config(endpoint: str, key: str, secret: str, name: str,
                 ca_bundle: str | None = None) -> ConnectionConfig:
+        from fpsdesk.fps.endpoints import environment_of
+        from fpsdesk.ui.messages import ConnectionConfig
+
         return ConnectionConfig(endpoint=endpoint, access_key_id=key, secret_key=secret,
                                 environment=environment_of(endpoint), profile_name=name,
                                 ca_bundle=ca_bundle)
 
     def _start_sandbox(self) -> ConnectionConfig:
+        from fpsdesk.store.db import default_path
         from fpsdesk.ui.sandbox_runtime import SandboxRuntime
 
         self.sandbox = SandboxRuntime(history_path=default_path(), on_ipn=self.bridge.notify)
@@ -243,6 +279,7 @@ class AppController(QObject):
         return self._config(self.sandbox.url, key, secret, self.profile_name)
 
     def connect_profile(self, config: ConnectionConfig) -> None:
+        assert self.session is not None, "start() opens the session first"
         self.session.connect_to(config)
         if self.window is not None:
             self.window.set_environment(config.environment, config.endpoint,
@@ -255,6 +292,8 @@ class AppController(QObject):
     def open_settings(self) -> None:
         from fpsdesk.ui.settings_dialog import SettingsDialog
 
+        if self.session is None:
+            return  # start() failed before the session existed
         dialog = SettingsDialog(self.session, parent=self.window)
         dialog.profile_activated.connect(self._on_profile_activated)
         self.settings_dialog = dialog
@@ -284,15 +323,19 @@ class AppController(QObject):
     def close(self) -> None:
         if self.window is not None:
             self.window.shutdown()
-        self.session.shutdown()
+            self.window.hide()  # no view may repaint from a database closed below
+        if self.session is not None:
+            self.session.shutdown()
         if self.sandbox is not None:
             self.sandbox.stop()
             self.sandbox = None
-        try:
-            self.ipn_db.close()
-            self.db.close()
-        except Exception:
-            log.debug("closing the database failed", exc_info=True)
+        for db in (self.ipn_db, self.db):
+            if db is None:
+                continue
+            try:
+                db.close()
+            except Exception:
+                log.debug("closing the database failed", exc_info=True)
 
 
 def _keychain_backend_name() -> str:
@@ -334,13 +377,12 @@ def run_gui(args: Any, on_window: Callable[[MainWindow], None] | None = None) ->
     QGuiApplication.styleHints().colorSchemeChanged.connect(follower.follow)
     previous_hook = sys.excepthook
     sys.excepthook = _ExceptHook()
+    controller = AppController(args, on_window)
     try:
-        controller = AppController(args, on_window)
-    except StoreError as exc:
-        dialogs.show_error(None, "fpsdesk", str(exc))
-        return 1
-    try:
-        controller.start()
+        try:
+            controller.start()
+        except StartupFailed:  # already told to the agent
+            return 1
         return int(app.exec())
     finally:
         controller.close()

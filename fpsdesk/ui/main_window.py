@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
@@ -27,13 +27,16 @@ from PySide6.QtWidgets import (
 from fpsdesk import __version__
 from fpsdesk.fps.exceptions import InvalidInput
 from fpsdesk.fps.ids import extract_transaction_id, normalize_transaction_id
-from fpsdesk.fps.models import TransactionStatus
-from fpsdesk.store.actions import ActionOutcome
+from fpsdesk.fps.status import TransactionStatus
+from fpsdesk.store.outcome import ActionOutcome
 from fpsdesk.ui import dialogs, theme
-from fpsdesk.ui.messages import CancelBlocked, CancelReply, LookupReply, WorkerFailure
-from fpsdesk.ui.session import CANCEL_CHECKING, CANCEL_SENDING, DeskSession
-from fpsdesk.ui.transaction_view import EmptyState, TransactionView
-from fpsdesk.ui.widgets import EnvironmentBadge, ResultBanner
+from fpsdesk.ui.cancel_state import CANCEL_CHECKING, CANCEL_SENDING
+from fpsdesk.ui.widgets import EmptyState, EnvironmentBadge, ResultBanner
+
+if TYPE_CHECKING:  # loaded after the first paint (AppController.start)
+    from fpsdesk.ui.messages import CancelBlocked, CancelReply, LookupReply, WorkerFailure
+    from fpsdesk.ui.session import DeskSession
+    from fpsdesk.ui.transaction_view import TransactionView
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +49,7 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        session: DeskSession,
+        session: DeskSession | None = None,
         *,
         ipn_rows: IpnRowsSource | None = None,
         sandbox_mode: bool = False,
@@ -55,7 +58,7 @@ class MainWindow(QMainWindow):
         notifications: QWidget | None = None,
     ) -> None:
         super().__init__()
-        self.session = session
+        self._session: DeskSession | None = None
         self._ipn_rows = ipn_rows
         self._keychain_backend = keychain_backend
         self._shut = False
@@ -154,6 +157,30 @@ class MainWindow(QMainWindow):
         self.id_edit.returnPressed.connect(self.lookup_from_field)
         self.id_edit.textEdited.connect(self._on_id_edited)
         self.lookup_button.clicked.connect(self.lookup_from_field)
+
+        self._build_menus(sandbox_mode)
+        if notifications is not None:
+            self.set_notifications(notifications)
+        self.profile_label.setText(profile_name)
+        self.profile_label.setVisible(bool(profile_name))
+        self.pages.setCurrentWidget(self.welcome)
+        self._restore_geometry()
+        if session is not None:
+            self.attach_session(session, profile_name)
+
+    @property
+    def session(self) -> DeskSession:
+        """The session the window asks; attached once, right after the first paint."""
+        if self._session is None:
+            raise RuntimeError("MainWindow has no session yet (attach_session)")
+        return self._session
+
+    def attach_session(self, session: DeskSession, profile_name: str = "") -> None:
+        """Wire the window to its session. AppController does this just after the first
+        paint, so the worker, the models and SQLite load while the window is already up."""
+        if self._session is not None:
+            raise RuntimeError("MainWindow already has a session")
+        self._session = session
         session.lookup_finished.connect(self._on_lookup_finished)
         session.lookup_failed.connect(self._on_lookup_failed)
         session.cancel_state_changed.connect(self._on_cancel_state)
@@ -163,14 +190,10 @@ class MainWindow(QMainWindow):
         session.action_resolved.connect(self._on_action_resolved)
         session.actions_changed.connect(self._on_actions_changed)
         session.busy_changed.connect(self._on_busy)
-
-        self._build_menus(sandbox_mode)
-        if notifications is not None:
-            self.set_notifications(notifications)
-        self.set_environment(session.environment, session.config.endpoint if session.config
-                             else "", profile_name)
-        self.pages.setCurrentWidget(self.welcome)
-        self._restore_geometry()
+        if session.config is not None:
+            self.set_environment(session.environment, session.config.endpoint,
+                                 profile_name or self.profile_label.text())
+        self._on_tab_changed(self.tabs.currentIndex())
 
     # -- menus and shortcuts ---------------------------------------------------------------
 
@@ -291,6 +314,8 @@ class MainWindow(QMainWindow):
     @property
     def transaction_view(self) -> TransactionView:
         if self._transaction_view is None:
+            from fpsdesk.ui.transaction_view import TransactionView
+
             view = TransactionView()
             view.cancel_clicked.connect(self.request_cancel)
             view.refresh_clicked.connect(self.refresh)
@@ -314,11 +339,14 @@ class MainWindow(QMainWindow):
         return self._results
 
     def _on_tab_changed(self, index: int) -> None:
-        if index == self.tabs.indexOf(self._results_host):
+        # Before the session is attached (a restored Results tab at start-up), attach_session
+        # builds it: the view reads the session's action log.
+        if index == self.tabs.indexOf(self._results_host) and self._session is not None:
             _ = self.results_view
 
     def _export_results(self) -> None:
-        self.results_view.export()
+        if self._session is not None:  # nothing to export before the session is attached
+            self.results_view.export()
 
     def set_notifications(self, view: QWidget) -> None:
         """Add the Notifications tab (built after the first paint: it reads the IPN store)."""
@@ -354,6 +382,10 @@ class MainWindow(QMainWindow):
             self.reset_sandbox_requested.emit()
 
     # -- environment ---------------------------------------------------------------------
+
+    def set_connecting(self) -> None:
+        """While start-up reads the profile or starts the sandbox: say so, not "not connected"."""
+        self.env_badge.set_environment("connecting", "")
 
     def set_environment(self, environment: str, endpoint: str, profile_name: str = "") -> None:
         self.env_badge.set_environment(environment, endpoint)
@@ -405,7 +437,7 @@ class MainWindow(QMainWindow):
         self.open_transaction(txn)
 
     def open_transaction(self, transaction_id: str) -> None:
-        if self.session.config is None:
+        if self._session is None or self._session.config is None:
             self._show_id_error(self.tr("Not connected: open Settings (Ctrl+,) to add a profile."))
             return
         self.tabs.setCurrentIndex(0)
@@ -707,8 +739,8 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._shut and self.session.any_cancel_in_flight and \
-                not dialogs.confirm_close_during_cancel(self):
+        busy = self._session is not None and self._session.any_cancel_in_flight
+        if not self._shut and busy and not dialogs.confirm_close_during_cancel(self):
             event.ignore()
             return
         self.shutdown()
@@ -724,7 +756,7 @@ class MainWindow(QMainWindow):
         self._save_geometry()
         if self.notifications is not None and hasattr(self.notifications, "shutdown"):
             self.notifications.shutdown()
-        if not self.session.shutdown():
+        if self._session is not None and not self._session.shutdown():
             log.warning("closing before the request in flight finished")
 
 

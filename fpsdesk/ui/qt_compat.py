@@ -14,7 +14,6 @@ happens on an interpreter or binding that does not leak.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import sys
 
@@ -42,6 +41,8 @@ def protect_none_refcount() -> bool:
     drift = none_refcount_drift()
     if drift >= 0:
         return False
+    import ctypes  # only here, where the leak was found
+
     # CPython's object header starts with ob_refcnt (a Py_ssize_t) in release builds.
     refcount = ctypes.c_ssize_t.from_address(id(None))
     refcount.value += RESERVE

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 
 from fpsdesk.store.actions import ActionOutcome, ActionRecord, ActionStore
 from fpsdesk.ui import dialogs, theme
-from fpsdesk.ui.transaction_view import EmptyState, TableOrEmpty, _item, make_table
-from fpsdesk.ui.widgets import format_time, status_item
+from fpsdesk.ui.transaction_view import TableOrEmpty, _item, make_table
+from fpsdesk.ui.widgets import EmptyState, format_time, status_item
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from fpsdesk.fps.models import TransactionStatus
 from fpsdesk.store.actions import ActionOutcome, ActionStore
+from fpsdesk.ui.cancel_state import CANCEL_CHECKING, CANCEL_IDLE, CANCEL_SENDING
 from fpsdesk.ui.messages import (
     CancelBlocked,
     CancelReply,
@@ -30,9 +31,6 @@ from fpsdesk.ui.worker import ClientFactory, WorkerHost, default_client_factory
 
 log = logging.getLogger(__name__)
 
-CANCEL_CHECKING = "checking"  # pre-flight status read
-CANCEL_SENDING = "sending"  # on record, Cancel on the wire
-CANCEL_IDLE = ""
 
 
 class DeskSession(QObject):

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import platform
 import sys
 import tempfile
 import threading
@@ -104,6 +103,7 @@ def _wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> flo
 def _versions() -> None:
     import importlib
     import importlib.metadata
+    import platform
 
     import certifi
     from lxml import etree
@@ -139,6 +139,8 @@ def _check_none_refcount() -> None:
     thousand UI updates the interpreter aborts with "none_dealloc". Found by this smoke test;
     6.11.x is fine. Measured directly, so a fixed release passes without a version list.
     """
+    import platform
+
     from PySide6.QtWidgets import QWidget
 
     if sys.version_info >= (3, 12):  # None is immortal (PEP 683): such a leak is harmless
@@ -297,7 +299,7 @@ def _run_checks(args: argparse.Namespace, watchdog: Watchdog) -> None:
 
         watchdog.step = "look-up"
         txn = demo.DEMO_RESERVED_IDS[0]
-        session = controller.session
+        session = window.session
         looked = _Recorder(session.lookup_finished, session.lookup_failed)
         window.id_edit.setText(txn)
         window.lookup_from_field()

@@ -22,7 +22,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication
 
-from fpsdesk.fps.models import TransactionStatus
+from fpsdesk.fps.status import TransactionStatus
 
 
 def _tr(text: str) -> str:
@@ -253,5 +253,9 @@ def environment_look(environment: str, endpoint: str = "") -> EnvironmentLook:
     if env == "custom":
         return EnvironmentLook(_tr("CUSTOM ENDPOINT"), "#6b4fbb", "#ffffff",
                                _tr("A custom endpoint: {url}").format(url=endpoint))
+    if env == "connecting":
+        return EnvironmentLook(_tr("CONNECTING…"), "#5b616b", "#ffffff",
+                               _tr("Starting up: reading the profile or starting the local "
+                                   "sandbox."))
     return EnvironmentLook(_tr("NOT CONNECTED"), "#5b616b", "#ffffff",
                            _tr("No profile: open Settings to connect."))

@@ -34,7 +34,15 @@ from fpsdesk.fps.models import TransactionDetail, TransactionStatus
 from fpsdesk.store.actions import ActionRecord
 from fpsdesk.ui import theme
 from fpsdesk.ui.timeline import TimelineEvent, build_timeline
-from fpsdesk.ui.widgets import Card, CopyField, ResultBanner, StatusChip, format_time, status_item
+from fpsdesk.ui.widgets import (
+    Card,
+    CopyField,
+    EmptyState,
+    ResultBanner,
+    StatusChip,
+    format_time,
+    status_item,
+)
 
 PAYMENT_METHODS = {
     "CC": "Credit card",
@@ -69,28 +77,6 @@ def _item(text: str | None, mono: bool = False) -> QTableWidgetItem:
     if mono:
         item.setFont(QFont("monospace"))
     return item
-
-
-class EmptyState(QWidget):
-    """A calm centred message instead of an empty table."""
-
-    def __init__(self, title: str, body: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.addStretch(1)
-        self.title = QLabel(title)
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.2)
-        font.setBold(True)
-        self.title.setFont(font)
-        self.body = QLabel(body)
-        self.body.setWordWrap(True)
-        for label in (self.title, self.body):
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            layout.addWidget(label)
-        self.body.setForegroundRole(self.body.foregroundRole())
-        self.body.setStyleSheet("color: palette(placeholder-text);")
-        layout.addStretch(2)
 
 
 class TableOrEmpty(QStackedWidget):

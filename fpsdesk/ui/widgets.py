@@ -1,8 +1,8 @@
-"""Small reusable widgets: the environment badge, a status chip, a result banner, a card."""
+"""Small reusable widgets: environment badge, status chip, result banner, card, empty state."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -18,6 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from fpsdesk.ui import theme
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 def format_time(value: datetime | None) -> str:
@@ -245,3 +248,25 @@ class ResultBanner(QFrame):
     def _dismiss(self) -> None:
         self.hide()
         self.dismissed.emit()
+
+
+class EmptyState(QWidget):
+    """A calm centred message instead of an empty table."""
+
+    def __init__(self, title: str, body: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        self.title = QLabel(title)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.body = QLabel(body)
+        self.body.setWordWrap(True)
+        for label in (self.title, self.body):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            layout.addWidget(label)
+        self.body.setForegroundRole(self.body.foregroundRole())
+        self.body.setStyleSheet("color: palette(placeholder-text);")
+        layout.addStretch(2)

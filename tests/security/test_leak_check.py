@@ -190,11 +190,11 @@ def run_gui_session(qtbot: Any, sandbox: SandboxServer, wire: Wire) -> dict[str,
     facts["support_notes"] = notes
     args = argparse.Namespace(sandbox=False, profile=None, smoke_test=False, verbose=2)
     controller = AppController(args)
-    # Reconcile quickly (the app's own back-off starts at 2 s).
-    controller.session.reconciler._delays = (0.05, 0.1, 0.2)
     try:
         window = controller.start()  # no profile yet: the first-run choice is "not now"
         qtbot.addWidget(window)
+        # Reconcile quickly (the app's own back-off starts at 2 s).
+        window.session.reconciler._delays = (0.05, 0.1, 0.2)
 
         # -- save a profile with the known secret, through the settings dialog ---------------
         dialog = SettingsDialog(controller.session, parent=window)
@@ -218,7 +218,7 @@ def run_gui_session(qtbot: Any, sandbox: SandboxServer, wire: Wire) -> dict[str,
         _lookup(qtbot, window, reserved)
         qtbot.waitUntil(lambda: window.transaction_view.cancel_button.isEnabled(),
                         timeout=WAIT_MS)
-        with qtbot.waitSignal(controller.session.cancel_finished, timeout=WAIT_MS) as done:
+        with qtbot.waitSignal(window.session.cancel_finished, timeout=WAIT_MS) as done:
             _click(qtbot, window.transaction_view.cancel_button)
         facts["cancel"] = done.args[0]
 
@@ -242,7 +242,7 @@ def run_gui_session(qtbot: Any, sandbox: SandboxServer, wire: Wire) -> dict[str,
         qtbot.waitUntil(lambda: window.transaction_view.cancel_button.isEnabled(),
                         timeout=WAIT_MS)
         sandbox.inject_fault(action="Cancel", kind="drop_after", times=1)
-        with qtbot.waitSignal(controller.session.action_resolved, timeout=WAIT_MS) as resolved:
+        with qtbot.waitSignal(window.session.action_resolved, timeout=WAIT_MS) as resolved:
             _click(qtbot, window.transaction_view.cancel_button)
         facts["reconciled"] = resolved.args
         _copy_support_notes(qtbot, window, notes)

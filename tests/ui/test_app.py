@@ -140,6 +140,71 @@ def test_window_geometry_is_remembered(qtbot, desk):
     again.shutdown()
 
 
+def test_results_tab_restored_at_start_is_built_once_the_session_is_attached(qtbot, desk):
+    """A restored Results tab is selected before AppController attaches the session."""
+    desk.window.tabs.setCurrentIndex(1)
+    desk.window.close()
+    again = MainWindow()
+    qtbot.addWidget(again)
+    try:
+        assert again.tabs.currentIndex() == 1
+        assert again._results is None  # nothing to read the action log from yet
+        again.attach_session(desk.session)
+        assert again._results is not None
+        assert again.results_view.isVisibleTo(again)
+    finally:
+        again.shutdown()
+
+
+def test_first_paint_says_connecting_then_the_sandbox(qtbot, qapp, dialog_log):
+    """The window paints before the sandbox is up; its badge must not claim "not connected"."""
+    from PySide6.QtCore import QEvent, QObject
+
+    painted: list[str] = []
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched, event):
+            if event.type() == QEvent.Type.Paint and not painted:
+                painted.append(watched.env_badge.text())
+            return False
+
+    def watch(window):
+        window.installEventFilter(FirstPaint(window))
+
+    gui.create_application()
+    controller = gui.AppController(argparse.Namespace(sandbox=True, profile=None,
+                                                      smoke_test=False, verbose=0), watch)
+    try:
+        controller.start()
+        assert painted == ["CONNECTING…"]
+        assert controller.window.env_badge.text() == "LOCAL SANDBOX"
+    finally:
+        controller.close()
+
+
+def test_unusable_history_database_is_explained_and_left_untouched(qtbot, qapp, dialog_log):
+    from fpsdesk.store.db import default_path
+
+    path = default_path()
+    junk = b"this is not an SQLite database\n" * 64
+    path.write_bytes(junk)
+    gui.create_application()
+    controller = gui.AppController(argparse.Namespace(sandbox=True, profile=None,
+                                                      smoke_test=False, verbose=0))
+    try:
+        with pytest.raises(gui.StartupFailed):
+            controller.start()
+        ((_title, text),) = dialog_log.titles("show_error")
+        assert str(path) in text
+        assert controller.window is not None
+        assert controller.window.isVisible()  # told over the window, not before it
+        assert controller.session is None
+        assert controller.sandbox is None
+    finally:
+        controller.close()
+    assert path.read_bytes() == junk
+
+
 def test_settings_from_the_menu_and_switching_profile(qtbot, qapp, sandbox, dialog_log):
     dialog_log.first_run = "sandbox"
     controller = start({})
