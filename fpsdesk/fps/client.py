@@ -364,6 +364,12 @@ class _WatchedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
+_WATCHED_POOLS: dict[str, type[urllib3.connectionpool.HTTPConnectionPool]] = {
+    "http": _WatchedHTTPPool,
+    "https": _WatchedHTTPSPool,
+}
+
+
 class _Adapter(requests.adapters.HTTPAdapter):
     """No automatic retries (a POST must never be re-sent below us) and watched connections."""
 
@@ -379,10 +385,16 @@ class _Adapter(requests.adapters.HTTPAdapter):
         self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
     ) -> None:
         super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": _WatchedHTTPPool,
-            "https": _WatchedHTTPSPool,
-        }
+        self.poolmanager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> urllib3.PoolManager:
+        """Behind an environment proxy (HTTPS_PROXY), requests makes a separate manager whose
+        pools would not be watched; give an HTTP(S) proxy's manager the watched pools too.
+        A SOCKS manager keeps its own pools (its connections carry the SOCKS handshake)."""
+        manager = cast("urllib3.PoolManager", super().proxy_manager_for(proxy, **proxy_kwargs))
+        if isinstance(manager, urllib3.ProxyManager):
+            manager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+        return manager
 
 
 class FpsClient:

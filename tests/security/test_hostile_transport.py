@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,7 +23,7 @@ from fpsdesk.fps.client import FpsClient
 from fpsdesk.fps.exceptions import NetworkError, ProtocolError
 from fpsdesk.fps.models import TransactionStatus
 from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, SandboxServer
-from tests.security.tls import TestCA, tls_front
+from tests.security.tls import ConnectProxy, DrippingTlsServer, TestCA, tls_front
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -115,6 +116,42 @@ def test_profile_ca_bundle_setting_is_what_the_client_uses(
         with _client(profile.endpoint, ca_bundle=profile.ca_bundle) as client:
             result = client.get_transaction_status(txid)
         assert result.transaction_status is TransactionStatus.PENDING
+
+
+# -- behind a proxy ---------------------------------------------------------------------------
+
+
+def test_headers_dripping_through_an_https_proxy_tunnel_are_cut_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Support desks often sit behind a proxy (HTTPS_PROXY). requests then builds its own
+    connection pools for the proxy; the overall deadline must hold on those too, or a server
+    that drips its headers holds the worker thread for as long as it likes."""
+    ca = TestCA()
+    bundle = ca.write(tmp_path / "ca.pem")
+    drip = DrippingTlsServer(ca.issue(("fps.proxied.example",)), tmp_path)
+    proxy = ConnectProxy()
+    try:
+        for name in ("HTTPS_PROXY", "https_proxy"):
+            monkeypatch.setenv(name, proxy.url)
+        for name in ("NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        endpoint = f"https://fps.proxied.example:{drip.port}/"
+        started = time.monotonic()
+        with FpsClient(endpoint, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, timeout=(2.0, 2.0),
+                       total_timeout=1.5, ca_bundle=str(bundle)) as client, pytest.raises(
+            NetworkError
+        ) as caught:
+            client.get_transaction_status("14GKE3B85HCMF1BTSH5C4PD2IHZL95RJ2LM")
+        elapsed = time.monotonic() - started
+        # The dripped head takes ~25 s; each byte comes well inside the 2 s read timeout.
+        assert elapsed < 6, f"the deadline did not hold behind the proxy ({elapsed:.1f} s)"
+        assert caught.value.kind == "timeout"
+        assert proxy.tunnels == [f"fps.proxied.example:{drip.port}"]  # it did use the proxy
+        assert drip.requests == 1
+    finally:
+        proxy.stop()
+        drip.stop()
 
 
 # -- redirects --------------------------------------------------------------------------------

@@ -1,13 +1,16 @@
 """Test helpers: a throwaway CA, server certificates, and a TLS front for the sandbox.
 
-Not a test module: ``test_hostile_transport.py`` uses it.
+Not a test module: ``test_hostile_transport.py`` uses it. Also a TLS server that drips its
+answer's headers and a CONNECT-only proxy, for the client's deadline behind a proxy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.client
 import ipaddress
+import socket
 import ssl
 import threading
 from collections.abc import Iterator
@@ -198,3 +201,131 @@ def tls_front(issued: Issued, upstream: str, tmp: Path) -> Iterator[TlsFront]:
         yield front
     finally:
         front.stop()
+
+
+class DrippingTlsServer:
+    """An HTTPS server that answers every request by sending its status line and headers a
+    byte every ``interval`` seconds: each receive is quick, the whole answer takes for ever."""
+
+    def __init__(self, issued: Issued, tmp: Path, interval: float = 0.05) -> None:
+        cert_file, key_file = tmp / "drip.pem", tmp / "drip.key"
+        cert_file.write_bytes(issued.cert_pem)
+        key_file.write_bytes(issued.key_pem)
+        self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self._context.load_cert_chain(cert_file, key_file)
+        self._interval = interval
+        self._stop = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)
+        self.port = self._listener.getsockname()[1]
+        self.requests = 0
+        self._threads: list[threading.Thread] = []
+        self._accepter = threading.Thread(target=self._accept, daemon=True)
+        self._accepter.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sock, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            thread = threading.Thread(target=self._answer, args=(sock,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _answer(self, raw: socket.socket) -> None:
+        raw.settimeout(10)
+        try:
+            with self._context.wrap_socket(raw, server_side=True) as tls:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    chunk = tls.recv(4096)
+                    if not chunk:
+                        return
+                    request += chunk
+                self.requests += 1
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n" + b"X-Pad: x\r\n" * 40
+                for byte in head:
+                    if self._stop.wait(self._interval):
+                        return
+                    tls.sendall(bytes([byte]))
+        except OSError:
+            pass  # the client cut the connection: what the test wants
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._listener.close()
+        self._accepter.join()
+        for thread in self._threads:
+            thread.join()
+
+
+class ConnectProxy:
+    """A plain HTTP proxy that only does CONNECT, tunnelling every host to 127.0.0.1:<port>
+    (so a made-up host name reaches a loopback server), as corporate proxies do for https."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)
+        self.port = self._listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.tunnels: list[str] = []
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._accepter = threading.Thread(target=self._accept, daemon=True)
+        self._accepter.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sock, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            thread = threading.Thread(target=self._tunnel, args=(sock,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _tunnel(self, client: socket.socket) -> None:
+        client.settimeout(10)
+        with client:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = client.recv(4096)
+                if not chunk:
+                    return
+                head += chunk
+            method, target = head.split(b" ", 2)[:2]
+            if method != b"CONNECT":
+                client.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+                return
+            self.tunnels.append(target.decode())
+            port = int(target.rsplit(b":", 1)[1])
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as upstream:
+                client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                pump = threading.Thread(target=_pipe, args=(upstream, client), daemon=True)
+                pump.start()
+                _pipe(client, upstream)
+                pump.join()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._listener.close()
+        self._accepter.join()
+        for thread in self._threads:
+            thread.join()
+
+
+def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    """Copy until either side closes; then close both directions so the other pump ends."""
+    try:
+        while chunk := source.recv(65536):
+            sink.sendall(chunk)
+    except OSError:
+        pass
+    for sock in (source, sink):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
