@@ -172,10 +172,15 @@ class AppController(QObject):
         if not sandbox_mode:
             config, problem, have_profiles = self._profile_config(getattr(self.args, "profile",
                                                                            None))
+            if config is None:  # what the window says while a question or an error is shown
+                self.window.set_environment("", "")
+                self.window.statusBar().clearMessage()
             if config is None and not have_profiles and not problem:
                 choice = dialogs.first_run_choice(self.window)
                 if choice == "sandbox":
                     sandbox_mode = True
+                    self.window.set_connecting()
+                    self.window.statusBar().showMessage(self.tr("Starting the local sandbox…"))
                 elif choice == "connect":
                     open_settings = True
             elif problem:

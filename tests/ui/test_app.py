@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 from fpsdesk.settings import Profile, SettingsStore
 from fpsdesk.ui import app as gui
-from fpsdesk.ui import theme
+from fpsdesk.ui import dialogs, theme
 from fpsdesk.ui.main_window import MainWindow
 from tests.ui.helpers import WAIT_MS, lookup, shown_status
 
@@ -29,11 +29,17 @@ def start(args: dict[str, object]) -> gui.AppController:
     return controller
 
 
-def test_first_run_offers_the_sandbox(qtbot, qapp, dialog_log):
-    dialog_log.first_run = "sandbox"
+def test_first_run_offers_the_sandbox(qtbot, qapp, dialog_log, monkeypatch):
+    asked_with: list[str] = []
+
+    def first_run_choice(parent):
+        asked_with.append(parent.env_badge.text())  # the window behind the question
+        return "sandbox"
+
+    monkeypatch.setattr(dialogs, "first_run_choice", first_run_choice)
     controller = start({})
     try:
-        assert len(dialog_log.titles("first_run_choice")) == 1
+        assert asked_with == ["NOT CONNECTED"]  # not "connecting" while waiting for the agent
         assert controller.sandbox is not None
         assert controller.window.env_badge.text() == "LOCAL SANDBOX"
         assert controller.window.sandbox_menu.menuAction().isVisible()
