@@ -24,6 +24,7 @@ from fpsdesk import __version__, logsetup
 from fpsdesk.paths import ensure, log_dir
 from fpsdesk.ui import dialogs, qt_compat, theme
 from fpsdesk.ui.main_window import MainWindow
+from fpsdesk.ui.unix_signals import SignalQuitter
 
 if TYPE_CHECKING:  # loaded just after the first paint (AppController.start)
     import sqlite3
@@ -147,6 +148,7 @@ class AppController(QObject):
         self.bridge = IpnBridge()
         self.profile_name = ""
         self.settings_dialog: Any = None
+        self.quit_code: int | None = None  # set when a signal asks the app to end
 
     def start(self) -> MainWindow:
         """Show the window at once, then connect (sandbox start or keychain read)."""
@@ -176,6 +178,7 @@ class AppController(QObject):
                 self.window.set_environment("", "")
                 self.window.statusBar().clearMessage()
             if config is None and not have_profiles and not problem:
+                log.debug("first run: asking how to start")
                 choice = dialogs.first_run_choice(self.window)
                 if choice == "sandbox":
                     sandbox_mode = True
@@ -293,12 +296,18 @@ class AppController(QObject):
         if count:
             log.info("reconciling %d action(s) left unresolved", count)
 
+    def quit_on_signal(self, signum: int) -> None:
+        """SIGINT/SIGTERM: leave every event loop (an open dialog answers "no"); run_gui then
+        closes everything in order and exits with 128 + the signal number."""
+        self.quit_code = 128 + signum
+        QApplication.exit(self.quit_code)
+
     @Slot()
     def open_settings(self) -> None:
         from fpsdesk.ui.settings_dialog import SettingsDialog
 
-        if self.session is None:
-            return  # start() failed before the session existed
+        if self.session is None or self.quit_code is not None:
+            return  # start() failed before the session existed, or the app is ending
         dialog = SettingsDialog(self.session, parent=self.window)
         dialog.profile_activated.connect(self._on_profile_activated)
         self.settings_dialog = dialog
@@ -383,12 +392,18 @@ def run_gui(args: Any, on_window: Callable[[MainWindow], None] | None = None) ->
     previous_hook = sys.excepthook
     sys.excepthook = _ExceptHook()
     controller = AppController(args, on_window)
+    quitter = SignalQuitter(controller.quit_on_signal, controller)
+    quitter.install()
     try:
         try:
             controller.start()
         except StartupFailed:  # already told to the agent
             return 1
-        return int(app.exec())
+        if controller.quit_code is not None:  # a signal came while starting
+            return controller.quit_code
+        code = int(app.exec())
+        return controller.quit_code if controller.quit_code is not None else code
     finally:
         controller.close()
+        quitter.uninstall()
         sys.excepthook = previous_hook
