@@ -203,7 +203,42 @@ def tls_front(issued: Issued, upstream: str, tmp: Path) -> Iterator[TlsFront]:
         front.stop()
 
 
-class DrippingTlsServer:
+class _Acceptor:
+    """A loopback listener that serves each connection on its own thread until stop()."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)
+        self.port = self._listener.getsockname()[1]
+        self._threads: list[threading.Thread] = []
+        self._accepter = threading.Thread(target=self._accept, daemon=True)
+        self._accepter.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sock, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            thread = threading.Thread(target=self._serve, args=(sock,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _serve(self, sock: socket.socket) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._listener.close()
+        self._accepter.join()
+        for thread in self._threads:
+            thread.join()
+
+
+class DrippingTlsServer(_Acceptor):
     """An HTTPS server that answers every request by sending its status line and headers a
     byte every ``interval`` seconds: each receive is quick, the whole answer takes for ever."""
 
@@ -214,37 +249,15 @@ class DrippingTlsServer:
         self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._context.load_cert_chain(cert_file, key_file)
         self._interval = interval
-        self._stop = threading.Event()
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.05)
-        self.port = self._listener.getsockname()[1]
         self.requests = 0
-        self._threads: list[threading.Thread] = []
-        self._accepter = threading.Thread(target=self._accept, daemon=True)
-        self._accepter.start()
+        super().__init__()
 
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                sock, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            thread = threading.Thread(target=self._answer, args=(sock,), daemon=True)
-            self._threads.append(thread)
-            thread.start()
-
-    def _answer(self, raw: socket.socket) -> None:
+    def _serve(self, raw: socket.socket) -> None:
         raw.settimeout(10)
         try:
             with self._context.wrap_socket(raw, server_side=True) as tls:
-                request = b""
-                while b"\r\n\r\n" not in request:
-                    chunk = tls.recv(4096)
-                    if not chunk:
-                        return
-                    request += chunk
+                if _read_head(tls) is None:
+                    return
                 self.requests += 1
                 head = b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n" + b"X-Pad: x\r\n" * 40
                 for byte in head:
@@ -254,50 +267,22 @@ class DrippingTlsServer:
         except OSError:
             pass  # the client cut the connection: what the test wants
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._listener.close()
-        self._accepter.join()
-        for thread in self._threads:
-            thread.join()
 
-
-class ConnectProxy:
+class ConnectProxy(_Acceptor):
     """A plain HTTP proxy that only does CONNECT, tunnelling every host to 127.0.0.1:<port>
     (so a made-up host name reaches a loopback server), as corporate proxies do for https."""
 
     def __init__(self) -> None:
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.05)
-        self.port = self._listener.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
         self.tunnels: list[str] = []
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self._accepter = threading.Thread(target=self._accept, daemon=True)
-        self._accepter.start()
+        super().__init__()
+        self.url = f"http://127.0.0.1:{self.port}"
 
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                sock, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            thread = threading.Thread(target=self._tunnel, args=(sock,), daemon=True)
-            self._threads.append(thread)
-            thread.start()
-
-    def _tunnel(self, client: socket.socket) -> None:
+    def _serve(self, client: socket.socket) -> None:
         client.settimeout(10)
         with client:
-            head = b""
-            while b"\r\n\r\n" not in head:
-                chunk = client.recv(4096)
-                if not chunk:
-                    return
-                head += chunk
+            head = _read_head(client)
+            if head is None:
+                return
             method, target = head.split(b" ", 2)[:2]
             if method != b"CONNECT":
                 client.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
@@ -311,12 +296,16 @@ class ConnectProxy:
                 _pipe(client, upstream)
                 pump.join()
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._listener.close()
-        self._accepter.join()
-        for thread in self._threads:
-            thread.join()
+
+def _read_head(sock: socket.socket) -> bytes | None:
+    """An HTTP request's head (up to the blank line), or None if the peer closed first."""
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return None
+        head += chunk
+    return head
 
 
 def _pipe(source: socket.socket, sink: socket.socket) -> None:
