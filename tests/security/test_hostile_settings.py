@@ -34,6 +34,20 @@ def _no_keychain_env() -> dict[str, str]:
     return {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 
 
+def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``fpsdesk <args>`` in a child process, no keychain, ``stdin`` as its input (or none)."""
+    return subprocess.run(
+        [sys.executable, "-m", "fpsdesk", *args],
+        input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=_no_keychain_env(),
+    )
+
+
 def _settings_path() -> Path:
     return paths.config_dir() / "settings.json"
 
@@ -215,16 +229,8 @@ def test_hostile_endpoints_refused_everywhere(endpoint: str, reason: str) -> Non
     with pytest.raises(InvalidProfile, match=reason):
         _profile(endpoint=endpoint)
     # The CLI: exit 2, a clear message, no traceback, nothing written, no secret read.
-    result = subprocess.run(
-        [sys.executable, "-m", "fpsdesk", "profile", "add", "X", "--endpoint", endpoint,
-         "--access-key-id", "AKID"],
-        input=SECRET + "\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=_no_keychain_env(),
-    )
+    result = _cli("profile", "add", "X", "--endpoint", endpoint, "--access-key-id", "AKID",
+                  stdin=SECRET + "\n")
     assert result.returncode == 2
     assert reason in result.stderr
     assert "Traceback" not in result.stderr
@@ -233,16 +239,8 @@ def test_hostile_endpoints_refused_everywhere(endpoint: str, reason: str) -> Non
 
 
 def test_cli_never_takes_the_secret_as_an_argument() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "fpsdesk", "profile", "add", "X", "--endpoint",
-         "https://fps.sandbox.amazonaws.com/", "--access-key-id", "AKID", "--secret-key", SECRET],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=_no_keychain_env(),
-        stdin=subprocess.DEVNULL,
-    )
+    result = _cli("profile", "add", "X", "--endpoint", "https://fps.sandbox.amazonaws.com/",
+                  "--access-key-id", "AKID", "--secret-key", SECRET)
     assert result.returncode == 2
     assert "unrecognized arguments" in result.stderr
     assert not _settings_path().exists()
@@ -255,16 +253,8 @@ def test_cli_never_takes_the_secret_as_an_argument() -> None:
     ids=["empty", "spaces", "two-lines", "5000-chars"],
 )
 def test_cli_bad_stdin_secret_refused(stdin: str, message: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "fpsdesk", "profile", "add", "X", "--endpoint",
-         "https://fps.sandbox.amazonaws.com/", "--access-key-id", "AKID"],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=_no_keychain_env(),
-    )
+    result = _cli("profile", "add", "X", "--endpoint", "https://fps.sandbox.amazonaws.com/",
+                  "--access-key-id", "AKID", stdin=stdin)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -275,10 +265,7 @@ def test_cli_list_reports_broken_file_and_keeps_it() -> None:
     path = _settings_path()
     paths.ensure(path.parent)
     path.write_bytes(b'{"version": 1, "profiles": [')
-    result = subprocess.run(
-        [sys.executable, "-m", "fpsdesk", "profile", "list"],
-        capture_output=True, text=True, timeout=60, check=False, env=_no_keychain_env(),
-    )
+    result = _cli("profile", "list")
     assert result.returncode == 1
     assert "was kept as" in result.stderr
     assert "Traceback" not in result.stderr
