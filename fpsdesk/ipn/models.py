@@ -20,6 +20,15 @@ from fpsdesk.fps.models import Amount, TransactionStatus
 
 Pairs = tuple[tuple[str, str], ...]
 
+
+def param(params: Pairs, name: str) -> str | None:
+    """The raw value of parameter ``name`` (exact, case-sensitive; the first one), or None."""
+    for key, value in params:
+        if key == name:
+            return value
+    return None
+
+
 # local: check the certificate ourselves; remote: ask FPS's VerifySignature; off: Not checked.
 VerifyMode = Literal["local", "remote", "off"]
 VERIFY_MODES: tuple[VerifyMode, ...] = ("local", "remote", "off")
@@ -125,10 +134,7 @@ class Ipn:
 
     def get(self, name: str) -> str | None:
         """The raw value of parameter ``name`` (exact, case-sensitive), or None."""
-        for key, value in self.params:
-            if key == name:
-                return value
-        return None
+        return param(self.params, name)
 
     @property
     def currency(self) -> str | None:

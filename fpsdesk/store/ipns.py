@@ -24,7 +24,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from fpsdesk.fps.models import Amount, TransactionStatus
-from fpsdesk.ipn.models import FailReason, Ipn, IpnVerdict, Pairs, Verdict, content_hash
+from fpsdesk.ipn.models import (
+    FailReason,
+    Ipn,
+    IpnVerdict,
+    Pairs,
+    Verdict,
+    content_hash,
+    param,
+)
 
 _RANK = {IpnVerdict.NOT_CHECKED: 0, IpnVerdict.FAILED: 1, IpnVerdict.VERIFIED: 2}
 
@@ -73,10 +81,7 @@ class IpnRecord:
     delivery_count: int
 
     def get(self, name: str) -> str | None:
-        for key, value in self.params:
-            if key == name:
-                return value
-        return None
+        return param(self.params, name)
 
     @property
     def status_message(self) -> str | None:
