@@ -32,7 +32,7 @@ from fpsdesk.sandbox.ids import new_transaction_id
 from fpsdesk.sandbox.ipn import IpnSender, notification_params, sign_notification
 from fpsdesk.sandbox.pki import SigningIdentity
 from fpsdesk.sandbox.scheduler import TimerQueue
-from fpsdesk.sandbox.state import Store, Txn
+from fpsdesk.sandbox.state import Store, Txn, rows_by_txn
 from fpsdesk.sandbox.timefmt import now_ms
 
 
@@ -506,12 +506,8 @@ class Engine:
     def replay_ipns(self, txn_id: str | None = None) -> int:
         """Send every recorded notification (of one transaction, or all) to the current URLs."""
         with self._change() as batch:
-            sql = "SELECT n, txn_id, created, params FROM notifications"
-            args: tuple[str, ...] = ()
-            if txn_id is not None:
-                sql += " WHERE txn_id = ?"
-                args = (txn_id,)
-            rows = batch.conn.execute(sql + " ORDER BY n", args).fetchall()
+            rows = rows_by_txn(batch.conn, "SELECT n, txn_id, created, params FROM notifications",
+                               txn_id)
             for row in rows:
                 self._deliver(batch, int(row["n"]), str(row["txn_id"]),
                               json.loads(row["params"]), int(row["created"]))

@@ -25,7 +25,7 @@ from fpsdesk.sandbox.faults import FaultTable
 from fpsdesk.sandbox.handler import HttpServer, HttpServer6
 from fpsdesk.sandbox.ipn import IpnSender, RetryPolicy
 from fpsdesk.sandbox.pki import SigningIdentity, identity_for
-from fpsdesk.sandbox.state import Store
+from fpsdesk.sandbox.state import Store, rows_by_txn
 from fpsdesk.sandbox.timefmt import format_ms
 
 log = logging.getLogger(__name__)
@@ -259,14 +259,8 @@ class SandboxServer:
 
     def ipn_deliveries(self, transaction_id: str | None = None) -> list[dict[str, Any]]:
         """Every delivery (one per notification and URL) with its attempts, oldest first."""
-        store = self.engine.store
-        sql = "SELECT * FROM deliveries"
-        args: tuple[str, ...] = ()
-        if transaction_id is not None:
-            sql += " WHERE txn_id = ?"
-            args = (transaction_id,)
-        with store.read() as conn:
-            rows = conn.execute(sql + " ORDER BY n", args).fetchall()
+        with self.engine.store.read() as conn:
+            rows = rows_by_txn(conn, "SELECT * FROM deliveries", transaction_id)
             out = []
             for row in rows:
                 attempts = conn.execute(
@@ -297,14 +291,8 @@ class SandboxServer:
 
     def notifications(self, transaction_id: str | None = None) -> list[dict[str, Any]]:
         """Every IPN the sandbox produced (unsigned fields), whether or not a URL was set."""
-        store = self.engine.store
-        sql = "SELECT * FROM notifications"
-        args: tuple[str, ...] = ()
-        if transaction_id is not None:
-            sql += " WHERE txn_id = ?"
-            args = (transaction_id,)
-        with store.read() as conn:
-            rows = conn.execute(sql + " ORDER BY n", args).fetchall()
+        with self.engine.store.read() as conn:
+            rows = rows_by_txn(conn, "SELECT * FROM notifications", transaction_id)
         return [
             {
                 "notification_id": r["n"],

@@ -170,6 +170,15 @@ class HistoryEntry:
     amount: Decimal | None
 
 
+def rows_by_txn(conn: sqlite3.Connection, select: str,
+                txn_id: str | None) -> list[sqlite3.Row]:
+    """``select`` (``SELECT ... FROM <table with txn_id and n>``) for one transaction, or
+    for all when ``txn_id`` is None, oldest first."""
+    if txn_id is None:
+        return conn.execute(f"{select} ORDER BY n").fetchall()
+    return conn.execute(f"{select} WHERE txn_id = ? ORDER BY n", (txn_id,)).fetchall()
+
+
 class Store:
     """The SQLite file (or memory) behind one sandbox; thread-safe through one lock."""
 
