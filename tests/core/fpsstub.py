@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.fixtures.serving import ServerThread
+
 
 @dataclass
 class Reply:
@@ -88,13 +90,13 @@ class StubServer:
             do_GET = _handle
             do_POST = _handle
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        self._running = ServerThread(server, start=False)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+        return f"http://127.0.0.1:{self._running.port}/"
 
     def push(self, *replies: Reply) -> None:
         with self._lock:
@@ -108,13 +110,11 @@ class StubServer:
         return sum(1 for r in recorded if r.param_dict.get("Action") == action)
 
     def start(self) -> StubServer:
-        self._thread.start()
+        self._running.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+        self._running.stop()
 
     def __enter__(self) -> StubServer:
         return self.start()

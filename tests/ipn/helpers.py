@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from fpsdesk.fps.signing import ipn_string_to_sign
+from tests.fixtures.serving import ServerThread
 
 SEED_PAIRS: list[tuple[str, str]] = [
     ("transactionId", "14GKI1SKSR1V6DO1RCCB32RBR6KLODMGQUD"),
@@ -171,13 +171,9 @@ def cert_server() -> Iterator[CertServer]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
+    running = ServerThread(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
+    state.url = f"http://127.0.0.1:{running.port}/"
     try:
         yield state
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+        running.stop()

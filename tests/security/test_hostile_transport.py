@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +22,7 @@ from fpsdesk.fps.client import FpsClient
 from fpsdesk.fps.exceptions import NetworkError, ProtocolError
 from fpsdesk.fps.models import TransactionStatus
 from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, SandboxServer
+from tests.fixtures.serving import ServerThread
 from tests.security.tls import ConnectProxy, DrippingTlsServer, TestCA, tls_front
 
 REPO = Path(__file__).resolve().parents[2]
@@ -182,18 +182,13 @@ class _Recorder:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        self._running = ServerThread(server)
+        self.url = f"http://127.0.0.1:{self._running.port}/"
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        self._running.stop()
 
 
 @pytest.fixture

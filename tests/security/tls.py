@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from tests.fixtures.serving import ServerThread
+
 
 @dataclass
 class Issued:
@@ -180,18 +182,12 @@ class TlsFront:
             def handle_error(self, request: Any, client_address: Any) -> None:
                 front.handshakes_failed += 1  # the client refused our certificate: expected
 
-        self._server = Server(("127.0.0.1", 0), Handler)
-        self.port = self._server.server_address[1]
+        self._running = ServerThread(Server(("127.0.0.1", 0), Handler))
+        self.port = self._running.port
         self.url = f"https://127.0.0.1:{self.port}/"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        self._running.stop()
 
 
 @contextmanager
