@@ -42,7 +42,7 @@ EXE = BUNDLE / "fpsdesk"
 BUILD_PYTHON = ROOT / "build" / "venv" / "bin" / "python"  # made by packaging/build.py
 MB = 1_000_000
 
-BARE_SCRIPT = '''\
+BARE_SCRIPT = """\
 import sys
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
@@ -69,9 +69,9 @@ probe = Probe(window)
 window.installEventFilter(probe)
 window.show()
 sys.exit(app.exec())
-'''
+"""
 
-BARE_SPEC = '''\
+BARE_SPEC = """\
 import sys
 sys.path.insert(0, {packaging!r})
 import bundle_filter
@@ -82,7 +82,7 @@ pyz = PYZ(a.pure)
 exe = EXE(pyz, a.scripts, [], exclude_binaries=True, name="bare", strip=True, upx=False,
           console=True)
 coll = COLLECT(exe, a.binaries, a.datas, strip=True, upx=False, name="bare")
-'''
+"""
 
 
 def _du(path: Path) -> int:
@@ -90,9 +90,14 @@ def _du(path: Path) -> int:
 
 
 def _newest_source() -> float:
-    paths = [*ROOT.glob("fpsdesk/**/*.py"), *ROOT.glob("resources/**/*"),
-             *(ROOT / "packaging" / name for name in
-               ("fpsdesk.spec", "bundle_filter.py", "requirements-build.txt"))]
+    paths = [
+        *ROOT.glob("fpsdesk/**/*.py"),
+        *ROOT.glob("resources/**/*"),
+        *(
+            ROOT / "packaging" / name
+            for name in ("fpsdesk.spec", "bundle_filter.py", "requirements-build.txt")
+        ),
+    ]
     return max(p.stat().st_mtime for p in paths if p.is_file())
 
 
@@ -123,9 +128,21 @@ def build_bare(workdir: Path) -> tuple[Path, float]:
     )
     started = time.monotonic()
     subprocess.run(
-        [str(BUILD_PYTHON), "-m", "PyInstaller", "--noconfirm", "--log-level", "ERROR",
-         "--distpath", str(workdir / "dist"), "--workpath", str(workdir / "build"), str(spec)],
-        check=True, cwd=workdir,
+        [
+            str(BUILD_PYTHON),
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level",
+            "ERROR",
+            "--distpath",
+            str(workdir / "dist"),
+            "--workpath",
+            str(workdir / "build"),
+            str(spec),
+        ],
+        check=True,
+        cwd=workdir,
     )
     return workdir / "dist" / "bare" / "bare", time.monotonic() - started
 
@@ -133,8 +150,14 @@ def build_bare(workdir: Path) -> tuple[Path, float]:
 def launch_to_paint(cmd: list[str], env: dict[str, str], timeout: float = 60.0) -> float:
     """Seconds from spawning ``cmd`` to its ``first-paint`` line."""
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
     painted: float | None = None
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -158,7 +181,9 @@ class _Xvfb:
         read, write = os.pipe()
         self.proc = subprocess.Popen(
             ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-            pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pass_fds=(write,),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         os.close(write)
         with os.fdopen(read) as pipe:
@@ -178,16 +203,21 @@ SCENARIOS = (
 
 def _xdg_env(env: dict[str, str], root: Path) -> dict[str, str]:
     env = dict(env)
-    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
-                     ("XDG_CACHE_HOME", "cache"), ("XDG_STATE_HOME", "state"),
-                     ("XDG_RUNTIME_DIR", "runtime")):
+    for var, sub in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_STATE_HOME", "state"),
+        ("XDG_RUNTIME_DIR", "runtime"),
+    ):
         (root / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
         env[var] = str(root / sub)
     return env
 
 
-def _startup_rows(bare: Path, platform: str, env: dict[str, str], runs: int,
-                  work: Path) -> list[Row]:
+def _startup_rows(
+    bare: Path, platform: str, env: dict[str, str], runs: int, work: Path
+) -> list[Row]:
     rows = []
     launch_to_paint([str(bare)], env)  # warm-up
     launches = 0
@@ -209,9 +239,15 @@ def _startup_rows(bare: Path, platform: str, env: dict[str, str], runs: int,
             bare_times.append(launch_to_paint([str(bare)], env))
         app_s, bare_s = statistics.median(app_times), statistics.median(bare_times)
         rows.append(
-            Row(f"{label}, launch -> first paint ({platform}, median of {runs})", app_s, "s",
-                baseline=bare_s, baseline_name="bare frozen PySide6 window",
-                target="ratio <= 2.0", ok=app_s <= 2.0 * bare_s)
+            Row(
+                f"{label}, launch -> first paint ({platform}, median of {runs})",
+                app_s,
+                "s",
+                baseline=bare_s,
+                baseline_name="bare frozen PySide6 window",
+                target="ratio <= 2.0",
+                ok=app_s <= 2.0 * bare_s,
+            )
         )
     return rows
 
@@ -222,10 +258,20 @@ def run(quick: bool) -> list[Row]:
     assert tarball is not None
     disk = _du(BUNDLE)
     rows = [
-        Row("bundle: size on disk (dist/fpsdesk)", disk / MB, "MB", target="<= 150 MB",
-            ok=disk <= 150 * MB),
-        Row(f"bundle: {tarball.name}", tarball.stat().st_size / MB, "MB", target="<= 60 MB",
-            ok=tarball.stat().st_size <= 60 * MB),
+        Row(
+            "bundle: size on disk (dist/fpsdesk)",
+            disk / MB,
+            "MB",
+            target="<= 150 MB",
+            ok=disk <= 150 * MB,
+        ),
+        Row(
+            f"bundle: {tarball.name}",
+            tarball.stat().st_size / MB,
+            "MB",
+            target="<= 60 MB",
+            ok=tarball.stat().st_size <= 60 * MB,
+        ),
     ]
     if build_s is not None:
         rows.append(Row("bundle: build (PyInstaller + tar.gz)", build_s, "s"))
@@ -237,8 +283,7 @@ def run(quick: bool) -> list[Row]:
         rows.append(Row("bare window bundle: size on disk", bare_disk / MB, "MB"))
         env = _xdg_env(dict(os.environ), work / "bare-home")
         env.pop("FPSDESK_LOG_LEVEL", None)
-        rows += _startup_rows(bare, "offscreen", dict(env, QT_QPA_PLATFORM="offscreen"), runs,
-                              work)
+        rows += _startup_rows(bare, "offscreen", dict(env, QT_QPA_PLATFORM="offscreen"), runs, work)
         if not quick and shutil.which("Xvfb"):
             xvfb = _Xvfb()
             try:

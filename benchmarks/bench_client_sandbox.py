@@ -42,7 +42,11 @@ def _start_sandbox() -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "fpsdesk", "sandbox", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=ROOT,
     )
     assert process.stdout is not None
     line = process.stdout.readline()
@@ -58,12 +62,16 @@ def _presigned(url: str, txn_id: str, count: int) -> list[bytes]:
     for _ in range(count):
         signed = sign_request(
             {"Action": "GetTransactionStatus", "Version": "2008-09-17", "TransactionId": txn_id},
-            method="POST", url=url, access_key_id=DEFAULT_ACCESS_KEY,
-            secret_key=DEFAULT_SECRET_KEY, timestamp=format_timestamp(datetime.now(UTC)),
+            method="POST",
+            url=url,
+            access_key_id=DEFAULT_ACCESS_KEY,
+            secret_key=DEFAULT_SECRET_KEY,
+            timestamp=format_timestamp(datetime.now(UTC)),
         )
         bodies.append(
-            "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in signed.items())
-            .encode("ascii")
+            "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in signed.items()).encode(
+                "ascii"
+            )
         )
     return bodies
 
@@ -98,8 +106,9 @@ def run(quick: bool) -> list[Row]:
     blocks, per_block = (4, 100) if quick else (10, 300)
     process, url = _start_sandbox()
     try:
-        created = requests.post(f"{url}_sandbox/transactions", json={"status": "Reserved"},
-                                timeout=10)
+        created = requests.post(
+            f"{url}_sandbox/transactions", json={"status": "Reserved"}, timeout=10
+        )
         txn_id = created.json()["transaction_id"]
         client = FpsClient(url, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY)
         session = requests.Session()
@@ -120,14 +129,36 @@ def run(quick: bool) -> list[Row]:
     client_rps = len(client_times) / sum(client_times)
     floor_rps = len(floor_times) / sum(floor_times)
     rows = [
-        Row("client GetTransactionStatus", client_rps, "req/s", floor_rps,
-            "pre-signed requests.Session", "ratio >= 0.80", client_rps >= 0.8 * floor_rps),
+        Row(
+            "client GetTransactionStatus",
+            client_rps,
+            "req/s",
+            floor_rps,
+            "pre-signed requests.Session",
+            "ratio >= 0.80",
+            client_rps >= 0.8 * floor_rps,
+        ),
     ]
     for name, q in (("p50", 0.50), ("p99", 0.99)):
         mine, base = _p(client_times, q) * 1000, _p(floor_times, q) * 1000
-        rows.append(Row(f"client GetTransactionStatus {name} latency", mine, "ms", base,
-                        "pre-signed requests.Session", "ratio <= 1.25", mine <= 1.25 * base))
-    rows.append(Row("client GetTransactionStatus mean latency",
-                    statistics.fmean(client_times) * 1000, "ms",
-                    statistics.fmean(floor_times) * 1000, "pre-signed requests.Session"))
+        rows.append(
+            Row(
+                f"client GetTransactionStatus {name} latency",
+                mine,
+                "ms",
+                base,
+                "pre-signed requests.Session",
+                "ratio <= 1.25",
+                mine <= 1.25 * base,
+            )
+        )
+    rows.append(
+        Row(
+            "client GetTransactionStatus mean latency",
+            statistics.fmean(client_times) * 1000,
+            "ms",
+            statistics.fmean(floor_times) * 1000,
+            "pre-signed requests.Session",
+        )
+    )
     return rows

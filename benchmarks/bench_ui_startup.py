@@ -75,8 +75,9 @@ def _launch(argv: list[str], home: pathlib.Path, pycache: pathlib.Path) -> float
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
     env["PYTHONPATH"] = str(ROOT)
     started = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(
+        argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     assert process.stdout is not None
     try:
         for line in process.stdout:
@@ -113,9 +114,15 @@ def run(quick: bool) -> list[Row]:
     app_ms = statistics.median(app_times) * 1000
     bare_ms = statistics.median(bare_times) * 1000
     return [
-        Row("ui start-up to first paint (fpsdesk --sandbox, source)", app_ms, "ms", bare_ms,
-            "bare PySide6 window", f"ratio <= {TARGET_RATIO}",
-            app_ms <= TARGET_RATIO * bare_ms),
+        Row(
+            "ui start-up to first paint (fpsdesk --sandbox, source)",
+            app_ms,
+            "ms",
+            bare_ms,
+            "bare PySide6 window",
+            f"ratio <= {TARGET_RATIO}",
+            app_ms <= TARGET_RATIO * bare_ms,
+        ),
     ]
 
 

@@ -68,8 +68,10 @@ def print_table(rows: list[Row]) -> None:
         ]
         for r in rows
     ]
-    widths = [max(len(h), *(len(row[i]) for row in table)) if table else len(h)
-              for i, h in enumerate(headers)]
+    widths = [
+        max(len(h), *(len(row[i]) for row in table)) if table else len(h)
+        for i, h in enumerate(headers)
+    ]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
     print(line)
     print("-" * len(line))

@@ -146,8 +146,7 @@ def validate_secret(secret: str) -> str:
         ch.isspace() or not ch.isprintable() for ch in candidate
     ):
         raise InvalidSecret(
-            "The secret key contains spaces, line breaks or control characters; "
-            "paste just the key."
+            "The secret key contains spaces, line breaks or control characters; paste just the key."
         )
     return candidate
 

@@ -39,6 +39,7 @@ except ImportError:  # pragma: no cover - Windows: last writer wins, each write 
     def _lock_exclusive(fd: int) -> None:
         return None
 
+
 log = logging.getLogger(__name__)
 
 SETTINGS_FILE_NAME = "settings.json"
@@ -406,8 +407,9 @@ class SettingsStore:
     def _write(self, settings: Settings) -> None:
         write_atomic(self.path, serialize_settings(settings))
 
-    def add(self, profile: Profile, *, replace_existing: bool = False,
-            make_current: bool = False) -> Profile | None:
+    def add(
+        self, profile: Profile, *, replace_existing: bool = False, make_current: bool = False
+    ) -> Profile | None:
         """Save ``profile``; returns the profile it replaced, if any.
 
         Without ``replace_existing`` an existing name raises ProfileExists, so a typo in a
@@ -424,10 +426,12 @@ class SettingsStore:
             if old is None:
                 profiles = (*settings.profiles, profile)
             else:
-                profiles = tuple(profile if p.name == profile.name else p
-                                 for p in settings.profiles)
-            current = profile.name if make_current or settings.current is None else (
-                settings.current)
+                profiles = tuple(
+                    profile if p.name == profile.name else p for p in settings.profiles
+                )
+            current = (
+                profile.name if make_current or settings.current is None else (settings.current)
+            )
             self._write(replace(settings, profiles=profiles, current=current))
             return old
 

@@ -84,8 +84,17 @@ def ensure_venv(venv: Path) -> Path:
         shutil.rmtree(venv)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "--no-deps", "-r", str(requirements)],
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "-r",
+            str(requirements),
+        ],
         check=True,
     )
     subprocess.run([str(python), "-m", "pip", "check"], check=True, stdout=subprocess.DEVNULL)
@@ -106,8 +115,16 @@ def host_tool_problems() -> list[str]:
 
 def run_pyinstaller(dist: Path, work: Path, clean: bool) -> None:
     cmd = [
-        sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-        "--distpath", str(dist), "--workpath", str(work),
+        sys.executable,
+        "-m",
+        "PyInstaller",
+        "--noconfirm",
+        "--log-level",
+        "WARN",
+        "--distpath",
+        str(dist),
+        "--workpath",
+        str(work),
     ]
     if clean:
         cmd.append("--clean")
@@ -153,8 +170,12 @@ def make_tarball(bundle: Path, dest: Path, top: str) -> None:
     with tarfile.open(tmp, "w:gz", compresslevel=9) as tar:
         tar.add(bundle, arcname=top, recursive=False, filter=_normalise)
         for path in sorted(bundle.rglob("*")):
-            tar.add(path, arcname=f"{top}/{path.relative_to(bundle).as_posix()}",
-                    recursive=False, filter=_normalise)
+            tar.add(
+                path,
+                arcname=f"{top}/{path.relative_to(bundle).as_posix()}",
+                recursive=False,
+                filter=_normalise,
+            )
     tmp.replace(dest)
 
 
@@ -166,18 +187,25 @@ def tree_size(path: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dist", type=Path, default=ROOT / "dist", help="output dir (dist/)")
-    parser.add_argument("--work", type=Path, default=ROOT / "build" / "pyinstaller",
-                        help="PyInstaller work dir")
+    parser.add_argument(
+        "--work", type=Path, default=ROOT / "build" / "pyinstaller", help="PyInstaller work dir"
+    )
     parser.add_argument("--clean", action="store_true", help="discard PyInstaller's cache first")
     parser.add_argument("--no-tar", action="store_true", help="skip the tar.gz")
     parser.add_argument(
-        "--no-venv", action="store_true",
+        "--no-venv",
+        action="store_true",
         help="build with this interpreter instead of the build venv (it must match the pins)",
     )
-    parser.add_argument("--venv", type=Path, default=ROOT / "build" / "venv",
-                        help="the build venv (default build/venv)")
     parser.add_argument(
-        "--ignore-pins", action="store_true",
+        "--venv",
+        type=Path,
+        default=ROOT / "build" / "venv",
+        help="the build venv (default build/venv)",
+    )
+    parser.add_argument(
+        "--ignore-pins",
+        action="store_true",
         help="with --no-venv: build even if this interpreter differs from the pins (not for "
         "releases)",
     )
@@ -185,8 +213,15 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_venv:
         python = ensure_venv(args.venv.resolve())
-        rerun = [str(python), str(Path(__file__).resolve()), "--no-venv",
-                 "--dist", str(args.dist), "--work", str(args.work)]
+        rerun = [
+            str(python),
+            str(Path(__file__).resolve()),
+            "--no-venv",
+            "--dist",
+            str(args.dist),
+            "--work",
+            str(args.work),
+        ]
         rerun += ["--clean"] * args.clean + ["--no-tar"] * args.no_tar
         return subprocess.run(rerun, check=False).returncode
 

@@ -58,26 +58,92 @@ KEEP_PLUGINS: dict[str, frozenset[str]] = {
 # binding out; :func:`trim` removes the plugins, translations and libraries that the hooks
 # still collect for them.
 QT_USED = frozenset({"QtCore", "QtGui", "QtWidgets"})
-QT_ALL = frozenset({
-    "Qt3DAnimation", "Qt3DCore", "Qt3DExtras", "Qt3DInput", "Qt3DLogic", "Qt3DRender",
-    "QtAxContainer", "QtBluetooth", "QtCharts", "QtConcurrent", "QtDBus", "QtDataVisualization",
-    "QtDesigner", "QtGraphs", "QtGraphsWidgets", "QtHelp", "QtHttpServer", "QtLabsStyleKit",
-    "QtLocation", "QtMultimedia", "QtMultimediaWidgets", "QtNetwork", "QtNetworkAuth", "QtNfc",
-    "QtOpenGL", "QtOpenGLWidgets", "QtPdf", "QtPdfWidgets", "QtPositioning", "QtPrintSupport",
-    "QtQml", "QtQmlFeatures", "QtQuick", "QtQuick3D", "QtQuickControls2", "QtQuickTest",
-    "QtQuickWidgets", "QtRemoteObjects", "QtScxml", "QtSensors", "QtSerialBus", "QtSerialPort",
-    "QtSpatialAudio", "QtSql", "QtStateMachine", "QtSvg", "QtSvgWidgets", "QtTest",
-    "QtTextToSpeech", "QtUiTools", "QtWebChannel", "QtWebEngineCore", "QtWebEngineQuick",
-    "QtWebEngineWidgets", "QtWebSockets", "QtWebView", "QtXml",
-})
+QT_ALL = frozenset(
+    {
+        "Qt3DAnimation",
+        "Qt3DCore",
+        "Qt3DExtras",
+        "Qt3DInput",
+        "Qt3DLogic",
+        "Qt3DRender",
+        "QtAxContainer",
+        "QtBluetooth",
+        "QtCharts",
+        "QtConcurrent",
+        "QtDBus",
+        "QtDataVisualization",
+        "QtDesigner",
+        "QtGraphs",
+        "QtGraphsWidgets",
+        "QtHelp",
+        "QtHttpServer",
+        "QtLabsStyleKit",
+        "QtLocation",
+        "QtMultimedia",
+        "QtMultimediaWidgets",
+        "QtNetwork",
+        "QtNetworkAuth",
+        "QtNfc",
+        "QtOpenGL",
+        "QtOpenGLWidgets",
+        "QtPdf",
+        "QtPdfWidgets",
+        "QtPositioning",
+        "QtPrintSupport",
+        "QtQml",
+        "QtQmlFeatures",
+        "QtQuick",
+        "QtQuick3D",
+        "QtQuickControls2",
+        "QtQuickTest",
+        "QtQuickWidgets",
+        "QtRemoteObjects",
+        "QtScxml",
+        "QtSensors",
+        "QtSerialBus",
+        "QtSerialPort",
+        "QtSpatialAudio",
+        "QtSql",
+        "QtStateMachine",
+        "QtSvg",
+        "QtSvgWidgets",
+        "QtTest",
+        "QtTextToSpeech",
+        "QtUiTools",
+        "QtWebChannel",
+        "QtWebEngineCore",
+        "QtWebEngineQuick",
+        "QtWebEngineWidgets",
+        "QtWebSockets",
+        "QtWebView",
+        "QtXml",
+    }
+)
 EXCLUDES: tuple[str, ...] = (
     *sorted(f"PySide6.{m}" for m in QT_ALL - QT_USED),
     # Never used at run time; some are importable here only because the build host has them.
-    "tkinter", "unittest", "pydoc", "pydoc_data", "lib2to3", "idlelib", "ensurepip",
-    "numpy", "PyQt5", "PyQt6", "PySide2", "pytest", "hypothesis", "pytestqt", "IPython",
-    "setuptools", "pip",
+    "tkinter",
+    "unittest",
+    "pydoc",
+    "pydoc_data",
+    "lib2to3",
+    "idlelib",
+    "ensurepip",
+    "numpy",
+    "PyQt5",
+    "PyQt6",
+    "PySide2",
+    "pytest",
+    "hypothesis",
+    "pytestqt",
+    "IPython",
+    "setuptools",
+    "pip",
     # lxml parts fpsdesk never uses (it parses with lxml.etree only): ~4 MB.
-    "lxml.objectify", "lxml.html", "lxml.isoschematron", "lxml.cssselect",
+    "lxml.objectify",
+    "lxml.html",
+    "lxml.isoschematron",
+    "lxml.cssselect",
 )
 # Qt translations kept (language codes); fpsdesk's interface is English only.
 KEEP_TRANSLATIONS: frozenset[str] = frozenset()
@@ -124,10 +190,10 @@ def elf_needed(path: str | Path) -> list[str]:
     endian = "<" if data[5] == 1 else ">"
     try:
         if is64:
-            shoff, = struct.unpack_from(endian + "Q", data, 0x28)
+            (shoff,) = struct.unpack_from(endian + "Q", data, 0x28)
             shentsize, shnum = struct.unpack_from(endian + "HH", data, 0x3A)
         else:
-            shoff, = struct.unpack_from(endian + "I", data, 0x20)
+            (shoff,) = struct.unpack_from(endian + "I", data, 0x20)
             shentsize, shnum = struct.unpack_from(endian + "HH", data, 0x2E)
         sections = []
         for i in range(shnum):
@@ -268,4 +334,3 @@ def _drop_dangling(entries: list[Entry], present: set[str], report: TrimReport) 
                 continue
         kept.append(entry)
     return kept
-

@@ -95,9 +95,14 @@ def main(argv: list[str] | None = None) -> int:
             _pump(lambda: not session.cancel_in_flight(txn), 20, "the cancel")
             _pump(lambda: session.current_lookup is None, 20, "the refresh")
             ipns = controller.ipns
-            _pump(lambda: any(r.transaction_status is not None
-                              and r.transaction_status.value == "Cancelled"
-                              for r in ipns.for_transaction(txn)), 20, "the Cancelled IPN")
+            _pump(
+                lambda: any(
+                    r.transaction_status is not None and r.transaction_status.value == "Cancelled"
+                    for r in ipns.for_transaction(txn)
+                ),
+                20,
+                "the Cancelled IPN",
+            )
             window.on_ipns_arrived()
             window.transaction_view.tabs.setCurrentIndex(0)
             _settle()

@@ -55,13 +55,19 @@ def smoke_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]
     return env
 
 
-def run_once(binary: Path, args: list[str], env: dict[str, str], timeout: float
-             ) -> tuple[int | None, str, str, float]:
+def run_once(
+    binary: Path, args: list[str], env: dict[str, str], timeout: float
+) -> tuple[int | None, str, str, float]:
     started = time.monotonic()
     try:
         done = subprocess.run(
-            [str(binary), *args], env=env, capture_output=True, text=True,
-            timeout=timeout, check=False, stdin=subprocess.DEVNULL,
+            [str(binary), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
@@ -94,13 +100,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("binary", nargs="?", type=Path, default=DEFAULT_BINARY)
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds (default 120)")
     parser.add_argument(
-        "--expect-backend", metavar="NAME",
+        "--expect-backend",
+        metavar="NAME",
         help="fail unless the resolved keyring backend contains NAME (e.g. SecretService)",
     )
     args = parser.parse_args(argv)
     if not args.binary.is_file():
-        print(f"smoke_test: no binary at {args.binary}; build it with packaging/build.py",
-              file=sys.stderr)
+        print(
+            f"smoke_test: no binary at {args.binary}; build it with packaging/build.py",
+            file=sys.stderr,
+        )
         return 2
 
     with tempfile.TemporaryDirectory(prefix="fpsdesk-smoke-home-") as home:

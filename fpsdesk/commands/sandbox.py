@@ -28,17 +28,31 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
-    parser.add_argument("--data", type=Path, metavar="PATH",
-                        help="SQLite file that keeps state across restarts "
-                        "(default: in memory, lost at exit)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        metavar="PATH",
+        help="SQLite file that keeps state across restarts (default: in memory, lost at exit)",
+    )
     parser.add_argument("--demo", action="store_true", help="seed the demo data set")
-    parser.add_argument("--ipn-url", action="append", default=[], metavar="URL",
-                        help="POST IPNs to this URL (repeatable)")
-    parser.add_argument("--access-key", metavar="K",
-                        help="accepted access key ID (with --secret-key)")
+    parser.add_argument(
+        "--ipn-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="POST IPNs to this URL (repeatable)",
+    )
+    parser.add_argument(
+        "--access-key", metavar="K", help="accepted access key ID (with --secret-key)"
+    )
     parser.add_argument("--secret-key", metavar="S", help="its secret access key")
-    parser.add_argument("--pending-delay", type=float, default=5.0, metavar="SECONDS",
-                        help="how long credit-card payments stay Pending (default 5)")
+    parser.add_argument(
+        "--pending-delay",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how long credit-card payments stay Pending (default 5)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -89,16 +103,20 @@ def run(args: argparse.Namespace) -> int:
         _err(str(exc))
         return EXIT_USAGE
     except OSError as exc:
-        _err(f"cannot listen on {args.host}:{args.port} or open the data file: "
-             f"{exc.strerror or exc}.")
+        _err(
+            f"cannot listen on {args.host}:{args.port} or open the data file: "
+            f"{exc.strerror or exc}."
+        )
         return EXIT_FAILURE
     except sqlite3.DatabaseError as exc:
         _err(f"{args.data} is not a usable sandbox data file ({exc}).")
         return EXIT_FAILURE
     if not _loopback(args.host):
-        _err(f"warning: listening on {args.host}, reachable from other machines; anyone who "
-             "can reach it and knows the credentials can use it (the controls stay "
-             "loopback-only).")
+        _err(
+            f"warning: listening on {args.host}, reachable from other machines; anyone who "
+            "can reach it and knows the credentials can use it (the controls stay "
+            "loopback-only)."
+        )
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -118,7 +118,11 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--ca-bundle", metavar="PEM", help="extra CA certificates to trust")
     group.add_argument(
-        "-v", "--verbose", dest="txn_verbose", action="count", default=0,
+        "-v",
+        "--verbose",
+        dest="txn_verbose",
+        action="count",
+        default=0,
         help="more logging (-vv: debug; secrets and signatures are redacted)",
     )
 
@@ -203,8 +207,13 @@ def _report_error(exc: BaseException, as_json: bool, action: str | None = None) 
 def _usage(message: str, as_json: bool) -> int:
     _emit(f"fpsdesk: {message}", sys.stderr)
     if as_json:
-        _print_json({"ok": False, "exit_code": ExitCode.USAGE,
-                     "error": {"title": "Invalid input", "detail": message}})
+        _print_json(
+            {
+                "ok": False,
+                "exit_code": ExitCode.USAGE,
+                "error": {"title": "Invalid input", "detail": message},
+            }
+        )
     return ExitCode.USAGE
 
 
@@ -225,15 +234,17 @@ def _connection(args: argparse.Namespace) -> _Connection:
             raise _UsageError(str(exc)) from None
         access_key = os.environ.get(ENV_ACCESS_KEY, "").strip()
         secret = os.environ.get(ENV_SECRET_KEY, "").strip()
-        missing = [name for name, value in ((ENV_ACCESS_KEY, access_key),
-                                            (ENV_SECRET_KEY, secret)) if not value]
+        missing = [
+            name
+            for name, value in ((ENV_ACCESS_KEY, access_key), (ENV_SECRET_KEY, secret))
+            if not value
+        ]
         if missing:
             raise _UsageError(
                 f"--endpoint needs the credentials in the environment: set "
                 f"{' and '.join(missing)} (or use --profile NAME)."
             )
-        return _Connection(endpoint, access_key, secret, args.ca_bundle, args.timeout,
-                           "--endpoint")
+        return _Connection(endpoint, access_key, secret, args.ca_bundle, args.timeout, "--endpoint")
     from fpsdesk.credentials import CredentialError, resolve_profile  # lazy: keyring
 
     try:
@@ -299,9 +310,14 @@ def cmd_status(args: argparse.Namespace) -> int:
                 client.get_transaction(txid) if args.detail else client.get_transaction_status(txid)
             )
         if args.json:
-            _print_json({"ok": True, "endpoint": conn.endpoint,
-                         "environment": environment_of(conn.endpoint),
-                         "transaction": result})
+            _print_json(
+                {
+                    "ok": True,
+                    "endpoint": conn.endpoint,
+                    "environment": environment_of(conn.endpoint),
+                    "transaction": result,
+                }
+            )
         elif isinstance(result, TransactionDetail):
             _print_detail(result, conn)
         else:
@@ -318,16 +334,19 @@ def _rows(rows: list[tuple[str, str | None]]) -> None:
 
 
 def _print_status(result: TransactionStatusResult, conn: _Connection) -> None:
-    _emit(f"Transaction {result.transaction_id}  "
-          f"[{environment_of(conn.endpoint)}: {conn.endpoint}]")
+    _emit(
+        f"Transaction {result.transaction_id}  [{environment_of(conn.endpoint)}: {conn.endpoint}]"
+    )
     code = f" ({_clean(result.status_code)})" if result.status_code else ""
-    _rows([
-        ("Status", f"{result.transaction_status.value}{code}"),
-        ("Message", _clean(result.status_message) if result.status_message else None),
-        ("Caller reference", _clean(result.caller_reference)),
-        ("Can be cancelled", "yes" if result.transaction_status.cancellable else "no"),
-        ("RequestId", _clean(result.request_id)),
-    ])
+    _rows(
+        [
+            ("Status", f"{result.transaction_status.value}{code}"),
+            ("Message", _clean(result.status_message) if result.status_message else None),
+            ("Caller reference", _clean(result.caller_reference)),
+            ("Can be cancelled", "yes" if result.transaction_status.cancellable else "no"),
+            ("RequestId", _clean(result.request_id)),
+        ]
+    )
 
 
 def _party(name: str | None, email: str | None, note: str | None = None) -> str | None:
@@ -344,27 +363,33 @@ def _party(name: str | None, email: str | None, note: str | None = None) -> str 
 def _print_detail(d: TransactionDetail, conn: _Connection) -> None:
     _emit(f"Transaction {d.transaction_id}  [{environment_of(conn.endpoint)}: {conn.endpoint}]")
     code = f" ({_clean(d.status_code)})" if d.status_code else ""
-    _rows([
-        ("Status", f"{d.transaction_status.value}{code}"),
-        ("Message", _clean(d.status_message) if d.status_message else None),
-        ("Operation", f"{_clean(d.fps_operation)} by {_clean(d.payment_method)}"),
-        ("Amount", _amount(d.transaction_amount)),
-        ("FPS fees", f"{_amount(d.fps_fees)}, paid by {_clean(d.fps_fees_paid_by)}"),
-        ("Marketplace fees", _amount(d.marketplace_fees) if d.marketplace_fees else None),
-        ("Caller reference", _clean(d.caller_reference)),
-        ("Caller", _party(d.caller_name, None, d.caller_description)),
-        ("Sender", _party(d.sender_name, d.sender_email, d.sender_description)),
-        ("Recipient", _party(d.recipient_name, d.recipient_email)),
-        ("Received", _when(d.date_received)),
-        ("Completed", _when(d.date_completed) if d.date_completed else None),
-        ("Sender token", _clean(d.sender_token_id) if d.sender_token_id else None),
-        ("Recipient token", _clean(d.recipient_token_id) if d.recipient_token_id else None),
-        ("Prepaid instrument",
-         _clean(d.prepaid_instrument_id) if d.prepaid_instrument_id else None),
-        ("Credit instrument",
-         _clean(d.credit_instrument_id) if d.credit_instrument_id else None),
-        ("Can be cancelled", "yes" if d.transaction_status.cancellable else "no"),
-    ])
+    _rows(
+        [
+            ("Status", f"{d.transaction_status.value}{code}"),
+            ("Message", _clean(d.status_message) if d.status_message else None),
+            ("Operation", f"{_clean(d.fps_operation)} by {_clean(d.payment_method)}"),
+            ("Amount", _amount(d.transaction_amount)),
+            ("FPS fees", f"{_amount(d.fps_fees)}, paid by {_clean(d.fps_fees_paid_by)}"),
+            ("Marketplace fees", _amount(d.marketplace_fees) if d.marketplace_fees else None),
+            ("Caller reference", _clean(d.caller_reference)),
+            ("Caller", _party(d.caller_name, None, d.caller_description)),
+            ("Sender", _party(d.sender_name, d.sender_email, d.sender_description)),
+            ("Recipient", _party(d.recipient_name, d.recipient_email)),
+            ("Received", _when(d.date_received)),
+            ("Completed", _when(d.date_completed) if d.date_completed else None),
+            ("Sender token", _clean(d.sender_token_id) if d.sender_token_id else None),
+            ("Recipient token", _clean(d.recipient_token_id) if d.recipient_token_id else None),
+            (
+                "Prepaid instrument",
+                _clean(d.prepaid_instrument_id) if d.prepaid_instrument_id else None,
+            ),
+            (
+                "Credit instrument",
+                _clean(d.credit_instrument_id) if d.credit_instrument_id else None,
+            ),
+            ("Can be cancelled", "yes" if d.transaction_status.cancellable else "no"),
+        ]
+    )
     if d.related_transactions:
         _emit("Related transactions")
         for related in d.related_transactions:
@@ -373,8 +398,11 @@ def _print_detail(d: TransactionDetail, conn: _Connection) -> None:
     if not d.status_history:
         _emit("  (none)")
     for entry in d.status_history:
-        parts = [_when(entry.date), f"{entry.transaction_status.value:<10}",
-                 _clean(entry.status_code or "")]
+        parts = [
+            _when(entry.date),
+            f"{entry.transaction_status.value:<10}",
+            _clean(entry.status_code or ""),
+        ]
         if entry.amount is not None:
             parts.append(_amount(entry.amount))
         _emit("  " + "  ".join(p for p in parts if p))
@@ -432,19 +460,28 @@ def cmd_cancel(args: argparse.Namespace) -> int:
                 raise
             history.done(result.transaction_status, result.request_id)
         if args.json:
-            _print_json({"ok": True, "endpoint": conn.endpoint,
-                         "environment": environment_of(conn.endpoint), "result": result})
+            _print_json(
+                {
+                    "ok": True,
+                    "endpoint": conn.endpoint,
+                    "environment": environment_of(conn.endpoint),
+                    "result": result,
+                }
+            )
         else:
-            _emit(f"Cancelled {result.transaction_id}: status is now "
-                  f"{result.transaction_status.value}. RequestId {_clean(result.request_id)}")
+            _emit(
+                f"Cancelled {result.transaction_id}: status is now "
+                f"{result.transaction_status.value}. RequestId {_clean(result.request_id)}"
+            )
         return ExitCode.OK
 
     return _run(args, body)
 
 
 def _confirm(txid: str, conn: _Connection) -> bool:
-    prompt = (f"Cancel {txid} on {environment_of(conn.endpoint)} ({conn.endpoint})? "
-              "Type yes to confirm: ")
+    prompt = (
+        f"Cancel {txid} on {environment_of(conn.endpoint)} ({conn.endpoint})? Type yes to confirm: "
+    )
     try:
         sys.stderr.write(prompt)
         sys.stderr.flush()
@@ -464,8 +501,11 @@ def _after_unknown(client: Any, txid: str, history: _History) -> None:
     try:
         current = client.get_transaction_status(txid)
     except FpsClientError as exc:
-        _emit(f"  Could not read the status now either ({describe(exc).title}). "
-              f"Run: fpsdesk status {txid}", sys.stderr)
+        _emit(
+            f"  Could not read the status now either ({describe(exc).title}). "
+            f"Run: fpsdesk status {txid}",
+            sys.stderr,
+        )
         return
     status = current.transaction_status
     code = f" ({_clean(current.status_code)})" if current.status_code else ""
@@ -474,8 +514,10 @@ def _after_unknown(client: Any, txid: str, history: _History) -> None:
     elif status.final:
         verdict = "so it was not cancelled."
     else:
-        verdict = ("so it is not cancelled so far; check again in a minute before trying "
-                   f"again (fpsdesk status {txid}).")
+        verdict = (
+            "so it is not cancelled so far; check again in a minute before trying "
+            f"again (fpsdesk status {txid})."
+        )
     _emit(f"  Status read just now: {status.value}{code}, {verdict}", sys.stderr)
     history.reconciled(status)
 
@@ -500,12 +542,17 @@ class _History:
         try:
             store = ActionStore(open_database())
             action_id = store.start(
-                "Cancel", txid, environment=environment_of(conn.endpoint),
-                endpoint=conn.endpoint, reason=reason or None, status_before=status_before,
+                "Cancel",
+                txid,
+                environment=environment_of(conn.endpoint),
+                endpoint=conn.endpoint,
+                reason=reason or None,
+                status_before=status_before,
             )
         except (StoreError, OSError, sqlite3.Error) as exc:
-            _emit(f"fpsdesk: warning: this cancel is not recorded in the history ({exc}).",
-                  sys.stderr)
+            _emit(
+                f"fpsdesk: warning: this cancel is not recorded in the history ({exc}).", sys.stderr
+            )
             return cls(None, None)
         return cls(store, action_id)
 
@@ -521,8 +568,9 @@ class _History:
 
     def done(self, status: TransactionStatus, request_id: str) -> None:
         succeeded = status is TransactionStatus.CANCELLED
-        self._finish("succeeded" if succeeded else "failed", status_after=status.value,
-                     request_id=request_id)
+        self._finish(
+            "succeeded" if succeeded else "failed", status_after=status.value, request_id=request_id
+        )
 
     def failed(self, code: str | None, message: str, request_id: str | None) -> None:
         self._finish("failed", error_code=code, error_message=message, request_id=request_id)
@@ -535,8 +583,11 @@ class _History:
             return
         from fpsdesk.store import ActionOutcome
 
-        outcome = (ActionOutcome.SUCCEEDED if status is TransactionStatus.CANCELLED
-                   else ActionOutcome.FAILED)
+        outcome = (
+            ActionOutcome.SUCCEEDED
+            if status is TransactionStatus.CANCELLED
+            else ActionOutcome.FAILED
+        )
         try:
             self._store.reconcile(self._id, outcome, status.value)
         except sqlite3.Error as exc:

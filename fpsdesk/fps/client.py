@@ -375,8 +375,16 @@ class _Adapter(requests.adapters.HTTPAdapter):
 
     def __init__(self) -> None:
         super().__init__(
-            max_retries=Retry(total=0, connect=0, read=0, redirect=0, status=0, other=0,
-                              raise_on_redirect=False, raise_on_status=False),
+            max_retries=Retry(
+                total=0,
+                connect=0,
+                read=0,
+                redirect=0,
+                status=0,
+                other=0,
+                raise_on_redirect=False,
+                raise_on_status=False,
+            ),
             pool_connections=2,
             pool_maxsize=4,
         )
@@ -426,8 +434,9 @@ class FpsClient:
         self._secret_key = _check_key_text(secret_key, "secret access key")
         logsetup.register_secret(secret_key)
         if signature_method not in SIGNATURE_METHODS:
-            raise InvalidInput(f"SignatureMethod must be HmacSHA256 or HmacSHA1, not "
-                               f"{signature_method!r}.")
+            raise InvalidInput(
+                f"SignatureMethod must be HmacSHA256 or HmacSHA1, not {signature_method!r}."
+            )
         self._signature_method: SignatureMethod = signature_method
         method = http_method.upper()
         if method not in ("GET", "POST"):
@@ -441,9 +450,7 @@ class FpsClient:
             raise InvalidInput("max_retries cannot be negative.")
         self._max_retries = max_retries
         self._max_body_bytes = max_body_bytes
-        self._total_timeout = (
-            total_timeout if total_timeout is not None else sum(self._timeout)
-        )
+        self._total_timeout = total_timeout if total_timeout is not None else sum(self._timeout)
         self._retry_after_cap = retry_after_cap
         self._sleep = sleep
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -561,9 +568,7 @@ class FpsClient:
             joined = http_parameters
         else:
             items = (
-                http_parameters.items()
-                if isinstance(http_parameters, Mapping)
-                else http_parameters
+                http_parameters.items() if isinstance(http_parameters, Mapping) else http_parameters
             )
             joined = "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in items)
         return self._call(
@@ -612,9 +617,7 @@ class FpsClient:
                 if isinstance(transaction_status, TransactionStatus)
                 else transaction_status
             )
-        return self._call(
-            "GetAccountActivity", params, xmlparse.parse_account_activity, None
-        )
+        return self._call("GetAccountActivity", params, xmlparse.parse_account_activity, None)
 
     def close(self) -> None:
         """Close every thread's session. The client must not be used afterwards."""
@@ -695,8 +698,7 @@ class FpsClient:
                 value.encode("utf-8")
             except UnicodeEncodeError:
                 raise InvalidInput(
-                    f"{name} contains characters that cannot be sent (broken Unicode); "
-                    "retype it."
+                    f"{name} contains characters that cannot be sent (broken Unicode); retype it."
                 ) from None
         attempt = 0
         while True:
@@ -740,8 +742,7 @@ class FpsClient:
             except ProtocolError as exc:
                 if state_changing and (status >= 500 or 200 <= status < 300):
                     raise OutcomeUnknown(subject, action, f"unusable answer: {exc}") from None
-                if (not state_changing and status in _RETRY_STATUSES
-                        and attempt < self._max_retries):
+                if not state_changing and status in _RETRY_STATUSES and attempt < self._max_retries:
                     attempt += 1
                     self._backoff(action, attempt, answer)
                     continue
@@ -749,8 +750,10 @@ class FpsClient:
             if status != 200:
                 if state_changing and status >= 500:
                     raise OutcomeUnknown(subject, action, f"HTTP {status} with a success body")
-                if not state_changing and status in _RETRY_STATUSES and (
-                    attempt < self._max_retries
+                if (
+                    not state_changing
+                    and status in _RETRY_STATUSES
+                    and (attempt < self._max_retries)
                 ):
                     attempt += 1
                     self._backoff(action, attempt, answer)
@@ -767,7 +770,11 @@ class FpsClient:
             delay = max(delay, min(retry_after, self._retry_after_cap))
         log.info(
             "FPS %s answered HTTP %s; retry %d of %d in %.1f s",
-            action, answer.status, attempt, self._max_retries, delay,
+            action,
+            answer.status,
+            attempt,
+            self._max_retries,
+            delay,
         )
         self._sleep(delay)
 
@@ -814,8 +821,7 @@ class FpsClient:
                 ) from None
             except requests.exceptions.ConnectTimeout:
                 raise NetworkError(
-                    f"could not connect to {host} within {self._timeout[0]:g} s; "
-                    "nothing was sent",
+                    f"could not connect to {host} within {self._timeout[0]:g} s; nothing was sent",
                     kind="timeout",
                 ) from None
             except requests.exceptions.ReadTimeout:
@@ -829,17 +835,23 @@ class FpsClient:
                     ) from None
                 if watchdog.expired:
                     raise _MaybeSent(cut_off, "timeout") from None
-                raise _MaybeSent(f"the connection to {host} failed ({_reason(exc)})",
-                                 "network") from None
+                raise _MaybeSent(
+                    f"the connection to {host} failed ({_reason(exc)})", "network"
+                ) from None
             except _NOT_SENT as exc:
                 raise NetworkError(f"the request could not be sent ({_reason(exc)})") from None
-            except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError,
-                    http.client.HTTPException, OSError) as exc:
+            except (
+                requests.exceptions.RequestException,
+                urllib3.exceptions.HTTPError,
+                http.client.HTTPException,
+                OSError,
+            ) as exc:
                 # Anything else may have happened after the request left.
                 if watchdog.expired:
                     raise _MaybeSent(cut_off, "timeout") from None
-                raise _MaybeSent(f"the exchange with {host} failed ({_reason(exc)})",
-                                 "network") from None
+                raise _MaybeSent(
+                    f"the exchange with {host} failed ({_reason(exc)})", "network"
+                ) from None
             with response:
                 try:
                     body = self._read_body(response, deadline, host)
@@ -858,9 +870,13 @@ class FpsClient:
         status = response.status_code
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self._max_body_bytes:
-            raise _BodyRefused(ProtocolError(
-                f"the answer declares {int(declared):,} bytes, more than the "
-                f"{self._max_body_bytes:,}-byte limit; not read", status))
+            raise _BodyRefused(
+                ProtocolError(
+                    f"the answer declares {int(declared):,} bytes, more than the "
+                    f"{self._max_body_bytes:,}-byte limit; not read",
+                    status,
+                )
+            )
         raw = response.raw
         chunks: list[bytes] = []
         total = 0
@@ -872,27 +888,33 @@ class FpsClient:
             while True:
                 if time.monotonic() > deadline:
                     raise _MaybeSent(
-                        f"no complete answer from {host} within {self._total_timeout:g} s; "
-                        "cut off", "timeout")
+                        f"no complete answer from {host} within {self._total_timeout:g} s; cut off",
+                        "timeout",
+                    )
                 piece = raw.read1(_READ_SIZE, decode_content=True)
                 if not piece:
                     break
                 total += len(piece)
                 if total > self._max_body_bytes:
-                    raise _BodyRefused(ProtocolError(
-                        f"the answer is larger than the {self._max_body_bytes:,}-byte limit; "
-                        "reading stopped", status))
+                    raise _BodyRefused(
+                        ProtocolError(
+                            f"the answer is larger than the {self._max_body_bytes:,}-byte limit; "
+                            "reading stopped",
+                            status,
+                        )
+                    )
                 chunks.append(piece)
                 if expected is not None and total >= expected:
                     break
         except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
             raise _MaybeSent(
-                f"the answer from {host} stopped arriving for {self._timeout[1]:g} s",
-                "timeout") from None
+                f"the answer from {host} stopped arriving for {self._timeout[1]:g} s", "timeout"
+            ) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise _MaybeSent(
                 f"the connection to {host} broke while reading the answer ({_reason(exc)})",
-                "network") from None
+                "network",
+            ) from None
         return b"".join(chunks)
 
 

@@ -48,9 +48,7 @@ def validate_endpoint(url: str) -> str:
     if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
         raise InvalidInput("The endpoint URL must not contain spaces or control characters.")
     if "://" not in text:
-        raise InvalidInput(
-            f"The endpoint URL {text!r} has no scheme; it must start with https://."
-        )
+        raise InvalidInput(f"The endpoint URL {text!r} has no scheme; it must start with https://.")
     try:
         parts = urlsplit(text)
         port = parts.port

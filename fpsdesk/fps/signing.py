@@ -70,9 +70,7 @@ def host_for_signing(url: str) -> str:
 
 def string_to_sign(method: str, host: str, path: str, params: Params) -> str:
     """The four LF-joined parts of spec §2, with no trailing newline."""
-    return "\n".join(
-        [method.upper(), host.lower(), canonical_path(path), canonical_query(params)]
-    )
+    return "\n".join([method.upper(), host.lower(), canonical_path(path), canonical_query(params)])
 
 
 def hmac_signature(secret_key: str, text: str, signature_method: SignatureMethod) -> str:

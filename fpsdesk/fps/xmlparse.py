@@ -40,9 +40,7 @@ MAX_BODY_BYTES = 5 * 1024 * 1024
 
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 # xs:dateTime: date, time, optional fraction, optional zone ('Z' or ±hh:mm).
-_DATETIME = re.compile(
-    r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?"
-)
+_DATETIME = re.compile(r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
 
 _Element = etree._Element
 T = TypeVar("T")
@@ -292,15 +290,11 @@ def _request_id(root: _Element) -> str:
 def _result(root: _Element, action: str) -> _Element:
     expected = f"{action}Response"
     if _local(root) != expected:
-        raise ProtocolError(
-            f"expected a <{expected}> document, got <{_local(root)[:60]}>"
-        )
+        raise ProtocolError(f"expected a <{expected}> document, got <{_local(root)[:60]}>")
     return _required(root, f"{action}Result", expected)
 
 
-def _run(
-    body: bytes, http_status: int | None, build: Callable[[_Element], T]
-) -> T:
+def _run(body: bytes, http_status: int | None, build: Callable[[_Element], T]) -> T:
     root = parse_document(body, http_status)
     try:
         return build(root)
@@ -393,9 +387,7 @@ def parse_transaction(body: bytes, http_status: int | None = None) -> Transactio
             caller_name=_required_text(txn, "CallerName", where),
             recipient_name=_optional_text(txn, "RecipientName"),
             recipient_email=_optional_text(txn, "RecipientEmail"),
-            related_transactions=tuple(
-                _related(e) for e in _children(txn, "RelatedTransaction")
-            ),
+            related_transactions=tuple(_related(e) for e in _children(txn, "RelatedTransaction")),
             status_history=tuple(_history_entry(e) for e in _children(txn, "StatusHistory")),
             request_id=_request_id(root),
         )
@@ -403,9 +395,7 @@ def parse_transaction(body: bytes, http_status: int | None = None) -> Transactio
     return _run(body, http_status, build)
 
 
-def parse_verify_signature(
-    body: bytes, http_status: int | None = None
-) -> VerifySignatureResult:
+def parse_verify_signature(body: bytes, http_status: int | None = None) -> VerifySignatureResult:
     def build(root: _Element) -> VerifySignatureResult:
         result = _result(root, "VerifySignature")
         status = _required_text(result, "VerificationStatus", "VerifySignatureResult")
@@ -458,9 +448,7 @@ def parse_account_activity(body: bytes, http_status: int | None = None) -> Accou
         result = _result(root, "GetAccountActivity")
         where = "GetAccountActivityResult"
         batch_text = _optional_text(result, "BatchSize")
-        transactions = tuple(
-            _activity_transaction(e) for e in _children(result, "Transaction")
-        )
+        transactions = tuple(_activity_transaction(e) for e in _children(result, "Transaction"))
         try:
             batch_size = int(batch_text) if batch_text is not None else len(transactions)
         except ValueError:
@@ -475,4 +463,3 @@ def parse_account_activity(body: bytes, http_status: int | None = None) -> Accou
         )
 
     return _run(body, http_status, build)
-

@@ -182,8 +182,11 @@ def _settle(engine: Engine, params: Mapping[str, str]) -> list[Node]:
 def _refund(engine: Engine, params: Mapping[str, str]) -> list[Node]:
     txn_id = transaction_id_param(params)
     reference = required(params, "CallerReference")
-    _choice(params, "MarketplaceRefundPolicy",
-            ("MasterTxnOnly", "MarketplaceTxnOnly", "MasterAndMarketplaceTxn"))
+    _choice(
+        params,
+        "MarketplaceRefundPolicy",
+        ("MasterTxnOnly", "MarketplaceTxnOnly", "MasterAndMarketplaceTxn"),
+    )
     refund = engine.refund(
         txn_id,
         caller_reference=reference,
@@ -295,9 +298,7 @@ ACTIONS: dict[str, ActionSpec] = {
         _get_transaction_status, frozenset({"TransactionId"}), in_2010=True
     ),
     "GetTransaction": ActionSpec(_get_transaction, frozenset({"TransactionId"})),
-    "GetAccountActivity": ActionSpec(
-        activity.get_account_activity, activity.PARAMS, pattern=_ROLE
-    ),
+    "GetAccountActivity": ActionSpec(activity.get_account_activity, activity.PARAMS, pattern=_ROLE),
     "VerifySignature": ActionSpec(verify.verify_signature, verify.PARAMS, in_2010=True),
 }
 

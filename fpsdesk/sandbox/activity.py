@@ -89,26 +89,35 @@ def _element(txn: Txn, balance: Decimal) -> Node:
     recipient_fee = txn.fps_fees if txn.fees_paid_by == "Recipient" else Decimal(0)
     caller_fee = txn.fps_fees if txn.fees_paid_by == "Caller" else Decimal(0)
     parts: list[Node] = [
-        ("TransactionPart", [
-            ("InstrumentId", txn.sender_token_id),
-            ("Role", "Sender"),
-            ("Name", txn.sender_name),
-            ("Description", txn.sender_description),
-            amount_node("FeesPaid", Decimal(0), txn.currency),
-        ]),
-        ("TransactionPart", [
-            ("Role", "Caller"),
-            ("Name", txn.caller_name),
-            ("Reference", txn.caller_reference),
-            ("Description", txn.caller_description),
-            amount_node("FeesPaid", caller_fee, txn.currency),
-        ]),
-        ("TransactionPart", [
-            ("InstrumentId", txn.recipient_token_id),
-            ("Role", "Recipient"),
-            ("Name", txn.recipient_name),
-            amount_node("FeesPaid", recipient_fee, txn.currency),
-        ]),
+        (
+            "TransactionPart",
+            [
+                ("InstrumentId", txn.sender_token_id),
+                ("Role", "Sender"),
+                ("Name", txn.sender_name),
+                ("Description", txn.sender_description),
+                amount_node("FeesPaid", Decimal(0), txn.currency),
+            ],
+        ),
+        (
+            "TransactionPart",
+            [
+                ("Role", "Caller"),
+                ("Name", txn.caller_name),
+                ("Reference", txn.caller_reference),
+                ("Description", txn.caller_description),
+                amount_node("FeesPaid", caller_fee, txn.currency),
+            ],
+        ),
+        (
+            "TransactionPart",
+            [
+                ("InstrumentId", txn.recipient_token_id),
+                ("Role", "Recipient"),
+                ("Name", txn.recipient_name),
+                amount_node("FeesPaid", recipient_fee, txn.currency),
+            ],
+        ),
     ]
     return (
         "Transaction",
@@ -116,8 +125,10 @@ def _element(txn: Txn, balance: Decimal) -> Node:
             ("TransactionId", txn.id),
             ("CallerTransactionDate", format_ms(txn.date_received)),
             ("DateReceived", format_ms(txn.date_received)),
-            ("DateCompleted", None if txn.date_completed is None else format_ms(
-                txn.date_completed)),
+            (
+                "DateCompleted",
+                None if txn.date_completed is None else format_ms(txn.date_completed),
+            ),
             amount_node("TransactionAmount", txn.amount, txn.currency),
             ("FPSOperation", txn.operation),
             ("TransactionStatus", txn.status),
@@ -170,8 +181,8 @@ def get_account_activity(engine: Engine, params: Mapping[str, str]) -> list[Node
     bad_roles = roles - set(ROLES)
     if bad_roles:
         raise SandboxError(
-            "InvalidParams", f"Role must be Sender, Caller or Recipient. Specified value: "
-            f"{sorted(bad_roles)[0]}"
+            "InvalidParams",
+            f"Role must be Sender, Caller or Recipient. Specified value: {sorted(bad_roles)[0]}",
         )
     with engine.store.read() as conn:
         everything = engine.store.all_txns(conn)

@@ -78,8 +78,10 @@ def authenticate(
 ) -> str | None:
     """Return the caller's access key (None for an unsigned VerifySignature), or raise."""
     action = params.get("Action")
-    if action in UNSIGNED_ACTIONS and "Signature" not in params and (
-        "AWSAccessKeyId" not in params
+    if (
+        action in UNSIGNED_ACTIONS
+        and "Signature" not in params
+        and ("AWSAccessKeyId" not in params)
     ):
         return None
     for name in ("AWSAccessKeyId", "Signature", "SignatureVersion", "SignatureMethod"):

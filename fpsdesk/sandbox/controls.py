@@ -80,8 +80,11 @@ def txn_to_dict(txn: Txn, history: list[HistoryEntry], children: list[Txn]) -> d
         "pending_move": (
             None
             if txn.advance_at is None
-            else {"at": when(txn.advance_at), "status": txn.advance_status,
-                  "status_code": txn.advance_code}
+            else {
+                "at": when(txn.advance_at),
+                "status": txn.advance_status,
+                "status_code": txn.advance_code,
+            }
         ),
         "children": [c.id for c in children],
         "history": [
@@ -136,7 +139,7 @@ def _route(
     query: dict[str, list[str]],
     body: bytes,
 ) -> ControlAnswer:
-    parts = [p for p in path[len(PREFIX):].split("/") if p]
+    parts = [p for p in path[len(PREFIX) :].split("/") if p]
     if not parts:
         return ControlAnswer(200, {"endpoints": ENDPOINTS})
     head, rest = parts[0], parts[1:]
@@ -144,7 +147,8 @@ def _route(
         if not rest:
             if method == "GET":
                 found = [
-                    t for t in sandbox.transactions()
+                    t
+                    for t in sandbox.transactions()
                     if (_one(query, "status") in (None, t["status"]))
                     and (_one(query, "operation") in (None, t["operation"]))
                 ]
@@ -185,7 +189,7 @@ def _route(
             if method in ("PUT", "POST"):
                 urls = _json_body(body).get("urls")
                 if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
-                    raise ValueError("give {\"urls\": [\"http://...\", ...]}")
+                    raise ValueError('give {"urls": ["http://...", ...]}')
                 sandbox.set_ipn_urls(urls)
                 return ControlAnswer(200, {"urls": sandbox.ipn_urls})
         if rest == ["replay"] and method == "POST":

@@ -60,78 +60,285 @@ class DemoTxn:
 
 
 SPECS: tuple[DemoTxn, ...] = (
-    DemoTxn("pay_cc_success_1", "Pay", "CC", "24.95", (PENDING, SUCCESS),
-            "Order #10231: 1 x Ceramic mug, blue", 29.5),
-    DemoTxn("pay_cc_success_2", "Pay", "CC", "129.00", (PENDING, SUCCESS),
-            "Order #10244: Espresso grinder", 27.2),
-    DemoTxn("pay_cc_success_3", "Pay", "CC", "8.50", (PENDING, SUCCESS),
-            "Order #10250: Gift card top-up", 25.9),
-    DemoTxn("pay_abt_success_1", "Pay", "ABT", "15.00", (SUCCESS,),
-            "Donation: community garden", 24.1),
-    DemoTxn("pay_abt_success_2", "Pay", "ABT", "42.10", (SUCCESS,),
-            "Order #10262: Tea sampler", 22.4),
-    DemoTxn("pay_ach_success", "Pay", "ACH", "310.00", (PENDING, SUCCESS),
-            "Invoice INV-2291: Consulting, March", 21.0),
-    DemoTxn("pay_cc_failure_1", "Pay", "CC", "52.61", (PENDING, DENIED),
-            "Order #10270: Running shoes", 19.7),
-    DemoTxn("pay_abt_failure", "Pay", "ABT", "9.65", (DENIED,),
-            "Order #10271: E-book bundle", 19.2),
-    DemoTxn("pay_cc_cancelled", "Pay", "CC", "77.40", (PENDING, CANCELED),
-            "Order #10275: Wool scarf (customer changed mind)", 18.3),
-    DemoTxn("reserve_reserved_1", "Reserve", "CC", "64.99", (PENDING, RESERVED),
-            "Order #10301: Backpack, ships in 3 days", 2.1),
-    DemoTxn("reserve_reserved_2", "Reserve", "CC", "219.50", (PENDING, RESERVED),
-            "Order #10304: Standing desk frame", 1.6),
-    DemoTxn("reserve_reserved_3", "Reserve", "CC", "12.00", (PENDING, RESERVED),
-            "Order #10307: Phone case", 1.2),
-    DemoTxn("reserve_reserved_4", "Reserve", "ABT", "35.25", (RESERVED,),
-            "Order #10309: Board game", 0.9),
-    DemoTxn("reserve_reserved_5", "Reserve", "CC", "1499.00", (PENDING, RESERVED),
-            "Order #10312: Laptop, backorder", 0.5),
-    DemoTxn("pay_cc_pending_1", "Pay", "CC", "18.20", (PENDING,),
-            "Order #10315: Notebook set", 0.3),
-    DemoTxn("pay_cc_pending_2", "Pay", "CC", "45.00", (PENDING, VERIFY),
-            "Order #10316: Concert tickets (flagged for review)", 0.25),
-    DemoTxn("pay_ach_pending", "Pay", "ACH", "640.00", (PENDING,),
-            "Invoice INV-2304: Annual maintenance", 0.2),
-    DemoTxn("reserve_pending", "Reserve", "CC", "89.90", (PENDING,),
-            "Order #10318: Headphones", 0.1),
-    DemoTxn("reserve_cancelled_1", "Reserve", "CC", "58.00", (PENDING, RESERVED, CANCELED),
-            "Order #10280: Desk lamp (out of stock)", 16.4),
-    DemoTxn("reserve_cancelled_2", "Reserve", "CC", "23.45", (PENDING, RESERVED, CANCELED),
-            "Order #10283: Poster (duplicate order)", 14.8),
-    DemoTxn("reserve_expired", "Reserve", "CC", "310.40", (PENDING, RESERVED, EXPIRED),
-            "Order #10190: Bicycle rack (never shipped)", 28.0),
-    DemoTxn("reserve_failure", "Reserve", "CC", "75.66", (PENDING, DENIED),
-            "Order #10286: Camera strap", 13.9),
-    DemoTxn("settle_success_1", "Settle", "CC", "64.00", (PENDING, RESERVED, PENDING, SUCCESS),
-            "Order #10201: Hiking boots", 26.5),
-    DemoTxn("settle_success_2", "Settle", "CC", "15.99", (PENDING, RESERVED, PENDING, SUCCESS),
-            "Order #10222: Water bottle", 23.3),
-    DemoTxn("settle_success_3", "Settle", "ABT", "120.00", (RESERVED, PENDING, SUCCESS),
-            "Order #10229: Rain jacket", 20.2),
-    DemoTxn("settle_pending", "Settle", "CC", "49.00", (PENDING, RESERVED, PENDING),
-            "Order #10320: Yoga mat", 0.15),
-    DemoTxn("pay_cc_success_4", "Pay", "CC", "36.00", (PENDING, SUCCESS),
-            "Order #10290: Cookbook", 12.6),
-    DemoTxn("pay_cc_success_5", "Pay", "CC", "250.00", (PENDING, SUCCESS),
-            "Order #10293: Office chair", 11.1),
-    DemoTxn("pay_cc_success_6", "Pay", "CC", "19.99", (PENDING, SUCCESS),
-            "Subscription: March", 9.4),
-    DemoTxn("refund_success_full", "Refund", "CC", "36.00", (PENDING, SUCCESS),
-            "Refund for order #10290: damaged in transit", 10.0, parent="pay_cc_success_4"),
-    DemoTxn("refund_success_partial", "Refund", "CC", "50.00", (PENDING, SUCCESS),
-            "Partial refund for order #10293: missing armrest", 8.2, parent="pay_cc_success_5"),
-    DemoTxn("refund_pending", "Refund", "CC", "19.99", (PENDING,),
-            "Refund for subscription: March", 0.05, parent="pay_cc_success_6"),
-    DemoTxn("refund_failure", "Refund", "CC", "24.95", (PENDING, DENIED),
-            "Refund for order #10231", 6.0, parent="pay_cc_success_1"),
-    DemoTxn("refund_settle", "Refund", "CC", "15.99", (PENDING, SUCCESS),
-            "Refund for order #10222: wrong colour", 5.5, parent="settle_success_2"),
-    DemoTxn("pay_abt_success_3", "Pay", "ABT", "5.00", (SUCCESS,),
-            "Tip jar", 3.3),
-    DemoTxn("pay_cc_success_7", "Pay", "CC", "72.80", (PENDING, SUCCESS),
-            "Order #10298: Plant pots (set of 3)", 4.2),
+    DemoTxn(
+        "pay_cc_success_1",
+        "Pay",
+        "CC",
+        "24.95",
+        (PENDING, SUCCESS),
+        "Order #10231: 1 x Ceramic mug, blue",
+        29.5,
+    ),
+    DemoTxn(
+        "pay_cc_success_2",
+        "Pay",
+        "CC",
+        "129.00",
+        (PENDING, SUCCESS),
+        "Order #10244: Espresso grinder",
+        27.2,
+    ),
+    DemoTxn(
+        "pay_cc_success_3",
+        "Pay",
+        "CC",
+        "8.50",
+        (PENDING, SUCCESS),
+        "Order #10250: Gift card top-up",
+        25.9,
+    ),
+    DemoTxn(
+        "pay_abt_success_1", "Pay", "ABT", "15.00", (SUCCESS,), "Donation: community garden", 24.1
+    ),
+    DemoTxn(
+        "pay_abt_success_2", "Pay", "ABT", "42.10", (SUCCESS,), "Order #10262: Tea sampler", 22.4
+    ),
+    DemoTxn(
+        "pay_ach_success",
+        "Pay",
+        "ACH",
+        "310.00",
+        (PENDING, SUCCESS),
+        "Invoice INV-2291: Consulting, March",
+        21.0,
+    ),
+    DemoTxn(
+        "pay_cc_failure_1",
+        "Pay",
+        "CC",
+        "52.61",
+        (PENDING, DENIED),
+        "Order #10270: Running shoes",
+        19.7,
+    ),
+    DemoTxn(
+        "pay_abt_failure", "Pay", "ABT", "9.65", (DENIED,), "Order #10271: E-book bundle", 19.2
+    ),
+    DemoTxn(
+        "pay_cc_cancelled",
+        "Pay",
+        "CC",
+        "77.40",
+        (PENDING, CANCELED),
+        "Order #10275: Wool scarf (customer changed mind)",
+        18.3,
+    ),
+    DemoTxn(
+        "reserve_reserved_1",
+        "Reserve",
+        "CC",
+        "64.99",
+        (PENDING, RESERVED),
+        "Order #10301: Backpack, ships in 3 days",
+        2.1,
+    ),
+    DemoTxn(
+        "reserve_reserved_2",
+        "Reserve",
+        "CC",
+        "219.50",
+        (PENDING, RESERVED),
+        "Order #10304: Standing desk frame",
+        1.6,
+    ),
+    DemoTxn(
+        "reserve_reserved_3",
+        "Reserve",
+        "CC",
+        "12.00",
+        (PENDING, RESERVED),
+        "Order #10307: Phone case",
+        1.2,
+    ),
+    DemoTxn(
+        "reserve_reserved_4",
+        "Reserve",
+        "ABT",
+        "35.25",
+        (RESERVED,),
+        "Order #10309: Board game",
+        0.9,
+    ),
+    DemoTxn(
+        "reserve_reserved_5",
+        "Reserve",
+        "CC",
+        "1499.00",
+        (PENDING, RESERVED),
+        "Order #10312: Laptop, backorder",
+        0.5,
+    ),
+    DemoTxn(
+        "pay_cc_pending_1", "Pay", "CC", "18.20", (PENDING,), "Order #10315: Notebook set", 0.3
+    ),
+    DemoTxn(
+        "pay_cc_pending_2",
+        "Pay",
+        "CC",
+        "45.00",
+        (PENDING, VERIFY),
+        "Order #10316: Concert tickets (flagged for review)",
+        0.25,
+    ),
+    DemoTxn(
+        "pay_ach_pending",
+        "Pay",
+        "ACH",
+        "640.00",
+        (PENDING,),
+        "Invoice INV-2304: Annual maintenance",
+        0.2,
+    ),
+    DemoTxn(
+        "reserve_pending", "Reserve", "CC", "89.90", (PENDING,), "Order #10318: Headphones", 0.1
+    ),
+    DemoTxn(
+        "reserve_cancelled_1",
+        "Reserve",
+        "CC",
+        "58.00",
+        (PENDING, RESERVED, CANCELED),
+        "Order #10280: Desk lamp (out of stock)",
+        16.4,
+    ),
+    DemoTxn(
+        "reserve_cancelled_2",
+        "Reserve",
+        "CC",
+        "23.45",
+        (PENDING, RESERVED, CANCELED),
+        "Order #10283: Poster (duplicate order)",
+        14.8,
+    ),
+    DemoTxn(
+        "reserve_expired",
+        "Reserve",
+        "CC",
+        "310.40",
+        (PENDING, RESERVED, EXPIRED),
+        "Order #10190: Bicycle rack (never shipped)",
+        28.0,
+    ),
+    DemoTxn(
+        "reserve_failure",
+        "Reserve",
+        "CC",
+        "75.66",
+        (PENDING, DENIED),
+        "Order #10286: Camera strap",
+        13.9,
+    ),
+    DemoTxn(
+        "settle_success_1",
+        "Settle",
+        "CC",
+        "64.00",
+        (PENDING, RESERVED, PENDING, SUCCESS),
+        "Order #10201: Hiking boots",
+        26.5,
+    ),
+    DemoTxn(
+        "settle_success_2",
+        "Settle",
+        "CC",
+        "15.99",
+        (PENDING, RESERVED, PENDING, SUCCESS),
+        "Order #10222: Water bottle",
+        23.3,
+    ),
+    DemoTxn(
+        "settle_success_3",
+        "Settle",
+        "ABT",
+        "120.00",
+        (RESERVED, PENDING, SUCCESS),
+        "Order #10229: Rain jacket",
+        20.2,
+    ),
+    DemoTxn(
+        "settle_pending",
+        "Settle",
+        "CC",
+        "49.00",
+        (PENDING, RESERVED, PENDING),
+        "Order #10320: Yoga mat",
+        0.15,
+    ),
+    DemoTxn(
+        "pay_cc_success_4", "Pay", "CC", "36.00", (PENDING, SUCCESS), "Order #10290: Cookbook", 12.6
+    ),
+    DemoTxn(
+        "pay_cc_success_5",
+        "Pay",
+        "CC",
+        "250.00",
+        (PENDING, SUCCESS),
+        "Order #10293: Office chair",
+        11.1,
+    ),
+    DemoTxn(
+        "pay_cc_success_6", "Pay", "CC", "19.99", (PENDING, SUCCESS), "Subscription: March", 9.4
+    ),
+    DemoTxn(
+        "refund_success_full",
+        "Refund",
+        "CC",
+        "36.00",
+        (PENDING, SUCCESS),
+        "Refund for order #10290: damaged in transit",
+        10.0,
+        parent="pay_cc_success_4",
+    ),
+    DemoTxn(
+        "refund_success_partial",
+        "Refund",
+        "CC",
+        "50.00",
+        (PENDING, SUCCESS),
+        "Partial refund for order #10293: missing armrest",
+        8.2,
+        parent="pay_cc_success_5",
+    ),
+    DemoTxn(
+        "refund_pending",
+        "Refund",
+        "CC",
+        "19.99",
+        (PENDING,),
+        "Refund for subscription: March",
+        0.05,
+        parent="pay_cc_success_6",
+    ),
+    DemoTxn(
+        "refund_failure",
+        "Refund",
+        "CC",
+        "24.95",
+        (PENDING, DENIED),
+        "Refund for order #10231",
+        6.0,
+        parent="pay_cc_success_1",
+    ),
+    DemoTxn(
+        "refund_settle",
+        "Refund",
+        "CC",
+        "15.99",
+        (PENDING, SUCCESS),
+        "Refund for order #10222: wrong colour",
+        5.5,
+        parent="settle_success_2",
+    ),
+    DemoTxn("pay_abt_success_3", "Pay", "ABT", "5.00", (SUCCESS,), "Tip jar", 3.3),
+    DemoTxn(
+        "pay_cc_success_7",
+        "Pay",
+        "CC",
+        "72.80",
+        (PENDING, SUCCESS),
+        "Order #10298: Plant pots (set of 3)",
+        4.2,
+    ),
 )
 
 
@@ -148,7 +355,8 @@ DEMO_RESERVED_IDS: tuple[str, ...] = tuple(
 )
 # Pending and cancellable: a Pay or Reserve still in Pending (a pending Settle or Refund is not).
 DEMO_PENDING_IDS: tuple[str, ...] = tuple(
-    DEMO_IDS[k] for k, step in _by_final.items()
+    DEMO_IDS[k]
+    for k, step in _by_final.items()
     if step[0] == "Pending" and _ops[k] in ("Pay", "Reserve")
 )
 DEMO_CANCELLABLE_IDS: tuple[str, ...] = DEMO_RESERVED_IDS + DEMO_PENDING_IDS
@@ -161,9 +369,7 @@ DEMO_FAILURE_IDS: tuple[str, ...] = tuple(
 DEMO_CANCELLED_IDS: tuple[str, ...] = tuple(
     DEMO_IDS[k] for k, step in _by_final.items() if step[0] == "Cancelled"
 )
-DEMO_REFUND_IDS: tuple[str, ...] = tuple(
-    DEMO_IDS[s.key] for s in SPECS if s.operation == "Refund"
-)
+DEMO_REFUND_IDS: tuple[str, ...] = tuple(DEMO_IDS[s.key] for s in SPECS if s.operation == "Refund")
 
 
 def interesting_ids() -> dict[str, Any]:
@@ -200,8 +406,11 @@ def seed(engine: Engine) -> bool:
                 "date_received": received,
                 "amount": amount,
                 "currency": "USD",
-                "fps_fees": (Decimal(0) if spec.operation == "Refund"
-                             else rules.fees_for(amount, spec.method)),
+                "fps_fees": (
+                    Decimal(0)
+                    if spec.operation == "Refund"
+                    else rules.fees_for(amount, spec.method)
+                ),
                 "fees_paid_by": "Recipient",
                 "sender_token_id": token[:64],
                 "operation": "Reserve" if spec.operation == "Settle" else spec.operation,
@@ -219,9 +428,7 @@ def seed(engine: Engine) -> bool:
             txn = engine.insert(batch, values)
             for step_no, (status, code) in enumerate(spec.steps[1:], start=1):
                 at = received + step_no * (7 * MINUTE if status != "Cancelled" else 2 * DAY // 3)
-                extra_op = (
-                    spec.operation == "Settle" and status == "Pending" and step_no > 0
-                )
+                extra_op = spec.operation == "Settle" and status == "Pending" and step_no > 0
                 if extra_op:
                     engine.store.update_txn(batch.conn, txn.id, {"operation": "Settle"})
                     current = engine.store.get_txn(batch.conn, txn.id)

@@ -135,26 +135,32 @@ class Engine:
         for url in self.ipn_urls:
             signed = sign_notification(self.identity, url, params, self._certificate_url())
             batch.deliveries.append(
-                self.store.add_delivery(batch.conn, notification, txn_id, url, signed, at,
-                                        deadline)
+                self.store.add_delivery(batch.conn, notification, txn_id, url, signed, at, deadline)
             )
 
-    def _insert(
-        self, batch: _Batch, values: dict[str, Any], *, notify: bool = True
-    ) -> Txn:
+    def _insert(self, batch: _Batch, values: dict[str, Any], *, notify: bool = True) -> Txn:
         """Insert a transaction in its first status, with its history entry and IPN."""
         self.store.insert_txn(batch.conn, values)
         self.store.add_history(
-            batch.conn, values["id"], values["date_received"], values["status"],
-            values.get("status_code"), values["amount"],
+            batch.conn,
+            values["id"],
+            values["date_received"],
+            values["status"],
+            values.get("status_code"),
+            values["amount"],
         )
         txn = self.store.get_txn(batch.conn, values["id"])
         assert txn is not None
         if txn.status == "Reserved" and txn.expires_at is not None:
-            self.store.update_txn(batch.conn, txn.id, {
-                "advance_at": txn.expires_at, "advance_status": "Cancelled",
-                "advance_code": "Expired",
-            })
+            self.store.update_txn(
+                batch.conn,
+                txn.id,
+                {
+                    "advance_at": txn.expires_at,
+                    "advance_status": "Cancelled",
+                    "advance_code": "Expired",
+                },
+            )
             batch.advances.append((txn.expires_at, txn.id, txn.version))
             txn = self.store.get_txn(batch.conn, txn.id)
             assert txn is not None
@@ -194,8 +200,11 @@ class Engine:
         values.update(extra or {})
         if status == "Reserved" and txn.expires_at is not None:
             # An unsettled reserve expires (TransactionTimeoutInMins): Cancelled / Expired.
-            values.update(advance_at=max(when, txn.expires_at), advance_status="Cancelled",
-                          advance_code="Expired")
+            values.update(
+                advance_at=max(when, txn.expires_at),
+                advance_status="Cancelled",
+                advance_code="Expired",
+            )
             batch.advances.append((values["advance_at"], txn.id, txn.version + 1))
         self.store.update_txn(batch.conn, txn.id, values)
         changed = self.store.get_txn(batch.conn, txn.id)
@@ -210,8 +219,9 @@ class Engine:
             parent = self.store.get_txn(batch.conn, txn.parent_id)
             if parent is not None:
                 self.store.update_txn(
-                    batch.conn, parent.id, {"refunded": max(Decimal(0),
-                                                            parent.refunded - txn.amount)}
+                    batch.conn,
+                    parent.id,
+                    {"refunded": max(Decimal(0), parent.refunded - txn.amount)},
                 )
         if notify:
             self._notify(batch, changed, when)
@@ -223,7 +233,8 @@ class Engine:
             return self._set_status(batch, txn, status, code)
         at = now_ms() + int(self.pending_delay * 1000)
         self.store.update_txn(
-            batch.conn, txn.id,
+            batch.conn,
+            txn.id,
             {"advance_at": at, "advance_status": status, "advance_code": code},
         )
         batch.advances.append((at, txn.id, txn.version))
@@ -290,20 +301,27 @@ class Engine:
                 "operation": operation,
                 "payment_method": method,
                 "expires_at": (
-                    None if timeout_minutes is None or operation != "Reserve"
+                    None
+                    if timeout_minutes is None or operation != "Reserve"
                     else received + timeout_minutes * 60_000
                 ),
                 **rules.DEFAULT_PARTIES,
             }
             if method == "ABT":
-                values.update(status=outcome.status, status_code=outcome.code,
-                              status_message=rules.message_for(outcome.code))
+                values.update(
+                    status=outcome.status,
+                    status_code=outcome.code,
+                    status_message=rules.message_for(outcome.code),
+                )
                 if outcome.status in rules.FINAL:
                     values["date_completed"] = received
                 txn = self._insert(batch, values)
                 return txn, txn.status
-            values.update(status="Pending", status_code="PendingNetworkResponse",
-                          status_message=rules.message_for("PendingNetworkResponse"))
+            values.update(
+                status="Pending",
+                status_code="PendingNetworkResponse",
+                status_message=rules.message_for("PendingNetworkResponse"),
+            )
             txn = self._insert(batch, values)
             self._move_on(batch, txn, outcome.status, outcome.code)
         return txn, "Pending"
@@ -313,8 +331,7 @@ class Engine:
             txn = self.store.get_txn(batch.conn, txn_id)
             if txn is None:
                 raise not_found(txn_id)
-            if txn.operation not in ("Pay", "Reserve") or txn.status not in ("Pending",
-                                                                              "Reserved"):
+            if txn.operation not in ("Pay", "Reserve") or txn.status not in ("Pending", "Reserved"):
                 what = (
                     f"its status is {txn.status}"
                     if txn.operation in ("Pay", "Reserve")
@@ -352,7 +369,10 @@ class Engine:
                     "AmountOutOfRange", "The settle amount must be greater than USD 0.01."
                 )
             pending = self._set_status(
-                batch, txn, "Pending", "PendingNetworkResponse",
+                batch,
+                txn,
+                "Pending",
+                "PendingNetworkResponse",
                 extra={
                     "operation": "Settle",
                     "amount": settle_amount,
@@ -461,20 +481,29 @@ class Engine:
             for date, h_status, h_code, h_amount in made.history:
                 self.store.add_history(batch.conn, txn_id, date, h_status, h_code, h_amount)
             if values["status"] == "Reserved" and values.get("expires_at") is not None:
-                self.store.update_txn(batch.conn, txn_id, {
-                    "advance_at": values["expires_at"], "advance_status": "Cancelled",
-                    "advance_code": "Expired",
-                })
+                self.store.update_txn(
+                    batch.conn,
+                    txn_id,
+                    {
+                        "advance_at": values["expires_at"],
+                        "advance_status": "Cancelled",
+                        "advance_code": "Expired",
+                    },
+                )
                 batch.advances.append((values["expires_at"], txn_id, 0))
             if made.notify:
                 txn = self.store.get_txn(batch.conn, txn_id)
                 assert txn is not None
-                self._notify(batch, txn, made.history[-1][0] if made.history else
-                             values["date_received"])
+                self._notify(
+                    batch, txn, made.history[-1][0] if made.history else values["date_received"]
+                )
         return txn_id
 
     def set_status(
-        self, txn_id: str, status: str, status_code: str | None = None,
+        self,
+        txn_id: str,
+        status: str,
+        status_code: str | None = None,
         status_message: str | None = None,
     ) -> Txn:
         """Force a status change (with history entry and IPN), e.g. to make an IPN happen."""
@@ -485,13 +514,14 @@ class Engine:
             if txn is None:
                 raise KeyError(txn_id)
             return self._set_status(
-                batch, txn, status, status_code or rules.DEFAULT_CODES[status],
+                batch,
+                txn,
+                status,
+                status_code or rules.DEFAULT_CODES[status],
                 message=status_message,
             )
 
-    def record_change(
-        self, batch: _Batch, txn: Txn, status: str, code: str | None, at: int
-    ) -> Txn:
+    def record_change(self, batch: _Batch, txn: Txn, status: str, code: str | None, at: int) -> Txn:
         """Used by the demo seed: a historic change at a given instant, with its IPN."""
         return self._set_status(batch, txn, status, code, at=at)
 
@@ -506,9 +536,15 @@ class Engine:
     def replay_ipns(self, txn_id: str | None = None) -> int:
         """Send every recorded notification (of one transaction, or all) to the current URLs."""
         with self._change() as batch:
-            rows = rows_by_txn(batch.conn, "SELECT n, txn_id, created, params FROM notifications",
-                               txn_id)
+            rows = rows_by_txn(
+                batch.conn, "SELECT n, txn_id, created, params FROM notifications", txn_id
+            )
             for row in rows:
-                self._deliver(batch, int(row["n"]), str(row["txn_id"]),
-                              json.loads(row["params"]), int(row["created"]))
+                self._deliver(
+                    batch,
+                    int(row["n"]),
+                    str(row["txn_id"]),
+                    json.loads(row["params"]),
+                    int(row["created"]),
+                )
             return len(rows)

@@ -143,9 +143,7 @@ class Handler(BaseHTTPRequestHandler):
             return None
         return self.rfile.read(length)
 
-    def _send(
-        self, status: int, content_type: str, body: bytes, *, close: bool = False
-    ) -> None:
+    def _send(self, status: int, content_type: str, body: bytes, *, close: bool = False) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -167,7 +165,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.headers.get("Origin") is not None:
             return "the controls do not answer requests made by web pages"
         host = (self.headers.get("Host") or "").strip().lower()
-        name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:host.find("]")]
+        name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1 : host.find("]")]
         if name != "localhost" and not _is_loopback(name):
             return "the controls answer only requests addressed to this machine's loopback"
         return None
@@ -186,19 +184,18 @@ class Handler(BaseHTTPRequestHandler):
             self._fps(split.query, body)
         elif path.startswith("/certs/") and self.command in ("GET", "HEAD"):
             if path == f"/certs/{sandbox.identity.issued_yymmdd}/PKICert.pem":
-                self._send(200, "application/x-pem-file",
-                           sandbox.certificate_pem.encode("ascii"))
+                self._send(200, "application/x-pem-file", sandbox.certificate_pem.encode("ascii"))
             else:
                 self._send(404, "text/plain", b"no such certificate\n")
         elif path == controls.PREFIX or path.startswith(controls.PREFIX + "/"):
             refusal = self._control_refusal()
             if refusal is not None:
-                self._send(403, "application/json",
-                           json.dumps({"error": refusal}).encode("utf-8"))
+                self._send(403, "application/json", json.dumps({"error": refusal}).encode("utf-8"))
                 return
             answer = controls.handle(sandbox, self.command, path, split.query, body)
-            self._send(answer.status, "application/json",
-                       json.dumps(answer.body, indent=1).encode("utf-8"))
+            self._send(
+                answer.status, "application/json", json.dumps(answer.body, indent=1).encode("utf-8")
+            )
         else:
             self._send(404, "text/plain", b"not found\n")
 
@@ -253,7 +250,8 @@ class Handler(BaseHTTPRequestHandler):
             log.exception("sandbox: unexpected failure in %s", action)
             status = 500
             answer = error_response(
-                "InternalError", "We encountered an internal error. Please try again.",
+                "InternalError",
+                "We encountered an internal error. Please try again.",
                 new_error_request_id(),
             )
         if fault is not None and fault.kind == "drop_after":
@@ -267,10 +265,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def _fault_answer(self, fault: Fault) -> None:
         if fault.kind == "html":
-            self._send(fault.http_status or 502, "text/html; charset=utf-8",
-                       HTML_PAGE.encode("utf-8"))
+            self._send(
+                fault.http_status or 502, "text/html; charset=utf-8", HTML_PAGE.encode("utf-8")
+            )
             return
         code, message = _FAULT_ERRORS[fault.kind]
         default = 500 if fault.kind == "internal_error" else 503
-        self._send(fault.http_status or default, "text/xml",
-                   error_response(code, message, new_error_request_id()))
+        self._send(
+            fault.http_status or default,
+            "text/xml",
+            error_response(code, message, new_error_request_id()),
+        )

@@ -32,7 +32,11 @@ def prepare(spec: dict[str, Any], received_ms: Callable[[], int]) -> Handmade:
     notify = bool(fields_in.pop("notify", False))
     txn_id = str(fields_in.pop("transaction_id", fields_in.pop("id", "")) or "")
     allowed = set(TXN_COLUMNS) - {
-        "id", "version", "advance_at", "advance_status", "advance_code",
+        "id",
+        "version",
+        "advance_at",
+        "advance_status",
+        "advance_code",
     }
     unknown = sorted(set(fields_in) - allowed)
     if unknown:
@@ -40,8 +44,7 @@ def prepare(spec: dict[str, Any], received_ms: Callable[[], int]) -> Handmade:
     status = str(fields_in.get("status") or "Reserved")
     if status not in rules.STATUSES:
         raise ValueError(f"status must be one of {', '.join(rules.STATUSES)}, not {status!r}")
-    operation = str(fields_in.get("operation") or ("Reserve" if status == "Reserved"
-                                                    else "Pay"))
+    operation = str(fields_in.get("operation") or ("Reserve" if status == "Reserved" else "Pay"))
     if operation not in rules.OPERATIONS:
         raise ValueError(f"operation must be one of {', '.join(rules.OPERATIONS)}")
     method = str(fields_in.get("payment_method") or "CC")
@@ -71,8 +74,7 @@ def prepare(spec: dict[str, Any], received_ms: Callable[[], int]) -> Handmade:
     )
     values["refunded"] = _decimal(fields_in.get("refunded", "0"), "refunded")
     if fields_in.get("marketplace_fees") is not None:
-        values["marketplace_fees"] = _decimal(fields_in["marketplace_fees"],
-                                              "marketplace_fees")
+        values["marketplace_fees"] = _decimal(fields_in["marketplace_fees"], "marketplace_fees")
     if "status_message" not in fields_in:
         values["status_message"] = rules.message_for(code)
     if fields_in.get("expires_at") is not None:
@@ -84,8 +86,9 @@ def prepare(spec: dict[str, Any], received_ms: Callable[[], int]) -> Handmade:
     values.setdefault("sender_token_id", new_token_id())
     if not values.get("caller_reference"):
         values["caller_reference"] = f"sandbox-{values['sender_token_id'][:8]}-{received}"
-    history = _history(history_in, status, code, amount, received,
-                       values.get("date_completed"), method, operation)
+    history = _history(
+        history_in, status, code, amount, received, values.get("date_completed"), method, operation
+    )
     if txn_id and not is_well_formed_transaction_id(txn_id):
         raise ValueError("transaction_id must be 35 characters A-Z 0-9")
     return Handmade(txn_id, values, history, notify)
@@ -130,12 +133,14 @@ def _history(
                 raise ValueError(
                     "each history entry needs a status among " + ", ".join(rules.STATUSES)
                 )
-            out.append((
-                _instant(entry.get("date", received), "history date"),
-                str(entry["status"]),
-                entry.get("status_code", rules.DEFAULT_CODES[str(entry["status"])]),
-                _decimal(entry.get("amount", amount), "history amount"),
-            ))
+            out.append(
+                (
+                    _instant(entry.get("date", received), "history date"),
+                    str(entry["status"]),
+                    entry.get("status_code", rules.DEFAULT_CODES[str(entry["status"])]),
+                    _decimal(entry.get("amount", amount), "history amount"),
+                )
+            )
         return out
     end = completed if completed is not None else received + 1000
     steps: list[tuple[str, str | None]] = []

@@ -77,7 +77,9 @@ class SandboxServer:
             self._identity = identity_for(self.data_path)
             ipn = IpnSender(store, self._retry)
             engine = Engine(
-                store, self._identity, ipn,
+                store,
+                self._identity,
+                ipn,
                 certificate_url=lambda: self.certificate_url,
                 ipn_urls=self._initial_ipn_urls,
                 pending_delay=self.pending_delay,
@@ -96,8 +98,10 @@ class SandboxServer:
 
             demo.seed(engine)
         self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"fps-sandbox-{self.port}", daemon=True,
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"fps-sandbox-{self.port}",
+            daemon=True,
         )
         self._thread.start()
         log.info("FPS sandbox listening on %s", self.url)
@@ -219,7 +223,10 @@ class SandboxServer:
     ) -> int:
         """Make the next ``times`` matching FPS requests fail as ``kind`` (see faults.py)."""
         return self.fault_table.add(
-            kind, action=action, transaction_id=transaction_id, delay_ms=int(delay_ms),
+            kind,
+            action=action,
+            transaction_id=transaction_id,
+            delay_ms=int(delay_ms),
             times=None if times is None else int(times),
             http_status=None if http_status is None else int(http_status),
         ).id
@@ -244,8 +251,7 @@ class SandboxServer:
 
     @property
     def ipn_urls(self) -> list[str]:
-        return self.engine.ipn_urls if self._engine is not None else list(
-            self._initial_ipn_urls)
+        return self.engine.ipn_urls if self._engine is not None else list(self._initial_ipn_urls)
 
     def set_ipn_urls(self, urls: Sequence[str]) -> None:
         """Where IPNs for changes from now on go (``replay_ipns`` re-sends older ones)."""
@@ -264,8 +270,8 @@ class SandboxServer:
             out = []
             for row in rows:
                 attempts = conn.execute(
-                    "SELECT at, http_status, error, ok FROM attempts WHERE delivery = ? "
-                    "ORDER BY n", (row["n"],),
+                    "SELECT at, http_status, error, ok FROM attempts WHERE delivery = ? ORDER BY n",
+                    (row["n"],),
                 ).fetchall()
                 out.append(
                     {

@@ -170,8 +170,7 @@ class HistoryEntry:
     amount: Decimal | None
 
 
-def rows_by_txn(conn: sqlite3.Connection, select: str,
-                txn_id: str | None) -> list[sqlite3.Row]:
+def rows_by_txn(conn: sqlite3.Connection, select: str, txn_id: str | None) -> list[sqlite3.Row]:
     """``select`` (``SELECT ... FROM <table with txn_id and n>``) for one transaction, or
     for all when ``txn_id`` is None, oldest first."""
     if txn_id is None:
@@ -259,7 +258,9 @@ class Store:
         ).fetchall()
         return [
             HistoryEntry(
-                r["date"], r["status"], r["status_code"],
+                r["date"],
+                r["status"],
+                r["status_code"],
                 None if r["amount"] is None else Decimal(r["amount"]),
             )
             for r in rows
@@ -297,9 +298,7 @@ class Store:
     def update_txn(conn: sqlite3.Connection, txn_id: str, values: dict[str, Any]) -> None:
         row = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in values.items()}
         assignments = ", ".join(f"{k} = ?" for k in row)
-        conn.execute(
-            f"UPDATE transactions SET {assignments} WHERE id = ?", [*row.values(), txn_id]
-        )
+        conn.execute(f"UPDATE transactions SET {assignments} WHERE id = ?", [*row.values(), txn_id])
 
     @staticmethod
     def add_history(
@@ -359,6 +358,12 @@ class Store:
     def wipe(self) -> None:
         """Forget every transaction, IPN and setting (the reset control)."""
         with self.write() as conn:
-            for table in ("transactions", "history", "notifications", "deliveries", "attempts",
-                          "meta"):
+            for table in (
+                "transactions",
+                "history",
+                "notifications",
+                "deliveries",
+                "attempts",
+                "meta",
+            ):
                 conn.execute(f"DELETE FROM {table}")

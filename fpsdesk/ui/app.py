@@ -100,8 +100,9 @@ class _ExceptHook:
     def __init__(self) -> None:
         self._showing = False
 
-    def __call__(self, kind: type[BaseException], value: BaseException,
-                 tb: TracebackType | None) -> None:
+    def __call__(
+        self, kind: type[BaseException], value: BaseException, tb: TracebackType | None
+    ) -> None:
         if issubclass(kind, KeyboardInterrupt):
             QApplication.quit()
             return
@@ -131,8 +132,7 @@ class IpnBridge(QObject):
 class AppController(QObject):
     """Wires stores, session, sandbox and window for one run of the app."""
 
-    def __init__(self, args: Any,
-                 on_window: Callable[[MainWindow], None] | None = None) -> None:
+    def __init__(self, args: Any, on_window: Callable[[MainWindow], None] | None = None) -> None:
         super().__init__()
         self.args = args
         self._on_window = on_window  # the start-up probe watches the window (smoke.py)
@@ -157,7 +157,8 @@ class AppController(QObject):
         self.window.set_connecting()
         self.window.show()
         self.window.statusBar().showMessage(
-            self.tr("Starting the local sandbox…") if sandbox_mode else self.tr("Connecting…"))
+            self.tr("Starting the local sandbox…") if sandbox_mode else self.tr("Connecting…")
+        )
         # Paint the window now: the sandbox start or the keychain read takes a moment, and a
         # window that appears at once is better than one that appears late.
         QApplication.processEvents()
@@ -172,8 +173,9 @@ class AppController(QObject):
         config: ConnectionConfig | None = None
         open_settings = False
         if not sandbox_mode:
-            config, problem, have_profiles = self._profile_config(getattr(self.args, "profile",
-                                                                           None))
+            config, problem, have_profiles = self._profile_config(
+                getattr(self.args, "profile", None)
+            )
             if config is None:  # what the window says while a question or an error is shown
                 self.window.set_environment("", "")
                 self.window.statusBar().clearMessage()
@@ -194,9 +196,12 @@ class AppController(QObject):
                 config = self._start_sandbox()
             except Exception as exc:
                 log.exception("the local sandbox did not start")
-                dialogs.show_error(self.window, self.tr("The local sandbox could not start"),
-                                   str(exc) or type(exc).__name__,
-                                   self.tr("The details are in the log file."))
+                dialogs.show_error(
+                    self.window,
+                    self.tr("The local sandbox could not start"),
+                    str(exc) or type(exc).__name__,
+                    self.tr("The details are in the log file."),
+                )
             else:
                 self.window.set_sandbox_mode(True)
         self.window.statusBar().clearMessage()
@@ -205,7 +210,8 @@ class AppController(QObject):
         else:
             self.window.set_environment("", "")
             self.window.statusBar().showMessage(
-                self.tr("Not connected: open Settings (Ctrl+,) to add an FPS profile."))
+                self.tr("Not connected: open Settings (Ctrl+,) to add an FPS profile.")
+            )
         if open_settings:
             self.open_settings()
         return self.window
@@ -263,18 +269,29 @@ class AppController(QObject):
         except CredentialError as exc:
             return None, str(exc), True
         self.profile_name = profile.name
-        return self._config(profile.endpoint, profile.access_key_id, secret, profile.name,
-                            profile.ca_bundle), "", True
+        return (
+            self._config(
+                profile.endpoint, profile.access_key_id, secret, profile.name, profile.ca_bundle
+            ),
+            "",
+            True,
+        )
 
     @staticmethod
-    def _config(endpoint: str, key: str, secret: str, name: str,
-                ca_bundle: str | None = None) -> ConnectionConfig:
+    def _config(
+        endpoint: str, key: str, secret: str, name: str, ca_bundle: str | None = None
+    ) -> ConnectionConfig:
         from fpsdesk.fps.endpoints import environment_of
         from fpsdesk.ui.messages import ConnectionConfig
 
-        return ConnectionConfig(endpoint=endpoint, access_key_id=key, secret_key=secret,
-                                environment=environment_of(endpoint), profile_name=name,
-                                ca_bundle=ca_bundle)
+        return ConnectionConfig(
+            endpoint=endpoint,
+            access_key_id=key,
+            secret_key=secret,
+            environment=environment_of(endpoint),
+            profile_name=name,
+            ca_bundle=ca_bundle,
+        )
 
     def _start_sandbox(self) -> ConnectionConfig:
         from fpsdesk.store.db import default_path
@@ -290,8 +307,7 @@ class AppController(QObject):
         assert self.session is not None, "start() opens the session first"
         self.session.connect_to(config)
         if self.window is not None:
-            self.window.set_environment(config.environment, config.endpoint,
-                                        config.profile_name)
+            self.window.set_environment(config.environment, config.endpoint, config.profile_name)
         count = self.session.resume_unresolved()
         if count:
             log.info("reconciling %d action(s) left unresolved", count)
@@ -317,8 +333,11 @@ class AppController(QObject):
 
     @Slot(object, str)
     def _on_profile_activated(self, profile: Any, secret: str) -> None:
-        self.connect_profile(self._config(profile.endpoint, profile.access_key_id, secret,
-                                          profile.name, profile.ca_bundle))
+        self.connect_profile(
+            self._config(
+                profile.endpoint, profile.access_key_id, secret, profile.name, profile.ca_bundle
+            )
+        )
 
     @Slot()
     def reset_sandbox(self) -> None:

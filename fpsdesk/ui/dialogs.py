@@ -74,8 +74,9 @@ class CancelDialog(QDialog):
         form.addRow(self.tr("Amount:"), QLabel(prompt.amount))
         look = theme.status_look(prompt.status)
         status = QLabel()
-        status.setPixmap(theme.shape_pixmap(look.shape, look.color(), 14,
-                                            self.devicePixelRatioF() or 1.0))
+        status.setPixmap(
+            theme.shape_pixmap(look.shape, look.color(), 14, self.devicePixelRatioF() or 1.0)
+        )
         status_row = QHBoxLayout()
         status_row.addWidget(status)
         status_row.addWidget(QLabel(look.label))
@@ -135,8 +136,7 @@ def confirm_cancel(parent: QWidget | None, prompt: CancelPrompt) -> str | None:
 
 
 def show_error(parent: QWidget | None, title: str, text: str, details: str = "") -> None:
-    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
-                      parent)
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
     if details:
         box.setInformativeText(details)
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -149,8 +149,9 @@ def show_info(parent: QWidget | None, title: str, text: str) -> None:
 
 
 def confirm(parent: QWidget | None, title: str, text: str, yes_text: str) -> bool:
-    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton,
-                      parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent
+    )
     yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
     no = box.addButton(_tr("Go back"), QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(no)
@@ -199,8 +200,9 @@ def first_run_choice(parent: QWidget | None) -> str | None:
             "transactions, no real money.\n\nOr connect your FPS account with its access key."
         )
     )
-    sandbox = box.addButton(_tr("Explore with the local sandbox"),
-                            QMessageBox.ButtonRole.AcceptRole)
+    sandbox = box.addButton(
+        _tr("Explore with the local sandbox"), QMessageBox.ButtonRole.AcceptRole
+    )
     connect = box.addButton(_tr("Connect an FPS account…"), QMessageBox.ButtonRole.ActionRole)
     later = box.addButton(_tr("Later"), QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(sandbox)

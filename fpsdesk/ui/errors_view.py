@@ -45,8 +45,11 @@ def describe_error(exc: BaseException) -> ErrorView:
         explanation = describe(exc)
     except Exception:
         log.exception("the error catalogue failed on %s", type(exc).__name__)
-        return ErrorView(kind="internal", title="Something unexpected went wrong.",
-                         explanation=type(exc).__name__)
+        return ErrorView(
+            kind="internal",
+            title="Something unexpected went wrong.",
+            explanation=type(exc).__name__,
+        )
     return ErrorView(
         kind=_kind(exc),
         title=explanation.title,

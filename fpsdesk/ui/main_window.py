@@ -191,14 +191,22 @@ class MainWindow(QMainWindow):
         session.actions_changed.connect(self._on_actions_changed)
         session.busy_changed.connect(self._on_busy)
         if session.config is not None:
-            self.set_environment(session.environment, session.config.endpoint,
-                                 profile_name or self.profile_label.text())
+            self.set_environment(
+                session.environment,
+                session.config.endpoint,
+                profile_name or self.profile_label.text(),
+            )
         self._on_tab_changed(self.tabs.currentIndex())
 
     # -- menus and shortcuts ---------------------------------------------------------------
 
-    def _action(self, text: str, slot: Callable[[], Any], shortcut: str | QKeySequence = "",
-                menu: Any = None) -> QAction:
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], Any],
+        shortcut: str | QKeySequence = "",
+        menu: Any = None,
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
@@ -212,25 +220,29 @@ class MainWindow(QMainWindow):
     def _build_menus(self, sandbox_mode: bool) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu(self.tr("&File"))
-        self.settings_action = self._action(self.tr("&Settings…"), self.settings_requested.emit,
-                                            "Ctrl+,", file_menu)
-        self._action(self.tr("&Export results as CSV…"), self._export_results, "",
-                     file_menu)
+        self.settings_action = self._action(
+            self.tr("&Settings…"), self.settings_requested.emit, "Ctrl+,", file_menu
+        )
+        self._action(self.tr("&Export results as CSV…"), self._export_results, "", file_menu)
         file_menu.addSeparator()
         self._action(self.tr("&Quit"), self.close, "Ctrl+Q", file_menu)
         txn_menu = bar.addMenu(self.tr("&Transaction"))
-        self.focus_action = self._action(self.tr("&Go to transaction ID"), self.focus_id_field,
-                                         "Ctrl+L", txn_menu)
+        self.focus_action = self._action(
+            self.tr("&Go to transaction ID"), self.focus_id_field, "Ctrl+L", txn_menu
+        )
         self.refresh_action = self._action(self.tr("&Refresh"), self.refresh, "F5", txn_menu)
-        self.cancel_action = self._action(self.tr("&Cancel transaction…"), self.request_cancel,
-                                          "Ctrl+Shift+X", txn_menu)
+        self.cancel_action = self._action(
+            self.tr("&Cancel transaction…"), self.request_cancel, "Ctrl+Shift+X", txn_menu
+        )
         self.cancel_action.setEnabled(False)
         view_menu = bar.addMenu(self.tr("&View"))
-        self._action(self.tr("&Transaction"), lambda: self.tabs.setCurrentIndex(0), "Ctrl+1",
-                     view_menu)
+        self._action(
+            self.tr("&Transaction"), lambda: self.tabs.setCurrentIndex(0), "Ctrl+1", view_menu
+        )
         self._action(self.tr("&Results"), self.show_results, "Ctrl+2", view_menu)
         self.notifications_action = self._action(
-            self.tr("&Notifications"), self.show_notifications, "Ctrl+3", view_menu)
+            self.tr("&Notifications"), self.show_notifications, "Ctrl+3", view_menu
+        )
         self.notifications_action.setEnabled(False)
         self.sandbox_menu = bar.addMenu(self.tr("&Sandbox"))
         self.reset_sandbox_action = self._action(
@@ -249,9 +261,12 @@ class MainWindow(QMainWindow):
         if on and getattr(self, "demo_menu", None) is None:
             self._build_demo_menu()
         if on:
-            self.welcome.body.setText(self.tr(
-                "Paste a transaction ID above and press Enter (Ctrl+L jumps to the field). "
-                "New here? Sandbox → Open a demo transaction picks one for you."))
+            self.welcome.body.setText(
+                self.tr(
+                    "Paste a transaction ID above and press Enter (Ctrl+L jumps to the field). "
+                    "New here? Sandbox → Open a demo transaction picks one for you."
+                )
+            )
 
     def _build_demo_menu(self) -> None:
         """One demo transaction of each kind, for first runs and training.
@@ -415,7 +430,8 @@ class MainWindow(QMainWindow):
         if found and found != text:
             self.id_edit.setText(found)
             self.statusBar().showMessage(
-                self.tr("Picked the transaction ID out of the pasted text."), 5000)
+                self.tr("Picked the transaction ID out of the pasted text."), 5000
+            )
 
     def _show_id_error(self, message: str) -> None:
         self.id_error.setText(f"⚠ {message}" if message else "")
@@ -469,7 +485,10 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.transaction_view)
         self.statusBar().showMessage(
             self.tr("Read at {time} · RequestId {rid}").format(
-                time=_now_text(), rid=reply.detail.request_id), 0)
+                time=_now_text(), rid=reply.detail.request_id
+            ),
+            0,
+        )
 
     @Slot(object)
     def _on_lookup_failed(self, failure: WorkerFailure) -> None:
@@ -487,7 +506,8 @@ class MainWindow(QMainWindow):
             return
         self._banner_error(self.error_banner, error)
         self.error_heading.setText(
-            self.tr("Could not look up {id}").format(id=failure.transaction_id))
+            self.tr("Could not look up {id}").format(id=failure.transaction_id)
+        )
         self.pages.setCurrentWidget(self.error_page)
 
     def _context(self, transaction_id: str | None) -> str:
@@ -499,18 +519,26 @@ class MainWindow(QMainWindow):
             parts.append(f"Environment: {config.environment} ({config.endpoint})")
         return "\n".join(parts)
 
-    def _banner_error(self, banner: ResultBanner, error: Any,
-                      transaction_id: str | None = None) -> None:
+    def _banner_error(
+        self, banner: ResultBanner, error: Any, transaction_id: str | None = None
+    ) -> None:
         look = theme.StatusLook(error.title, "cross", "#b42318", "#f97066", "")
         if error.kind in ("network", "timeout", "tls", "outcome_unknown"):
             look = theme.StatusLook(error.title, "question", "#9a5b00", "#f0b43c", "")
         detail = error.explanation
         if error.next_step:
-            detail = self.tr("{detail}\nNext step: {step}").format(detail=detail,
-                                                                   step=error.next_step)
-        banner.show_result(look, error.title, detail, error.code, error.request_id,
-                           kind=error.kind,
-                           context=self._context(transaction_id or self.shown_transaction))
+            detail = self.tr("{detail}\nNext step: {step}").format(
+                detail=detail, step=error.next_step
+            )
+        banner.show_result(
+            look,
+            error.title,
+            detail,
+            error.code,
+            error.request_id,
+            kind=error.kind,
+            context=self._context(transaction_id or self.shown_transaction),
+        )
 
     def _reload_lists(self, transaction_id: str) -> None:
         self.transaction_view.set_actions(self.session.actions.for_transaction(transaction_id))
@@ -537,7 +565,8 @@ class MainWindow(QMainWindow):
             elif self.session.reconciler.is_pending(txn):
                 blocked = self.tr("Checking the outcome of the last cancel…")
         self.transaction_view.update_cancel_button(
-            in_flight_text=in_flight, blocked_text=blocked,
+            in_flight_text=in_flight,
+            blocked_text=blocked,
             connected=self.session.config is not None,
         )
         self.cancel_action.setEnabled(self.transaction_view.cancel_button.isEnabled())
@@ -579,8 +608,11 @@ class MainWindow(QMainWindow):
         if state == CANCEL_SENDING:
             look = theme.status_look(TransactionStatus.PENDING)
             self.transaction_view.banner.show_result(
-                look, self.tr("Cancelling…"),
-                self.tr("The Cancel is on record and being sent to FPS."), kind="progress")
+                look,
+                self.tr("Cancelling…"),
+                self.tr("The Cancel is on record and being sent to FPS."),
+                kind="progress",
+            )
         self._update_cancel()
 
     @Slot(object)
@@ -598,12 +630,19 @@ class MainWindow(QMainWindow):
             else:
                 headline = self.tr("FPS answered: {status}").format(status=look.label)
                 detail = self.tr("The transaction is now {status}.").format(status=look.label)
-            self.statusBar().showMessage(self.tr("{id}: {headline}").format(
-                id=txn, headline=headline), 10000)
+            self.statusBar().showMessage(
+                self.tr("{id}: {headline}").format(id=txn, headline=headline), 10000
+            )
             if txn == self.shown_transaction:
                 self.transaction_view.banner.show_result(
-                    look, headline, detail, None, result.request_id, kind="cancelled",
-                    context=self._context(txn))
+                    look,
+                    headline,
+                    detail,
+                    None,
+                    result.request_id,
+                    kind="cancelled",
+                    context=self._context(txn),
+                )
         elif reply.error is not None and txn == self.shown_transaction:
             self._banner_error(self.transaction_view.banner, reply.error)
         if self._results is not None:
@@ -619,8 +658,7 @@ class MainWindow(QMainWindow):
         was = theme.status_look(blocked.expected_status).label
         now = theme.status_look(blocked.current_status).label
         text = self.tr(
-            "Its status changed from {was} to {now} since it was loaded. "
-            "Nothing was sent."
+            "Its status changed from {was} to {now} since it was loaded. Nothing was sent."
         ).format(was=was, now=now)
         hint = {
             TransactionStatus.SUCCESS: self.tr("It is completed now: refund it instead."),
@@ -630,8 +668,10 @@ class MainWindow(QMainWindow):
         if blocked.transaction_id == self.shown_transaction:
             self.transaction_view.banner.show_result(
                 theme.status_look(blocked.current_status),
-                self.tr("Not cancelled: the transaction changed"), f"{text} {hint}",
-                kind="blocked")
+                self.tr("Not cancelled: the transaction changed"),
+                f"{text} {hint}",
+                kind="blocked",
+            )
             self.session.lookup(blocked.transaction_id)
         dialogs.show_error(self, self.tr("The transaction changed"), text, hint)
 
@@ -643,7 +683,8 @@ class MainWindow(QMainWindow):
             error = failure.error
             self._banner_error(self.transaction_view.banner, error)
             self.transaction_view.banner.headline.setText(
-                self.tr("Not cancelled: could not check the status first"))
+                self.tr("Not cancelled: could not check the status first")
+            )
             self._update_cancel()
 
     @Slot(int, str, str, str)
@@ -677,8 +718,7 @@ class MainWindow(QMainWindow):
         if self._shut:  # closed: late queued replies change nothing
             return
         if transaction_id == self.shown_transaction:
-            self.transaction_view.set_actions(
-                self.session.actions.for_transaction(transaction_id))
+            self.transaction_view.set_actions(self.session.actions.for_transaction(transaction_id))
         if self._results is not None:
             self._results.mark_dirty()
 
@@ -764,4 +804,3 @@ def _now_text() -> str:
     from datetime import datetime
 
     return datetime.now().astimezone().strftime("%H:%M:%S")
-

@@ -53,9 +53,22 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 200
 ModelIndex = QModelIndex | QPersistentModelIndex
 CSV_COLUMNS = [
-    "event_at", "transaction_id", "notification_type", "transaction_status", "status_code",
-    "operation", "currency", "amount", "verdict", "reason", "delivery_count", "received_at",
-    "last_received_at", "source", "endpoint_url", "raw_parameters",
+    "event_at",
+    "transaction_id",
+    "notification_type",
+    "transaction_status",
+    "status_code",
+    "operation",
+    "currency",
+    "amount",
+    "verdict",
+    "reason",
+    "delivery_count",
+    "received_at",
+    "last_received_at",
+    "source",
+    "endpoint_url",
+    "raw_parameters",
 ]
 
 
@@ -66,14 +79,26 @@ def write_csv(path: Path, records: Any) -> int:
         writer = csv.writer(handle)
         writer.writerow(CSV_COLUMNS)
         for r in records:
-            writer.writerow([
-                r.event_at.isoformat(), r.transaction_id or "", r.notification_type,
-                r.transaction_status.value if r.transaction_status else "", r.status_code or "",
-                r.operation or "", r.amount.currency if r.amount else "",
-                str(r.amount.value) if r.amount else "", r.verdict.value, r.reason or "",
-                r.delivery_count, r.received_at.isoformat(), r.last_received_at.isoformat(),
-                r.source, r.endpoint_url or "", urlencode(list(r.params)),
-            ])
+            writer.writerow(
+                [
+                    r.event_at.isoformat(),
+                    r.transaction_id or "",
+                    r.notification_type,
+                    r.transaction_status.value if r.transaction_status else "",
+                    r.status_code or "",
+                    r.operation or "",
+                    r.amount.currency if r.amount else "",
+                    str(r.amount.value) if r.amount else "",
+                    r.verdict.value,
+                    r.reason or "",
+                    r.delivery_count,
+                    r.received_at.isoformat(),
+                    r.last_received_at.isoformat(),
+                    r.source,
+                    r.endpoint_url or "",
+                    urlencode(list(r.params)),
+                ]
+            )
             count += 1
     return count
 
@@ -81,8 +106,16 @@ def write_csv(path: Path, records: Any) -> int:
 class IpnTableModel(QAbstractTableModel):
     """Rows of the store in date order, newest first, fetched a page at a time."""
 
-    COLUMNS = ("Date", "Transaction", "Status", "Signature", "Amount", "Operation",
-               "Deliveries", "Received")
+    COLUMNS = (
+        "Date",
+        "Transaction",
+        "Status",
+        "Signature",
+        "Amount",
+        "Operation",
+        "Deliveries",
+        "Received",
+    )
 
     def __init__(self, store: IpnStore, parent: Any = None) -> None:
         super().__init__(parent)
@@ -139,8 +172,9 @@ class IpnTableModel(QAbstractTableModel):
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.tr(self.COLUMNS[section])
         return None
@@ -176,16 +210,18 @@ class IpnTableModel(QAbstractTableModel):
         if column == 1:
             return r.transaction_id or "—"
         if column == 2:
-            return (theme.status_look(r.transaction_status).label if r.transaction_status
-                    else r.notification_type)
+            return (
+                theme.status_look(r.transaction_status).label
+                if r.transaction_status
+                else r.notification_type
+            )
         if column == 5:
             return r.operation or "—"
         if column == 4:
             return str(r.amount) if r.amount else "—"
         if column == 3:
             label = theme.verdict_look(r.verdict.value).label
-            return f"{label}: {r.reason}" if r.reason and r.verdict is IpnVerdict.FAILED \
-                else label
+            return f"{label}: {r.reason}" if r.reason and r.verdict is IpnVerdict.FAILED else label
         if column == 6:
             return str(r.delivery_count)
         return format_time(r.received_at)
@@ -231,8 +267,15 @@ class NotificationsView(QWidget):
         self.transaction.setClearButtonEnabled(True)
         self.transaction.setAccessibleName(self.tr("Filter by transaction ID"))
         self.export_button = QPushButton(self.tr("Export CSV…"))
-        for widget in (self.use_from, self.date_from, self.use_to, self.date_to, self.status,
-                       self.operation, self.verdict):
+        for widget in (
+            self.use_from,
+            self.date_from,
+            self.use_to,
+            self.date_to,
+            self.status,
+            self.operation,
+            self.verdict,
+        ):
             bar.addWidget(widget)
         bar.addWidget(self.transaction, 1)
         bar.addWidget(self.export_button)
@@ -331,7 +374,8 @@ class NotificationsView(QWidget):
         return IpnFilter(
             date_from=start_of(self.date_from.date()) if self.use_from.isChecked() else None,
             date_to=start_of(self.date_to.date()) + timedelta(days=1)
-            if self.use_to.isChecked() else None,
+            if self.use_to.isChecked()
+            else None,
             status=TransactionStatus(status) if status else None,
             operation=self.operation.currentData() or None,
             verdict=IpnVerdict(verdict) if verdict else None,
@@ -381,8 +425,11 @@ class NotificationsView(QWidget):
             self.detail_verdict.clear()
             self.detail_source.clear()
             return
-        status = theme.status_look(record.transaction_status).label \
-            if record.transaction_status else record.notification_type
+        status = (
+            theme.status_look(record.transaction_status).label
+            if record.transaction_status
+            else record.notification_type
+        )
         self.detail_title.setText(f"{status} · {record.transaction_id or ''}")
         verdict = theme.verdict_look(record.verdict.value)
         text = verdict.label
@@ -393,11 +440,11 @@ class NotificationsView(QWidget):
         self.detail_verdict.setText(text)
         self.detail_verdict.setStyleSheet(f"color: {verdict.color().name()};")
         if record.delivery_count == 1:
-            received = self.tr("{first}, once").format(
-                first=format_time(record.received_at))
+            received = self.tr("{first}, once").format(first=format_time(record.received_at))
         else:
             received = self.tr("{first} first; delivered {n} times").format(
-                first=format_time(record.received_at), n=record.delivery_count)
+                first=format_time(record.received_at), n=record.delivery_count
+            )
         url = record.endpoint_url or self.tr("an unknown URL")
         if record.source.startswith("http"):  # received live: the URL says it all
             posted = self.tr("posted to {url}").format(url=url)
@@ -426,10 +473,15 @@ class NotificationsView(QWidget):
         if not path:
             return
         try:
-            count = write_csv(Path(path), self._store.iter_all(self.model.filters,
-                                                               newest_first=True))
+            count = write_csv(
+                Path(path), self._store.iter_all(self.model.filters, newest_first=True)
+            )
         except OSError as exc:
-            dialogs.show_error(self, self.tr("Export failed"),
-                               self.tr("Could not write {path}.").format(path=path), str(exc))
+            dialogs.show_error(
+                self,
+                self.tr("Export failed"),
+                self.tr("Could not write {path}.").format(path=path),
+                str(exc),
+            )
             return
         log.info("exported %d IPNs to %s", count, path)

@@ -49,6 +49,7 @@ def protect_none_refcount() -> bool:
     log.info(
         "this PySide6 build releases a reference to None on every Qt call (%d over %d calls); "
         "gave None a reserve so the app cannot abort. Use PySide6 6.11.x or Python 3.12+.",
-        -drift, PROBE_CALLS,
+        -drift,
+        PROBE_CALLS,
     )
     return True

@@ -134,8 +134,13 @@ class Reconciler(QObject):
             return
         self._actions.reconcile(action_id, outcome, status.value)
         del self._entries[action_id]
-        log.info("reconciled action %d on %s: %s (%s)", action_id, entry.transaction_id,
-                 outcome.value, status.value)
+        log.info(
+            "reconciled action %d on %s: %s (%s)",
+            action_id,
+            entry.transaction_id,
+            outcome.value,
+            status.value,
+        )
         self.resolved.emit(action_id, entry.transaction_id, outcome.value, status.value)
         self._schedule()
 
@@ -148,8 +153,9 @@ class Reconciler(QObject):
             return
         entry = self._entries[action_id]
         entry.request_id = None
-        log.info("status read for action %d failed (%s); retrying later", action_id,
-                 failure.error.title)
+        log.info(
+            "status read for action %d failed (%s); retrying later", action_id, failure.error.title
+        )
         self._retry_later(entry)
 
     def _retry_later(self, entry: _Entry) -> None:

@@ -30,9 +30,21 @@ from fpsdesk.ui.widgets import EmptyState, format_time, status_item
 log = logging.getLogger(__name__)
 
 CSV_COLUMNS = [
-    "created_at", "finished_at", "operator", "environment", "endpoint", "kind",
-    "transaction_id", "reason", "outcome", "status_before", "status_after", "request_id",
-    "error_code", "error_message", "reconciled_at",
+    "created_at",
+    "finished_at",
+    "operator",
+    "environment",
+    "endpoint",
+    "kind",
+    "transaction_id",
+    "reason",
+    "outcome",
+    "status_before",
+    "status_after",
+    "request_id",
+    "error_code",
+    "error_message",
+    "reconciled_at",
 ]
 
 
@@ -42,14 +54,25 @@ def write_csv(path: Path, records: list[ActionRecord]) -> None:
         writer = csv.writer(handle)
         writer.writerow(CSV_COLUMNS)
         for r in records:
-            writer.writerow([
-                r.created_at.isoformat(),
-                r.finished_at.isoformat() if r.finished_at else "",
-                r.operator, r.environment, r.endpoint, r.kind, r.transaction_id,
-                r.reason or "", r.outcome.value, r.status_before or "", r.status_after or "",
-                r.request_id or "", r.error_code or "", r.error_message or "",
-                r.reconciled_at.isoformat() if r.reconciled_at else "",
-            ])
+            writer.writerow(
+                [
+                    r.created_at.isoformat(),
+                    r.finished_at.isoformat() if r.finished_at else "",
+                    r.operator,
+                    r.environment,
+                    r.endpoint,
+                    r.kind,
+                    r.transaction_id,
+                    r.reason or "",
+                    r.outcome.value,
+                    r.status_before or "",
+                    r.status_after or "",
+                    r.request_id or "",
+                    r.error_code or "",
+                    r.error_message or "",
+                    r.reconciled_at.isoformat() if r.reconciled_at else "",
+                ]
+            )
 
 
 class ResultsView(QWidget):
@@ -65,8 +88,12 @@ class ResultsView(QWidget):
         self.outcome = QComboBox()
         self.outcome.setAccessibleName(self.tr("Filter by outcome"))
         self.outcome.addItem(self.tr("All outcomes"), None)
-        for outcome in (ActionOutcome.SUCCEEDED, ActionOutcome.FAILED, ActionOutcome.UNKNOWN,
-                        ActionOutcome.PENDING):
+        for outcome in (
+            ActionOutcome.SUCCEEDED,
+            ActionOutcome.FAILED,
+            ActionOutcome.UNKNOWN,
+            ActionOutcome.PENDING,
+        ):
             look = theme.outcome_look(outcome.value)
             self.outcome.addItem(theme.look_icon(look), look.label, outcome.value)
         self.search = QLineEdit()
@@ -81,14 +108,23 @@ class ResultsView(QWidget):
         bar.addWidget(self.count)
         bar.addWidget(self.export_button)
         layout.addLayout(bar)
-        self.table = make_table([
-            self.tr("When"), self.tr("Transaction"), self.tr("Outcome"), self.tr("Who"),
-            self.tr("Environment"), self.tr("Reason"), self.tr("RequestId"),
-        ])
+        self.table = make_table(
+            [
+                self.tr("When"),
+                self.tr("Transaction"),
+                self.tr("Outcome"),
+                self.tr("Who"),
+                self.tr("Environment"),
+                self.tr("Reason"),
+                self.tr("RequestId"),
+            ]
+        )
         self.body = TableOrEmpty(
             self.table,
-            EmptyState(self.tr("No cancellations yet"),
-                       self.tr("Cancels sent from fpsdesk appear here with their outcome.")),
+            EmptyState(
+                self.tr("No cancellations yet"),
+                self.tr("Cancels sent from fpsdesk appear here with their outcome."),
+            ),
         )
         layout.addWidget(self.body, 1)
         self.outcome.currentIndexChanged.connect(self.reload)
@@ -152,7 +188,11 @@ class ResultsView(QWidget):
         try:
             write_csv(Path(path), self.records)
         except OSError as exc:
-            dialogs.show_error(self, self.tr("Export failed"),
-                               self.tr("Could not write {path}.").format(path=path), str(exc))
+            dialogs.show_error(
+                self,
+                self.tr("Export failed"),
+                self.tr("Could not write {path}.").format(path=path),
+                str(exc),
+            )
             return
         log.info("exported %d actions to %s", len(self.records), path)

@@ -32,7 +32,6 @@ from fpsdesk.ui.worker import ClientFactory, WorkerHost, default_client_factory
 log = logging.getLogger(__name__)
 
 
-
 class DeskSession(QObject):
     lookup_started = Signal(str)
     lookup_finished = Signal(object)  # LookupReply
@@ -98,7 +97,8 @@ class DeskSession(QObject):
             if record.outcome == ActionOutcome.PENDING:
                 # The app stopped between writing the record and hearing back.
                 self.actions.finish(
-                    record.id, ActionOutcome.UNKNOWN,
+                    record.id,
+                    ActionOutcome.UNKNOWN,
                     error_message="fpsdesk stopped before the answer arrived",
                 )
             self.reconciler.add(record.id, record.transaction_id, immediately=True)

@@ -200,9 +200,11 @@ class SettingsDialog(QDialog):
             return
         name = selected[0].text()
         if not dialogs.confirm(
-            self, self.tr("Remove profile"),
-            self.tr("Remove the profile {name} and its secret key from the keychain?")
-            .format(name=name),
+            self,
+            self.tr("Remove profile"),
+            self.tr("Remove the profile {name} and its secret key from the keychain?").format(
+                name=name
+            ),
             self.tr("Remove"),
         ):
             return
@@ -260,8 +262,9 @@ class SettingsDialog(QDialog):
             try:
                 self._credentials.set_secret(profile.name, typed)
             except KeychainUnavailable as exc:
-                if not dialogs.confirm(self, self.tr("No keychain"), str(exc),
-                                       self.tr("Keep for this session only")):
+                if not dialogs.confirm(
+                    self, self.tr("No keychain"), str(exc), self.tr("Keep for this session only")
+                ):
                     return None
                 self._credentials.keep_for_session(profile.name, typed)
             except CredentialError as exc:
@@ -277,9 +280,13 @@ class SettingsDialog(QDialog):
                 # No profile was written, so a secret kept for it would be an orphan.
                 with contextlib.suppress(CredentialError):
                     self._credentials.delete_secret(profile.name)
-            message = str(exc) if isinstance(exc, SettingsError) else self.tr(
-                "The settings file could not be written ({error}). Nothing was saved."
-            ).format(error=exc.strerror or exc)
+            message = (
+                str(exc)
+                if isinstance(exc, SettingsError)
+                else self.tr(
+                    "The settings file could not be written ({error}). Nothing was saved."
+                ).format(error=exc.strerror or exc)
+            )
             self._say(message, error=True)
             return None
         self.secret.clear()

@@ -157,15 +157,19 @@ def _check_none_refcount() -> None:
         return
     from PySide6 import __version__ as pyside_version
 
-    leak = (f"PySide6 {pyside_version} on Python {platform.python_version()} drops a reference "
-            f"to None on each Qt call ({drift} over {calls} calls)")
+    leak = (
+        f"PySide6 {pyside_version} on Python {platform.python_version()} drops a reference "
+        f"to None on each Qt call ({drift} over {calls} calls)"
+    )
     # fpsdesk.ui.qt_compat gives None a reserve of 2**48 references when it sees the leak at
     # start-up (create_application); with it the leak can no longer abort the app.
     if sys.getrefcount(None) > 1 << 40:
         _out("qt refcounts", f"{leak}; harmless here: None has fpsdesk's reserve of references")
         return
-    raise SmokeFailure(f"{leak}: the app would abort after a few thousand UI updates. Use "
-                       "PySide6 6.11.x, or Python 3.12 or newer.")
+    raise SmokeFailure(
+        f"{leak}: the app would abort after a few thousand UI updates. Use "
+        "PySide6 6.11.x, or Python 3.12 or newer."
+    )
 
 
 def _keychain() -> None:
@@ -294,8 +298,9 @@ def _run_checks(args: argparse.Namespace, watchdog: Watchdog) -> None:
         _wait_until(lambda: probe.painted, STEP_TIMEOUT, "main window first paint")
         if application.windowIcon().isNull():
             raise SmokeFailure("the application icon is missing (resources not bundled?)")
-        _out("main window", f"painted, {window.width()}x{window.height()}, "
-                            f"\"{window.windowTitle()}\"")
+        _out(
+            "main window", f'painted, {window.width()}x{window.height()}, "{window.windowTitle()}"'
+        )
 
         watchdog.step = "look-up"
         txn = demo.DEMO_RESERVED_IDS[0]
@@ -307,19 +312,26 @@ def _run_checks(args: argparse.Namespace, watchdog: Watchdog) -> None:
         reply = looked.items[0]
         detail = getattr(reply, "detail", None)
         if detail is None:
-            raise SmokeFailure(f"look-up of {txn} failed: {reply.error.title}: "
-                               f"{reply.error.explanation}")
+            raise SmokeFailure(
+                f"look-up of {txn} failed: {reply.error.title}: {reply.error.explanation}"
+            )
         if detail.transaction_status is not TransactionStatus.RESERVED:
-            raise SmokeFailure(f"demo transaction {txn} is {detail.transaction_status}, "
-                               "not Reserved")
-        _wait_until(lambda: window.transaction_view.detail is not None, STEP_TIMEOUT,
-                    "the transaction page")
-        _out("look-up", f"{txn}: {detail.transaction_status.value}, "
-                        f"{detail.transaction_amount} {detail.fps_operation}")
+            raise SmokeFailure(
+                f"demo transaction {txn} is {detail.transaction_status}, not Reserved"
+            )
+        _wait_until(
+            lambda: window.transaction_view.detail is not None, STEP_TIMEOUT, "the transaction page"
+        )
+        _out(
+            "look-up",
+            f"{txn}: {detail.transaction_status.value}, "
+            f"{detail.transaction_amount} {detail.fps_operation}",
+        )
 
         watchdog.step = "cancel"
-        cancelled = _Recorder(session.cancel_finished, session.cancel_blocked,
-                              session.cancel_check_failed)
+        cancelled = _Recorder(
+            session.cancel_finished, session.cancel_blocked, session.cancel_check_failed
+        )
         driver = _CancelDialogDriver()
         try:
             window.request_cancel()  # opens the confirmation dialog; the driver confirms it
@@ -328,23 +340,28 @@ def _run_checks(args: argparse.Namespace, watchdog: Watchdog) -> None:
         if driver.unexpected:
             raise SmokeFailure(f"unexpected dialog during cancel: {driver.unexpected[0]}")
         if driver.confirmed != 1:
-            raise SmokeFailure("the Cancel command did not ask for confirmation "
-                               "(is the Cancel button disabled?)")
+            raise SmokeFailure(
+                "the Cancel command did not ask for confirmation (is the Cancel button disabled?)"
+            )
         _wait_until(lambda: bool(cancelled.items), STEP_TIMEOUT, f"cancel of {txn}")
         answer = cancelled.items[0]
         result = getattr(answer, "result", None)
         if result is None:
             error = getattr(answer, "error", None)
-            raise SmokeFailure(f"cancel of {txn} did not succeed: "
-                               f"{type(answer).__name__} {error or answer}")
+            raise SmokeFailure(
+                f"cancel of {txn} did not succeed: {type(answer).__name__} {error or answer}"
+            )
         if result.transaction_status is not TransactionStatus.CANCELLED:
             raise SmokeFailure(f"cancel of {txn} answered {result.transaction_status}")
         records = session.actions.for_transaction(txn)
         if not records or records[-1].outcome != ActionOutcome.SUCCEEDED:
             seen = records[-1].outcome if records else "nothing"
             raise SmokeFailure(f"the action log shows {seen} for the cancel, not succeeded")
-        _out("cancel", f"{txn}: {result.transaction_status.value} "
-                       f"(FPS request {result.request_id}, action #{records[-1].id})")
+        _out(
+            "cancel",
+            f"{txn}: {result.transaction_status.value} "
+            f"(FPS request {result.request_id}, action #{records[-1].id})",
+        )
 
         def page_shows_cancelled() -> bool:
             shown = window.transaction_view.detail
@@ -366,10 +383,14 @@ def _run_checks(args: argparse.Namespace, watchdog: Watchdog) -> None:
         try:
             waited = _wait_until(verified_cancel_ipn, STEP_TIMEOUT, "the Cancelled IPN")
         except SmokeFailure:
-            stored = [f"{r.transaction_status} {r.verdict.value} {r.reason or ''}".strip()
-                      for r in ipns.for_transaction(txn)]
-            raise SmokeFailure(f"no Verified Cancelled IPN for {txn} within {STEP_TIMEOUT:.0f}"
-                               f" s (stored: {stored or 'none'})") from None
+            stored = [
+                f"{r.transaction_status} {r.verdict.value} {r.reason or ''}".strip()
+                for r in ipns.for_transaction(txn)
+            ]
+            raise SmokeFailure(
+                f"no Verified Cancelled IPN for {txn} within {STEP_TIMEOUT:.0f}"
+                f" s (stored: {stored or 'none'})"
+            ) from None
         _out("IPN", f"Cancelled, signature Verified, stored {waited:.1f} s after the answer")
     finally:
         controller.close()
@@ -426,8 +447,10 @@ def run(args: argparse.Namespace) -> int:
         return 1
     except Exception as exc:  # any crash is a failed smoke test, told plainly
         log.debug("smoke test crashed", exc_info=True)
-        sys.stderr.write(f"smoke test: FAILED at step '{watchdog.step}': "
-                         f"{type(exc).__name__}: {exc} (run with -vv for the traceback)\n")
+        sys.stderr.write(
+            f"smoke test: FAILED at step '{watchdog.step}': "
+            f"{type(exc).__name__}: {exc} (run with -vv for the traceback)\n"
+        )
         return 1
     finally:
         watchdog.cancel()

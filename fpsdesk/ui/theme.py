@@ -68,8 +68,11 @@ def _dark_palette() -> QPalette:
     p.setColor(QPalette.ColorRole.HighlightedText, QColor(255, 255, 255))
     p.setColor(QPalette.ColorRole.Link, QColor(110, 168, 254))
     p.setColor(QPalette.ColorRole.Mid, QColor(70, 74, 80))
-    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text,
-                 QPalette.ColorRole.ButtonText):
+    for role in (
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+    ):
         p.setColor(QPalette.ColorGroup.Disabled, role, QColor(125, 128, 134))
     return p
 
@@ -87,8 +90,11 @@ def _light_palette() -> QPalette:
     p.setColor(QPalette.ColorRole.Highlight, QColor(38, 99, 176))
     p.setColor(QPalette.ColorRole.HighlightedText, QColor(255, 255, 255))
     p.setColor(QPalette.ColorRole.Mid, QColor(200, 204, 210))
-    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text,
-                 QPalette.ColorRole.ButtonText):
+    for role in (
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+    ):
         p.setColor(QPalette.ColorGroup.Disabled, role, QColor(150, 153, 158))
     return p
 
@@ -125,23 +131,38 @@ def status_look(status: TransactionStatus | str | None) -> StatusLook:
             status = None
     looks = {
         TransactionStatus.RESERVED: StatusLook(
-            _tr("Reserved"), "hold", "#1d5fb8", "#6ea8fe",
+            _tr("Reserved"),
+            "hold",
+            "#1d5fb8",
+            "#6ea8fe",
             _tr("The amount is held on the buyer's instrument; it can be settled or cancelled."),
         ),
         TransactionStatus.PENDING: StatusLook(
-            _tr("Pending"), "clock", "#9a5b00", "#f0b43c",
+            _tr("Pending"),
+            "clock",
+            "#9a5b00",
+            "#f0b43c",
             _tr("FPS is still processing it; it can still be cancelled."),
         ),
         TransactionStatus.SUCCESS: StatusLook(
-            _tr("Success"), "check", "#1a7f37", "#5cc971",
+            _tr("Success"),
+            "check",
+            "#1a7f37",
+            "#5cc971",
             _tr("Completed: the buyer was charged."),
         ),
         TransactionStatus.FAILURE: StatusLook(
-            _tr("Failure"), "cross", "#b42318", "#f97066",
+            _tr("Failure"),
+            "cross",
+            "#b42318",
+            "#f97066",
             _tr("The payment failed; nothing was charged."),
         ),
         TransactionStatus.CANCELLED: StatusLook(
-            _tr("Cancelled"), "slash", "#5b616b", "#aab0b8",
+            _tr("Cancelled"),
+            "slash",
+            "#5b616b",
+            "#aab0b8",
             _tr("Cancelled: nothing will be charged."),
         ),
     }
@@ -241,21 +262,40 @@ def environment_look(environment: str, endpoint: str = "") -> EnvironmentLook:
     """Production is loud (red), sandboxes are calm (amber/teal), custom is purple."""
     env = environment.lower()
     if env == "production":
-        return EnvironmentLook(_tr("PRODUCTION"), "#b42318", "#ffffff",
-                               _tr("Live FPS: actions move real money. {url}").format(url=endpoint))
+        return EnvironmentLook(
+            _tr("PRODUCTION"),
+            "#b42318",
+            "#ffffff",
+            _tr("Live FPS: actions move real money. {url}").format(url=endpoint),
+        )
     if env == "local sandbox":
-        return EnvironmentLook(_tr("LOCAL SANDBOX"), "#0e7c86", "#ffffff",
-                               _tr("The embedded sandbox on this computer: no real money. {url}")
-                               .format(url=endpoint))
+        return EnvironmentLook(
+            _tr("LOCAL SANDBOX"),
+            "#0e7c86",
+            "#ffffff",
+            _tr("The embedded sandbox on this computer: no real money. {url}").format(url=endpoint),
+        )
     if env == "sandbox":
-        return EnvironmentLook(_tr("SANDBOX"), "#b7791f", "#ffffff",
-                               _tr("The FPS sandbox: test money only. {url}").format(url=endpoint))
+        return EnvironmentLook(
+            _tr("SANDBOX"),
+            "#b7791f",
+            "#ffffff",
+            _tr("The FPS sandbox: test money only. {url}").format(url=endpoint),
+        )
     if env == "custom":
-        return EnvironmentLook(_tr("CUSTOM ENDPOINT"), "#6b4fbb", "#ffffff",
-                               _tr("A custom endpoint: {url}").format(url=endpoint))
+        return EnvironmentLook(
+            _tr("CUSTOM ENDPOINT"),
+            "#6b4fbb",
+            "#ffffff",
+            _tr("A custom endpoint: {url}").format(url=endpoint),
+        )
     if env == "connecting":
-        return EnvironmentLook(_tr("CONNECTING…"), "#5b616b", "#ffffff",
-                               _tr("Starting up: reading the profile or starting the local "
-                                   "sandbox."))
-    return EnvironmentLook(_tr("NOT CONNECTED"), "#5b616b", "#ffffff",
-                           _tr("No profile: open Settings to connect."))
+        return EnvironmentLook(
+            _tr("CONNECTING…"),
+            "#5b616b",
+            "#ffffff",
+            _tr("Starting up: reading the profile or starting the local sandbox."),
+        )
+    return EnvironmentLook(
+        _tr("NOT CONNECTED"), "#5b616b", "#ffffff", _tr("No profile: open Settings to connect.")
+    )

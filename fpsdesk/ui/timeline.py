@@ -30,6 +30,7 @@ DEFAULT_IPN_GRACE = timedelta(minutes=10)
 def _tr(text: str) -> str:
     return QCoreApplication.translate("timeline", text)
 
+
 SOURCE_API = "FPS status"
 SOURCE_IPN = "IPN"
 SOURCE_STAFF = "Staff"
@@ -68,13 +69,19 @@ def build_timeline(
     if detail is not None:
         for entry in detail.status_history:
             api_statuses.add(entry.transaction_status)
-            parts = [p for p in (entry.status_code, str(entry.amount) if entry.amount else None)
-                     if p]
-            events.append(TimelineEvent(
-                when=_aware(entry.date), source=SOURCE_API, kind="status",
-                status=entry.transaction_status, title=entry.transaction_status.value,
-                detail=" · ".join(parts),
-            ))
+            parts = [
+                p for p in (entry.status_code, str(entry.amount) if entry.amount else None) if p
+            ]
+            events.append(
+                TimelineEvent(
+                    when=_aware(entry.date),
+                    source=SOURCE_API,
+                    kind="status",
+                    status=entry.transaction_status,
+                    title=entry.transaction_status.value,
+                    detail=" · ".join(parts),
+                )
+            )
         api_statuses.add(detail.transaction_status)
 
     trusted_ipns = []
@@ -84,42 +91,63 @@ def build_timeline(
         flag = ""
         if verdict == "failed":
             flag = _tr("Signature failed: {reason}. Not trusted as status.").format(
-                reason=ipn.reason or _tr("not genuine"))
+                reason=ipn.reason or _tr("not genuine")
+            )
         elif verdict == "verified" and status is not None:
             trusted_ipns.append(ipn)
             if detail is not None and status not in api_statuses:
-                flag = _tr("This IPN says {status}, but FPS's status history has no "
-                           "{status}.").format(status=status.value)
-        parts = [p for p in (
-            ipn.operation,
-            ipn.status_code,
-            str(ipn.amount) if ipn.amount else None,
-            _tr("{n} deliveries").format(n=ipn.delivery_count)
-            if ipn.delivery_count > 1 else None,
-        ) if p]
-        events.append(TimelineEvent(
-            when=_aware(ipn.event_at), source=SOURCE_IPN, kind="ipn", status=status,
-            title=status.value if status else ipn.notification_type,
-            detail=" · ".join(parts), verdict=verdict, flag=flag,
-        ))
+                flag = _tr(
+                    "This IPN says {status}, but FPS's status history has no {status}."
+                ).format(status=status.value)
+        parts = [
+            p
+            for p in (
+                ipn.operation,
+                ipn.status_code,
+                str(ipn.amount) if ipn.amount else None,
+                _tr("{n} deliveries").format(n=ipn.delivery_count)
+                if ipn.delivery_count > 1
+                else None,
+            )
+            if p
+        ]
+        events.append(
+            TimelineEvent(
+                when=_aware(ipn.event_at),
+                source=SOURCE_IPN,
+                kind="ipn",
+                status=status,
+                title=status.value if status else ipn.notification_type,
+                detail=" · ".join(parts),
+                verdict=verdict,
+                flag=flag,
+            )
+        )
 
     if detail is not None and trusted_ipns:
         newest = max(trusted_ipns, key=lambda r: _aware(r.event_at))
         latest_api = max((_aware(e.date) for e in detail.status_history), default=None)
-        if (
-            newest.transaction_status != detail.transaction_status
-            and (latest_api is None or _aware(newest.event_at) > latest_api)
+        if newest.transaction_status != detail.transaction_status and (
+            latest_api is None or _aware(newest.event_at) > latest_api
         ):
-            index = next(i for i, e in enumerate(events)
-                         if e.kind == "ipn" and e.when == _aware(newest.event_at)
-                         and e.status == newest.transaction_status)
+            index = next(
+                i
+                for i, e in enumerate(events)
+                if e.kind == "ipn"
+                and e.when == _aware(newest.event_at)
+                and e.status == newest.transaction_status
+            )
             old = events[index]
-            events[index] = _with_flag(old, _tr(
-                "The newest IPN says {ipn}, but FPS says {api} now."
-            ).format(ipn=newest.transaction_status.value, api=detail.transaction_status.value))
+            events[index] = _with_flag(
+                old,
+                _tr("The newest IPN says {ipn}, but FPS says {api} now.").format(
+                    ipn=newest.transaction_status.value, api=detail.transaction_status.value
+                ),
+            )
 
     cancelled_ipn_times = [
-        _aware(r.event_at) for r in ipns
+        _aware(r.event_at)
+        for r in ipns
         if r.transaction_status == TransactionStatus.CANCELLED and r.verdict.value != "failed"
     ]
     for record in actions:
@@ -132,27 +160,43 @@ def build_timeline(
             and now - _aware(record.finished_at or record.created_at) > ipn_grace
         ):
             minutes = int(ipn_grace.total_seconds() // 60)
-            flag = _tr("No Cancelled IPN arrived within {minutes} minutes of this cancel."
-                       ).format(minutes=minutes)
+            flag = _tr("No Cancelled IPN arrived within {minutes} minutes of this cancel.").format(
+                minutes=minutes
+            )
         outcome = record.outcome.value
         result = {
-            "succeeded": _tr("succeeded"), "failed": _tr("failed"),
-            "unknown": _tr("outcome unknown"), "pending": _tr("in progress"),
+            "succeeded": _tr("succeeded"),
+            "failed": _tr("failed"),
+            "unknown": _tr("outcome unknown"),
+            "pending": _tr("in progress"),
         }.get(outcome, outcome)
         extra = record.error_code or (
-            record.status_after and _tr("now {status}").format(status=record.status_after))
-        parts = [p for p in (
-            _tr("by {operator}").format(operator=record.operator),
-            _tr("reason: {reason}").format(reason=record.reason) if record.reason else None,
-            extra or None,
-        ) if p]
-        events.append(TimelineEvent(
-            when=when, source=SOURCE_STAFF, kind="action",
-            status=TransactionStatus.parse(record.status_after) if record.status_after
-            else None,
-            title=f"{record.kind} {result}", detail=" · ".join(parts), outcome=outcome,
-            flag=flag, request_id=record.request_id,
-        ))
+            record.status_after and _tr("now {status}").format(status=record.status_after)
+        )
+        parts = [
+            p
+            for p in (
+                _tr("by {operator}").format(operator=record.operator),
+                _tr("reason: {reason}").format(reason=record.reason) if record.reason else None,
+                extra or None,
+            )
+            if p
+        ]
+        events.append(
+            TimelineEvent(
+                when=when,
+                source=SOURCE_STAFF,
+                kind="action",
+                status=TransactionStatus.parse(record.status_after)
+                if record.status_after
+                else None,
+                title=f"{record.kind} {result}",
+                detail=" · ".join(parts),
+                outcome=outcome,
+                flag=flag,
+                request_id=record.request_id,
+            )
+        )
     # Within one second (IPN dates have whole seconds only), read as cause, effect, notice.
     order = {"action": 0, "status": 1, "ipn": 2}
     events.sort(key=lambda e: (e.when.replace(microsecond=0), order[e.kind], e.when))
@@ -161,8 +205,18 @@ def build_timeline(
 
 def _with_flag(event: TimelineEvent, flag: str) -> TimelineEvent:
     joined = f"{event.flag} {flag}".strip()
-    return TimelineEvent(event.when, event.source, event.kind, event.status, event.title,
-                         event.detail, event.verdict, event.outcome, joined, event.request_id)
+    return TimelineEvent(
+        event.when,
+        event.source,
+        event.kind,
+        event.status,
+        event.title,
+        event.detail,
+        event.verdict,
+        event.outcome,
+        joined,
+        event.request_id,
+    )
 
 
 def contradictions(events: Sequence[TimelineEvent]) -> list[str]:

@@ -82,8 +82,9 @@ def _item(text: str | None, mono: bool = False) -> QTableWidgetItem:
 class TableOrEmpty(QStackedWidget):
     """A table that shows an explanation when it has no rows."""
 
-    def __init__(self, table: QTableWidget, empty: EmptyState,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, table: QTableWidget, empty: EmptyState, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.table = table
         self.empty = empty
@@ -216,8 +217,13 @@ class TransactionView(QWidget):
         self.flags_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.flags_label.hide()
         self.timeline_table = make_table(
-            [self.tr("When"), self.tr("Source"), self.tr("Event"), self.tr("Signature"),
-             self.tr("Details")]
+            [
+                self.tr("When"),
+                self.tr("Source"),
+                self.tr("Event"),
+                self.tr("Signature"),
+                self.tr("Details"),
+            ]
         )
         self.timeline = TableOrEmpty(
             self.timeline_table,
@@ -233,8 +239,14 @@ class TransactionView(QWidget):
             EmptyState(self.tr("No status history"), self.tr("FPS returned no history.")),
         )
         self.ipn_table = make_table(
-            [self.tr("Received"), self.tr("Status"), self.tr("Operation"), self.tr("Amount"),
-             self.tr("Signature"), self.tr("Deliveries")]
+            [
+                self.tr("Received"),
+                self.tr("Status"),
+                self.tr("Operation"),
+                self.tr("Amount"),
+                self.tr("Signature"),
+                self.tr("Deliveries"),
+            ]
         )
         self.ipns = TableOrEmpty(
             self.ipn_table,
@@ -247,8 +259,14 @@ class TransactionView(QWidget):
             ),
         )
         self.actions_table = make_table(
-            [self.tr("When"), self.tr("Who"), self.tr("Action"), self.tr("Result"),
-             self.tr("Reason"), self.tr("RequestId")]
+            [
+                self.tr("When"),
+                self.tr("Who"),
+                self.tr("Action"),
+                self.tr("Result"),
+                self.tr("Reason"),
+                self.tr("RequestId"),
+            ]
         )
         self.actions_list = TableOrEmpty(
             self.actions_table,
@@ -288,9 +306,12 @@ class TransactionView(QWidget):
         self.transaction_id.set_value(detail.transaction_id)
         method = detail.payment_method
         self._set("operation", detail.fps_operation)
-        self._set("payment_method",
-                  f"{self.tr(PAYMENT_METHODS[method])} ({method})" if method in PAYMENT_METHODS
-                  else method)
+        self._set(
+            "payment_method",
+            f"{self.tr(PAYMENT_METHODS[method])} ({method})"
+            if method in PAYMENT_METHODS
+            else method,
+        )
         self._set("caller_reference", detail.caller_reference)
         self._set("description", detail.caller_description or detail.sender_description)
         related = ", ".join(
@@ -300,8 +321,9 @@ class TransactionView(QWidget):
         self._set("sender", _person(detail.sender_name, detail.sender_email))
         self._set("recipient", _person(detail.recipient_name, detail.recipient_email))
         self._set("received", format_time(detail.date_received))
-        self._set("completed", format_time(detail.date_completed) if detail.date_completed
-                  else None)
+        self._set(
+            "completed", format_time(detail.date_completed) if detail.date_completed else None
+        )
         self._set("fees", f"{detail.fps_fees} ({self.tr('paid by')} {detail.fps_fees_paid_by})")
         self._set("caller", detail.caller_name)
         table = self.history_table
@@ -356,8 +378,9 @@ class TransactionView(QWidget):
             table.setItem(row, 3, _item(str(ipn.amount) if ipn.amount else None))
             verdict = theme.verdict_look(ipn.verdict.value)
             reason = ipn.reason
-            table.setItem(row, 4, status_item(verdict,
-                                              f"{verdict.label}: {reason}" if reason else None))
+            table.setItem(
+                row, 4, status_item(verdict, f"{verdict.label}: {reason}" if reason else None)
+            )
             table.setItem(row, 5, _item(str(ipn.delivery_count)))
         self.ipns.refresh()
         self._ipn_records = list(records)
@@ -387,10 +410,16 @@ class TransactionView(QWidget):
         """Merge the three sources, oldest first, and flag where they disagree."""
         if self._batching:
             return
-        ipns = [r for r in self._ipn_records if self.detail is None
-                or r.transaction_id == self.detail.transaction_id]
-        actions = [r for r in self._action_records if self.detail is None
-                   or r.transaction_id == self.detail.transaction_id]
+        ipns = [
+            r
+            for r in self._ipn_records
+            if self.detail is None or r.transaction_id == self.detail.transaction_id
+        ]
+        actions = [
+            r
+            for r in self._action_records
+            if self.detail is None or r.transaction_id == self.detail.transaction_id
+        ]
         events = build_timeline(self.detail, ipns, actions)
         self.timeline_events = events
         table = self.timeline_table
@@ -427,14 +456,16 @@ class TransactionView(QWidget):
         if flags:
             color = warn.color().name()
             self.flags_label.setText(
-                self.tr("⚠ {n} thing(s) to check: {flags}").format(n=len(flags),
-                                                                    flags=" ".join(flags))
+                self.tr("⚠ {n} thing(s) to check: {flags}").format(
+                    n=len(flags), flags=" ".join(flags)
+                )
             )
             self.flags_label.setStyleSheet(f"color: {color}; font-weight: 600;")
         self.flags_label.setVisible(bool(flags))
 
-    def update_cancel_button(self, *, in_flight_text: str = "", blocked_text: str = "",
-                             connected: bool = True) -> None:
+    def update_cancel_button(
+        self, *, in_flight_text: str = "", blocked_text: str = "", connected: bool = True
+    ) -> None:
         """Enable Cancel only for Reserved/Pending; otherwise say why not, in words."""
         detail = self.detail
         reason = ""
@@ -452,7 +483,8 @@ class TransactionView(QWidget):
             if status.cancellable:
                 enabled = True
                 reason = self.tr("{status}: can be cancelled.").format(
-                    status=theme.status_look(status).label)
+                    status=theme.status_look(status).label
+                )
             else:
                 reason = {
                     TransactionStatus.SUCCESS: self.tr("Completed: refund instead."),

@@ -27,7 +27,8 @@ from PySide6.QtCore import QObject, QSocketNotifier, Slot
 log = logging.getLogger(__name__)
 
 HANDLED = tuple(
-    sig for sig in (getattr(signal, "SIGINT", None), getattr(signal, "SIGTERM", None))
+    sig
+    for sig in (getattr(signal, "SIGINT", None), getattr(signal, "SIGTERM", None))
     if sig is not None
 )
 
@@ -52,8 +53,7 @@ class SignalQuitter(QObject):
         """Take over the signals; False (and nothing changed) off the main thread."""
         if threading.current_thread() is not threading.main_thread():
             return False
-        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno(),
-                                                 warn_on_full_buffer=False)
+        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno(), warn_on_full_buffer=False)
         for sig in HANDLED:
             self._previous[sig] = signal.signal(sig, self._note)
         self._installed = True

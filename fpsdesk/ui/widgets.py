@@ -66,8 +66,9 @@ class EnvironmentBadge(QLabel):
 class StatusChip(QWidget):
     """Icon + word for a status (never colour alone)."""
 
-    def __init__(self, icon_size: int = 16, bold: bool = False,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, icon_size: int = 16, bold: bool = False, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -112,8 +113,10 @@ class CopyField(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         self.label = QLabel()
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                           | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
         self.button = QPushButton(self.tr("Copy"))
         self.button.setFlat(True)
         self.button.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -171,9 +174,12 @@ class ResultBanner(QFrame):
         codes.addWidget(self.request_id)
         codes.addStretch(1)
         self.support_button = QPushButton(self.tr("Copy for support"))
-        self.support_button.setToolTip(self.tr(
-            "Copy a note for escalation: what happened, code, RequestId, transaction, "
-            "environment, time and fpsdesk version (never a key or signature)"))
+        self.support_button.setToolTip(
+            self.tr(
+                "Copy a note for escalation: what happened, code, RequestId, transaction, "
+                "environment, time and fpsdesk version (never a key or signature)"
+            )
+        )
         self.support_button.clicked.connect(self.copy_support_note)
         codes.addWidget(self.support_button)
         body.addWidget(self.headline)

@@ -152,8 +152,9 @@ class ApiWorker(QObject):
             self._cancel(request)
         except BaseException as exc:  # noqa: BLE001 - never raise across threads
             self.cancel_done.emit(
-                CancelReply(request.request_id, request.transaction_id, None,
-                            error=describe_error(exc))
+                CancelReply(
+                    request.request_id, request.transaction_id, None, error=describe_error(exc)
+                )
             )
         finally:
             self.busy_changed.emit(False)
@@ -191,8 +192,9 @@ class ApiWorker(QObject):
         except OutcomeUnknown as exc:
             self._actions.finish(action_id, ActionOutcome.UNKNOWN, error_message=exc.detail)
             self.cancel_done.emit(
-                CancelReply(request.request_id, txn, action_id, error=describe_error(exc),
-                            unknown=True)
+                CancelReply(
+                    request.request_id, txn, action_id, error=describe_error(exc), unknown=True
+                )
             )
             return
         except FpsError as exc:
@@ -218,8 +220,9 @@ class ApiWorker(QObject):
         except BaseException as exc:  # noqa: BLE001 - unexpected: assume it may have happened
             self._actions.finish(action_id, ActionOutcome.UNKNOWN, error_message=repr(exc))
             self.cancel_done.emit(
-                CancelReply(request.request_id, txn, action_id, error=describe_error(exc),
-                            unknown=True)
+                CancelReply(
+                    request.request_id, txn, action_id, error=describe_error(exc), unknown=True
+                )
             )
             return
         succeeded = result.transaction_status == TransactionStatus.CANCELLED
@@ -262,7 +265,10 @@ def probe_connection(request_id: int, client: Any) -> ConnectionTestReply:
             return ConnectionTestReply(request_id, True, "ok", tr.ok, exc.request_id)
         if exc.code in ("SignatureDoesNotMatch", "InvalidClientTokenId", "AuthFailure"):
             return ConnectionTestReply(
-                request_id, False, "credentials", tr.credentials.format(code=exc.code),
+                request_id,
+                False,
+                "credentials",
+                tr.credentials.format(code=exc.code),
                 exc.request_id,
             )
         if exc.code in ("RequestExpired", "InvalidParameterValue") and (
@@ -270,7 +276,10 @@ def probe_connection(request_id: int, client: Any) -> ConnectionTestReply:
         ):
             return ConnectionTestReply(request_id, False, "clock", tr.clock, exc.request_id)
         return ConnectionTestReply(
-            request_id, False, "other", f"{exc.code}: {describe_error(exc).explanation}",
+            request_id,
+            False,
+            "other",
+            f"{exc.code}: {describe_error(exc).explanation}",
             exc.request_id,
         )
     except NetworkError as exc:

@@ -13,7 +13,11 @@ from fpsdesk.store import ActionOutcome, ActionStore, StoreError, open_database
 
 def _start(store: ActionStore, txid: str = "TXA", reason: str | None = "customer asked") -> int:
     return store.start(
-        "Cancel", txid, environment="Sandbox", endpoint="http://127.0.0.1:1/", reason=reason,
+        "Cancel",
+        txid,
+        environment="Sandbox",
+        endpoint="http://127.0.0.1:1/",
+        reason=reason,
         status_before="Reserved",
     )
 

@@ -59,8 +59,9 @@ def test_cancel_connection_dropped_after_sending_is_outcome_unknown(stub: StubSe
 
 @pytest.mark.parametrize("status", [500, 503])
 def test_cancel_5xx_is_outcome_unknown_and_not_retried(stub: StubServer, status: int) -> None:
-    stub.default = Reply(status=status, body=error_xml("InternalError"),
-                         headers={"Retry-After": "0"})
+    stub.default = Reply(
+        status=status, body=error_xml("InternalError"), headers={"Retry-After": "0"}
+    )
     sleeps: list[float] = []
     with _client(stub, sleeps) as client, pytest.raises(OutcomeUnknown) as info:
         client.cancel(TXID)
@@ -82,9 +83,10 @@ def test_cancel_refused_connection_is_network_error_nothing_sent() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    with FpsClient(f"http://127.0.0.1:{port}/", ACCESS, SECRET) as client, pytest.raises(
-        NetworkError
-    ) as info:
+    with (
+        FpsClient(f"http://127.0.0.1:{port}/", ACCESS, SECRET) as client,
+        pytest.raises(NetworkError) as info,
+    ):
         client.cancel(TXID)
     assert "nothing was sent" in str(info.value)
     assert not isinstance(info.value, OutcomeUnknown)

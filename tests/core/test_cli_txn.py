@@ -84,8 +84,12 @@ def test_status_ok(stub: StubServer) -> None:
 def test_status_detail_json(stub: StubServer) -> None:
     stub.push(Reply(body=fpsstub.TRANSACTION_XML))
     result = run_cli(
-        "status", "14GK6BGKA7U6OU6SUTNLBI5SBBV9PGDJ6UL", "--detail", "--json",
-        "--endpoint", stub.url,
+        "status",
+        "14GK6BGKA7U6OU6SUTNLBI5SBBV9PGDJ6UL",
+        "--detail",
+        "--json",
+        "--endpoint",
+        stub.url,
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -104,11 +108,18 @@ def test_status_detail_json(stub: StubServer) -> None:
 
 def test_status_detail_human(stub: StubServer) -> None:
     stub.push(Reply(body=fpsstub.TRANSACTION_XML))
-    result = run_cli("status", "14GK6BGKA7U6OU6SUTNLBI5SBBV9PGDJ6UL", "--detail",
-                     "--endpoint", stub.url)
+    result = run_cli(
+        "status", "14GK6BGKA7U6OU6SUTNLBI5SBBV9PGDJ6UL", "--detail", "--endpoint", stub.url
+    )
     assert result.returncode == 0, result.stderr
-    for needle in ("Status history", "PendingNetworkResponse", "USD 1.00", "Related",
-                   "new_premium@amazon.com", "2009-10-05 22:50:08.010-07:00"):
+    for needle in (
+        "Status history",
+        "PendingNetworkResponse",
+        "USD 1.00",
+        "Related",
+        "new_premium@amazon.com",
+        "2009-10-05 22:50:08.010-07:00",
+    ):
         assert needle in result.stdout
 
 
@@ -133,8 +144,12 @@ def test_invalid_id_exit_2_nothing_sent(stub: StubServer, bad: str) -> None:
 
 
 def test_fps_error_exit_3_prints_code_message_request_id(stub: StubServer) -> None:
-    stub.push(Reply(status=400, body=fpsstub.error_xml(
-        "InvalidTransactionId", "Transaction does not exist", "rid-123")))
+    stub.push(
+        Reply(
+            status=400,
+            body=fpsstub.error_xml("InvalidTransactionId", "Transaction does not exist", "rid-123"),
+        )
+    )
     result = run_cli("status", TXID, "--endpoint", stub.url)
     assert result.returncode == 3
     assert "InvalidTransactionId" in result.stderr
@@ -238,8 +253,9 @@ def test_no_secret_and_no_signature_in_output_even_with_vv(stub: StubServer) -> 
 
 def test_cancel_yes_ok(stub: StubServer) -> None:
     stub.push(Reply(body=fpsstub.CANCEL_XML))
-    result = run_cli("cancel", TXID, "--yes", "--reason", "Buyer changed mind",
-                     "--endpoint", stub.url)
+    result = run_cli(
+        "cancel", TXID, "--yes", "--reason", "Buyer changed mind", "--endpoint", stub.url
+    )
     assert result.returncode == 0, result.stderr
     assert "Cancelled" in result.stdout
     assert "6fe4b755-a328-419d-8967-e1d3b43779fc:0" in result.stdout
@@ -255,8 +271,10 @@ def test_cancel_without_tty_or_yes_refuses_exit_2(stub: StubServer) -> None:
 
 
 def test_cancel_timeout_exit_4_one_request(stub: StubServer) -> None:
-    stub.push(Reply(body=fpsstub.CANCEL_XML, delay=2.0),
-              Reply(body=fpsstub.STATUS_XML.replace(b">Success<", b">Reserved<", 1)))
+    stub.push(
+        Reply(body=fpsstub.CANCEL_XML, delay=2.0),
+        Reply(body=fpsstub.STATUS_XML.replace(b">Success<", b">Reserved<", 1)),
+    )
     result = run_cli("cancel", TXID, "--yes", "--timeout", "0.5", "--endpoint", stub.url)
     assert result.returncode == 4
     assert "may or may not have happened" in result.stderr
@@ -344,7 +362,9 @@ def test_cancels_are_recorded_in_the_shared_history(stub: StubServer) -> None:
     assert codes == [0, 3, 4]
     records = _history(TXID)
     assert [r.outcome for r in records] == [
-        ActionOutcome.SUCCEEDED, ActionOutcome.FAILED, ActionOutcome.SUCCEEDED
+        ActionOutcome.SUCCEEDED,
+        ActionOutcome.FAILED,
+        ActionOutcome.SUCCEEDED,
     ]
     first, refused, lost = records
     assert first.kind == "Cancel"
@@ -376,8 +396,9 @@ def test_status_and_cancel_against_sandbox(sandbox: SandboxServer) -> None:
     status = run_cli("status", txid, "--detail", "--endpoint", sandbox.url, env=env)
     assert status.returncode == 0, status.stderr
     assert "Reserved" in status.stdout
-    cancel = run_cli("cancel", txid, "--yes", "--reason", "test", "--endpoint", sandbox.url,
-                     env=env)
+    cancel = run_cli(
+        "cancel", txid, "--yes", "--reason", "test", "--endpoint", sandbox.url, env=env
+    )
     assert cancel.returncode == 0, cancel.stderr
     again = run_cli("cancel", txid, "--yes", "--endpoint", sandbox.url, "--json", env=env)
     assert again.returncode == 3
@@ -396,8 +417,11 @@ def test_profile_with_real_keychain_against_sandbox(
     SettingsStore().add(Profile("Local", sandbox.url, DEFAULT_ACCESS_KEY))
     CredentialStore().set_secret("Local", DEFAULT_SECRET_KEY)
     txid = sandbox.create_transaction(status="Pending")
-    env = {k: v for k, v in _env().items()
-           if k not in ("PYTHON_KEYRING_BACKEND", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    env = {
+        k: v
+        for k, v in _env().items()
+        if k not in ("PYTHON_KEYRING_BACKEND", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    }
     result = run_cli("status", txid, "--profile", "Local", env=env)
     assert result.returncode == 0, result.stderr
     assert "Pending" in result.stdout
@@ -405,8 +429,9 @@ def test_profile_with_real_keychain_against_sandbox(
 
 
 def test_missing_ca_bundle_exit_2(stub: StubServer, tmp_path: Path) -> None:
-    result = run_cli("status", TXID, "--endpoint", stub.url,
-                     "--ca-bundle", str(tmp_path / "missing.pem"))
+    result = run_cli(
+        "status", TXID, "--endpoint", stub.url, "--ca-bundle", str(tmp_path / "missing.pem")
+    )
     assert result.returncode == 2
     assert "CA bundle" in result.stderr
     assert stub.count() == 0

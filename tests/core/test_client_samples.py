@@ -91,9 +91,7 @@ def test_get_transaction_sample_every_field(stub: StubServer, client: FpsClient)
     assert d.fps_fees == Amount(Decimal("0.100000"), "USD")
     assert d.marketplace_fees == Amount(Decimal("0"), "USD")
     assert d.fps_fees_paid_by == "Recipient"
-    assert d.sender_token_id == (
-        "553ILMLCG6Z8J431H7BX3UMN3FFQU8VSNTSRNCTAASDJNX66LNZLKSZU3PI7TXIH"
-    )
+    assert d.sender_token_id == ("553ILMLCG6Z8J431H7BX3UMN3FFQU8VSNTSRNCTAASDJNX66LNZLKSZU3PI7TXIH")
     assert d.recipient_token_id == (
         "R53ILMLCG6Z8J431H7BX3UMN3FFQU8VSNTSRNCTAASDJNX66LNZLKSZU3PI7TXIH"
     )
@@ -153,9 +151,7 @@ def test_error_response_shape(stub: StubServer, client: FpsClient) -> None:
         client.get_transaction_status("FAKE")
     err = info.value
     assert err.code == "InvalidParams"
-    assert err.message == (
-        "transactionId has to be a valid transaction ID. Specified value: FAKE"
-    )
+    assert err.message == ("transactionId has to be a valid transaction ID. Specified value: FAKE")
     assert err.request_id == "50ca0b2f-9435-4852-a889-89d144c07ff6"
     assert err.http_status == 400
     assert stub.count() == 1  # a 400 is not retried
@@ -243,7 +239,9 @@ def test_state_changing_requests_carry_their_parameters(
     pay_xml = fpsstub.CANCEL_XML.replace(b"Cancelled", b"Pending").replace(b"Cancel", b"Pay")
     stub.push(Reply(body=refund_xml), Reply(body=settle_xml), Reply(body=pay_xml))
     refund = client.refund(
-        "14GK6BGKA7U6OU6SUTNLBI5SBBV9PGDJ6UL", "refund-1", Decimal("0.50"),
+        "14GK6BGKA7U6OU6SUTNLBI5SBBV9PGDJ6UL",
+        "refund-1",
+        Decimal("0.50"),
         caller_description="goodwill",
     )
     assert refund.transaction_status is TransactionStatus.PENDING
@@ -322,9 +320,7 @@ def test_one_session_per_thread(stub: StubServer, client: FpsClient) -> None:
     assert stub.count() == 18
 
 
-def test_secret_never_in_repr_or_logs(
-    stub: StubServer, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_secret_never_in_repr_or_logs(stub: StubServer, caplog: pytest.LogCaptureFixture) -> None:
     import logging
 
     from fpsdesk.fps.signing import percent_encode

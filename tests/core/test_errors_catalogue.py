@@ -37,11 +37,22 @@ InvalidRequest InvalidParameterValue RequestExpired RequestThrottled ServiceUnav
 SPEC_CODES = _SPEC_TABLE.split()
 
 RETRIABLE = {
-    "AuthFailure", "AccessFailure", "AccountClosed", "InternalError", "ConcurrentModification",
-    "InsufficientBalance", "AccountLimitsExceeded", "InvalidAccountState",
-    "InvalidAccountState_Caller", "InvalidAccountState_Recipient", "InvalidAccountState_Sender",
-    "OriginalTransactionIncomplete", "NotMarketplaceApp", "PrepaidFundingLimitExceeded",
-    "RequestThrottled", "ServiceUnavailable",
+    "AuthFailure",
+    "AccessFailure",
+    "AccountClosed",
+    "InternalError",
+    "ConcurrentModification",
+    "InsufficientBalance",
+    "AccountLimitsExceeded",
+    "InvalidAccountState",
+    "InvalidAccountState_Caller",
+    "InvalidAccountState_Recipient",
+    "InvalidAccountState_Sender",
+    "OriginalTransactionIncomplete",
+    "NotMarketplaceApp",
+    "PrepaidFundingLimitExceeded",
+    "RequestThrottled",
+    "ServiceUnavailable",
 }
 
 
@@ -71,8 +82,12 @@ def test_cancel_invalid_state_next_step() -> None:
 
 def test_transient_codes_are_a_subset_of_retriable() -> None:
     transient = {code for code in CATALOGUE if is_transient(code)}
-    assert transient == {"InternalError", "ConcurrentModification", "RequestThrottled",
-                         "ServiceUnavailable"}
+    assert transient == {
+        "InternalError",
+        "ConcurrentModification",
+        "RequestThrottled",
+        "ServiceUnavailable",
+    }
     assert transient <= RETRIABLE
 
 
@@ -139,8 +154,12 @@ def test_describe_non_client_error_is_still_safe() -> None:
 def test_server_text_is_made_plain_and_bounded() -> None:
     hostile = "<b>bold</b>\x1b[31m red \u202e evil\n" + "x" * 5000
     explanation = describe(FpsError("Weird\x07Code", hostile, "rid\x1b", 400))
-    for text in (explanation.title, explanation.detail, explanation.code or "",
-                 explanation.request_id or ""):
+    for text in (
+        explanation.title,
+        explanation.detail,
+        explanation.code or "",
+        explanation.request_id or "",
+    ):
         assert all(ch.isprintable() for ch in text)
         assert "<" not in text
         assert ">" not in text

@@ -116,8 +116,9 @@ def test_50_mib_body_is_cut_off_with_bounded_memory(stub: StubServer) -> None:
 
 
 def test_declared_50_mib_body_is_not_read(stub: StubServer) -> None:
-    stub.push(Reply(body=b"", headers={"Content-Length": str(50 * 1024 * 1024)},
-                    declare_length=False))
+    stub.push(
+        Reply(body=b"", headers={"Content-Length": str(50 * 1024 * 1024)}, declare_length=False)
+    )
     with _client(stub) as client, pytest.raises(ProtocolError) as info:
         client.get_transaction_status(TXID)
     _assert_user_facing(info.value, "limit")
@@ -163,9 +164,10 @@ def test_body_dripping_past_the_read_timeout_is_cut_off(stub: StubServer) -> Non
     # 20 bytes every 0.1 s: each receive is well inside the 1 s read timeout, but the whole
     # 2 KB body would take 10 s. The overall deadline (1.5 s) cuts it.
     stub.push(Reply(body=STATUS_XML, drip=0.1, drip_size=20))
-    with _client(stub, timeout=(1, 1), total_timeout=1.5) as client, pytest.raises(
-        NetworkError
-    ) as info:
+    with (
+        _client(stub, timeout=(1, 1), total_timeout=1.5) as client,
+        pytest.raises(NetworkError) as info,
+    ):
         client.get_transaction_status(TXID)
     assert info.value.kind == "timeout"
     _assert_user_facing(info.value, "cut off")
@@ -173,9 +175,10 @@ def test_body_dripping_past_the_read_timeout_is_cut_off(stub: StubServer) -> Non
 
 def test_dripping_cancel_is_outcome_unknown(stub: StubServer) -> None:
     stub.push(Reply(body=STATUS_XML, drip=0.1, drip_size=20))
-    with _client(stub, timeout=(1, 1), total_timeout=1.0) as client, pytest.raises(
-        OutcomeUnknown
-    ) as info:
+    with (
+        _client(stub, timeout=(1, 1), total_timeout=1.0) as client,
+        pytest.raises(OutcomeUnknown) as info,
+    ):
         client.cancel(TXID)
     assert info.value.transaction_id == TXID
     assert stub.count("Cancel") == 1
@@ -184,9 +187,10 @@ def test_dripping_cancel_is_outcome_unknown(stub: StubServer) -> None:
 def test_headers_dripping_past_the_read_timeout_are_cut_off(stub: StubServer) -> None:
     # A byte of header every 50 ms never trips the 1 s read timeout; the overall deadline does.
     stub.push(Reply(head_drip=0.05))
-    with _client(stub, timeout=(1, 1), total_timeout=1.5) as client, pytest.raises(
-        NetworkError
-    ) as info:
+    with (
+        _client(stub, timeout=(1, 1), total_timeout=1.5) as client,
+        pytest.raises(NetworkError) as info,
+    ):
         client.get_transaction_status(TXID)
     assert info.value.kind == "timeout"
     _assert_user_facing(info.value, "cut off")

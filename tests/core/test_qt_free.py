@@ -51,7 +51,11 @@ def test_core_imports_do_not_load_pyside6() -> None:
         "print('QT:' + ','.join(loaded))\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=False,
     )
     assert result.returncode == 0, result.stderr

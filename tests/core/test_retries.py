@@ -75,8 +75,11 @@ def test_retry_after_seconds_is_honoured(
     stub: StubServer, client: FpsClient, sleeps: list[float]
 ) -> None:
     stub.push(
-        Reply(status=503, body=error_xml("ServiceUnavailable"),
-              headers={"Retry-After": "3", "Content-Type": "text/xml"}),
+        Reply(
+            status=503,
+            body=error_xml("ServiceUnavailable"),
+            headers={"Retry-After": "3", "Content-Type": "text/xml"},
+        ),
         Reply(body=VERIFY_XML),
     )
     assert client.verify_signature("https://m.example/ipn", "a=b").verified
@@ -85,8 +88,7 @@ def test_retry_after_seconds_is_honoured(
 
 def test_retry_after_is_capped(stub: StubServer, client: FpsClient, sleeps: list[float]) -> None:
     stub.push(
-        Reply(status=503, body=error_xml("ServiceUnavailable"),
-              headers={"Retry-After": "86400"}),
+        Reply(status=503, body=error_xml("ServiceUnavailable"), headers={"Retry-After": "86400"}),
         Reply(body=STATUS_XML),
     )
     client.get_transaction_status(TXID)

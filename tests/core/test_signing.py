@@ -71,21 +71,59 @@ V1_CANONICAL = (
 )
 
 VECTORS = [
-    ("V1", "GET", "https://fps.sandbox.amazonaws.com/", {}, "HmacSHA256",
-     "jdzD2OCD6dKwBT6hc3x/DV532vyQJInilkvuDlQWBxA="),
-    ("V2", "POST", "https://fps.sandbox.amazonaws.com/", {}, "HmacSHA256",
-     "x8XfRPwb+RjIyLbMImNnEukypLoXozZmBVrVPXW8vbc="),
-    ("V3", "GET", "https://fps.sandbox.amazonaws.com/", {}, "HmacSHA1",
-     "/x4NYihKk/kv0Vbeo1JUQ7Wizeo="),
-    ("V4", "POST", "https://localhost:8443/",
-     {"Description": "Buyer changed mind ~ 50% * (é)/+ ok"}, "HmacSHA256",
-     "yNRRbwInVL5PrJfIwEEj+BLl/A5hOGTJgQYSfSQj6VM="),
-    ("V5", "GET", "https://fps.sandbox.amazonaws.com/",
-     {"Action": "GetTransactionStatus", "Timestamp": "2009-10-06T09:14:58Z",
-      "TransactionId": "14GKE3B85HCMF1BTSH5C4PD2IHZL95RJ2LM", "Description": None},
-     "HmacSHA256", "doMYttlztPsBN5f+Osav9Pe+QYpjVJNoN5Us98JYzss="),
-    ("V6", "GET", "https://fps.sandbox.amazonaws.com/", {"Description": ""}, "HmacSHA256",
-     "7t6q+8Vvw39YOkxewP/nFMgjAcvUZPNynFVp5MlYxwQ="),
+    (
+        "V1",
+        "GET",
+        "https://fps.sandbox.amazonaws.com/",
+        {},
+        "HmacSHA256",
+        "jdzD2OCD6dKwBT6hc3x/DV532vyQJInilkvuDlQWBxA=",
+    ),
+    (
+        "V2",
+        "POST",
+        "https://fps.sandbox.amazonaws.com/",
+        {},
+        "HmacSHA256",
+        "x8XfRPwb+RjIyLbMImNnEukypLoXozZmBVrVPXW8vbc=",
+    ),
+    (
+        "V3",
+        "GET",
+        "https://fps.sandbox.amazonaws.com/",
+        {},
+        "HmacSHA1",
+        "/x4NYihKk/kv0Vbeo1JUQ7Wizeo=",
+    ),
+    (
+        "V4",
+        "POST",
+        "https://localhost:8443/",
+        {"Description": "Buyer changed mind ~ 50% * (é)/+ ok"},
+        "HmacSHA256",
+        "yNRRbwInVL5PrJfIwEEj+BLl/A5hOGTJgQYSfSQj6VM=",
+    ),
+    (
+        "V5",
+        "GET",
+        "https://fps.sandbox.amazonaws.com/",
+        {
+            "Action": "GetTransactionStatus",
+            "Timestamp": "2009-10-06T09:14:58Z",
+            "TransactionId": "14GKE3B85HCMF1BTSH5C4PD2IHZL95RJ2LM",
+            "Description": None,
+        },
+        "HmacSHA256",
+        "doMYttlztPsBN5f+Osav9Pe+QYpjVJNoN5Us98JYzss=",
+    ),
+    (
+        "V6",
+        "GET",
+        "https://fps.sandbox.amazonaws.com/",
+        {"Description": ""},
+        "HmacSHA256",
+        "7t6q+8Vvw39YOkxewP/nFMgjAcvUZPNynFVp5MlYxwQ=",
+    ),
 ]
 
 
@@ -181,8 +219,11 @@ def test_canonical_order_is_byte_order(params: dict[str, str]) -> None:
         assert unquote_to_bytes(value).decode("utf-8") == params[key]
 
 
-@given(st.dictionaries(any_text.filter(lambda s: s != "Signature"), any_text, max_size=6),
-       st.sampled_from(["GET", "POST"]), st.sampled_from(["HmacSHA256", "HmacSHA1"]))
+@given(
+    st.dictionaries(any_text.filter(lambda s: s != "Signature"), any_text, max_size=6),
+    st.sampled_from(["GET", "POST"]),
+    st.sampled_from(["HmacSHA256", "HmacSHA1"]),
+)
 def test_signer_agrees_with_independent_signer(
     params: dict[str, str], method: str, sig_method: str
 ) -> None:
@@ -252,7 +293,11 @@ def test_request_captured_on_the_wire_verifies_independently(
     stub.push(Reply(body=CANCEL_XML))
     reason = "Buyer changed mind ~ 50% * (é)/+ ok & more=yes 日本"
     with FpsClient(
-        stub.url, ACCESS, SECRET, http_method=method, signature_method=sig_method  # type: ignore[arg-type]
+        stub.url,
+        ACCESS,
+        SECRET,
+        http_method=method,
+        signature_method=sig_method,  # type: ignore[arg-type]
     ) as client:
         client.cancel(TXID, reason)
     (request,) = stub.requests

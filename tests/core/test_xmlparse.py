@@ -85,13 +85,18 @@ def test_comments_and_processing_instructions_are_ignored() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("2009-10-05T22:50:08.010-07:00",
-         datetime(2009, 10, 5, 22, 50, 8, 10000, tzinfo=timezone(timedelta(hours=-7)))),
+        (
+            "2009-10-05T22:50:08.010-07:00",
+            datetime(2009, 10, 5, 22, 50, 8, 10000, tzinfo=timezone(timedelta(hours=-7))),
+        ),
         ("2009-10-05T22:50:08Z", datetime(2009, 10, 5, 22, 50, 8, tzinfo=UTC)),
         ("2009-10-05T22:50:08.5Z", datetime(2009, 10, 5, 22, 50, 8, 500000, tzinfo=UTC)),
-        ("2009-10-05T22:50:08.123456789+05:30",
-         datetime(2009, 10, 5, 22, 50, 8, 123456,
-                  tzinfo=timezone(timedelta(hours=5, minutes=30)))),
+        (
+            "2009-10-05T22:50:08.123456789+05:30",
+            datetime(
+                2009, 10, 5, 22, 50, 8, 123456, tzinfo=timezone(timedelta(hours=5, minutes=30))
+            ),
+        ),
         ("2009-10-05T22:50:08", datetime(2009, 10, 5, 22, 50, 8, tzinfo=UTC)),
     ],
 )
@@ -118,8 +123,9 @@ def test_bad_date_in_document_names_the_element() -> None:
 
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "1,00", "abc"])
 def test_bad_amounts(value: str) -> None:
-    body = fpsstub.TRANSACTION_XML.replace(b"<Value>0.100000</Value>", f"<Value>{value}</Value>"
-                                           .encode())
+    body = fpsstub.TRANSACTION_XML.replace(
+        b"<Value>0.100000</Value>", f"<Value>{value}</Value>".encode()
+    )
     with pytest.raises(ProtocolError, match="FPSFees"):
         xmlparse.parse_transaction(body)
 
@@ -201,9 +207,7 @@ def test_oversized_body_refused() -> None:
 def test_action_results() -> None:
     result = xmlparse.parse_action_result("Cancel", fpsstub.CANCEL_XML)
     assert result.transaction_status is TransactionStatus.CANCELLED
-    refund = (
-        fpsstub.CANCEL_XML.replace(b"Cancelled", b"Pending").replace(b"Cancel", b"Refund")
-    )
+    refund = fpsstub.CANCEL_XML.replace(b"Cancelled", b"Pending").replace(b"Cancel", b"Refund")
     assert xmlparse.parse_action_result("Refund", refund).transaction_status is (
         TransactionStatus.PENDING
     )
@@ -249,8 +253,7 @@ def test_account_activity_every_field() -> None:
     activity = xmlparse.parse_account_activity(ACTIVITY_XML)
     assert activity.batch_size == 1
     assert activity.request_id == "act-1"
-    assert activity.start_time_for_next_transaction == datetime(2009, 10, 7, 10, 55, 1,
-                                                                tzinfo=UTC)
+    assert activity.start_time_for_next_transaction == datetime(2009, 10, 7, 10, 55, 1, tzinfo=UTC)
     (txn,) = activity.transactions
     pdt = timezone(timedelta(hours=-7))
     assert txn.transaction_id == "14GKD9GE66FAA63E6O6B2JDPZKN53LZ7F22"
@@ -264,8 +267,9 @@ def test_account_activity_every_field() -> None:
     assert txn.status_code == "Success"
     assert txn.original_transaction_id == "14GK6BGKA7U6OU6SUTNLBI5SBBV9PGDJ6UL"
     assert txn.transaction_parts == (
-        TransactionPart("Caller", "I1", "Shop", "CallerReference02", "d",
-                        Amount(Decimal("0"), "USD")),
+        TransactionPart(
+            "Caller", "I1", "Shop", "CallerReference02", "d", Amount(Decimal("0"), "USD")
+        ),
         TransactionPart("Sender"),
     )
     assert txn.payment_method == "CC"

@@ -19,8 +19,15 @@ def test_windows_version_info_parses_and_matches_version() -> None:
     def record(kind: str):  # type: ignore[no-untyped-def]
         return lambda *args, **kwargs: {"kind": kind, "args": args, **kwargs}
 
-    names = ("VSVersionInfo", "FixedFileInfo", "StringFileInfo", "StringTable", "StringStruct",
-             "VarFileInfo", "VarStruct")
+    names = (
+        "VSVersionInfo",
+        "FixedFileInfo",
+        "StringFileInfo",
+        "StringTable",
+        "StringStruct",
+        "VarFileInfo",
+        "VarStruct",
+    )
     text = (PACKAGING / "windows" / "version_info.txt").read_text(encoding="utf-8")
     info = eval(text, {"__builtins__": {}}, {n: record(n) for n in names})
     numbers = (*(int(p) for p in __version__.split(".")), 0)
@@ -70,7 +77,7 @@ def _fake_bundle(root: Path) -> Path:
     bundle = root / "fpsdesk-0.1.0"
     (bundle / "_internal").mkdir(parents=True)
     exe = bundle / "fpsdesk"
-    exe.write_text("#!/bin/sh\necho fake fpsdesk \"$@\"\n")
+    exe.write_text('#!/bin/sh\necho fake fpsdesk "$@"\n')
     exe.chmod(0o755)
     share = bundle / "share"
     for size in assets.ICON_SIZES:
@@ -118,7 +125,10 @@ def test_install_script_installs_menu_entry_and_uninstalls(tmp_path: Path) -> No
 
     gone = subprocess.run(
         ["sh", str(opt / "install.sh"), "--uninstall"],
-        env=env, capture_output=True, text=True, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert gone.returncode == 0, gone.stderr
     assert not opt.exists()
@@ -128,14 +138,16 @@ def test_install_script_installs_menu_entry_and_uninstalls(tmp_path: Path) -> No
 
 def test_install_script_rejects_unknown_option_and_non_bundle(tmp_path: Path) -> None:
     script = PACKAGING / "linux" / "install.sh"
-    bad = subprocess.run(["sh", str(script), "--frobnicate"], capture_output=True, text=True,
-                         check=False)
+    bad = subprocess.run(
+        ["sh", str(script), "--frobnicate"], capture_output=True, text=True, check=False
+    )
     assert bad.returncode == 2
     assert "unknown option" in bad.stderr
     lone = tmp_path / "install.sh"
     lone.write_bytes(script.read_bytes())
     env = dict(os.environ, HOME=str(tmp_path))
-    outside = subprocess.run(["sh", str(lone)], env=env, capture_output=True, text=True,
-                             check=False)
+    outside = subprocess.run(
+        ["sh", str(lone)], env=env, capture_output=True, text=True, check=False
+    )
     assert outside.returncode == 1
     assert "unpacked fpsdesk bundle" in outside.stderr

@@ -38,16 +38,30 @@ def _env(tmp_path: Path) -> dict[str, str]:
 def _binding_leaks_none(env: dict[str, str]) -> bool:
     if sys.version_info >= (3, 12):
         return False
-    out = subprocess.run([sys.executable, "-c", LEAK_PROBE], env=env, capture_output=True,
-                         text=True, check=True, timeout=60, cwd=ROOT).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", LEAK_PROBE],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        cwd=ROOT,
+    ).stdout
     return int(out.strip().splitlines()[-1]) <= -50
 
 
 @pytest.mark.slow
 def test_smoke_test_runs_the_money_path_and_reports_the_binding(tmp_path: Path) -> None:
     env = _env(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "fpsdesk", "--smoke-test"], env=env,
-                          capture_output=True, text=True, timeout=120, cwd=ROOT, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "fpsdesk", "--smoke-test"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     if _binding_leaks_none(env):
         # The app's own guard (fpsdesk.ui.qt_compat) must have neutralised the leak, and the
@@ -58,29 +72,52 @@ def test_smoke_test_runs_the_money_path_and_reports_the_binding(tmp_path: Path) 
         assert "None stable over" in done.stdout
     assert done.stderr == ""
     out = done.stdout
-    for line in ("sandbox ", "main window      : painted", ": Reserved,",
-                 ": Cancelled (FPS request", "IPN              : Cancelled, signature Verified",
-                 "keychain backend :", "smoke test: OK"):
+    for line in (
+        "sandbox ",
+        "main window      : painted",
+        ": Reserved,",
+        ": Cancelled (FPS request",
+        "IPN              : Cancelled, signature Verified",
+        "keychain backend :",
+        "smoke test: OK",
+    ):
         assert line in out, line
 
 
 def test_exit_after_paint_probe_reports_first_paint(tmp_path: Path) -> None:
     env = dict(_env(tmp_path), FPSDESK_EXIT_AFTER_PAINT="1")
-    for var, sub in (("XDG_CONFIG_HOME", "c"), ("XDG_DATA_HOME", "d"), ("XDG_CACHE_HOME", "ca"),
-                     ("XDG_STATE_HOME", "s")):
+    for var, sub in (
+        ("XDG_CONFIG_HOME", "c"),
+        ("XDG_DATA_HOME", "d"),
+        ("XDG_CACHE_HOME", "ca"),
+        ("XDG_STATE_HOME", "s"),
+    ):
         (tmp_path / sub).mkdir()
         env[var] = str(tmp_path / sub)
-    done = subprocess.run([sys.executable, "-m", "fpsdesk", "--sandbox", "--smoke-test"],
-                          env=env, capture_output=True, text=True, timeout=120, cwd=ROOT,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "fpsdesk", "--sandbox", "--smoke-test"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines() == ["first-paint"]
 
 
 def test_watchdog_turns_a_slow_run_into_a_failure(tmp_path: Path) -> None:
     env = dict(_env(tmp_path), FPSDESK_SMOKE_TIMEOUT="0.05")
-    done = subprocess.run([sys.executable, "-m", "fpsdesk", "--smoke-test"], env=env,
-                          capture_output=True, text=True, timeout=120, cwd=ROOT, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "fpsdesk", "--smoke-test"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
+    )
     assert done.returncode == 3
     assert "smoke test: FAILED: timed out after 0 s during step" in done.stderr
     assert "smoke test: OK" not in done.stdout

@@ -33,8 +33,10 @@ def _fake(tmp_path: Path, body: str) -> Path:
 
 
 def test_passes_a_clean_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    exe = _fake(tmp_path, 'echo "  keychain backend : keyring.backends.fail.Keyring"\n'
-                          'echo "smoke test: OK (1.0 s)"')
+    exe = _fake(
+        tmp_path,
+        'echo "  keychain backend : keyring.backends.fail.Keyring"\necho "smoke test: OK (1.0 s)"',
+    )
     assert runner.main([str(exe)]) == 0
     assert "smoke_test: PASS" in capsys.readouterr().out
 
@@ -50,8 +52,10 @@ def test_any_stderr_line_fails_and_triggers_a_verbose_rerun(
 
 
 def test_known_harmless_line_is_allowed(tmp_path: Path) -> None:
-    exe = _fake(tmp_path, 'echo "smoke test: OK"\n'
-                          'echo "This plugin does not support propagateSizeHints()" >&2')
+    exe = _fake(
+        tmp_path,
+        'echo "smoke test: OK"\necho "This plugin does not support propagateSizeHints()" >&2',
+    )
     assert runner.main([str(exe)]) == 0
 
 
@@ -62,8 +66,9 @@ def test_known_harmless_line_is_allowed(tmp_path: Path) -> None:
         ('echo "all fine"', "no 'smoke test: OK' line"),
     ],
 )
-def test_exit_code_and_ok_line_are_required(tmp_path: Path, body: str, problem: str,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_exit_code_and_ok_line_are_required(
+    tmp_path: Path, body: str, problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert runner.main([str(_fake(tmp_path, body))]) == 1
     assert problem in capsys.readouterr().err
 
@@ -75,8 +80,9 @@ def test_hang_is_cut_off(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_expected_backend_is_enforced(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    exe = _fake(tmp_path, 'echo "  keychain backend : keyring.backends.fail.Keyring"\n'
-                          'echo "smoke test: OK"')
+    exe = _fake(
+        tmp_path, 'echo "  keychain backend : keyring.backends.fail.Keyring"\necho "smoke test: OK"'
+    )
     assert runner.main([str(exe), "--expect-backend", "SecretService"]) == 1
     assert "expected SecretService" in capsys.readouterr().err
 

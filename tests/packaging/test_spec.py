@@ -44,6 +44,7 @@ def _run_spec(platform: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
             item = _Recorded(*args, **kwargs)
             built[kind].append(item)
             return item
+
         return make
 
     namespace: dict[str, Any] = {

@@ -24,8 +24,14 @@ def canonical(params: Mapping[str, str]) -> str:
     return "&".join(rfc3986(n) + "=" + rfc3986(params[n]) for n in names)
 
 
-def signature(secret: str, method: str, host: str, path: str, params: Mapping[str, str],
-              algorithm: str = "HmacSHA256") -> str:
+def signature(
+    secret: str,
+    method: str,
+    host: str,
+    path: str,
+    params: Mapping[str, str],
+    algorithm: str = "HmacSHA256",
+) -> str:
     text = f"{method}\n{host.lower()}\n{path or '/'}\n{canonical(params)}"
     digest = hashlib.sha256 if algorithm == "HmacSHA256" else hashlib.sha1
     return base64.b64encode(hmac.new(secret.encode(), text.encode(), digest).digest()).decode()
@@ -65,8 +71,9 @@ def encode(params: Mapping[str, str]) -> str:
     return "&".join(rfc3986(k) + "=" + rfc3986(v) for k, v in params.items())
 
 
-def send_raw(url: str, method: str, query_or_body: str, host_header: str | None = None
-             ) -> tuple[int, str, str]:
+def send_raw(
+    url: str, method: str, query_or_body: str, host_header: str | None = None
+) -> tuple[int, str, str]:
     """Send one request with exactly this query (GET) or form body (POST) and Host header."""
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)

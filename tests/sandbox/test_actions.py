@@ -42,7 +42,8 @@ def test_credit_card_pay_is_pending_then_success_with_an_ipn_per_change(
         S.SUCCESS
     )
     assert _history(sandbox_client, result.transaction_id) == [
-        ("Pending", "PendingNetworkResponse"), ("Success", "Success"),
+        ("Pending", "PendingNetworkResponse"),
+        ("Success", "Success"),
     ]
     dates = [h.date for h in sandbox_client.get_transaction(result.transaction_id).status_history]
     assert dates == sorted(dates)
@@ -83,8 +84,11 @@ def test_pending_delay_moves_a_payment_on_later() -> None:
     [
         ("52.61", "CC", [("Pending", "PendingNetworkResponse"), ("Failure", "TransactionDenied")]),
         ("9.65", "ABT", [("Failure", "TransactionDenied")]),
-        ("45.71", "CC", [("Pending", "PendingNetworkResponse"),
-                         ("Pending", "PendingVerification")]),
+        (
+            "45.71",
+            "CC",
+            [("Pending", "PendingNetworkResponse"), ("Pending", "PendingVerification")],
+        ),
     ],
 )
 def test_decline_triggers(
@@ -114,11 +118,15 @@ def test_reused_caller_reference_is_a_duplicate_request(sandbox_client: FpsClien
 # -- Cancel ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("status", "operation"), [("Reserved", "Reserve"), ("Pending", "Pay"),
-                                                   ("Pending", "Reserve")])
+@pytest.mark.parametrize(
+    ("status", "operation"), [("Reserved", "Reserve"), ("Pending", "Pay"), ("Pending", "Reserve")]
+)
 def test_cancel_from_pending_or_reserved(
-    sandbox: SandboxServer, sandbox_client: FpsClient, ipn_capture: IpnCapture,
-    status: str, operation: str,
+    sandbox: SandboxServer,
+    sandbox_client: FpsClient,
+    ipn_capture: IpnCapture,
+    status: str,
+    operation: str,
 ) -> None:
     sandbox.set_ipn_urls([ipn_capture.url])
     txn_id = sandbox.create_transaction(status=status, operation=operation)
@@ -152,8 +160,9 @@ def test_cancel_of_a_settlement_in_progress_is_refused(sandbox: SandboxServer) -
         client.close()
 
 
-@pytest.mark.parametrize("action", ["cancel", "get_transaction_status", "get_transaction",
-                                    "settle"])
+@pytest.mark.parametrize(
+    "action", ["cancel", "get_transaction_status", "get_transaction", "settle"]
+)
 def test_well_formed_unknown_id_is_invalid_transaction_id(
     sandbox_client: FpsClient, action: str
 ) -> None:
@@ -187,11 +196,17 @@ def test_reserve_then_partial_settle(sandbox_client: FpsClient, sandbox: Sandbox
     assert detail.fps_operation == "Settle"
     assert detail.transaction_amount.value == Decimal("75.50")
     assert [h.transaction_status.value for h in detail.status_history] == [
-        "Pending", "Reserved", "Pending", "Success",
+        "Pending",
+        "Reserved",
+        "Pending",
+        "Success",
     ]
     notifications = sandbox.notifications(txn_id)
     assert [n["params"]["operation"] for n in notifications] == [
-        "RESERVE", "RESERVE", "SETTLE", "SETTLE",
+        "RESERVE",
+        "RESERVE",
+        "SETTLE",
+        "SETTLE",
     ]
 
 
@@ -207,8 +222,7 @@ def test_refunds_link_both_ways_and_stop_at_the_amount(
     sandbox: SandboxServer, sandbox_client: FpsClient
 ) -> None:
     paid = sandbox_client.pay("CC-2", Decimal("30.00"), "pay-r").transaction_id
-    first = sandbox_client.refund(paid, "refund-1", Decimal("10.00"),
-                                  caller_description="damaged")
+    first = sandbox_client.refund(paid, "refund-1", Decimal("10.00"), caller_description="damaged")
     assert first.transaction_status is S.PENDING
     assert first.transaction_id != paid
     refund = sandbox_client.get_transaction(first.transaction_id)
@@ -223,13 +237,15 @@ def test_refunds_link_both_ways_and_stop_at_the_amount(
     assert sandbox_client.get_transaction(rest).transaction_amount.value == Decimal("20.00")
     original = sandbox_client.get_transaction(paid)
     assert [(r.transaction_id, r.relation_type) for r in original.related_transactions] == [
-        (first.transaction_id, "Refund"), (rest, "Refund"),
+        (first.transaction_id, "Refund"),
+        (rest, "Refund"),
     ]
     assert _error(sandbox_client.refund, paid, "refund-4").code == (
         "TransactionFullyRefundedAlready"
     )
     assert _error(sandbox_client.refund, paid, "refund-1").code in (
-        "DuplicateRequest", "TransactionFullyRefundedAlready",
+        "DuplicateRequest",
+        "TransactionFullyRefundedAlready",
     )
 
 
@@ -264,12 +280,24 @@ def test_get_transaction_returns_every_field(
     sandbox: SandboxServer, sandbox_client: FpsClient
 ) -> None:
     txn_id = sandbox.create_transaction(
-        status="Success", operation="Pay", payment_method="CC", amount="19.99",
-        caller_reference="ref-77", caller_description="Order 77", sender_description="Mug",
-        fps_fees="0.88", marketplace_fees="0.50", fees_paid_by="Caller",
-        sender_token_id="T" * 64, recipient_token_id="R" * 64, sender_name="Ann",
-        sender_email="ann@example.com", caller_name="Shop", recipient_name="Shop",
-        recipient_email="shop@example.com", date_received="2024-03-01T10:00:00.000Z",
+        status="Success",
+        operation="Pay",
+        payment_method="CC",
+        amount="19.99",
+        caller_reference="ref-77",
+        caller_description="Order 77",
+        sender_description="Mug",
+        fps_fees="0.88",
+        marketplace_fees="0.50",
+        fees_paid_by="Caller",
+        sender_token_id="T" * 64,
+        recipient_token_id="R" * 64,
+        sender_name="Ann",
+        sender_email="ann@example.com",
+        caller_name="Shop",
+        recipient_name="Shop",
+        recipient_email="shop@example.com",
+        date_received="2024-03-01T10:00:00.000Z",
         date_completed="2024-03-01T10:00:02.500Z",
     )
     detail = sandbox_client.get_transaction(txn_id)
@@ -290,11 +318,10 @@ def test_get_transaction_returns_every_field(
     assert (detail.sender_name, detail.sender_email) == ("Ann", "ann@example.com")
     assert (detail.caller_name, detail.recipient_name) == ("Shop", "Shop")
     assert detail.recipient_email == "shop@example.com"
-    assert [h.date for h in detail.status_history] == sorted(
-        h.date for h in detail.status_history
+    assert [h.date for h in detail.status_history] == sorted(h.date for h in detail.status_history)
+    assert all(
+        h.amount is not None and h.amount.value == Decimal("19.99") for h in detail.status_history
     )
-    assert all(h.amount is not None and h.amount.value == Decimal("19.99")
-               for h in detail.status_history)
 
 
 def test_history_given_to_the_control_comes_back_in_order(
@@ -305,10 +332,13 @@ def test_history_given_to_the_control_comes_back_in_order(
         {"date": "2024-01-01T00:05:00Z", "status": "Reserved", "status_code": "Reserved"},
         {"date": "2024-01-02T00:00:00Z", "status": "Cancelled", "status_code": "Expired"},
     ]
-    txn_id = sandbox.create_transaction(status="Cancelled", status_code="Expired",
-                                        operation="Reserve", history=history)
+    txn_id = sandbox.create_transaction(
+        status="Cancelled", status_code="Expired", operation="Reserve", history=history
+    )
     assert _history(sandbox_client, txn_id) == [
-        ("Pending", "PendingVerification"), ("Reserved", "Reserved"), ("Cancelled", "Expired"),
+        ("Pending", "PendingVerification"),
+        ("Reserved", "Reserved"),
+        ("Cancelled", "Expired"),
     ]
 
 
@@ -319,13 +349,22 @@ def _make_activity(sandbox: SandboxServer) -> list[str]:
     base = datetime(2024, 5, 1, tzinfo=UTC)
     ids = []
     for i, (status, operation, method) in enumerate(
-        [("Success", "Pay", "CC"), ("Reserved", "Reserve", "CC"), ("Success", "Pay", "ABT"),
-         ("Failure", "Pay", "CC"), ("Cancelled", "Reserve", "CC"), ("Success", "Settle", "ACH"),
-         ("Pending", "Pay", "CC")]
+        [
+            ("Success", "Pay", "CC"),
+            ("Reserved", "Reserve", "CC"),
+            ("Success", "Pay", "ABT"),
+            ("Failure", "Pay", "CC"),
+            ("Cancelled", "Reserve", "CC"),
+            ("Success", "Settle", "ACH"),
+            ("Pending", "Pay", "CC"),
+        ]
     ):
         when = (base + timedelta(hours=i)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-        ids.append(sandbox.create_transaction(status=status, operation=operation,
-                                              payment_method=method, date_received=when))
+        ids.append(
+            sandbox.create_transaction(
+                status=status, operation=operation, payment_method=method, date_received=when
+            )
+        )
     return ids
 
 
@@ -383,13 +422,16 @@ def test_account_activity_pages(
     assert seen == expected
 
 
-@pytest.mark.parametrize(("kwargs", "fragment"), [
-    ({"max_batch_size": 201}, "MaxBatchSize"),
-    ({"fps_operation": "Nope"}, "FPSOperation"),
-    ({"payment_method": "Gold"}, "PaymentMethod"),
-    ({"transaction_status": "Lost"}, "TransactionStatus"),
-    ({"roles": ["Buyer"]}, "Role"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"max_batch_size": 201}, "MaxBatchSize"),
+        ({"fps_operation": "Nope"}, "FPSOperation"),
+        ({"payment_method": "Gold"}, "PaymentMethod"),
+        ({"transaction_status": "Lost"}, "TransactionStatus"),
+        ({"roles": ["Buyer"]}, "Role"),
+    ],
+)
 def test_account_activity_bad_values(
     sandbox_client: FpsClient, kwargs: dict[str, object], fragment: str
 ) -> None:
@@ -433,8 +475,7 @@ def test_verify_signature_reads_plus_as_space(
     assert ipn_capture.wait_for(1)
     from urllib.parse import quote_plus
 
-    joined = "&".join(f"{quote_plus(k)}={quote_plus(v)}"
-                      for k, v in ipn_capture.received[0].params)
+    joined = "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in ipn_capture.received[0].params)
     assert "+" in joined
     assert sandbox_client.verify_signature(ipn_capture.url, joined).verified
 
@@ -456,17 +497,20 @@ def test_unsettled_reserve_expires(
 def test_reserve_timeout_is_scheduled_and_dropped_by_cancel_or_settle(
     sandbox: SandboxServer, sandbox_client: FpsClient
 ) -> None:
-    first = sandbox_client.reserve("CC-1", Decimal("10.00"), "exp-1",
-                                   TransactionTimeoutInMins="5").transaction_id
+    first = sandbox_client.reserve(
+        "CC-1", Decimal("10.00"), "exp-1", TransactionTimeoutInMins="5"
+    ).transaction_id
     move = sandbox.transaction(first)["pending_move"]
     assert (move["status"], move["status_code"]) == ("Cancelled", "Expired")
     sandbox_client.settle(first)
     assert sandbox.transaction(first)["pending_move"] is None
-    second = sandbox_client.reserve("ABT-1", Decimal("10.00"), "exp-2",
-                                    TransactionTimeoutInMins="5").transaction_id
+    second = sandbox_client.reserve(
+        "ABT-1", Decimal("10.00"), "exp-2", TransactionTimeoutInMins="5"
+    ).transaction_id
     assert sandbox.transaction(second)["pending_move"]["status_code"] == "Expired"
     sandbox_client.cancel(second)
     assert sandbox.transaction(second)["pending_move"] is None
-    error = _error(sandbox_client.reserve, "CC-1", Decimal("10.00"), "exp-3",
-                   TransactionTimeoutInMins="soon")
+    error = _error(
+        sandbox_client.reserve, "CC-1", Decimal("10.00"), "exp-3", TransactionTimeoutInMins="soon"
+    )
     assert error.code == "InvalidParams"

@@ -27,7 +27,11 @@ def _start(*args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
         [sys.executable, "-m", "fpsdesk", "sandbox", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
     )
 
 
@@ -76,7 +80,10 @@ def test_demo_sandbox_prints_its_line_serves_demo_data_and_stops_on_sigterm(
         assert status.transaction_status.value == "Reserved"
         detail = client.get_transaction(DEMO_IDS["settle_success_1"])
         assert [h.transaction_status.value for h in detail.status_history] == [
-            "Pending", "Reserved", "Pending", "Success",
+            "Pending",
+            "Reserved",
+            "Pending",
+            "Success",
         ]
         assert client.cancel(DEMO_RESERVED_IDS[0], "cli test").transaction_status.value == (
             "Cancelled"
@@ -95,8 +102,16 @@ def test_own_credentials_and_a_data_file(
     running: list[subprocess.Popen[str]], tmp_path: Path
 ) -> None:
     data = tmp_path / "cli.sqlite3"
-    process = _start("--data", str(data), "--access-key", "CLIKEY", "--secret-key", "cli/secret",
-                     "--pending-delay", "0")
+    process = _start(
+        "--data",
+        str(data),
+        "--access-key",
+        "CLIKEY",
+        "--secret-key",
+        "cli/secret",
+        "--pending-delay",
+        "0",
+    )
     running.append(process)
     client = FpsClient(_url(process), "CLIKEY", "cli/secret")
     try:

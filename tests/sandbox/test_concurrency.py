@@ -58,10 +58,12 @@ def test_cancel_racing_settle_exactly_one_wins(
     sandbox: SandboxServer, sandbox_client: FpsClient, round_no: int
 ) -> None:
     txn_id = sandbox_client.reserve("CC-1", Decimal("40.00"), f"race-{round_no}").transaction_id
-    outcomes = _race([
-        lambda: sandbox_client.cancel(txn_id),
-        lambda: sandbox_client.settle(txn_id),
-    ])
+    outcomes = _race(
+        [
+            lambda: sandbox_client.cancel(txn_id),
+            lambda: sandbox_client.settle(txn_id),
+        ]
+    )
     assert sorted(outcomes) == ["InvalidTransactionState", "ok"]
     final = sandbox.transaction(txn_id)
     statuses = [h["status"] for h in final["history"]]

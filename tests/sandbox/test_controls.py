@@ -31,8 +31,11 @@ def test_index_lists_the_endpoints(sandbox: SandboxServer) -> None:
 def test_create_list_show_and_change_transactions(
     sandbox: SandboxServer, sandbox_client: FpsClient
 ) -> None:
-    created = requests.post(_url(sandbox, "transactions"), timeout=5,
-                            json={"status": "Pending", "amount": "3.25", "sender_name": "Zoe"})
+    created = requests.post(
+        _url(sandbox, "transactions"),
+        timeout=5,
+        json={"status": "Pending", "amount": "3.25", "sender_name": "Zoe"},
+    )
     assert created.status_code == 201
     txn_id = created.json()["transaction_id"]
     assert created.json()["transaction"]["sender_name"] == "Zoe"
@@ -43,8 +46,11 @@ def test_create_list_show_and_change_transactions(
     shown = requests.get(_url(sandbox, f"transactions/{txn_id}"), timeout=5).json()
     assert shown["status"] == "Pending"
     assert [h["status"] for h in shown["history"]] == ["Pending"]
-    changed = requests.post(_url(sandbox, f"transactions/{txn_id}/status"), timeout=5,
-                            json={"status": "Failure", "status_code": "TransactionDenied"})
+    changed = requests.post(
+        _url(sandbox, f"transactions/{txn_id}/status"),
+        timeout=5,
+        json={"status": "Failure", "status_code": "TransactionDenied"},
+    )
     assert changed.status_code == 200
     assert changed.json()["status"] == "Failure"
     assert sandbox_client.get_transaction_status(txn_id).status_code == "TransactionDenied"
@@ -84,8 +90,7 @@ def test_ipn_controls(sandbox: SandboxServer, ipn_capture: IpnCapture) -> None:
     assert delivery["params"]["transactionStatus"] == "RESERVED"
     notes = requests.get(_url(sandbox, "ipn/notifications"), timeout=5).json()["notifications"]
     assert [n["transaction_id"] for n in notes] == [txn_id]
-    replay = requests.post(_url(sandbox, "ipn/replay"), json={"transaction_id": txn_id},
-                           timeout=5)
+    replay = requests.post(_url(sandbox, "ipn/replay"), json={"transaction_id": txn_id}, timeout=5)
     assert replay.json() == {"notifications": 1}
     assert ipn_capture.wait_for(2)
     bad = requests.put(_url(sandbox, "ipn/urls"), json={"urls": ["ftp://x"]}, timeout=5)
@@ -96,9 +101,15 @@ def test_fault_and_request_count_controls(
     sandbox: SandboxServer, sandbox_client: FpsClient
 ) -> None:
     txn_id = sandbox.create_transaction(status="Reserved")
-    made = requests.post(_url(sandbox, "faults"), timeout=5, json={
-        "action": "GetTransaction", "kind": "throttled", "times": 2,
-    })
+    made = requests.post(
+        _url(sandbox, "faults"),
+        timeout=5,
+        json={
+            "action": "GetTransaction",
+            "kind": "throttled",
+            "times": 2,
+        },
+    )
     assert made.status_code == 201
     assert made.json()["faults"][0]["kind"] == "throttled"
     assert sandbox_client.get_transaction(txn_id).transaction_id == txn_id
@@ -107,8 +118,9 @@ def test_fault_and_request_count_controls(
     requests.post(_url(sandbox, "faults"), json={"kind": "html"}, timeout=5)
     assert len(requests.get(_url(sandbox, "faults"), timeout=5).json()["faults"]) == 1
     assert requests.delete(_url(sandbox, "faults"), timeout=5).json() == {"faults": []}
-    assert requests.post(_url(sandbox, "faults"), json={"kind": "nope"},
-                         timeout=5).status_code == 400
+    assert (
+        requests.post(_url(sandbox, "faults"), json={"kind": "nope"}, timeout=5).status_code == 400
+    )
 
 
 def test_reset_and_demo_controls(sandbox: SandboxServer) -> None:
@@ -160,7 +172,8 @@ def test_start_stop_leaks_no_threads() -> None:
     # The client's one shared deadline watcher (fpsdesk.fps.client) is process-wide by design;
     # it is not the sandbox's and ends by itself when idle.
     leftover = [
-        t for t in set(threading.enumerate()) - before
+        t
+        for t in set(threading.enumerate()) - before
         if t.is_alive() and t.name != "fpsdesk-fps-deadlines"
     ]
     assert leftover == []
@@ -203,8 +216,11 @@ def test_ipv6_loopback() -> None:
 
 @pytest.mark.parametrize(
     "headers",
-    [{"Origin": "https://evil.example"}, {"Host": "evil.example"},
-     {"Host": "rebound.example:8080"}],
+    [
+        {"Origin": "https://evil.example"},
+        {"Host": "evil.example"},
+        {"Host": "rebound.example:8080"},
+    ],
 )
 def test_controls_refuse_web_pages_and_foreign_host_names(
     sandbox: SandboxServer, headers: dict[str, str]

@@ -20,7 +20,11 @@ def test_demo_covers_every_status_operation_and_method(demo_sandbox: SandboxServ
     txns = demo_sandbox.transactions()
     assert len(txns) >= 30
     assert set(Counter(t["status"] for t in txns)) == {
-        "Pending", "Reserved", "Success", "Failure", "Cancelled",
+        "Pending",
+        "Reserved",
+        "Success",
+        "Failure",
+        "Cancelled",
     }
     assert {"Pay", "Reserve", "Settle", "Refund"} <= {t["operation"] for t in txns}
     assert {"CC", "ABT", "ACH"} <= {t["payment_method"] for t in txns}
@@ -36,10 +40,14 @@ def test_demo_covers_every_status_operation_and_method(demo_sandbox: SandboxServ
 
 def test_demo_ids_are_the_same_every_time(demo_sandbox: SandboxServer) -> None:
     with SandboxServer(demo=True) as other:
-        mine = [(t["transaction_id"], t["status"], t["amount"], [h["status"] for h in t["history"]])
-                for t in demo_sandbox.transactions()]
-        theirs = [(t["transaction_id"], t["status"], t["amount"],
-                   [h["status"] for h in t["history"]]) for t in other.transactions()]
+        mine = [
+            (t["transaction_id"], t["status"], t["amount"], [h["status"] for h in t["history"]])
+            for t in demo_sandbox.transactions()
+        ]
+        theirs = [
+            (t["transaction_id"], t["status"], t["amount"], [h["status"] for h in t["history"]])
+            for t in other.transactions()
+        ]
     assert mine == theirs
 
 

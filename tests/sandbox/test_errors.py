@@ -44,7 +44,11 @@ def _call(
     if sign:
         algorithm = full.get("SignatureMethod", "HmacSHA256")
         full["Signature"] = sigv2.signature(
-            secret, method, host, "/", full,
+            secret,
+            method,
+            host,
+            "/",
+            full,
             algorithm if algorithm in ("HmacSHA256", "HmacSHA1") else "HmacSHA256",
         )
     status, content_type, body = sigv2.send_raw(sandbox.url, method, sigv2.encode(full), host)
@@ -72,8 +76,10 @@ def test_error_document_has_the_wire_shape(sandbox: SandboxServer) -> None:
     assert root.tag == "Response"  # no namespace, as captured on the wire
     assert [c.tag for c in root] == ["Errors", "RequestID"]
     assert [c.tag for c in root.find("Errors/Error")] == ["Code", "Message"]
-    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-                        str(root.findtext("RequestID")))
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        str(root.findtext("RequestID")),
+    )
 
 
 def test_success_document_shape(sandbox: SandboxServer, reserved: str) -> None:
@@ -82,29 +88,55 @@ def test_success_document_shape(sandbox: SandboxServer, reserved: str) -> None:
     assert root.tag == f"{NS}GetTransactionStatusResponse"
     assert [c.tag for c in root] == [f"{NS}GetTransactionStatusResult", f"{NS}ResponseMetadata"]
     assert [c.tag.removeprefix(NS) for c in root[0]] == [
-        "TransactionId", "TransactionStatus", "CallerReference", "StatusCode", "StatusMessage",
+        "TransactionId",
+        "TransactionStatus",
+        "CallerReference",
+        "StatusCode",
+        "StatusMessage",
     ]
     request_id = str(root.findtext(f"{NS}ResponseMetadata/{NS}RequestId"))
     assert re.fullmatch(r"[0-9a-f-]{36}:0", request_id)
 
 
-def test_get_transaction_elements_follow_the_xsd_order(
-    sandbox: SandboxServer
-) -> None:
+def test_get_transaction_elements_follow_the_xsd_order(sandbox: SandboxServer) -> None:
     parent = sandbox.create_transaction(
-        status="Success", operation="Pay", marketplace_fees="0.10", recipient_token_id="R" * 64,
-        caller_description="c", sender_description="s",
+        status="Success",
+        operation="Pay",
+        marketplace_fees="0.10",
+        recipient_token_id="R" * 64,
+        caller_description="c",
+        sender_description="s",
     )
     sandbox.create_transaction(status="Success", operation="Refund", parent_id=parent)
     status, root = _call(sandbox, {"Action": "GetTransaction", "TransactionId": parent})
     assert status == 200
     order = [
-        "TransactionId", "CallerReference", "CallerDescription", "SenderDescription",
-        "DateReceived", "DateCompleted", "TransactionAmount", "FPSFees", "MarketplaceFees",
-        "FPSFeesPaidBy", "SenderTokenId", "RecipientTokenId", "PrepaidInstrumentId",
-        "CreditInstrumentId", "FPSOperation", "PaymentMethod", "TransactionStatus", "StatusCode",
-        "StatusMessage", "SenderName", "SenderEmail", "CallerName", "RecipientName",
-        "RecipientEmail", "RelatedTransaction", "StatusHistory",
+        "TransactionId",
+        "CallerReference",
+        "CallerDescription",
+        "SenderDescription",
+        "DateReceived",
+        "DateCompleted",
+        "TransactionAmount",
+        "FPSFees",
+        "MarketplaceFees",
+        "FPSFeesPaidBy",
+        "SenderTokenId",
+        "RecipientTokenId",
+        "PrepaidInstrumentId",
+        "CreditInstrumentId",
+        "FPSOperation",
+        "PaymentMethod",
+        "TransactionStatus",
+        "StatusCode",
+        "StatusMessage",
+        "SenderName",
+        "SenderEmail",
+        "CallerName",
+        "RecipientName",
+        "RecipientEmail",
+        "RelatedTransaction",
+        "StatusHistory",
     ]
     tags = [c.tag.removeprefix(NS) for c in root.find(f"{NS}GetTransactionResult/{NS}Transaction")]
     positions = [order.index(t) for t in tags]
@@ -133,8 +165,16 @@ def test_request_errors(
 
 
 @pytest.mark.parametrize(
-    "missing", ["AWSAccessKeyId", "SignatureVersion", "SignatureMethod", "Timestamp", "Version",
-                "Action", "TransactionId"]
+    "missing",
+    [
+        "AWSAccessKeyId",
+        "SignatureVersion",
+        "SignatureMethod",
+        "Timestamp",
+        "Version",
+        "Action",
+        "TransactionId",
+    ],
 )
 def test_missing_parameter_is_invalid_params(
     sandbox: SandboxServer, reserved: str, missing: str
@@ -162,9 +202,14 @@ def test_unimplemented_fps_action_says_so(sandbox: SandboxServer) -> None:
 
 def test_a_parameter_given_twice_is_refused(sandbox: SandboxServer, reserved: str) -> None:
     host = f"127.0.0.1:{sandbox.port}"
-    params = sigv2.signed_params("GetTransactionStatus", {"TransactionId": reserved},
-                                 access_key=DEFAULT_ACCESS_KEY, secret=DEFAULT_SECRET_KEY,
-                                 method="GET", host=host)
+    params = sigv2.signed_params(
+        "GetTransactionStatus",
+        {"TransactionId": reserved},
+        access_key=DEFAULT_ACCESS_KEY,
+        secret=DEFAULT_SECRET_KEY,
+        method="GET",
+        host=host,
+    )
     raw = sigv2.encode(params) + "&TransactionId=" + reserved
     status, _, body = sigv2.send_raw(sandbox.url, "GET", raw, host)
     assert status == 400
@@ -212,13 +257,15 @@ def test_version_2010_is_answered_in_its_namespace_for_unchanged_actions(
 
 
 def test_unsigned_verify_signature_is_answered(sandbox: SandboxServer) -> None:
-    query = sigv2.encode({
-        "Action": "VerifySignature",
-        "Version": "2008-09-17",
-        "UrlEndPoint": "http://example.com/ipn",
-        "HttpParameters": "a=b&certificateUrl=x&signature=QUJD&signatureVersion=2"
-                          "&signatureMethod=RSA-SHA1",
-    })
+    query = sigv2.encode(
+        {
+            "Action": "VerifySignature",
+            "Version": "2008-09-17",
+            "UrlEndPoint": "http://example.com/ipn",
+            "HttpParameters": "a=b&certificateUrl=x&signature=QUJD&signatureVersion=2"
+            "&signatureMethod=RSA-SHA1",
+        }
+    )
     status, _, body = sigv2.send_raw(sandbox.url, "GET", query)
     assert status == 200
     assert "<VerificationStatus>Failure</VerificationStatus>" in body
@@ -249,8 +296,12 @@ def test_client_with_an_unknown_key(sandbox: SandboxServer, reserved: str) -> No
 
 
 def test_client_with_a_skewed_clock(sandbox: SandboxServer, reserved: str) -> None:
-    client = FpsClient(sandbox.url, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY,
-                       clock=lambda: datetime.now(UTC) - timedelta(hours=1))
+    client = FpsClient(
+        sandbox.url,
+        DEFAULT_ACCESS_KEY,
+        DEFAULT_SECRET_KEY,
+        clock=lambda: datetime.now(UTC) - timedelta(hours=1),
+    )
     try:
         with pytest.raises(FpsError) as caught:
             client.cancel(reserved)
@@ -264,11 +315,17 @@ def test_client_with_a_skewed_clock(sandbox: SandboxServer, reserved: str) -> No
 def test_client_in_every_signing_mode(
     sandbox: SandboxServer, http_method: str, signature_method: str
 ) -> None:
-    client = FpsClient(sandbox.url, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY,
-                       http_method=http_method, signature_method=signature_method)  # type: ignore[arg-type]
+    client = FpsClient(
+        sandbox.url,
+        DEFAULT_ACCESS_KEY,
+        DEFAULT_SECRET_KEY,
+        http_method=http_method,
+        signature_method=signature_method,
+    )  # type: ignore[arg-type]
     try:
-        txn_id = client.reserve("CC-1", Decimal("5.00"), f"mode-{http_method}-"
-                                f"{signature_method}").transaction_id
+        txn_id = client.reserve(
+            "CC-1", Decimal("5.00"), f"mode-{http_method}-{signature_method}"
+        ).transaction_id
         assert client.cancel(txn_id, "Buyer changed mind ~ 50% * (é)/+ ok").transaction_id == (
             txn_id
         )

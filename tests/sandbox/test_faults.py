@@ -90,9 +90,7 @@ def test_dropped_connection_after_processing(
     assert [i.fields["transactionStatus"] for i in ipn_capture.received] == ["CANCELLED"]
 
 
-def test_malformed_xml_after_processing(
-    sandbox: SandboxServer, sandbox_client: FpsClient
-) -> None:
+def test_malformed_xml_after_processing(sandbox: SandboxServer, sandbox_client: FpsClient) -> None:
     txn_id = sandbox.create_transaction(status="Pending")
     sandbox.inject_fault(action="Cancel", kind="malformed_xml")
     with pytest.raises(OutcomeUnknown):
@@ -100,8 +98,9 @@ def test_malformed_xml_after_processing(
     assert sandbox.transaction(txn_id)["status"] == "Cancelled"
     sandbox.inject_fault(action="GetTransactionStatus", kind="malformed_xml")
     with pytest.raises(ProtocolError):
-        FpsClient(sandbox.url, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY,
-                  max_retries=0).get_transaction_status(txn_id)
+        FpsClient(
+            sandbox.url, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, max_retries=0
+        ).get_transaction_status(txn_id)
 
 
 @pytest.mark.parametrize("http_status", [None, 200])
@@ -137,9 +136,7 @@ def test_delay_longer_than_the_read_timeout_still_processes(sandbox: SandboxServ
     assert sandbox.transaction(txn_id)["status"] == "Cancelled"
 
 
-def test_fault_per_transaction(
-    sandbox: SandboxServer, no_retry_client: FpsClient
-) -> None:
+def test_fault_per_transaction(sandbox: SandboxServer, no_retry_client: FpsClient) -> None:
     target = sandbox.create_transaction(status="Reserved")
     other = sandbox.create_transaction(status="Reserved")
     sandbox.inject_fault(transaction_id=target, kind="internal_error", times=None)

@@ -25,8 +25,10 @@ def independent_string_to_sign(url: str, params: list[tuple[str, str]]) -> str:
     host = (parts.hostname or "").lower()
     if parts.port is not None and parts.port != {"http": 80, "https": 443}[parts.scheme]:
         host += f":{parts.port}"
-    pairs = sorted(((k, v) for k, v in params if k.lower() != "signature"),
-                   key=lambda kv: kv[0].encode("utf-8"))
+    pairs = sorted(
+        ((k, v) for k, v in params if k.lower() != "signature"),
+        key=lambda kv: kv[0].encode("utf-8"),
+    )
     query = "&".join(f"{sigv2.rfc3986(k)}={sigv2.rfc3986(v)}" for k, v in pairs)
     path = "/".join(sigv2.rfc3986(p) for p in (parts.path or "/").split("/"))
     return f"POST\n{host}\n{path}\n{query}"
@@ -112,10 +114,10 @@ def test_every_change_reaches_every_url(
         assert second.wait_for(2)
         for capture in (ipn_capture, second):
             assert [i.fields["transactionStatus"] for i in capture.received] == [
-                "PENDING", "SUCCESS"
+                "PENDING",
+                "SUCCESS",
             ]
-            assert all(i.fields["transactionId"] == txn_id.transaction_id
-                       for i in capture.received)
+            assert all(i.fields["transactionId"] == txn_id.transaction_id for i in capture.received)
             assert all(independently_verified(i, capture.url) for i in capture.received)
     finally:
         second.stop()
@@ -158,8 +160,9 @@ def test_unreachable_receiver_is_given_up_after_the_window() -> None:
         [delivery] = server.ipn_deliveries(txn_id)
     assert delivery["state"] == "failed"
     assert len(delivery["attempts"]) >= 2
-    assert all(a["http_status"] is None and "Connection" in a["error"]
-               for a in delivery["attempts"])
+    assert all(
+        a["http_status"] is None and "Connection" in a["error"] for a in delivery["attempts"]
+    )
 
 
 def test_replay_sends_recorded_notifications_again(

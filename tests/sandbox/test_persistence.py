@@ -38,7 +38,9 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
             assert (second.transaction(paid), second.transaction(reserved)) == before
             detail = client.get_transaction(reserved)
             assert [h.transaction_status.value for h in detail.status_history] == [
-                "Pending", "Reserved", "Cancelled",
+                "Pending",
+                "Reserved",
+                "Cancelled",
             ]
             assert second.notifications() == notes
             assert second.certificate_pem == pem
@@ -64,13 +66,12 @@ def test_a_pending_move_resumes_after_a_restart(tmp_path: Path) -> None:
         assert second.transaction(txn_id)["status"] == "Reserved"
 
 
-def test_undelivered_ipns_resume_after_a_restart(
-    tmp_path: Path, ipn_capture: IpnCapture
-) -> None:
+def test_undelivered_ipns_resume_after_a_restart(tmp_path: Path, ipn_capture: IpnCapture) -> None:
     data = tmp_path / "sandbox.sqlite3"
     ipn_capture.status = 503
-    with SandboxServer(data_path=data, ipn_urls=[ipn_capture.url],
-                       ipn_retry=FAST_IPN_RETRY) as first:
+    with SandboxServer(
+        data_path=data, ipn_urls=[ipn_capture.url], ipn_retry=FAST_IPN_RETRY
+    ) as first:
         txn_id = first.create_transaction(status="Reserved", notify=True)
         assert ipn_capture.wait_for(1)
     ipn_capture.status = 200

@@ -13,15 +13,47 @@ from hypothesis import strategies as st
 
 from fpsdesk.sandbox import SandboxServer
 
-NAMES = st.sampled_from([
-    "Action", "AWSAccessKeyId", "Signature", "SignatureVersion", "SignatureMethod", "Timestamp",
-    "Expires", "Version", "TransactionId", "Description", "TransactionAmount.Value",
-    "StartDate", "MaxBatchSize", "Role.1", "HttpParameters", "UrlEndPoint", "Junk",
-])
+NAMES = st.sampled_from(
+    [
+        "Action",
+        "AWSAccessKeyId",
+        "Signature",
+        "SignatureVersion",
+        "SignatureMethod",
+        "Timestamp",
+        "Expires",
+        "Version",
+        "TransactionId",
+        "Description",
+        "TransactionAmount.Value",
+        "StartDate",
+        "MaxBatchSize",
+        "Role.1",
+        "HttpParameters",
+        "UrlEndPoint",
+        "Junk",
+    ]
+)
 VALUES = st.one_of(
-    st.sampled_from(["Cancel", "GetTransaction", "GetAccountActivity", "VerifySignature",
-                     "Pay", "2008-09-17", "2010-08-28", "2", "HmacSHA256", "1" * 35, "",
-                     "2099-01-01T00:00:00Z", "-1", "1e999", "NaN"]),
+    st.sampled_from(
+        [
+            "Cancel",
+            "GetTransaction",
+            "GetAccountActivity",
+            "VerifySignature",
+            "Pay",
+            "2008-09-17",
+            "2010-08-28",
+            "2",
+            "HmacSHA256",
+            "1" * 35,
+            "",
+            "2099-01-01T00:00:00Z",
+            "-1",
+            "1e999",
+            "NaN",
+        ]
+    ),
     st.text(max_size=40),
 )
 
@@ -43,8 +75,9 @@ def _send(server: SandboxServer, method: str, raw: bytes) -> tuple[int, bytes]:
             conn.putrequest("GET", "/?" + raw.decode("latin-1"), skip_accept_encoding=True)
             conn.endheaders()
         else:
-            conn.request("POST", "/", body=raw,
-                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+            conn.request(
+                "POST", "/", body=raw, headers={"Content-Type": "application/x-www-form-urlencoded"}
+            )
         response = conn.getresponse()
         return response.status, response.read()
     finally:
@@ -67,8 +100,11 @@ def test_any_parameters_get_an_fps_answer(
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=FIXTURE_OK)
-@given(raw=st.binary(max_size=200).filter(lambda b: b"\r" not in b and b"\n" not in b
-                                          and b" " not in b and b"#" not in b))
+@given(
+    raw=st.binary(max_size=200).filter(
+        lambda b: b"\r" not in b and b"\n" not in b and b" " not in b and b"#" not in b
+    )
+)
 def test_any_bytes_get_an_fps_answer(shared_sandbox: SandboxServer, raw: bytes) -> None:
     status, body = _send(shared_sandbox, "POST", raw)
     assert status in (400, 403)

@@ -82,9 +82,13 @@ def test_independently_signed_request_is_accepted(
     txn_id = sandbox.create_transaction(status="Reserved", caller_reference="ref-é ~*")
     with_port = f"127.0.0.1:{sandbox.port}"
     params = sigv2.signed_params(
-        "GetTransactionStatus", {"TransactionId": txn_id}, access_key=DEFAULT_ACCESS_KEY,
-        secret=DEFAULT_SECRET_KEY, method=method,
-        host=with_port if signed_port else "127.0.0.1", algorithm=algorithm,
+        "GetTransactionStatus",
+        {"TransactionId": txn_id},
+        access_key=DEFAULT_ACCESS_KEY,
+        secret=DEFAULT_SECRET_KEY,
+        method=method,
+        host=with_port if signed_port else "127.0.0.1",
+        algorithm=algorithm,
     )
     status, content_type, body = sigv2.send_raw(
         sandbox.url, method, sigv2.encode(params), with_port if header_port else "127.0.0.1"
@@ -102,8 +106,12 @@ def test_cancel_signed_independently_with_odd_characters_in_the_description(
     host = f"127.0.0.1:{sandbox.port}"
     description = "Buyer changed mind ~ 50% * (é)/+ ok & more=yes"
     params = sigv2.signed_params(
-        "Cancel", {"TransactionId": txn_id, "Description": description},
-        access_key=DEFAULT_ACCESS_KEY, secret=DEFAULT_SECRET_KEY, method="POST", host=host,
+        "Cancel",
+        {"TransactionId": txn_id, "Description": description},
+        access_key=DEFAULT_ACCESS_KEY,
+        secret=DEFAULT_SECRET_KEY,
+        method="POST",
+        host=host,
     )
     status, _, body = sigv2.send_raw(sandbox.url, "POST", sigv2.encode(params), host)
     assert status == 200, body
@@ -119,7 +127,7 @@ def test_fixed_request_is_accepted_unchanged(shared_sandbox: SandboxServer, meth
 
 def _mutate(text: str, position: int) -> str:
     replacement = "B" if text[position] == "A" else "A"
-    return text[:position] + replacement + text[position + 1:]
+    return text[:position] + replacement + text[position + 1 :]
 
 
 def _assert_refused(status: int, body: str) -> None:

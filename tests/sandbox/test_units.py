@@ -34,8 +34,9 @@ def test_parse_iso(text: str, expected: int) -> None:
     assert parse_iso(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "yesterday", "2009-10-06", "2009-13-06T09:14:58Z",
-                                  "2009-10-06T09:14:58 Z"])
+@pytest.mark.parametrize(
+    "text", ["", "yesterday", "2009-10-06", "2009-13-06T09:14:58Z", "2009-10-06T09:14:58 Z"]
+)
 def test_parse_iso_refuses(text: str) -> None:
     with pytest.raises(ValueError):
         parse_iso(text)
@@ -52,8 +53,9 @@ def test_id_shapes() -> None:
     assert is_well_formed_transaction_id(txn_id)
     assert not is_well_formed_transaction_id("FAKE")
     assert not is_well_formed_transaction_id(txn_id.lower())
-    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}:0",
-                        new_request_id())
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}:0", new_request_id()
+    )
 
 
 @pytest.mark.parametrize(
@@ -77,9 +79,13 @@ def test_amount_formats() -> None:
 def test_documents_escape_text() -> None:
     body = success_response("Cancel", [("TransactionId", "<&>")], "r:0").decode()
     assert "<TransactionId>&lt;&amp;&gt;</TransactionId>" in body
-    assert error_response("X", "a < b", "r").decode().endswith(
-        "<Response><Errors><Error><Code>X</Code><Message>a &lt; b</Message></Error></Errors>"
-        "<RequestID>r</RequestID></Response>"
+    assert (
+        error_response("X", "a < b", "r")
+        .decode()
+        .endswith(
+            "<Response><Errors><Error><Code>X</Code><Message>a &lt; b</Message></Error></Errors>"
+            "<RequestID>r</RequestID></Response>"
+        )
     )
 
 
@@ -90,9 +96,13 @@ def test_backoff_doubles_up_to_the_cap() -> None:
 
 @pytest.mark.parametrize(
     ("amount", "status", "code"),
-    [("10.00", "Success", "Success"), ("10.60", "Failure", "TransactionDenied"),
-     ("10.69", "Failure", "TransactionDenied"), ("10.70", "Pending", "PendingVerification"),
-     ("10.80", "Success", "Success")],
+    [
+        ("10.00", "Success", "Success"),
+        ("10.60", "Failure", "TransactionDenied"),
+        ("10.69", "Failure", "TransactionDenied"),
+        ("10.70", "Pending", "PendingVerification"),
+        ("10.80", "Success", "Success"),
+    ],
 )
 def test_outcome_triggers(amount: str, status: str, code: str) -> None:
     outcome = rules.outcome_for(Decimal(amount), "Pay")

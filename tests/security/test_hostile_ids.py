@@ -76,16 +76,30 @@ def _fpsdesk(args: list[str], sandbox: SandboxServer) -> subprocess.CompletedPro
     }
     return subprocess.run(
         [sys.executable, "-m", "fpsdesk", *args],
-        capture_output=True, text=True, env=env, timeout=60, check=False,
-        stdin=subprocess.DEVNULL, errors="replace",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        errors="replace",
     )
 
 
 # (A NUL cannot be passed in argv by any exec call, so the CLI cases leave it out.)
 @pytest.mark.parametrize(
     "key",
-    ["escape-sequence", "newline-injection", "carriage-return", "rtl-override", "rtl-isolate",
-     "zero-width", "ten-kb", "bom", "cyrillic-lookalike"],
+    [
+        "escape-sequence",
+        "newline-injection",
+        "carriage-return",
+        "rtl-override",
+        "rtl-isolate",
+        "zero-width",
+        "ten-kb",
+        "bom",
+        "cyrillic-lookalike",
+    ],
 )
 @pytest.mark.parametrize("command", ["status", "cancel"])
 def test_cli_refuses_with_exit_2_and_sends_nothing(

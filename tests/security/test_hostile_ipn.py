@@ -168,8 +168,7 @@ def test_ten_megabyte_ipn_rejected_unread(
     server, store = receiver
     status, sent = _raw_post(
         server.url,
-        ["Content-Type: application/x-www-form-urlencoded",
-         f"Content-Length: {10 * 1024 * 1024}"],
+        ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {10 * 1024 * 1024}"],
         _ten_mb(),
     )
     assert status == 413
@@ -199,8 +198,12 @@ def test_ten_megabyte_ipn_with_requests_is_refused(
     server, store = receiver
     body = b"".join(_ten_mb())
     try:
-        answer = requests.post(server.url, data=body, timeout=30,
-                               headers={"Content-Type": "application/x-www-form-urlencoded"})
+        answer = requests.post(
+            server.url,
+            data=body,
+            timeout=30,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
     except requests.exceptions.ConnectionError:
         pass  # the receiver closed after its 413 while the client was still sending
     else:
@@ -231,7 +234,9 @@ def test_duplicate_key_post_is_quarantined_not_stored(
     server, store = receiver
     body = _delivered(sandbox, ipn_capture, sender_name="Alice")
     answer = requests.post(
-        server.url + "ipn", data=body + b"&transactionStatus=SUCCESS", timeout=30,
+        server.url + "ipn",
+        data=body + b"&transactionStatus=SUCCESS",
+        timeout=30,
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert answer.status_code == 400

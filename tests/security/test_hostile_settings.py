@@ -135,8 +135,18 @@ def test_concurrent_writers_lose_nothing() -> None:
         b"[" * 100_000,
         b"",
     ],
-    ids=["truncated", "binary", "list", "no-version", "profiles-dict", "missing-fields",
-         "file-endpoint", "unknown-field", "deep-nesting", "empty"],
+    ids=[
+        "truncated",
+        "binary",
+        "list",
+        "no-version",
+        "profiles-dict",
+        "missing-fields",
+        "file-endpoint",
+        "unknown-field",
+        "deep-nesting",
+        "empty",
+    ],
 )
 def test_broken_file_is_moved_aside_not_lost(content: bytes) -> None:
     path = _settings_path()
@@ -191,8 +201,17 @@ def test_add_existing_name_refused_unless_replacing() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["", "   ", "a\nb", "tab\there", "\x1b[2Jclear", "evil\u202etxt.exe", "zero\u200bwidth",
-     "x" * 65, "nul\x00"],
+    [
+        "",
+        "   ",
+        "a\nb",
+        "tab\there",
+        "\x1b[2Jclear",
+        "evil\u202etxt.exe",
+        "zero\u200bwidth",
+        "x" * 65,
+        "nul\x00",
+    ],
 )
 def test_hostile_profile_names_refused(name: str) -> None:
     with pytest.raises(InvalidProfile):
@@ -229,8 +248,16 @@ def test_hostile_endpoints_refused_everywhere(endpoint: str, reason: str) -> Non
     with pytest.raises(InvalidProfile, match=reason):
         _profile(endpoint=endpoint)
     # The CLI: exit 2, a clear message, no traceback, nothing written, no secret read.
-    result = _cli("profile", "add", "X", "--endpoint", endpoint, "--access-key-id", "AKID",
-                  stdin=SECRET + "\n")
+    result = _cli(
+        "profile",
+        "add",
+        "X",
+        "--endpoint",
+        endpoint,
+        "--access-key-id",
+        "AKID",
+        stdin=SECRET + "\n",
+    )
     assert result.returncode == 2
     assert reason in result.stderr
     assert "Traceback" not in result.stderr
@@ -239,8 +266,17 @@ def test_hostile_endpoints_refused_everywhere(endpoint: str, reason: str) -> Non
 
 
 def test_cli_never_takes_the_secret_as_an_argument() -> None:
-    result = _cli("profile", "add", "X", "--endpoint", "https://fps.sandbox.amazonaws.com/",
-                  "--access-key-id", "AKID", "--secret-key", SECRET)
+    result = _cli(
+        "profile",
+        "add",
+        "X",
+        "--endpoint",
+        "https://fps.sandbox.amazonaws.com/",
+        "--access-key-id",
+        "AKID",
+        "--secret-key",
+        SECRET,
+    )
     assert result.returncode == 2
     assert "unrecognized arguments" in result.stderr
     assert not _settings_path().exists()
@@ -248,13 +284,25 @@ def test_cli_never_takes_the_secret_as_an_argument() -> None:
 
 @pytest.mark.parametrize(
     ("stdin", "message"),
-    [("", "Enter the secret key"), ("a b c\n", "spaces"), ("key\nsecond line\n", "one line"),
-     ("k" * 5000, "too long")],
+    [
+        ("", "Enter the secret key"),
+        ("a b c\n", "spaces"),
+        ("key\nsecond line\n", "one line"),
+        ("k" * 5000, "too long"),
+    ],
     ids=["empty", "spaces", "two-lines", "5000-chars"],
 )
 def test_cli_bad_stdin_secret_refused(stdin: str, message: str) -> None:
-    result = _cli("profile", "add", "X", "--endpoint", "https://fps.sandbox.amazonaws.com/",
-                  "--access-key-id", "AKID", stdin=stdin)
+    result = _cli(
+        "profile",
+        "add",
+        "X",
+        "--endpoint",
+        "https://fps.sandbox.amazonaws.com/",
+        "--access-key-id",
+        "AKID",
+        stdin=stdin,
+    )
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr

@@ -76,9 +76,10 @@ def test_invalid_certificate_refused_even_with_the_ca(
     ca = TestCA()
     bundle = ca.write(tmp_path / "ca.pem")
     with tls_front(ca.issue(hosts, expired=expired), sandbox.url, tmp_path) as front:
-        with _client(front.url, ca_bundle=str(bundle)) as client, pytest.raises(
-            NetworkError
-        ) as caught:
+        with (
+            _client(front.url, ca_bundle=str(bundle)) as client,
+            pytest.raises(NetworkError) as caught,
+        ):
             client.cancel(txid)
         assert caught.value.kind == "tls", what
         assert reason in str(caught.value).lower()
@@ -91,9 +92,10 @@ def test_certificate_from_another_ca_refused(sandbox: SandboxServer, tmp_path: P
     trusted, other = TestCA("trusted CA"), TestCA("other CA")
     bundle = trusted.write(tmp_path / "ca.pem")
     with tls_front(other.issue(), sandbox.url, tmp_path) as front:
-        with _client(front.url, ca_bundle=str(bundle)) as client, pytest.raises(
-            NetworkError
-        ) as caught:
+        with (
+            _client(front.url, ca_bundle=str(bundle)) as client,
+            pytest.raises(NetworkError) as caught,
+        ):
             client.get_transaction_status("A" * 35)
         assert caught.value.kind == "tls"
         assert front.requests == 0
@@ -109,9 +111,7 @@ def test_profile_ca_bundle_setting_is_what_the_client_uses(
     ca = TestCA()
     bundle = ca.write(tmp_path / "ca.pem")
     with tls_front(ca.issue(), sandbox.url, tmp_path) as front:
-        SettingsStore().add(
-            Profile("TLS", front.url, DEFAULT_ACCESS_KEY, ca_bundle=str(bundle))
-        )
+        SettingsStore().add(Profile("TLS", front.url, DEFAULT_ACCESS_KEY, ca_bundle=str(bundle)))
         profile = SettingsStore().get("TLS")
         with _client(profile.endpoint, ca_bundle=profile.ca_bundle) as client:
             result = client.get_transaction_status(txid)
@@ -138,10 +138,17 @@ def test_headers_dripping_through_an_https_proxy_tunnel_are_cut_off(
             monkeypatch.delenv(name, raising=False)
         endpoint = f"https://fps.proxied.example:{drip.port}/"
         started = time.monotonic()
-        with FpsClient(endpoint, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, timeout=(2.0, 2.0),
-                       total_timeout=1.5, ca_bundle=str(bundle)) as client, pytest.raises(
-            NetworkError
-        ) as caught:
+        with (
+            FpsClient(
+                endpoint,
+                DEFAULT_ACCESS_KEY,
+                DEFAULT_SECRET_KEY,
+                timeout=(2.0, 2.0),
+                total_timeout=1.5,
+                ca_bundle=str(bundle),
+            ) as client,
+            pytest.raises(NetworkError) as caught,
+        ):
             client.get_transaction_status("14GKE3B85HCMF1BTSH5C4PD2IHZL95RJ2LM")
         elapsed = time.monotonic() - started
         # The dripped head takes ~25 s; each byte comes well inside the 2 s read timeout.
@@ -242,8 +249,11 @@ def test_ten_thousand_status_history_entries_with_bounded_memory(
     sandbox: SandboxServer,
 ) -> None:
     history = [
-        {"date": f"2009-10-06T09:{(n // 60) % 60:02d}:{n % 60:02d}Z",
-         "status": "Pending" if n % 2 else "Reserved", "status_code": "PendingNetworkResponse"}
+        {
+            "date": f"2009-10-06T09:{(n // 60) % 60:02d}:{n % 60:02d}Z",
+            "status": "Pending" if n % 2 else "Reserved",
+            "status_code": "PendingNetworkResponse",
+        }
         for n in range(10_000)
     ]
     history[-1]["status"] = "Reserved"
@@ -253,7 +263,11 @@ def test_ten_thousand_status_history_entries_with_bounded_memory(
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run(
         [sys.executable, "-c", _MEASURE, sandbox.url, txid],
-        capture_output=True, text=True, timeout=120, check=False, env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     measured = json.loads(result.stdout)

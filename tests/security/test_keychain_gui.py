@@ -31,8 +31,10 @@ WAIT_MS = 20_000
 def _keychain_items() -> list[tuple[str, str]]:
     with contextlib.closing(secretstorage.dbus_init()) as conn:
         collection = secretstorage.get_default_collection(conn)
-        return [(i.get_attributes()["username"], i.get_secret().decode())
-                for i in collection.get_all_items()]
+        return [
+            (i.get_attributes()["username"], i.get_secret().decode())
+            for i in collection.get_all_items()
+        ]
 
 
 @pytest.fixture

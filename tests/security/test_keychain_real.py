@@ -128,8 +128,15 @@ def test_resolve_profile_on_real_keychain(real_keychain: RealKeychain) -> None:
 def test_cli_profile_add_list_remove(real_keychain: RealKeychain, isolated_dirs: Path) -> None:
     env = real_keychain.subprocess_env()
     added = _fpsdesk(
-        ["profile", "add", "Local", "--endpoint", "http://127.0.0.1:8080",
-         "--access-key-id", "AKIAIOSFODNN7EXAMPLE"],
+        [
+            "profile",
+            "add",
+            "Local",
+            "--endpoint",
+            "http://127.0.0.1:8080",
+            "--access-key-id",
+            "AKIAIOSFODNN7EXAMPLE",
+        ],
         env,
         stdin=SECRET + "\n",
     )
@@ -174,8 +181,15 @@ def test_cli_add_on_locked_keychain_saves_nothing(
 ) -> None:
     real_keychain.lock()
     result = _fpsdesk(
-        ["profile", "add", "Local", "--endpoint", "http://127.0.0.1:8080",
-         "--access-key-id", "AKIAIOSFODNN7EXAMPLE"],
+        [
+            "profile",
+            "add",
+            "Local",
+            "--endpoint",
+            "http://127.0.0.1:8080",
+            "--access-key-id",
+            "AKIAIOSFODNN7EXAMPLE",
+        ],
         real_keychain.subprocess_env(),
         stdin=SECRET + "\n",
     )
@@ -215,8 +229,15 @@ def test_cli_status_with_profile_reads_the_keychain(
     env = real_keychain.subprocess_env()
     txid = sandbox.create_transaction(status="Reserved")
     added = _fpsdesk(
-        ["profile", "add", "Local", "--endpoint", sandbox.url,
-         "--access-key-id", DEFAULT_ACCESS_KEY],
+        [
+            "profile",
+            "add",
+            "Local",
+            "--endpoint",
+            sandbox.url,
+            "--access-key-id",
+            DEFAULT_ACCESS_KEY,
+        ],
         env,
         stdin=DEFAULT_SECRET_KEY + "\n",
     )
@@ -263,8 +284,18 @@ def test_cli_profile_add_on_a_terminal_prompts_without_echo(
     import pty
 
     env = real_keychain.subprocess_env()
-    argv = [sys.executable, "-m", "fpsdesk", "profile", "add", "Tty", "--endpoint",
-            "https://fps.sandbox.amazonaws.com/", "--access-key-id", "AKIAIOSFODNN7EXAMPLE"]
+    argv = [
+        sys.executable,
+        "-m",
+        "fpsdesk",
+        "profile",
+        "add",
+        "Tty",
+        "--endpoint",
+        "https://fps.sandbox.amazonaws.com/",
+        "--access-key-id",
+        "AKIAIOSFODNN7EXAMPLE",
+    ]
     pid, fd = pty.fork()
     if pid == 0:  # the child: a session whose controlling terminal is the pty
         try:
@@ -294,8 +325,15 @@ def test_cli_add_over_a_broken_settings_file_keeps_it(
     broken = b'{"version": 1, "profiles": [{"name": "Prod", "endpoint": '
     (config / "settings.json").write_bytes(broken)
     added = _fpsdesk(
-        ["profile", "add", "Local", "--endpoint", "http://127.0.0.1:8080",
-         "--access-key-id", "AKIAIOSFODNN7EXAMPLE"],
+        [
+            "profile",
+            "add",
+            "Local",
+            "--endpoint",
+            "http://127.0.0.1:8080",
+            "--access-key-id",
+            "AKIAIOSFODNN7EXAMPLE",
+        ],
         real_keychain.subprocess_env(),
         stdin=SECRET + "\n",
     )

@@ -236,8 +236,18 @@ def test_cli_without_keychain_says_so_and_writes_no_secret(
         "PYTHONPATH": os.pathsep.join(filter(None, [repo, os.environ.get("PYTHONPATH")])),
     }
     result = subprocess.run(
-        [sys.executable, "-m", "fpsdesk", "profile", "add", "Local", "--endpoint",
-         "http://127.0.0.1:8080", "--access-key-id", "AKIAIOSFODNN7EXAMPLE"],
+        [
+            sys.executable,
+            "-m",
+            "fpsdesk",
+            "profile",
+            "add",
+            "Local",
+            "--endpoint",
+            "http://127.0.0.1:8080",
+            "--access-key-id",
+            "AKIAIOSFODNN7EXAMPLE",
+        ],
         input=SECRET + "\n",
         capture_output=True,
         text=True,

@@ -99,12 +99,20 @@ def shown(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[Any, ...]]]:
         def record(*args: Any, **kwargs: Any) -> Any:
             log.append((name, args[1:]))
             return answer
+
         return record
 
     monkeypatch.setattr(dialogs, "confirm_cancel", recorder("confirm_cancel", "Leak check"))
     monkeypatch.setattr(dialogs, "confirm", recorder("confirm", True))
-    for name in ("show_error", "show_info", "first_run_choice", "show_about", "show_shortcuts",
-                 "show_unexpected_error", "save_csv_path"):
+    for name in (
+        "show_error",
+        "show_info",
+        "first_run_choice",
+        "show_about",
+        "show_shortcuts",
+        "show_unexpected_error",
+        "save_csv_path",
+    ):
         if hasattr(dialogs, name):
             monkeypatch.setattr(dialogs, name, recorder(name))
     for name in ("confirm_close_during_cancel", "confirm_reset_sandbox"):
@@ -216,8 +224,7 @@ def run_gui_session(qtbot: Any, sandbox: SandboxServer, wire: Wire) -> dict[str,
         flaky = sandbox.create_transaction(status="Reserved", amount="7.00")
 
         _lookup(qtbot, window, reserved)
-        qtbot.waitUntil(lambda: window.transaction_view.cancel_button.isEnabled(),
-                        timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: window.transaction_view.cancel_button.isEnabled(), timeout=WAIT_MS)
         with qtbot.waitSignal(window.session.cancel_finished, timeout=WAIT_MS) as done:
             _click(qtbot, window.transaction_view.cancel_button)
         facts["cancel"] = done.args[0]
@@ -239,16 +246,16 @@ def run_gui_session(qtbot: Any, sandbox: SandboxServer, wire: Wire) -> dict[str,
 
         # A Cancel whose connection drops after sending: outcome unknown, then reconciled.
         _lookup(qtbot, window, flaky)
-        qtbot.waitUntil(lambda: window.transaction_view.cancel_button.isEnabled(),
-                        timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: window.transaction_view.cancel_button.isEnabled(), timeout=WAIT_MS)
         sandbox.inject_fault(action="Cancel", kind="drop_after", times=1)
         with qtbot.waitSignal(window.session.action_resolved, timeout=WAIT_MS) as resolved:
             _click(qtbot, window.transaction_view.cancel_button)
         facts["reconciled"] = resolved.args
         _copy_support_notes(qtbot, window, notes)
         facts["screen"] = _screen_texts(window)
-        facts["sandbox_status"] = {t: sandbox.transaction(t)["status"]
-                                   for t in (reserved, pending, flaky)}
+        facts["sandbox_status"] = {
+            t: sandbox.transaction(t)["status"] for t in (reserved, pending, flaky)
+        }
         window.close()
     finally:
         controller.close()
@@ -318,8 +325,9 @@ def test_full_gui_session_leaks_no_secret_and_no_signature(
     assert leak_sandbox.request_count("GetTransaction") >= 10  # the error paths really ran
     assert [name for name, _ in shown].count("confirm_cancel") == 2
     # Every file the session wrote is under the XDG dirs the test set (platform conventions).
-    written = {p.relative_to(isolated_dirs).parts[0] for p in isolated_dirs.rglob("*")
-               if p.is_file()}
+    written = {
+        p.relative_to(isolated_dirs).parts[0] for p in isolated_dirs.rglob("*") if p.is_file()
+    }
     assert written <= {"config", "data", "cache", "state"}
     assert (isolated_dirs / "config" / "fpsdesk" / "settings.json").is_file()
     assert list((isolated_dirs / "data").rglob("*.sqlite3"))
@@ -332,7 +340,10 @@ def test_full_gui_session_leaks_no_secret_and_no_signature(
     assert len(facts["support_notes"]) >= 3  # the error banners were really shown
     shown_text = "\n".join(facts["support_notes"] + facts["screen"])
     problems = search_everything(
-        isolated_dirs, out + shown_text, err, caplog.records,
+        isolated_dirs,
+        out + shown_text,
+        err,
+        caplog.records,
         {SECRET, WRONG_SECRET} | wire.signatures,
     )
     assert problems == []
@@ -343,11 +354,8 @@ def test_the_search_finds_a_planted_secret(tmp_path: Path) -> None:
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "a.json").write_text(f'{{"k": "{percent_encode(SECRET)}"}}')
     (tmp_path / "b.conf").write_bytes(SECRET.encode("utf-16-le"))
-    record = logging.LogRecord("x", logging.DEBUG, __file__, 1, "sig %s", ("abc+def/ghi=",),
-                               None)
-    problems = search_everything(
-        tmp_path, f"out {SECRET}", "", [record], {SECRET, "abc+def/ghi="}
-    )
+    record = logging.LogRecord("x", logging.DEBUG, __file__, 1, "sig %s", ("abc+def/ghi=",), None)
+    problems = search_everything(tmp_path, f"out {SECRET}", "", [record], {SECRET, "abc+def/ghi="})
     assert sorted(problems) == sorted(
         ["file config/a.json", "file b.conf", "stdout", "log record x: 'sig %s'"]
     )

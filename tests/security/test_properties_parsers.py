@@ -42,21 +42,80 @@ any_bytes = st.binary(max_size=400)
 
 NS = xmlparse.NS_2008
 ELEMENTS = [
-    "CancelResponse", "CancelResult", "TransactionId", "TransactionStatus", "ResponseMetadata",
-    "RequestId", "GetTransactionStatusResponse", "GetTransactionStatusResult", "CallerReference",
-    "StatusCode", "StatusMessage", "GetTransactionResponse", "GetTransactionResult", "Transaction",
-    "CallerTransactionDate", "DateReceived", "DateCompleted", "TransactionAmount",
-    "CurrencyCode", "Value", "FPSOperation", "PaymentMethod", "SenderTokenId",
-    "RecipientTokenId", "StatusHistory", "Date", "Amount", "RelatedTransaction",
-    "RelationType", "VerifySignatureResponse", "VerifySignatureResult", "VerificationStatus",
-    "Response", "Errors", "Error", "Code", "Message", "ErrorResponse", "RequestID",
-    "GetAccountActivityResponse", "GetAccountActivityResult", "BatchSize", "TransactionPart",
-    "Role", "FeesPaid", "StartTimeForNextTransaction", "RefundResponse", "RefundResult",
+    "CancelResponse",
+    "CancelResult",
+    "TransactionId",
+    "TransactionStatus",
+    "ResponseMetadata",
+    "RequestId",
+    "GetTransactionStatusResponse",
+    "GetTransactionStatusResult",
+    "CallerReference",
+    "StatusCode",
+    "StatusMessage",
+    "GetTransactionResponse",
+    "GetTransactionResult",
+    "Transaction",
+    "CallerTransactionDate",
+    "DateReceived",
+    "DateCompleted",
+    "TransactionAmount",
+    "CurrencyCode",
+    "Value",
+    "FPSOperation",
+    "PaymentMethod",
+    "SenderTokenId",
+    "RecipientTokenId",
+    "StatusHistory",
+    "Date",
+    "Amount",
+    "RelatedTransaction",
+    "RelationType",
+    "VerifySignatureResponse",
+    "VerifySignatureResult",
+    "VerificationStatus",
+    "Response",
+    "Errors",
+    "Error",
+    "Code",
+    "Message",
+    "ErrorResponse",
+    "RequestID",
+    "GetAccountActivityResponse",
+    "GetAccountActivityResult",
+    "BatchSize",
+    "TransactionPart",
+    "Role",
+    "FeesPaid",
+    "StartTimeForNextTransaction",
+    "RefundResponse",
+    "RefundResult",
 ]
 TEXTS = st.one_of(
-    st.sampled_from(["Reserved", "PENDING", "Success", "Failure", "Cancelled", "USD", "1.00",
-                     "-0", "NaN", "1e999999", "2009-10-06T09:14:58.796Z", "9999-99-99T99:99:99Z",
-                     "Cancel", "Refund", "Pay", "", " ", "Parent", "Caller", "Valid"]),
+    st.sampled_from(
+        [
+            "Reserved",
+            "PENDING",
+            "Success",
+            "Failure",
+            "Cancelled",
+            "USD",
+            "1.00",
+            "-0",
+            "NaN",
+            "1e999999",
+            "2009-10-06T09:14:58.796Z",
+            "9999-99-99T99:99:99Z",
+            "Cancel",
+            "Refund",
+            "Pay",
+            "",
+            " ",
+            "Parent",
+            "Caller",
+            "Valid",
+        ]
+    ),
     st.text(max_size=30),
 )
 
@@ -144,8 +203,21 @@ url_like = st.one_of(
         lambda scheme, user, host, port, path: f"{scheme}://{user}{host}{port}{path}",
         st.sampled_from(["http", "https", "HTTPS", "file", "ftp", "javascript", ""]),
         st.sampled_from(["", "u:p@", "@", "a@b@"]),
-        st.sampled_from(["127.0.0.1", "localhost", "[::1]", "[::ffff:127.0.0.1]", "example.com",
-                         "10.0.0.1", "127.0.0.1.evil.com", "[zz]", "", "%00", "xn--nxasmq6b"]),
+        st.sampled_from(
+            [
+                "127.0.0.1",
+                "localhost",
+                "[::1]",
+                "[::ffff:127.0.0.1]",
+                "example.com",
+                "10.0.0.1",
+                "127.0.0.1.evil.com",
+                "[zz]",
+                "",
+                "%00",
+                "xn--nxasmq6b",
+            ]
+        ),
         st.sampled_from(["", ":0", ":8080", ":99999", ":-1", ":abc", ":"]),
         st.sampled_from(["", "/", "/a b", "/?q", "/#f", "/%2e%2e/", "/\u202e"]),
     ),
@@ -200,16 +272,24 @@ def test_ipn_query_parser(text: str, prefix: str) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=10), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3)
+    ),
     max_leaves=10,
 )
 
 
 @FAST
-@given(st.one_of(any_text, json_values.map(json.dumps), st.dictionaries(
-    st.sampled_from(["params", "endpoint_url", "http_method", "received_at", "x"]), json_values,
-).map(json.dumps)))
+@given(
+    st.one_of(
+        any_text,
+        json_values.map(json.dumps),
+        st.dictionaries(
+            st.sampled_from(["params", "endpoint_url", "http_method", "received_at", "x"]),
+            json_values,
+        ).map(json.dumps),
+    )
+)
 @example('{"params": {"notificationType": "TransactionStatus"}, "params": {}}')
 @example("[" * 3000)
 def test_ipn_json_line_parser(line: str) -> None:
@@ -218,12 +298,14 @@ def test_ipn_json_line_parser(line: str) -> None:
 
 
 @FAST
-@given(st.one_of(
-    any_text,
-    st.lists(st.tuples(ipn_names, any_text), max_size=8).map(
-        lambda pairs: "\n".join(f"{k}: {v}" for k, v in pairs)
-    ),
-))
+@given(
+    st.one_of(
+        any_text,
+        st.lists(st.tuples(ipn_names, any_text), max_size=8).map(
+            lambda pairs: "\n".join(f"{k}: {v}" for k, v in pairs)
+        ),
+    )
+)
 def test_ipn_dump_and_file_parsers(text: str) -> None:
     with contextlib.suppress(IpnParseError):
         ipn_parse.parse_dump(text)
@@ -269,8 +351,10 @@ profile_json = st.fixed_dictionaries(
 settings_json = st.one_of(
     json_values,
     st.fixed_dictionaries(
-        {"version": st.one_of(st.just(1), json_values),
-         "profiles": st.one_of(st.lists(profile_json, max_size=3), json_values)},
+        {
+            "version": st.one_of(st.just(1), json_values),
+            "profiles": st.one_of(st.lists(profile_json, max_size=3), json_values),
+        },
         optional={"current": st.one_of(st.text(max_size=10), json_values)},
     ),
 )

@@ -27,8 +27,26 @@ FAST = settings(max_examples=200, deadline=None)
 text = st.text(st.characters(codec="utf-8"), max_size=30)
 hostile = st.one_of(
     text,
-    st.sampled_from(["&", "=", "\n", "\r\n", "&Action=Refund", "Signature=x", "%26", "+", " ",
-                     "\u202e", "\x00", "%0A", "a=b&c=d", "/../", "?", "#"]),
+    st.sampled_from(
+        [
+            "&",
+            "=",
+            "\n",
+            "\r\n",
+            "&Action=Refund",
+            "Signature=x",
+            "%26",
+            "+",
+            " ",
+            "\u202e",
+            "\x00",
+            "%0A",
+            "a=b&c=d",
+            "/../",
+            "?",
+            "#",
+        ]
+    ),
 )
 params_st = st.dictionaries(st.one_of(text, hostile), st.one_of(text, hostile), max_size=6)
 
@@ -67,8 +85,13 @@ def test_string_to_sign_always_has_four_lines(
 def test_any_change_changes_the_signature(params: dict[str, str], name: str, value: str) -> None:
     assume(name != "Signature")
     assume(params.get(name) != value)
-    common = {"method": "POST", "url": "https://fps.sandbox.amazonaws.com/",
-              "access_key_id": "AKID", "secret_key": "secret", "timestamp": "2020-01-01T00:00:00Z"}
+    common = {
+        "method": "POST",
+        "url": "https://fps.sandbox.amazonaws.com/",
+        "access_key_id": "AKID",
+        "secret_key": "secret",
+        "timestamp": "2020-01-01T00:00:00Z",
+    }
     reserved = {"AWSAccessKeyId", "SignatureVersion", "SignatureMethod", "Timestamp"}
     assume(name not in reserved)
     before = sign_request(params, **common)  # type: ignore[arg-type]

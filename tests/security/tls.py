@@ -66,9 +66,15 @@ class TestCA:
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(
                 x509.KeyUsage(
-                    digital_signature=True, key_cert_sign=True, crl_sign=True,
-                    content_commitment=False, key_encipherment=False, data_encipherment=False,
-                    key_agreement=False, encipher_only=False, decipher_only=False,
+                    digital_signature=True,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    encipher_only=False,
+                    decipher_only=False,
                 ),
                 critical=True,
             )
@@ -114,9 +120,7 @@ class TestCA:
             .not_valid_after(end)
             .add_extension(x509.SubjectAlternativeName(names), critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
-            )
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
                 critical=False,
@@ -150,8 +154,11 @@ class TlsFront:
                 body = self.rfile.read(length) if length else None
                 conn = http.client.HTTPConnection(target.hostname or "", target.port, timeout=30)
                 try:
-                    headers = {k: v for k, v in self.headers.items()
-                               if k.lower() not in ("connection", "keep-alive")}
+                    headers = {
+                        k: v
+                        for k, v in self.headers.items()
+                        if k.lower() not in ("connection", "keep-alive")
+                    }
                     conn.request(self.command, self.path, body=body, headers=headers)
                     answer = conn.getresponse()
                     data = answer.read()
@@ -175,8 +182,7 @@ class TlsFront:
 
             def get_request(self) -> tuple[Any, Any]:
                 sock, addr = super().get_request()
-                wrapped = context.wrap_socket(sock, server_side=True,
-                                              do_handshake_on_connect=False)
+                wrapped = context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
                 return wrapped, addr
 
             def handle_error(self, request: Any, client_address: Any) -> None:

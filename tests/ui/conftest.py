@@ -100,24 +100,38 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
         def record(*args: Any, **kwargs: Any) -> Any:
             log.shown.append((name, args[1:]))
             return answer() if callable(answer) else answer
+
         return record
 
     monkeypatch.setattr(dialogs, "confirm_cancel", confirm_cancel)
     monkeypatch.setattr(dialogs, "show_error", recorder("show_error"))
     monkeypatch.setattr(dialogs, "show_info", recorder("show_info"))
     monkeypatch.setattr(dialogs, "confirm", recorder("confirm", lambda: log.confirm_answer))
-    monkeypatch.setattr(dialogs, "confirm_close_during_cancel",
-                        recorder("confirm_close_during_cancel", lambda: log.close_during_cancel))
-    monkeypatch.setattr(dialogs, "confirm_reset_sandbox",
-                        recorder("confirm_reset_sandbox", lambda: log.confirm_answer))
-    monkeypatch.setattr(dialogs, "first_run_choice",
-                        recorder("first_run_choice", lambda: log.first_run))
+    monkeypatch.setattr(
+        dialogs,
+        "confirm_close_during_cancel",
+        recorder("confirm_close_during_cancel", lambda: log.close_during_cancel),
+    )
+    monkeypatch.setattr(
+        dialogs,
+        "confirm_reset_sandbox",
+        recorder("confirm_reset_sandbox", lambda: log.confirm_answer),
+    )
+    monkeypatch.setattr(
+        dialogs, "first_run_choice", recorder("first_run_choice", lambda: log.first_run)
+    )
     monkeypatch.setattr(dialogs, "show_about", recorder("show_about"))
     monkeypatch.setattr(dialogs, "show_shortcuts", recorder("show_shortcuts"))
     monkeypatch.setattr(dialogs, "show_unexpected_error", recorder("show_unexpected_error"))
     monkeypatch.setattr(dialogs, "save_csv_path", recorder("save_csv_path"))
-    monkeypatch.setattr(dialogs, "run_modal", lambda dialog: log.shown.append(
-        ("run_modal", (dialog,))) or (log.on_modal(dialog) if log.on_modal else 0))
+    monkeypatch.setattr(
+        dialogs,
+        "run_modal",
+        lambda dialog: (
+            log.shown.append(("run_modal", (dialog,)))
+            or (log.on_modal(dialog) if log.on_modal else 0)
+        ),
+    )
     return log
 
 

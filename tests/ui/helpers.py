@@ -44,8 +44,10 @@ def shown_status(window: MainWindow) -> str:
 def table_texts(table: Any) -> list[list[str]]:
     rows = []
     for row in range(table.rowCount()):
-        rows.append([
-            table.item(row, col).text() if table.item(row, col) else ""
-            for col in range(table.columnCount())
-        ])
+        rows.append(
+            [
+                table.item(row, col).text() if table.item(row, col) else ""
+                for col in range(table.columnCount())
+            ]
+        )
     return rows

@@ -22,8 +22,9 @@ pytestmark = pytest.mark.gui
 
 def start(args: dict[str, object]) -> gui.AppController:
     gui.create_application()
-    namespace = argparse.Namespace(**{"sandbox": False, "profile": None, "smoke_test": False,
-                                      "verbose": 0, **args})
+    namespace = argparse.Namespace(
+        **{"sandbox": False, "profile": None, "smoke_test": False, "verbose": 0, **args}
+    )
     controller = gui.AppController(namespace)
     controller.start()
     return controller
@@ -113,8 +114,7 @@ def test_qt_messages_go_to_the_log(qapp, caplog):
             qWarning("fpsdesk test warning")
     finally:
         qInstallMessageHandler(previous)
-    assert [r.getMessage() for r in caplog.records if r.name == "qt"] == [
-        "fpsdesk test warning"]
+    assert [r.getMessage() for r in caplog.records if r.name == "qt"] == ["fpsdesk test warning"]
 
 
 def test_palette_follows_the_system_scheme(qapp, monkeypatch):
@@ -178,8 +178,9 @@ def test_first_paint_says_connecting_then_the_sandbox(qtbot, qapp, dialog_log):
         window.installEventFilter(FirstPaint(window))
 
     gui.create_application()
-    controller = gui.AppController(argparse.Namespace(sandbox=True, profile=None,
-                                                      smoke_test=False, verbose=0), watch)
+    controller = gui.AppController(
+        argparse.Namespace(sandbox=True, profile=None, smoke_test=False, verbose=0), watch
+    )
     try:
         controller.start()
         assert painted == ["CONNECTING…"]
@@ -195,8 +196,9 @@ def test_unusable_history_database_is_explained_and_left_untouched(qtbot, qapp, 
     junk = b"this is not an SQLite database\n" * 64
     path.write_bytes(junk)
     gui.create_application()
-    controller = gui.AppController(argparse.Namespace(sandbox=True, profile=None,
-                                                      smoke_test=False, verbose=0))
+    controller = gui.AppController(
+        argparse.Namespace(sandbox=True, profile=None, smoke_test=False, verbose=0)
+    )
     try:
         with pytest.raises(gui.StartupFailed):
             controller.start()

@@ -26,7 +26,11 @@ def test_cancel_reserved_end_to_end(qtbot, desk, dialog_log):
     # The confirmation showed the facts the agent must check.
     ((prompt,),) = dialog_log.titles("confirm_cancel")
     assert (prompt.transaction_id, prompt.amount, prompt.status, prompt.environment) == (
-        txn, "USD 49.95", "Reserved", "Local sandbox")
+        txn,
+        "USD 49.95",
+        "Reserved",
+        "Local sandbox",
+    )
     # The result is shown prominently, with the RequestId copyable.
     banner = desk.window.transaction_view.banner
     assert banner.isVisible()
@@ -110,8 +114,12 @@ def test_double_click_sends_exactly_one_cancel(qtbot, desk):
         qtbot.mouseDClick(button, Qt.MouseButton.LeftButton)
         click_cancel(qtbot, desk)
         desk.window.request_cancel()
-        assert desk.session.cancel(txn, "again", desk.window.transaction_view.detail
-                                   .transaction_status) is False
+        assert (
+            desk.session.cancel(
+                txn, "again", desk.window.transaction_view.detail.transaction_status
+            )
+            is False
+        )
         qtbot.waitUntil(lambda: button.text() == "Cancelling…", timeout=WAIT_MS)
         assert not button.isEnabled()
     assert desk.sandbox.request_count("Cancel") == 1
@@ -131,8 +139,9 @@ def test_outcome_unknown_is_reconciled_and_never_resent(qtbot, desk):
     assert reply.unknown
     assert reply.error.kind == "outcome_unknown"
     (record,) = desk.actions.for_transaction(txn)
-    qtbot.waitUntil(lambda: desk.actions.get(record.id).outcome == ActionOutcome.SUCCEEDED,
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: desk.actions.get(record.id).outcome == ActionOutcome.SUCCEEDED, timeout=WAIT_MS
+    )
     record = desk.actions.get(record.id)
     assert record.reconciled_at is not None
     assert record.status_after == "Cancelled"
@@ -150,8 +159,9 @@ def test_outcome_unknown_shown_until_a_status_read_settles_it(qtbot, desk):
         # Once the Cancel is on the wire, the status reads that reconcile it fail for a
         # while (a proxy error page), so the unknown state stays visible.
         if state == "sending":
-            desk.sandbox.inject_fault(action="GetTransactionStatus", transaction_id=txn,
-                                      kind="html", times=None)
+            desk.sandbox.inject_fault(
+                action="GetTransactionStatus", transaction_id=txn, kind="html", times=None
+            )
 
     desk.session.cancel_state_changed.connect(break_status_reads)
     lookup(qtbot, desk.window, txn)
@@ -164,10 +174,12 @@ def test_outcome_unknown_shown_until_a_status_read_settles_it(qtbot, desk):
     assert "outcome" in desk.window.transaction_view.cancel_hint.text()
     (record,) = desk.actions.for_transaction(txn)
     assert record.outcome == ActionOutcome.UNKNOWN
-    qtbot.waitUntil(lambda: desk.sandbox.request_count("GetTransactionStatus") >= 3,
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: desk.sandbox.request_count("GetTransactionStatus") >= 3, timeout=WAIT_MS
+    )
     assert desk.actions.get(record.id).outcome == ActionOutcome.UNKNOWN
     desk.sandbox.clear_faults()
-    qtbot.waitUntil(lambda: desk.actions.get(record.id).outcome == ActionOutcome.SUCCEEDED,
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: desk.actions.get(record.id).outcome == ActionOutcome.SUCCEEDED, timeout=WAIT_MS
+    )
     assert desk.sandbox.request_count("Cancel") == 1

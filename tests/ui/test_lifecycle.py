@@ -54,8 +54,7 @@ def test_window_stays_responsive_through_slow_lookup_and_cancel(qtbot, desk):
     with Heartbeat() as beat:
         lookup(qtbot, desk.window, txn)
         with qtbot.waitSignal(desk.session.cancel_finished, timeout=WAIT_MS):
-            qtbot.mouseClick(desk.window.transaction_view.cancel_button,
-                             Qt.MouseButton.LeftButton)
+            qtbot.mouseClick(desk.window.transaction_view.cancel_button, Qt.MouseButton.LeftButton)
     assert beat.ticks > 200  # it really ran through ~6 s of slow requests
     assert beat.longest < 0.100, f"event loop stalled {beat.longest * 1000:.0f} ms"
     desk.sandbox.clear_faults()
@@ -91,30 +90,45 @@ def test_close_during_cancel_warns_and_records(qtbot, desk, dialog_log):
     assert record.outcome == ActionOutcome.SUCCEEDED  # the answer came within the timeout
 
 
-def test_unresolved_action_from_a_crash_is_reconciled_at_start(qtbot, qapp, sandbox,
-                                                               dialog_log, history_path):
+def test_unresolved_action_from_a_crash_is_reconciled_at_start(
+    qtbot, qapp, sandbox, dialog_log, history_path
+):
     txn = sandbox.create_transaction(status="Cancelled")
     open_txn = sandbox.create_transaction(status="Reserved")
     config = sandbox_config(sandbox)
     conn = open_database(history_path)
     actions = ActionStore(conn)
     # A previous run wrote its records and died before hearing back.
-    crashed = actions.start("Cancel", txn, environment=config.environment,
-                            endpoint=config.endpoint, reason="r1", status_before="Reserved")
-    never_sent = actions.start("Cancel", open_txn, environment=config.environment,
-                               endpoint=config.endpoint, status_before="Reserved")
-    elsewhere = actions.start("Cancel", txn, environment="Production",
-                              endpoint="https://fps.amazonaws.com/")
+    crashed = actions.start(
+        "Cancel",
+        txn,
+        environment=config.environment,
+        endpoint=config.endpoint,
+        reason="r1",
+        status_before="Reserved",
+    )
+    never_sent = actions.start(
+        "Cancel",
+        open_txn,
+        environment=config.environment,
+        endpoint=config.endpoint,
+        status_before="Reserved",
+    )
+    elsewhere = actions.start(
+        "Cancel", txn, environment="Production", endpoint="https://fps.amazonaws.com/"
+    )
     session = DeskSession(actions, reconcile_delays=FAST_RECONCILE)
     session.connect_to(config)
     window = MainWindow(session)
     try:
         assert session.resume_unresolved() == 2
-        qtbot.waitUntil(lambda: actions.get(crashed).outcome == ActionOutcome.SUCCEEDED,
-                        timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda: actions.get(crashed).outcome == ActionOutcome.SUCCEEDED, timeout=WAIT_MS
+        )
         # Still Reserved after several reads: the Cancel never arrived (not re-sent).
-        qtbot.waitUntil(lambda: actions.get(never_sent).outcome == ActionOutcome.FAILED,
-                        timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda: actions.get(never_sent).outcome == ActionOutcome.FAILED, timeout=WAIT_MS
+        )
         assert actions.get(never_sent).status_after == "Reserved"
         # A record from another endpoint is left for that endpoint.
         assert actions.get(elsewhere).outcome == ActionOutcome.PENDING
@@ -131,10 +145,20 @@ def test_results_view_filters_searches_and_exports(qtbot, desk, monkeypatch, tmp
         qtbot.mouseClick(desk.window.transaction_view.cancel_button, Qt.MouseButton.LeftButton)
     # An earlier failed Cancel, as the worker records it.
     bad = desk.sandbox.create_transaction(status="Success")
-    failed = desk.actions.start("Cancel", bad, environment="Local sandbox",
-                                endpoint=desk.config.endpoint, status_before="Reserved")
-    desk.actions.finish(failed, ActionOutcome.FAILED, request_id="req-1:0",
-                        error_code="InvalidTransactionState", error_message="not cancellable")
+    failed = desk.actions.start(
+        "Cancel",
+        bad,
+        environment="Local sandbox",
+        endpoint=desk.config.endpoint,
+        status_before="Reserved",
+    )
+    desk.actions.finish(
+        failed,
+        ActionOutcome.FAILED,
+        request_id="req-1:0",
+        error_code="InvalidTransactionState",
+        error_message="not cancellable",
+    )
     view = desk.window.results_view
     desk.window.show_results()
     # The Results tab holds the view (built on first use) inside a host widget.
@@ -157,8 +181,7 @@ def test_results_view_filters_searches_and_exports(qtbot, desk, monkeypatch, tmp
     view.export()
     with target.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert {r["transaction_id"]: r["outcome"] for r in rows} == {good: "succeeded",
-                                                                  bad: "failed"}
+    assert {r["transaction_id"]: r["outcome"] for r in rows} == {good: "succeeded", bad: "failed"}
     assert all(r["request_id"] for r in rows)
     # Double-clicking a row opens the transaction.
     view._open_row([r.transaction_id for r in view.records].index(good), 0)

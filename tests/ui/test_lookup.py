@@ -27,8 +27,9 @@ WHY_NOT = {
 
 @pytest.mark.parametrize("status", list(TransactionStatus))
 def test_lookup_shows_each_status(qtbot, desk, status):
-    txn = desk.sandbox.create_transaction(status=status.value, amount="12.34",
-                                          caller_reference=f"order-{status.value}")
+    txn = desk.sandbox.create_transaction(
+        status=status.value, amount="12.34", caller_reference=f"order-{status.value}"
+    )
     lookup(qtbot, desk.window, txn)
     view = desk.window.transaction_view
     assert shown_status(desk.window) == status.value
@@ -93,12 +94,16 @@ def test_fps_error_is_shown_in_plain_language(qtbot, desk):
 def test_stale_lookup_reply_is_ignored(qtbot, desk):
     slow = desk.sandbox.create_transaction(status="Success")
     fast = desk.sandbox.create_transaction(status="Reserved")
-    desk.sandbox.inject_fault(action="GetTransaction", transaction_id=slow, kind="delay",
-                              delay_ms=800)
+    desk.sandbox.inject_fault(
+        action="GetTransaction", transaction_id=slow, kind="delay", delay_ms=800
+    )
     type_and_enter(qtbot, desk.window, slow)
     type_and_enter(qtbot, desk.window, fast)
-    with qtbot.waitSignal(desk.session.host.worker.lookup_done, timeout=WAIT_MS,
-                          check_params_cb=lambda r: r.transaction_id == fast):
+    with qtbot.waitSignal(
+        desk.session.host.worker.lookup_done,
+        timeout=WAIT_MS,
+        check_params_cb=lambda r: r.transaction_id == fast,
+    ):
         pass
     qtbot.waitUntil(lambda: shown_status(desk.window) == "Reserved", timeout=WAIT_MS)
     # The slow reply arrived first (serialised worker) and was dropped as stale.
@@ -136,14 +141,18 @@ def test_unusable_endpoint_is_explained_on_look_up(qtbot, desk):
 
 @pytest.mark.parametrize(
     ("entry", "status"),
-    [("Reserved", "Reserved"), ("Pending", "Pending"), ("Completed", "Success"),
-     ("Failed", "Failure"), ("Already", "Cancelled")],
+    [
+        ("Reserved", "Reserved"),
+        ("Pending", "Pending"),
+        ("Completed", "Success"),
+        ("Failed", "Failure"),
+        ("Already", "Cancelled"),
+    ],
 )
 def test_sandbox_menu_opens_a_demo_transaction_of_each_kind(qtbot, desk, entry, status):
     desk.sandbox.reset(demo=True)
     assert "Open a demo transaction" in desk.window.welcome.body.text()
-    [action] = [a for a in desk.window.demo_menu.actions()
-                if entry in a.text().replace("&", "")]
+    [action] = [a for a in desk.window.demo_menu.actions() if entry in a.text().replace("&", "")]
     action.trigger()
     wait_shown(qtbot, desk.window, action.data())
     assert shown_status(desk.window) == status

@@ -56,8 +56,12 @@ def verdict(n: int) -> Verdict:
 def view(qtbot, tmp_path):
     conn = open_database(tmp_path / "history.sqlite3")
     store = IpnStore(conn)
-    store.add_many(NewIpn(from_pairs(pairs(n)), verdict(n), "test",
-                          endpoint_url="https://merchant.example/ipn") for n in range(TOTAL))
+    store.add_many(
+        NewIpn(
+            from_pairs(pairs(n)), verdict(n), "test", endpoint_url="https://merchant.example/ipn"
+        )
+        for n in range(TOTAL)
+    )
     widget = NotificationsView(store)
     qtbot.addWidget(widget)
     widget.resize(1200, 700)
@@ -83,8 +87,10 @@ def test_lazy_model_loads_pages_on_demand(qtbot, view):
 def test_filters_combine(view):
     view.status.setCurrentIndex(view.status.findData("Cancelled"))
     assert view.model.total == TOTAL // 5
-    assert all(view.model.record(i).transaction_status.value == "Cancelled"
-               for i in range(view.model.rowCount()))
+    assert all(
+        view.model.record(i).transaction_status.value == "Cancelled"
+        for i in range(view.model.rowCount())
+    )
     view.verdict.setCurrentIndex(view.verdict.findData("failed"))
     expected = sum(1 for n in range(TOTAL) if n % 5 == 3 and n % 3 == 1)
     assert view.model.total == expected
@@ -109,7 +115,8 @@ def test_detail_pane_shows_raw_parameters_and_verdict(qtbot, view):
     record = view.model.record(0)
     assert view.raw.rowCount() == len(record.params)
     assert [view.raw.item(i, 0).text() for i in range(view.raw.rowCount())] == [
-        k for k, _ in record.params]
+        k for k, _ in record.params
+    ]
     assert view.raw.item(1, 1).text() == record.transaction_id
     assert "bad signature" in view.detail_verdict.text()
     assert "not trusted" in view.detail_verdict.text()

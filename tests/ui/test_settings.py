@@ -29,8 +29,7 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def probe(endpoint: str, key: str = DEFAULT_ACCESS_KEY, secret: str = DEFAULT_SECRET_KEY,
-          **kwargs):
+def probe(endpoint: str, key: str = DEFAULT_ACCESS_KEY, secret: str = DEFAULT_SECRET_KEY, **kwargs):
     client = FpsClient(endpoint, key, secret, timeout=(2, 5), max_retries=0, **kwargs)
     try:
         return probe_connection(1, client)
@@ -69,8 +68,11 @@ def test_profile_saved_with_secret_in_keychain_and_tested(qtbot, desk, dialog_lo
     with qtbot.waitSignal(dialog.profile_activated) as activated:
         dialog.use_button.click()
     profile, secret = activated.args
-    assert (profile.name, profile.endpoint, secret) == ("Support sandbox", desk.sandbox.url,
-                                                        DEFAULT_SECRET_KEY)
+    assert (profile.name, profile.endpoint, secret) == (
+        "Support sandbox",
+        desk.sandbox.url,
+        DEFAULT_SECRET_KEY,
+    )
     saved = SettingsStore().get("Support sandbox")
     assert saved.access_key_id == DEFAULT_ACCESS_KEY
     assert keyring.get_password("fpsdesk", "Support sandbox") == DEFAULT_SECRET_KEY
@@ -97,7 +99,8 @@ def test_invalid_profile_is_explained_and_nothing_saved(qtbot, desk):
 
 
 def test_unwritable_settings_file_is_explained_and_leaves_no_orphan_secret(
-        qtbot, desk, monkeypatch):
+    qtbot, desk, monkeypatch
+):
     # Mocked: a full disk cannot be caused for real here (the tests run as root, so a read-only
     # directory would not stop the write). Only the settings write fails; the keychain is real.
     def disk_full(*_args, **_kwargs):

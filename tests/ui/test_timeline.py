@@ -17,26 +17,51 @@ TXN = "1" + "A" * 34
 
 def detail(status: TransactionStatus, history: list[tuple[int, TransactionStatus]]):
     return TransactionDetail(
-        transaction_id=TXN, caller_reference="ref", date_received=T0,
-        transaction_amount=Amount(Decimal("5")), fps_fees=Amount(Decimal("0.3")),
-        fps_fees_paid_by="Recipient", fps_operation="Reserve", payment_method="CC",
-        transaction_status=status, caller_name="Shop", request_id="r:0",
-        status_history=tuple(StatusHistoryEntry(T0 + timedelta(minutes=m), s)
-                             for m, s in history),
+        transaction_id=TXN,
+        caller_reference="ref",
+        date_received=T0,
+        transaction_amount=Amount(Decimal("5")),
+        fps_fees=Amount(Decimal("0.3")),
+        fps_fees_paid_by="Recipient",
+        fps_operation="Reserve",
+        payment_method="CC",
+        transaction_status=status,
+        caller_name="Shop",
+        request_id="r:0",
+        status_history=tuple(StatusHistoryEntry(T0 + timedelta(minutes=m), s) for m, s in history),
     )
 
 
-def ipn(minutes: int, status: TransactionStatus, verdict: IpnVerdict = IpnVerdict.VERIFIED,
-        reason: str | None = None) -> IpnRecord:
+def ipn(
+    minutes: int,
+    status: TransactionStatus,
+    verdict: IpnVerdict = IpnVerdict.VERIFIED,
+    reason: str | None = None,
+) -> IpnRecord:
     at = T0 + timedelta(minutes=minutes)
     return IpnRecord(
-        id=minutes, content_hash=f"h{minutes}{status}", params=(("transactionId", TXN),),
-        notification_type="TransactionStatus", transaction_id=TXN, parent_transaction_id=None,
-        event_at=at, transaction_date=at, transaction_status=status, operation="RESERVE",
-        status_code=None, amount=Amount(Decimal("5")), verdict=verdict,
+        id=minutes,
+        content_hash=f"h{minutes}{status}",
+        params=(("transactionId", TXN),),
+        notification_type="TransactionStatus",
+        transaction_id=TXN,
+        parent_transaction_id=None,
+        event_at=at,
+        transaction_date=at,
+        transaction_status=status,
+        operation="RESERVE",
+        status_code=None,
+        amount=Amount(Decimal("5")),
+        verdict=verdict,
         reason_code=FailReason.BAD_SIGNATURE if verdict is IpnVerdict.FAILED else None,
-        reason=reason, verify_method="local", checked_at=at, endpoint_url=None,
-        http_method="POST", source="test", received_at=at, last_received_at=at,
+        reason=reason,
+        verify_method="local",
+        checked_at=at,
+        endpoint_url=None,
+        http_method="POST",
+        source="test",
+        received_at=at,
+        last_received_at=at,
         delivery_count=1,
     )
 
@@ -44,10 +69,22 @@ def ipn(minutes: int, status: TransactionStatus, verdict: IpnVerdict = IpnVerdic
 def cancel_action(minutes: int, outcome: ActionOutcome = ActionOutcome.SUCCEEDED):
     at = T0 + timedelta(minutes=minutes)
     return ActionRecord(
-        id=1, kind="Cancel", transaction_id=TXN, reason="asked", operator="agent",
-        environment="Sandbox", endpoint="https://fps.sandbox.amazonaws.com/", created_at=at,
-        finished_at=at, outcome=outcome, status_before="Reserved", status_after="Cancelled",
-        request_id="req:0", error_code=None, error_message=None, reconciled_at=None,
+        id=1,
+        kind="Cancel",
+        transaction_id=TXN,
+        reason="asked",
+        operator="agent",
+        environment="Sandbox",
+        endpoint="https://fps.sandbox.amazonaws.com/",
+        created_at=at,
+        finished_at=at,
+        outcome=outcome,
+        status_before="Reserved",
+        status_after="Cancelled",
+        request_id="req:0",
+        error_code=None,
+        error_message=None,
+        reconciled_at=None,
     )
 
 
@@ -56,12 +93,17 @@ R, C, S = TransactionStatus.RESERVED, TransactionStatus.CANCELLED, TransactionSt
 
 def test_merges_sources_in_time_order_with_cause_before_notice():
     events = build_timeline(
-        detail(C, [(0, R), (5, C)]), [ipn(0, R), ipn(5, C)], [cancel_action(5)],
+        detail(C, [(0, R), (5, C)]),
+        [ipn(0, R), ipn(5, C)],
+        [cancel_action(5)],
         now=T0 + timedelta(minutes=6),
     )
     assert [(e.source, e.title) for e in events] == [
-        ("FPS status", "Reserved"), ("IPN", "Reserved"),
-        ("Staff", "Cancel succeeded"), ("FPS status", "Cancelled"), ("IPN", "Cancelled"),
+        ("FPS status", "Reserved"),
+        ("IPN", "Reserved"),
+        ("Staff", "Cancel succeeded"),
+        ("FPS status", "Cancelled"),
+        ("IPN", "Cancelled"),
     ]
     assert [e.verdict for e in events if e.kind == "ipn"] == ["verified", "verified"]
     assert contradictions(events) == []
@@ -76,8 +118,9 @@ def test_ipn_disagreeing_with_the_api_is_flagged():
 
 
 def test_failed_ipn_is_shown_but_never_trusted():
-    events = build_timeline(detail(R, [(0, R)]),
-                            [ipn(1, S, IpnVerdict.FAILED, "bad signature")], [], now=T0)
+    events = build_timeline(
+        detail(R, [(0, R)]), [ipn(1, S, IpnVerdict.FAILED, "bad signature")], [], now=T0
+    )
     (flag,) = contradictions(events)
     assert flag.startswith("Signature failed: bad signature")
     assert "newest IPN" not in flag  # a forged IPN is not compared as status
@@ -85,15 +128,15 @@ def test_failed_ipn_is_shown_but_never_trusted():
 
 def test_cancel_without_ipn_after_grace_is_flagged():
     base = detail(C, [(0, R), (5, C)])
-    early = build_timeline(base, [ipn(0, R)], [cancel_action(5)],
-                           now=T0 + timedelta(minutes=14))
+    early = build_timeline(base, [ipn(0, R)], [cancel_action(5)], now=T0 + timedelta(minutes=14))
     assert contradictions(early) == []
-    late = build_timeline(base, [ipn(0, R)], [cancel_action(5)],
-                          now=T0 + timedelta(minutes=16))
+    late = build_timeline(base, [ipn(0, R)], [cancel_action(5)], now=T0 + timedelta(minutes=16))
     assert contradictions(late) == ["No Cancelled IPN arrived within 10 minutes of this cancel."]
-    answered = build_timeline(base, [ipn(0, R), ipn(6, C)], [cancel_action(5)],
-                              now=T0 + timedelta(minutes=60))
+    answered = build_timeline(
+        base, [ipn(0, R), ipn(6, C)], [cancel_action(5)], now=T0 + timedelta(minutes=60)
+    )
     assert contradictions(answered) == []
-    failed_cancel = build_timeline(base, [], [cancel_action(5, ActionOutcome.FAILED)],
-                                   now=T0 + timedelta(minutes=60))
+    failed_cancel = build_timeline(
+        base, [], [cancel_action(5, ActionOutcome.FAILED)], now=T0 + timedelta(minutes=60)
+    )
     assert not any("No Cancelled IPN" in f for f in contradictions(failed_cancel))

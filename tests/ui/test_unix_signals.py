@@ -24,12 +24,20 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 class App:
     def __init__(self, *args: str) -> None:
-        env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
-                   PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+        env = dict(
+            os.environ,
+            QT_QPA_PLATFORM="offscreen",
+            PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+        )
         env.pop("FPSDESK_EXIT_AFTER_PAINT", None)
-        self.proc = subprocess.Popen([sys.executable, "-m", "fpsdesk", *args], cwd=ROOT,
-                                     env=env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "fpsdesk", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines: list[str] = []
         self._queue: queue.Queue[str] = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -75,8 +83,7 @@ def _settings_file() -> Path:
     return Path(os.environ["XDG_CONFIG_HOME"]) / "fpsdesk" / "fpsdesk.conf"
 
 
-@pytest.mark.parametrize(("sig", "name"), [(signal.SIGTERM, "SIGTERM"),
-                                           (signal.SIGINT, "SIGINT")])
+@pytest.mark.parametrize(("sig", "name"), [(signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "SIGINT")])
 def test_signal_closes_the_running_app_in_order(sig: int, name: str) -> None:
     app = App("--sandbox", "-v")
     app.wait_for("local sandbox at")
