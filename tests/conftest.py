@@ -16,6 +16,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest_plugins = [
     "tests.fixtures.sandbox",
     "tests.fixtures.keychain",
+    "tests.fixtures.processes",
 ]
 
 

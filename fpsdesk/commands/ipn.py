@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fpsdesk.cli import ExitCode
+from fpsdesk.commands.stopping import STOP_HINT, stop_on_signals
 from fpsdesk.fps.exceptions import InvalidInput
 from fpsdesk.fps.ids import normalize_transaction_id
 from fpsdesk.ipn.models import VERIFY_MODES, IpnVerdict
@@ -46,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     serve = sub.add_parser(
         "serve",
         help="run the IPN receiver (answers 200 only once an IPN is on disk)",
-        description="Run the IPN receiver on the stdlib WSGI server until Ctrl-C.",
+        description="Run the IPN receiver on the stdlib WSGI server until Ctrl-C or SIGTERM.",
     )
     serve.add_argument(
         "--bind", default=DEFAULT_BIND, help=f"HOST:PORT to listen on (default {DEFAULT_BIND})"
@@ -213,21 +213,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _err(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
         return ExitCode.NETWORK
     trusted = ", ".join(sorted(verifier.trust.hosts))
-    _out(
-        f"Receiving IPNs at {server.url} (database {args.db or default_path()}; "
-        f"verification {verifier.mode}; trusted certificate hosts: {trusted}). Ctrl-C stops."
-    )
-
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, stop)  # a service manager's stop: exit cleanly
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        _out("Stopped.")
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    with stop_on_signals() as stop:
+        server.start()
+        try:
+            _out(
+                f"Receiving IPNs at {server.url} (database {args.db or default_path()}; "
+                f"verification {verifier.mode}; trusted certificate hosts: {trusted}). "
+                f"{STOP_HINT}"
+            )
+            stop.wait()
+        finally:
+            server.stop()
+    _out("Stopped.")
     return ExitCode.OK
 
 

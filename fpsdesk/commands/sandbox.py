@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import signal
 import sqlite3
 import sys
-import threading
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from fpsdesk import logsetup
+from fpsdesk.commands.stopping import STOP_HINT, stop_on_signals
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -24,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "sandbox",
         help="run the local FPS sandbox server",
         description="Run fpsdesk's FPS 2008-09-17 sandbox on this machine. The first line "
-        "printed is 'FPS sandbox listening on http://HOST:PORT/'. Stop it with Ctrl-C.",
+        "printed is 'FPS sandbox listening on http://HOST:PORT/'. Stop it with Ctrl-C or SIGTERM.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
@@ -117,32 +115,23 @@ def run(args: argparse.Namespace) -> int:
             "can reach it and knows the credentials can use it (the controls stay "
             "loopback-only)."
         )
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = signal.signal(signal.SIGTERM, on_signal)
-    try:
-        print(f"FPS sandbox listening on {server.url}", flush=True)  # noqa: T201
-        lines = [
-            f"  Access key ID:     {access_key}",
-            f"  Secret access key: {secret_key}",
-            f"  Data:              {args.data or 'in memory (lost at exit)'}",
-            f"  IPN URLs:          {', '.join(args.ipn_url) or 'none'}",
-            f"  IPN certificate:   {server.certificate_url}",
-            f"  Controls (JSON):   {server.url}_sandbox/",
-        ]
-        if args.demo:
-            lines.append(f"  Demo data:         {len(server.transactions())} transactions")
-        lines.append("Press Ctrl-C to stop.")
-        print("\n".join(lines), flush=True)  # noqa: T201
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        server.stop()
+    with stop_on_signals() as stop:
+        try:
+            print(f"FPS sandbox listening on {server.url}", flush=True)  # noqa: T201
+            lines = [
+                f"  Access key ID:     {access_key}",
+                f"  Secret access key: {secret_key}",
+                f"  Data:              {args.data or 'in memory (lost at exit)'}",
+                f"  IPN URLs:          {', '.join(args.ipn_url) or 'none'}",
+                f"  IPN certificate:   {server.certificate_url}",
+                f"  Controls (JSON):   {server.url}_sandbox/",
+            ]
+            if args.demo:
+                lines.append(f"  Demo data:         {len(server.transactions())} transactions")
+            lines.append(STOP_HINT)
+            print("\n".join(lines), flush=True)  # noqa: T201
+            stop.wait()
+        finally:
+            server.stop()
     print("FPS sandbox stopped.", flush=True)  # noqa: T201
     return EXIT_OK

@@ -42,13 +42,19 @@ def test_gui_launch_imports_no_command_module() -> None:
         "build_parser(with_commands=_wants_commands(['--sandbox'])); "
         "print(sorted(m for m in sys.modules if m.startswith('fpsdesk.commands.')))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
     assert out.stdout.strip() == "[]"
 
 
 def test_typo_lists_the_commands() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "fpsdesk", "stauts"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "fpsdesk", "stauts"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     assert done.returncode == 2
     assert "status" in done.stderr

@@ -21,6 +21,7 @@ from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, SandboxServe
 from fpsdesk.store import ActionOutcome, ActionRecord, ActionStore, open_database
 from tests.core import fpsstub
 from tests.core.fpsstub import Reply, StubServer
+from tests.fixtures.processes import end_process
 
 REPO = str(Path(__file__).resolve().parents[2])
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -302,9 +303,12 @@ def _run_on_tty(args: list[str], answer: bytes) -> subprocess.CompletedProcess[s
             text=True,
             env=_env(),
         )
-        os.close(slave)
-        os.write(master, answer)
-        out, err = proc.communicate(timeout=60)
+        try:
+            os.close(slave)
+            os.write(master, answer)
+            out, err = proc.communicate(timeout=60)
+        finally:
+            end_process(proc)  # also when it timed out: never leave it running
     finally:
         os.close(master)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)

@@ -11,12 +11,15 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 import requests
 
 from fpsdesk.cli import main
+from fpsdesk.commands.stopping import STOP_HINT
+from tests.fixtures.processes import Children
 from tests.ipn.helpers import CERT_PATH, CertServer, Signer, ipn_fields
 
 DATA = Path(__file__).parent / "data"
@@ -99,8 +102,10 @@ def test_quarantine_listing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 # -- the receiver as a process ------------------------------------------------------------------
 
 
-def _serve(db: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
+def _serve(
+    children: Children, db: Path, *extra: str, **kwargs: Any
+) -> tuple[subprocess.Popen[str], str]:
+    proc = children.start(
         [
             sys.executable,
             "-m",
@@ -118,21 +123,63 @@ def _serve(db: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
+        **kwargs,
     )
     assert proc.stdout is not None
     first = proc.stdout.readline()
     assert first.startswith("Receiving IPNs at http://127.0.0.1:"), first + proc.stderr.read()
     url = first.split(" at ", 1)[1].split(" ", 1)[0]
+    assert first.rstrip("\n").endswith(STOP_HINT)
     # Keep draining stdout (one line per stored IPN) so the pipe never fills up.
     threading.Thread(target=proc.stdout.read, daemon=True).start()
     return proc, url
 
 
+def _ignore_sigint() -> None:
+    """As a non-interactive shell starts a background job: SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("inherited", ["default", "ignored"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_serve_stops_cleanly_on_ctrl_c_and_sigterm(
+    children: Children, tmp_path: Path, signum: signal.Signals, inherited: str
+) -> None:
+    """However it was started: a shell's background job inherits SIGINT as ignored."""
+    kwargs: dict[str, Any] = {"preexec_fn": _ignore_sigint} if inherited == "ignored" else {}
+    proc = children.start(
+        [
+            sys.executable,
+            "-m",
+            "fpsdesk",
+            "ipn",
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--db",
+            str(tmp_path / "h.sqlite3"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        **kwargs,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith("Receiving IPNs at ")
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert out == "Stopped.\n"
+    assert "Traceback" not in err
+
+
 def test_serve_stores_and_prints_each_ipn(
-    tmp_path: Path, signer: Signer, certs: CertServer
+    children: Children, tmp_path: Path, signer: Signer, certs: CertServer
 ) -> None:
     db = tmp_path / "h.sqlite3"
-    proc, url = _serve(db, "--trust", certs.host_port)
+    proc, url = _serve(children, db, "--trust", certs.host_port)
     try:
         endpoint = url + "ipn"
         body = urlencode(
@@ -150,6 +197,7 @@ def test_serve_stores_and_prints_each_ipn(
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=20)
+    assert proc.returncode == 0
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT transaction_id, verdict FROM ipns").fetchall() == [
         (TXN, "verified")
@@ -158,10 +206,10 @@ def test_serve_stores_and_prints_each_ipn(
 
 @pytest.mark.slow
 def test_sigkill_mid_burst_loses_no_acknowledged_ipn(
-    tmp_path: Path, signer: Signer, certs: CertServer
+    children: Children, tmp_path: Path, signer: Signer, certs: CertServer
 ) -> None:
     db = tmp_path / "h.sqlite3"
-    proc, url = _serve(db, "--trust", certs.host_port)
+    proc, url = _serve(children, db, "--trust", certs.host_port)
     endpoint = url + "ipn"
     total, kill_after, workers = 1000, 300, 8
     bodies = [
@@ -208,6 +256,7 @@ def test_sigkill_mid_burst_loses_no_acknowledged_ipn(
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait(timeout=20)
     assert proc.returncode == -signal.SIGKILL
     assert len(acked) + len(failed) == total
     assert kill_after <= len(acked) < total  # killed in the middle of the burst

@@ -107,7 +107,12 @@ def test_install_script_installs_menu_entry_and_uninstalls(tmp_path: Path) -> No
     home.mkdir()
     env = dict(os.environ, HOME=str(home), PATH="/usr/bin:/bin")
     done = subprocess.run(
-        ["sh", str(bundle / "install.sh")], env=env, capture_output=True, text=True, check=False
+        ["sh", str(bundle / "install.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     local = home / ".local"
@@ -129,6 +134,7 @@ def test_install_script_installs_menu_entry_and_uninstalls(tmp_path: Path) -> No
         capture_output=True,
         text=True,
         check=False,
+        timeout=60,
     )
     assert gone.returncode == 0, gone.stderr
     assert not opt.exists()
@@ -139,7 +145,7 @@ def test_install_script_installs_menu_entry_and_uninstalls(tmp_path: Path) -> No
 def test_install_script_rejects_unknown_option_and_non_bundle(tmp_path: Path) -> None:
     script = PACKAGING / "linux" / "install.sh"
     bad = subprocess.run(
-        ["sh", str(script), "--frobnicate"], capture_output=True, text=True, check=False
+        ["sh", str(script), "--frobnicate"], capture_output=True, text=True, check=False, timeout=60
     )
     assert bad.returncode == 2
     assert "unknown option" in bad.stderr
@@ -147,7 +153,7 @@ def test_install_script_rejects_unknown_option_and_non_bundle(tmp_path: Path) ->
     lone.write_bytes(script.read_bytes())
     env = dict(os.environ, HOME=str(tmp_path))
     outside = subprocess.run(
-        ["sh", str(lone)], env=env, capture_output=True, text=True, check=False
+        ["sh", str(lone)], env=env, capture_output=True, text=True, check=False, timeout=60
     )
     assert outside.returncode == 1
     assert "unpacked fpsdesk bundle" in outside.stderr

@@ -9,40 +9,33 @@ import socket
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from fpsdesk.commands.stopping import STOP_HINT
 from fpsdesk.fps.client import FpsClient
 from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 from fpsdesk.sandbox.demo import DEMO_IDS, DEMO_RESERVED_IDS
+from tests.fixtures.processes import Children
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST_LINE = re.compile(r"FPS sandbox listening on (http://127\.0\.0\.1:(\d+)/)")
 
 
-def _start(*args: str) -> subprocess.Popen[str]:
+def _start(children: Children, *args: str, **kwargs: Any) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(
+    return children.start(
         [sys.executable, "-m", "fpsdesk", "sandbox", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
         cwd=ROOT,
+        **kwargs,
     )
-
-
-@pytest.fixture
-def running() -> Iterator[list[subprocess.Popen[str]]]:
-    processes: list[subprocess.Popen[str]] = []
-    yield processes
-    for process in processes:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
 
 
 def _url(process: subprocess.Popen[str]) -> str:
@@ -52,7 +45,7 @@ def _url(process: subprocess.Popen[str]) -> str:
     match = FIRST_LINE.fullmatch(line)
     assert match, f"first line was {line!r}"
     banner = []
-    while not banner or banner[-1] != "Press Ctrl-C to stop.":
+    while not banner or banner[-1] != STOP_HINT:
         banner.append(process.stdout.readline().rstrip("\n"))
         assert banner[-1] or process.poll() is None, banner
     BANNERS[match.group(1)] = "\n".join(banner)
@@ -69,10 +62,9 @@ def _stop(process: subprocess.Popen[str]) -> tuple[int, str]:
 
 
 def test_demo_sandbox_prints_its_line_serves_demo_data_and_stops_on_sigterm(
-    running: list[subprocess.Popen[str]],
+    children: Children,
 ) -> None:
-    process = _start("--port", "0", "--demo")
-    running.append(process)
+    process = _start(children, "--port", "0", "--demo")
     url = _url(process)
     client = FpsClient(url, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY)
     try:
@@ -98,11 +90,10 @@ def test_demo_sandbox_prints_its_line_serves_demo_data_and_stops_on_sigterm(
     assert "stopped" in out
 
 
-def test_own_credentials_and_a_data_file(
-    running: list[subprocess.Popen[str]], tmp_path: Path
-) -> None:
+def test_own_credentials_and_a_data_file(children: Children, tmp_path: Path) -> None:
     data = tmp_path / "cli.sqlite3"
     process = _start(
+        children,
         "--data",
         str(data),
         "--access-key",
@@ -112,15 +103,15 @@ def test_own_credentials_and_a_data_file(
         "--pending-delay",
         "0",
     )
-    running.append(process)
     client = FpsClient(_url(process), "CLIKEY", "cli/secret")
     try:
         txn_id = client.reserve("CC-1", Decimal("10.00"), "cli-ref").transaction_id
     finally:
         client.close()
     assert _stop(process)[0] == 0
-    again = _start("--data", str(data), "--access-key", "CLIKEY", "--secret-key", "cli/secret")
-    running.append(again)
+    again = _start(
+        children, "--data", str(data), "--access-key", "CLIKEY", "--secret-key", "cli/secret"
+    )
     client = FpsClient(_url(again), "CLIKEY", "cli/secret")
     try:
         assert client.get_transaction_status(txn_id).transaction_status.value == "Reserved"
@@ -137,8 +128,10 @@ def test_own_credentials_and_a_data_file(
         (("--ipn-url", "not a url"), "IPN URL"),
     ],
 )
-def test_bad_arguments_get_a_clear_message(args: tuple[str, ...], fragment: str) -> None:
-    process = _start(*args)
+def test_bad_arguments_get_a_clear_message(
+    children: Children, args: tuple[str, ...], fragment: str
+) -> None:
+    process = _start(children, *args)
     out, err = process.communicate(timeout=20)
     assert process.returncode == 2
     assert fragment in err
@@ -146,35 +139,45 @@ def test_bad_arguments_get_a_clear_message(args: tuple[str, ...], fragment: str)
     assert out == ""
 
 
-def test_a_port_in_use(running: list[subprocess.Popen[str]]) -> None:
+def test_a_port_in_use(children: Children) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        process = _start("--port", str(port))
+        process = _start(children, "--port", str(port))
         _out, err = process.communicate(timeout=20)
     assert process.returncode == 1
     assert "cannot listen" in err
     assert "Traceback" not in err
 
 
-def test_ctrl_c_stops_it_cleanly(running: list[subprocess.Popen[str]]) -> None:
-    process = _start("--demo")
-    running.append(process)
+def _ignore_sigint() -> None:
+    """As a non-interactive shell starts a background job: SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("inherited", ["default", "ignored"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_ctrl_c_and_sigterm_stop_it_cleanly(
+    children: Children, signum: signal.Signals, inherited: str
+) -> None:
+    """However it was started: a shell's background job inherits SIGINT as ignored."""
+    kwargs: dict[str, Any] = {"preexec_fn": _ignore_sigint} if inherited == "ignored" else {}
+    process = _start(children, "--demo", **kwargs)
     _url(process)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     out, err = process.communicate(timeout=20)
     assert process.returncode == 0
-    assert "stopped" in out
+    assert "FPS sandbox stopped." in out
     assert "Traceback" not in err
 
 
-def test_a_data_file_of_another_program_is_refused(tmp_path: Path) -> None:
+def test_a_data_file_of_another_program_is_refused(children: Children, tmp_path: Path) -> None:
     data = tmp_path / "other.sqlite3"
     other = sqlite3.connect(data)
     other.execute("CREATE TABLE notes (text TEXT)")
     other.close()
-    process = _start("--data", str(data))
+    process = _start(children, "--data", str(data))
     _out, err = process.communicate(timeout=20)
     assert process.returncode == 1
     assert "not a usable sandbox data file" in err

@@ -18,19 +18,21 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.processes import Children
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 
 class App:
-    def __init__(self, *args: str) -> None:
+    def __init__(self, children: Children, *args: str) -> None:
         env = dict(
             os.environ,
             QT_QPA_PLATFORM="offscreen",
             PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
         )
         env.pop("FPSDESK_EXIT_AFTER_PAINT", None)
-        self.proc = subprocess.Popen(
+        self.proc = children.start(
             [sys.executable, "-m", "fpsdesk", *args],
             cwd=ROOT,
             env=env,
@@ -84,8 +86,8 @@ def _settings_file() -> Path:
 
 
 @pytest.mark.parametrize(("sig", "name"), [(signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "SIGINT")])
-def test_signal_closes_the_running_app_in_order(sig: int, name: str) -> None:
-    app = App("--sandbox", "-v")
+def test_signal_closes_the_running_app_in_order(children: Children, sig: int, name: str) -> None:
+    app = App(children, "--sandbox", "-v")
     app.wait_for("local sandbox at")
     time.sleep(0.3)  # into the event loop
     started = time.monotonic()
@@ -99,8 +101,8 @@ def test_signal_closes_the_running_app_in_order(sig: int, name: str) -> None:
     assert "main_window" in _settings_file().read_text()  # the window saved its state
 
 
-def test_signal_while_the_first_run_question_is_open() -> None:
-    app = App("-vv")  # no profile: the welcome question opens as a modal dialog
+def test_signal_while_the_first_run_question_is_open(children: Children) -> None:
+    app = App(children, "-vv")  # no profile: the welcome question opens as a modal dialog
     app.wait_for("first run: asking how to start")
     time.sleep(0.5)  # inside the dialog's event loop
     app.proc.send_signal(signal.SIGTERM)
