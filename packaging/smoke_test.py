@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -58,22 +59,35 @@ def smoke_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]
 def run_once(
     binary: Path, args: list[str], env: dict[str, str], timeout: float
 ) -> tuple[int | None, str, str, float]:
+    """Run the binary once; on a hang, end it and everything it started (its process group)."""
     started = time.monotonic()
+    process = subprocess.Popen(
+        [str(binary), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        start_new_session=os.name == "posix",
+    )
     try:
-        done = subprocess.run(
-            [str(binary), *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-        err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
-        return None, out, err, time.monotonic() - started
-    return done.returncode, done.stdout, done.stderr, time.monotonic() - started
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_tree(process)
+        # Whatever it printed before the hang; the pipes close now that the group is gone.
+        out, err = process.communicate(timeout=10)
+        return None, out or "", err or "", time.monotonic() - started
+    return process.returncode, out, err, time.monotonic() - started
+
+
+def _kill_tree(process: subprocess.Popen[str]) -> None:
+    if os.name == "posix":
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+            return
+        except ProcessLookupError:
+            pass
+    process.kill()
 
 
 def judge(code: int | None, stdout: str, stderr: str, expect_backend: str | None) -> list[str]:
