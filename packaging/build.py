@@ -3,9 +3,10 @@
     python3 packaging/build.py            # -> dist/fpsdesk/, dist/fpsdesk-<ver>-linux-<arch>.tar.gz
     python3 packaging/smoke_test.py       # run the frozen binary's --smoke-test
 
-It builds inside its own venv (``build/venv``, created on first use and recreated when
-packaging/requirements-build.txt changes), holding exactly the pinned PyInstaller, hooks,
-PySide6 and run-time dependencies; so the bundle is the same whatever else the build host has
+It builds inside its own venv (``build/venv``, created on first use and recreated when the
+pins change), holding exactly the pinned PyInstaller and hooks (pyproject.toml's ``bundle``
+extra) and the bundle's lock, packaging/requirements-build.txt (PySide6 and run-time
+dependencies); so the bundle is the same whatever else the build host has
 installed, and nothing stray (numpy, a second Qt binding) can be picked up. ``--no-venv``
 builds with the running interpreter instead, which must then match the pins.
 
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import tarfile
 import time
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,18 +45,38 @@ def version() -> str:
     return match.group(1)
 
 
+def _lock_lines() -> list[str]:
+    """The requirement lines of packaging/requirements-build.txt (comments dropped)."""
+    text = (PACKAGING / "requirements-build.txt").read_text(encoding="utf-8")
+    return [
+        line.split("#", 1)[0].strip() for line in text.splitlines() if line.split("#", 1)[0].strip()
+    ]
+
+
+def tool_pins() -> list[str]:
+    """PyInstaller and its hooks, from pyproject.toml's ``bundle`` extra: their only pins."""
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        project = tomllib.load(handle)["project"]
+    return list(project["optional-dependencies"]["bundle"])
+
+
+def build_requirements() -> list[str]:
+    """Everything the build venv holds: the tools' pins, then the bundle's lock."""
+    return [*tool_pins(), *_lock_lines()]
+
+
 def pinned_requirements() -> dict[str, str]:
     pins: dict[str, str] = {}
-    for line in (PACKAGING / "requirements-build.txt").read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            name, _, ver = line.partition("==")
-            pins[name.strip()] = ver.strip()
+    for line in build_requirements():
+        name, sep, ver = line.partition("==")
+        if not sep:
+            raise SystemExit(f"build: {line!r} is not an exact pin (NAME==VERSION)")
+        pins[name.strip()] = ver.strip()
     return pins
 
 
 def pin_problems() -> list[str]:
-    """Installed build tools that differ from packaging/requirements-build.txt."""
+    """Installed build tools that differ from the pins (pyproject's bundle extra + the lock)."""
     problems = []
     for name, wanted in pinned_requirements().items():
         try:
@@ -73,13 +95,13 @@ def venv_python(venv: Path) -> Path:
 
 def ensure_venv(venv: Path) -> Path:
     """The build venv's interpreter, (re)creating the venv when the pins changed."""
-    requirements = PACKAGING / "requirements-build.txt"
-    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    requirements = build_requirements()
+    digest = hashlib.sha256("\n".join(requirements).encode()).hexdigest()
     stamp = venv / "fpsdesk-requirements.sha256"
     python = venv_python(venv)
     if python.is_file() and stamp.is_file() and stamp.read_text().strip() == digest:
         return python
-    print(f"build: creating the build venv {venv} from {requirements.name}", flush=True)
+    print(f"build: creating the build venv {venv} from the pins", flush=True)
     if venv.exists():
         shutil.rmtree(venv)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -92,8 +114,7 @@ def ensure_venv(venv: Path) -> Path:
             "--quiet",
             "--disable-pip-version-check",
             "--no-deps",
-            "-r",
-            str(requirements),
+            *requirements,
         ],
         check=True,
     )
@@ -228,7 +249,10 @@ def main(argv: list[str] | None = None) -> int:
     problems = host_tool_problems()
     pins = pin_problems()
     if pins and not args.ignore_pins:
-        problems += [*pins, "run: python3 -m pip install -r packaging/requirements-build.txt"]
+        problems += [
+            *pins,
+            "run: python3 -m pip install -e '.[bundle]' -r packaging/requirements-build.txt",
+        ]
     for problem in problems:
         print(f"build: {problem}", file=sys.stderr)
     if problems:

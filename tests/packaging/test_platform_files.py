@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import os
 import re
 import subprocess
+import tomllib
 from pathlib import Path
+from typing import Any
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from fpsdesk import __version__, assets
 
@@ -55,21 +62,60 @@ def test_spec_bundle_id_and_keyring_backends() -> None:
         assert f'"keyring.backends.{backend}"' in spec
 
 
+def _build_module() -> Any:
+    spec = importlib.util.spec_from_file_location("fpsdesk_build", PACKAGING / "build.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _pyproject() -> dict[str, Any]:
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        return tomllib.load(handle)["project"]  # type: ignore[no-any-return]
+
+
 def test_build_requirements_are_exact_pins_including_the_tool_set() -> None:
-    lines = [
-        line
-        for line in (PACKAGING / "requirements-build.txt").read_text().splitlines()
-        if line and not line.startswith("#")
-    ]
-    pins = dict(line.split("==") for line in lines)
+    lines = _build_module().build_requirements()
     assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*", line) for line in lines)
+    pins = _build_module().pinned_requirements()
+    assert len(pins) == len(lines)  # nothing pinned twice
     names = {name.lower() for name in pins}
     assert {"pyinstaller", "pyinstaller-hooks-contrib", "pyside6-essentials", "shiboken6"} <= names
-    # fpsdesk's own run-time dependencies are all in the bundle's pinned set.
+    # fpsdesk's own run-time dependencies are all in the bundle's pinned set ...
     for dep in ("requests", "keyring", "lxml", "cryptography", "platformdirs"):
         assert dep in names
+    # ... at versions its requirements allow (the lock cannot drift out of pyproject's ranges).
+    for dep in _pyproject()["dependencies"]:
+        requirement = Requirement(dep)
+        if requirement.marker is not None and not requirement.marker.evaluate():
+            continue
+        version = next(
+            v for n, v in pins.items() if canonicalize_name(n) == requirement.name.lower()
+        )
+        assert requirement.specifier.contains(version), (requirement, version)
     # PySide6 and shiboken6 are released in lockstep.
     assert pins["PySide6-Essentials"] == pins["shiboken6"]
+
+
+def test_the_packaging_tools_are_pinned_once_and_installed_by_the_dev_extra() -> None:
+    """One source of truth: the bundle extra; the build venv and `.[dev]` both use it."""
+    extras = _pyproject()["optional-dependencies"]
+    tools = {Requirement(line).name.lower() for line in extras["bundle"]}
+    assert tools == {"pyinstaller", "pyinstaller-hooks-contrib"}
+    lock = (PACKAGING / "requirements-build.txt").read_text(encoding="utf-8")
+    lock_names = {
+        canonicalize_name(line.split("==")[0])
+        for line in lock.splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert not tools & lock_names, "a tool is pinned in requirements-build.txt as well"
+    assert "fpsdesk[test,bundle]" in extras["dev"]
+    # What the dev environment runs is what the build venv gets.
+    for line in extras["bundle"]:
+        requirement = Requirement(line)
+        assert importlib.metadata.version(requirement.name) in requirement.specifier, line
 
 
 def _fake_bundle(root: Path) -> Path:
