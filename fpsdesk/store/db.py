@@ -7,6 +7,7 @@ records how far a file has come. Add a migration at the end, never edit an appli
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from fpsdesk.paths import data_dir, ensure
@@ -15,6 +16,9 @@ from fpsdesk.paths import data_dir, ensure
 class StoreError(Exception):
     """The history file cannot be opened or is not ours (a clear message, nothing lost)."""
 
+
+# How long an open waits for other processes holding the file (SQLite's busy timeout).
+LOCK_WAIT_SECONDS = 10.0
 
 MIGRATIONS: list[list[str]] = [
     # 1: staff actions (Cancel and friends), written before the request is sent.
@@ -108,10 +112,12 @@ def open_database(path: Path | str | None = None) -> sqlite3.Connection:
     """
     target = str(default_path() if path is None else path)
     try:
-        conn = sqlite3.connect(target, timeout=10.0, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            target, timeout=LOCK_WAIT_SECONDS, isolation_level=None, check_same_thread=False
+        )
         conn.row_factory = sqlite3.Row
         if target != ":memory:":
-            conn.execute("PRAGMA journal_mode=WAL")
+            _use_wal(conn)
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
         _migrate(conn)
@@ -120,20 +126,54 @@ def open_database(path: Path | str | None = None) -> sqlite3.Connection:
     return conn
 
 
-def _migrate(conn: sqlite3.Connection) -> None:
+def _use_wal(conn: sqlite3.Connection, wait: float = LOCK_WAIT_SECONDS) -> None:
+    """Switch to WAL, waiting out other processes that are opening the same file right now.
+
+    Changing the journal mode needs the file to itself and SQLite reports "database is
+    locked" at once instead of calling the busy handler, so concurrent first opens retry here.
+    """
+    deadline = time.monotonic() + wait
+    pause = 0.005
+    while True:
+        try:
+            if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                return
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
+def _schema_version(conn: sqlite3.Connection) -> int:
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if version > len(MIGRATIONS):
         raise StoreError(
             f"history schema version {version} is newer than this fpsdesk understands "
             f"({len(MIGRATIONS)}); upgrade fpsdesk"
         )
-    for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+    return version
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring the schema up to date, safely under any number of processes opening at once.
+
+    The version read before the write lock only skips the common case (nothing to do). The
+    one that counts is read again inside ``BEGIN IMMEDIATE``: another process may have
+    migrated in between, and every pending migration then runs in that one transaction.
+    """
+    if _schema_version(conn) == len(MIGRATIONS):
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = _schema_version(conn)
+        for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
             for statement in statements:
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
