@@ -33,6 +33,7 @@ class ExitCode:
     FPS_ERROR = 3
     OUTCOME_UNKNOWN = 4
     NETWORK = 5
+    NOT_RECORDED = 6  # the history could not be written, so nothing was sent
 
 
 # Options of the top-level parser that take a value (so the value is not a command name).

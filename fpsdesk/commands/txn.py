@@ -444,7 +444,10 @@ def cmd_cancel(args: argparse.Namespace) -> int:
                 if not _confirm(txid, conn):
                     _emit("Not cancelled.", sys.stderr)
                     return ExitCode.FAILURE
-            history = _History.open(conn, txid, reason, status_before)
+            try:
+                history = _History.open(conn, txid, reason, status_before)
+            except _NotRecorded as exc:
+                return _not_recorded(exc, args.json)
             try:
                 result = client.cancel(txid, reason)
             except OutcomeUnknown as exc:
@@ -522,11 +525,33 @@ def _after_unknown(client: Any, txid: str, history: _History) -> None:
     history.reconciled(status)
 
 
+class _NotRecorded(Exception):
+    """The history row could not be written before sending: the Cancel must not leave."""
+
+
+def _not_recorded(exc: _NotRecorded, as_json: bool) -> int:
+    message = (
+        f"Not sent: this cancel cannot be recorded in the history ({exc}). Every cancel is "
+        "written down before it leaves, so nothing was sent to FPS. Free some disk space or "
+        "fix the history file, then run the command again."
+    )
+    _emit(f"fpsdesk: {_clean(message)}", sys.stderr)
+    if as_json:
+        _print_json(
+            {
+                "ok": False,
+                "exit_code": ExitCode.NOT_RECORDED,
+                "error": {"title": "Not recorded, not sent", "detail": message},
+            }
+        )
+    return ExitCode.NOT_RECORDED
+
+
 class _History:
     """The cancel's row in the shared history database (the one the desktop app shows).
 
-    Written before the request is sent. A history file that cannot be opened costs a warning,
-    never the cancel itself.
+    Written, durably, before the request is sent; if it cannot be written the Cancel is not
+    sent at all (``_NotRecorded``), so no cancel ever happens without its row.
     """
 
     def __init__(self, store: Any, action_id: int | None) -> None:
@@ -550,10 +575,7 @@ class _History:
                 status_before=status_before,
             )
         except (StoreError, OSError, sqlite3.Error) as exc:
-            _emit(
-                f"fpsdesk: warning: this cancel is not recorded in the history ({exc}).", sys.stderr
-            )
-            return cls(None, None)
+            raise _NotRecorded(str(exc)) from exc
         return cls(store, action_id)
 
     def _finish(self, outcome_name: str, **fields: Any) -> None:

@@ -21,7 +21,7 @@ from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, SandboxServe
 from fpsdesk.store import ActionOutcome, ActionRecord, ActionStore, open_database
 from tests.core import fpsstub
 from tests.core.fpsstub import Reply, StubServer
-from tests.fixtures.processes import end_process
+from tests.fixtures.processes import Children, end_process
 
 REPO = str(Path(__file__).resolve().parents[2])
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -389,6 +389,95 @@ def test_unknown_cancel_stays_unknown_while_still_reserved(stub: StubServer) -> 
     assert "not cancelled so far" in result.stderr
     (record,) = _history(TXID)
     assert record.outcome == ActionOutcome.UNKNOWN
+
+
+# -- the journal contract: recorded before sent, or not sent --------------------------------
+
+
+def test_parallel_first_run_cancels_each_leave_a_row(
+    sandbox: SandboxServer, children: Children
+) -> None:
+    """8 cancels at once on a fresh data dir: 8 Cancels sent, 8 rows (7 before the fix)."""
+    txids = [sandbox.create_transaction(status="Reserved") for _ in range(8)]
+    env = _env(AWS_ACCESS_KEY_ID=DEFAULT_ACCESS_KEY, AWS_SECRET_ACCESS_KEY=DEFAULT_SECRET_KEY)
+    assert not (Path(os.environ["XDG_DATA_HOME"]) / "fpsdesk").exists()  # a first run
+    procs = [
+        children.start(
+            [sys.executable, "-m", "fpsdesk", "cancel", txid, "--yes", "--endpoint", sandbox.url],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for txid in txids
+    ]
+    for proc in procs:
+        _out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        assert "warning" not in err
+    assert sandbox.request_count("Cancel") == 8
+    for txid in txids:
+        (record,) = _history(txid)
+        assert record.outcome == ActionOutcome.SUCCEEDED
+
+
+def _limit_file_size() -> None:
+    """preexec_fn: the kernel refuses to grow any file, as on a full disk (EFBIG, not SIGXFSZ)."""
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+
+def _break_data_dir_with_a_file() -> dict[str, str]:
+    blocker = Path(os.environ["XDG_DATA_HOME"]) / "not-a-dir"
+    blocker.write_text("a file where the data dir should be\n")
+    return {"XDG_DATA_HOME": str(blocker)}
+
+
+def _corrupt_history_file() -> dict[str, str]:
+    history = Path(os.environ["XDG_DATA_HOME"]) / "fpsdesk" / "history.sqlite3"
+    history.parent.mkdir(parents=True)
+    history.write_bytes(b"this is not an SQLite database" * 100)
+    return {}
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+@pytest.mark.parametrize("breakage", ["disk full", "data dir is a file", "corrupt history"])
+def test_a_cancel_that_cannot_be_recorded_is_not_sent(
+    stub: StubServer, children: Children, breakage: str, as_json: bool
+) -> None:
+    preexec = None
+    if breakage == "disk full":
+        extra: dict[str, str] = {}
+        preexec = _limit_file_size
+    elif breakage == "data dir is a file":
+        extra = _break_data_dir_with_a_file()
+    else:
+        extra = _corrupt_history_file()
+    stub.push(Reply(body=fpsstub.CANCEL_XML))
+    args = ["cancel", TXID, "--yes", "--endpoint", stub.url] + ["--json"] * as_json
+    proc = children.start(
+        [sys.executable, "-m", "fpsdesk", *args],
+        env=_env(**extra),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=preexec,
+    )
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 6, err
+    assert stub.count("Cancel") == 0
+    assert "cannot be recorded in the history" in err
+    assert "nothing was sent to FPS" in err
+    assert "Traceback" not in out + err
+    if as_json:
+        payload = json.loads(out)
+        assert payload["ok"] is False
+        assert payload["exit_code"] == 6
 
 
 # -- against the real sandbox ------------------------------------------------------------
