@@ -36,6 +36,7 @@ class DeskSession(QObject):
     lookup_started = Signal(str)
     lookup_finished = Signal(object)  # LookupReply
     lookup_failed = Signal(object)  # WorkerFailure
+    lookup_abandoned = Signal(str)  # transaction_id: the agent stopped waiting (Esc)
     cancel_state_changed = Signal(str, str)  # transaction_id, CANCEL_* state
     cancel_finished = Signal(object)  # CancelReply
     cancel_blocked = Signal(object)  # CancelBlocked
@@ -112,6 +113,18 @@ class DeskSession(QObject):
         self.current_lookup = self.host.lookup(transaction_id)
         self.lookup_started.emit(transaction_id)
         return self.current_lookup
+
+    @property
+    def lookup_in_flight(self) -> bool:
+        return self.current_lookup is not None
+
+    def abandon_lookup(self) -> bool:
+        """Stop waiting for the look-up in flight (Esc); its answer, if any, is ignored."""
+        if self._shut or self.current_lookup is None:
+            return False
+        self.current_lookup = None
+        self.lookup_abandoned.emit(self.current_transaction or "")
+        return True
 
     @Slot(object)
     def _on_lookup_done(self, reply: LookupReply) -> None:
