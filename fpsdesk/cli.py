@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 # Each module defines ``register(subparsers)`` and sets ``func`` on its parsers.
 COMMAND_MODULES = (
     "fpsdesk.commands.txn",
+    "fpsdesk.commands.history",
     "fpsdesk.commands.sandbox",
     "fpsdesk.commands.ipn",
     "fpsdesk.commands.profile",
@@ -34,6 +35,8 @@ class ExitCode:
     OUTCOME_UNKNOWN = 4
     NETWORK = 5
     NOT_RECORDED = 6  # the history could not be written, so nothing was sent
+    NOT_CANCELLABLE = 7  # not Reserved or Pending (checked before sending, or proved after)
+    EARLIER_UNRESOLVED = 8  # an earlier cancel may still take effect: not sent without --again
 
 
 # Options of the top-level parser that take a value (so the value is not a command name).

@@ -474,6 +474,11 @@ class FpsClient:
     def environment(self) -> str:
         return environment_of(self._endpoint)
 
+    @property
+    def deadline_seconds(self) -> float:
+        """The longest one HTTP exchange may take before it fails (a Cancel is one exchange)."""
+        return self._total_timeout
+
     def cancel(self, transaction_id: str, description: str | None = None) -> ActionResult:
         """Cancel a Reserved or Pending transaction. Never retried: see the module docstring."""
         txid = normalize_transaction_id(transaction_id)

@@ -99,3 +99,28 @@ def environment_of(url: str) -> Environment:
     if host and is_loopback_host(host):
         return "Local sandbox"
     return "Custom"
+
+
+LOCAL_SANDBOX_KEY = "local-sandbox"
+
+
+def environment_key(url: str) -> str:
+    """Which FPS a history row belongs to, stable across a local sandbox's changing port.
+
+    A local sandbox listens on whatever port it got (``--port 0``), so every loopback endpoint
+    is the one environment ``local-sandbox``; any other endpoint is its scheme, host and port.
+    Rows are settled against the connection with the same key, never against another FPS.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        return url.strip()
+    if host and is_loopback_host(host):
+        return LOCAL_SANDBOX_KEY
+    scheme = parts.scheme.lower()
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+        netloc = f"{netloc}:{port}"
+    return f"{scheme}://{netloc}"

@@ -525,9 +525,10 @@ def describe(exc: BaseException, action: str | None = None) -> Explanation:
             title=f"The {exc.action} of {exc.transaction_id} may or may not have happened.",
             detail=f"The request was sent but no usable answer came back ({_plain(exc.detail)}).",
             next_step=(
-                "Do not send it again blindly: refresh the transaction to see its current "
-                f"status. If it is still Reserved or Pending, the {exc.action.lower()} did not "
-                "happen and you can try again."
+                f"Do not send it again: the {exc.action.lower()} may still be on its way and take "
+                "effect. fpsdesk reads the status until it knows; a status of Reserved or "
+                "Pending proves nothing until FPS can no longer accept that request "
+                "(15 minutes after it was signed, plus a margin)."
             ),
             code="OutcomeUnknown",
             retriable=False,

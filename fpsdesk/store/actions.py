@@ -1,13 +1,20 @@
 """What staff did through fpsdesk: one row per action, written before its request is sent.
 
 A row starts ``pending`` and is finished as ``succeeded``, ``failed`` or ``unknown``; an unknown
-one is reconciled later by reading the transaction's status. So a crash mid-cancel leaves a row
-that says exactly what may have happened.
+one is settled later (fpsdesk/desk/settle.py decides how). Every change of outcome is also
+appended to ``action_events``, never overwritten there, so a later truth that corrects an
+earlier one leaves both visible. A row names the process that owns it while its answer is
+awaited (host, pid, start time) and a lease: settling never touches a row whose owner may still
+be waiting for FPS's answer.
+
+The store records what it is told; the rules (when a Cancel may be sent, what a status read
+proves) live in fpsdesk/desk.
 """
 
 from __future__ import annotations
 
 import getpass
+import socket
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -34,6 +41,40 @@ class ActionRecord:
     error_code: str | None
     error_message: str | None
     reconciled_at: datetime | None
+    owner_host: str | None = None
+    owner_pid: int | None = None
+    owner_started: str | None = None
+    lease_until: datetime | None = None
+    decide_after: datetime | None = None
+    corrected_from: ActionOutcome | None = None
+
+    @property
+    def resolved(self) -> bool:
+        return self.outcome in (ActionOutcome.SUCCEEDED, ActionOutcome.FAILED)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionEvent:
+    """One change of an action's outcome: when, to what, proved by what, recorded by whom."""
+
+    id: int
+    action_id: int
+    at: datetime
+    outcome: ActionOutcome
+    status: str | None
+    source: str  # recorded | answer | read | ipn | owner-gone | expired | migrated
+    detail: str | None
+    recorded_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """The process that sends an action and waits for its answer."""
+
+    host: str
+    pid: int
+    started: str | None  # an identity of the process start (survives pid reuse), if known
+    user: str
 
 
 def _now() -> str:
@@ -64,7 +105,32 @@ def _record(row: sqlite3.Row) -> ActionRecord:
         error_code=row["error_code"],
         error_message=row["error_message"],
         reconciled_at=_dt(row["reconciled_at"]),
+        owner_host=row["owner_host"],
+        owner_pid=row["owner_pid"],
+        owner_started=row["owner_started"],
+        lease_until=_dt(row["lease_until"]),
+        decide_after=_dt(row["decide_after"]),
+        corrected_from=ActionOutcome(row["corrected_from"]) if row["corrected_from"] else None,
     )
+
+
+def _event(row: sqlite3.Row) -> ActionEvent:
+    at = _dt(row["at"])
+    assert at is not None
+    return ActionEvent(
+        id=row["id"],
+        action_id=row["action_id"],
+        at=at,
+        outcome=ActionOutcome(row["outcome"]),
+        status=row["status"],
+        source=row["source"],
+        detail=row["detail"],
+        recorded_by=row["recorded_by"],
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds") if moment else None
 
 
 def current_operator() -> str:
@@ -77,9 +143,11 @@ def current_operator() -> str:
 class ActionStore:
     """Thread-safe access to the ``actions`` table of one open database."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, recorder: str | None = None) -> None:
         self._conn = conn
         self._lock = threading.Lock()
+        # Who writes the events of this store: the OS user and host, unless told otherwise.
+        self._recorder = recorder or f"{current_operator()}@{socket.gethostname()}"
 
     def start(
         self,
@@ -91,25 +159,37 @@ class ActionStore:
         reason: str | None = None,
         status_before: str | None = None,
         operator: str | None = None,
+        owner: Owner | None = None,
+        lease_until: datetime | None = None,
+        decide_after: datetime | None = None,
     ) -> int:
-        """Record an action about to be sent; durable when this returns."""
+        """Record an action about to be sent; durable when this returns (or it raises)."""
+        who = operator or (owner.user if owner else None) or current_operator()
+        now = _now()
         with self._lock, self._conn:
             cur = self._conn.execute(
                 "INSERT INTO actions (kind, transaction_id, reason, operator, environment,"
-                " endpoint, created_at, outcome, status_before) VALUES (?,?,?,?,?,?,?,?,?)",
+                " endpoint, created_at, outcome, status_before, owner_host, owner_pid,"
+                " owner_started, lease_until, decide_after) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     kind,
                     transaction_id,
                     reason,
-                    operator or current_operator(),
+                    who,
                     environment,
                     endpoint,
-                    _now(),
+                    now,
                     ActionOutcome.PENDING.value,
                     status_before,
+                    owner.host if owner else None,
+                    owner.pid if owner else None,
+                    owner.started if owner else None,
+                    _iso(lease_until),
+                    _iso(decide_after),
                 ),
             )
             assert cur.lastrowid is not None
+            self._append(cur.lastrowid, now, ActionOutcome.PENDING, status_before, "recorded", None)
             return cur.lastrowid
 
     def finish(
@@ -121,14 +201,17 @@ class ActionStore:
         request_id: str | None = None,
         error_code: str | None = None,
         error_message: str | None = None,
+        source: str = "answer",
     ) -> None:
+        """The sender's own verdict on its request (FPS's answer, or its loss)."""
+        now = _now()
         with self._lock, self._conn:
             self._conn.execute(
                 "UPDATE actions SET outcome=?, finished_at=?, status_after=?, request_id=?,"
                 " error_code=?, error_message=? WHERE id=?",
                 (
                     outcome.value,
-                    _now(),
+                    now,
                     status_after,
                     request_id,
                     error_code,
@@ -136,15 +219,70 @@ class ActionStore:
                     action_id,
                 ),
             )
+            detail = error_message if error_code is None else f"{error_code}: {error_message}"
+            self._append(action_id, now, outcome, status_after, source, detail)
+
+    def settle(
+        self,
+        action_id: int,
+        outcome: ActionOutcome,
+        status_after: str | None,
+        *,
+        source: str,
+        detail: str | None = None,
+    ) -> ActionRecord | None:
+        """Record what a later read, IPN or expiry proves; a changed verdict is a correction.
+
+        Returns the updated record (None if there is no such action). A row that was already
+        settled the other way keeps the earlier verdict in ``corrected_from`` and in its events.
+        """
+        now = _now()
+        with self._lock, self._conn:
+            row = self._conn.execute("SELECT * FROM actions WHERE id=?", (action_id,)).fetchone()
+            if row is None:
+                return None
+            before = ActionOutcome(row["outcome"])
+            corrected = row["corrected_from"]
+            if before in (ActionOutcome.SUCCEEDED, ActionOutcome.FAILED) and before != outcome:
+                corrected = before.value
+            self._conn.execute(
+                "UPDATE actions SET outcome=?, status_after=COALESCE(?, status_after),"
+                " reconciled_at=?, finished_at=COALESCE(finished_at, ?), corrected_from=?"
+                " WHERE id=?",
+                (outcome.value, status_after, now, now, corrected, action_id),
+            )
+            self._append(action_id, now, outcome, status_after, source, detail)
+            updated = self._conn.execute(
+                "SELECT * FROM actions WHERE id=?", (action_id,)
+            ).fetchone()
+        return _record(updated)
 
     def reconcile(self, action_id: int, outcome: ActionOutcome, status_after: str) -> None:
         """Settle an unknown (or crashed pending) action from a status read."""
-        with self._lock, self._conn:
-            self._conn.execute(
-                "UPDATE actions SET outcome=?, status_after=?, reconciled_at=?,"
-                " finished_at=COALESCE(finished_at, ?) WHERE id=?",
-                (outcome.value, status_after, _now(), _now(), action_id),
-            )
+        self.settle(action_id, outcome, status_after, source="read")
+
+    def _append(
+        self,
+        action_id: int,
+        at: str,
+        outcome: ActionOutcome,
+        status: str | None,
+        source: str,
+        detail: str | None,
+    ) -> None:
+        self._conn.execute(
+            "INSERT INTO action_events (action_id, at, outcome, status, source, detail,"
+            " recorded_by) VALUES (?,?,?,?,?,?,?)",
+            (action_id, at, outcome.value, status, source, detail, self._recorder),
+        )
+
+    def events(self, action_id: int) -> list[ActionEvent]:
+        """Every change of this action's outcome, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT * FROM action_events WHERE action_id=? ORDER BY id", (action_id,)
+            ).fetchall()
+        return [_event(r) for r in rows]
 
     def get(self, action_id: int) -> ActionRecord | None:
         with self._lock:

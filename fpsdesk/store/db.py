@@ -97,6 +97,37 @@ MIGRATIONS: list[list[str]] = [
         """,
         "CREATE INDEX ipn_quarantine_received ON ipn_quarantine(received_at)",
     ],
+    # 3: who owns an action while its answer is awaited (process and lease), until when an
+    # unknown Cancel may still take effect, and every change of outcome as an event, so a
+    # later truth corrects an earlier one without erasing it. See fpsdesk/desk/settle.py.
+    [
+        "ALTER TABLE actions ADD COLUMN owner_host TEXT",
+        "ALTER TABLE actions ADD COLUMN owner_pid INTEGER",
+        "ALTER TABLE actions ADD COLUMN owner_started TEXT",
+        "ALTER TABLE actions ADD COLUMN lease_until TEXT",
+        "ALTER TABLE actions ADD COLUMN decide_after TEXT",
+        "ALTER TABLE actions ADD COLUMN corrected_from TEXT",
+        """
+        CREATE TABLE action_events (
+            id INTEGER PRIMARY KEY,
+            action_id INTEGER NOT NULL REFERENCES actions(id),
+            at TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            status TEXT,
+            source TEXT NOT NULL,
+            detail TEXT,
+            recorded_by TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX action_events_action ON action_events(action_id, id)",
+        # Rows from before events: their outcome so far, as one event.
+        """
+        INSERT INTO action_events (action_id, at, outcome, status, source, detail, recorded_by)
+        SELECT id, COALESCE(reconciled_at, finished_at, created_at), outcome, status_after,
+               'migrated', error_message, operator
+        FROM actions
+        """,
+    ],
 ]
 
 

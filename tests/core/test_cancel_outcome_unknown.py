@@ -46,7 +46,7 @@ def test_cancel_read_timeout_raises_outcome_unknown_after_exactly_one_request(
     assert stub.count() == 1
     assert sleeps == []
     explanation = describe(err)
-    assert "refresh" in explanation.next_step.lower()
+    assert "do not send it again" in explanation.next_step.lower()
 
 
 def test_cancel_connection_dropped_after_sending_is_outcome_unknown(stub: StubServer) -> None:

@@ -232,13 +232,15 @@ def test_profile_without_keychain_exit_2(stub: StubServer) -> None:
 
 
 def test_no_secret_and_no_signature_in_output_even_with_vv(stub: StubServer) -> None:
-    stub.push(Reply(body=fpsstub.STATUS_XML), Reply(body=fpsstub.CANCEL_XML))
+    stub.push(
+        Reply(body=fpsstub.STATUS_XML), Reply(body=RESERVED_STATUS), Reply(body=fpsstub.CANCEL_XML)
+    )
     first = run_cli("-vv", "status", TXID, "--endpoint", stub.url)
     second = run_cli("cancel", TXID, "--yes", "--reason", "x", "--endpoint", stub.url, "-vv")
     assert first.returncode == 0
     assert second.returncode == 0
     signatures = [r.param_dict["Signature"] for r in stub.requests]
-    assert len(signatures) == 2
+    assert len(signatures) == 3
     for result in (first, second):
         text = result.stdout + result.stderr
         assert "DEBUG" in result.stderr  # debug logging really was on
@@ -253,14 +255,15 @@ def test_no_secret_and_no_signature_in_output_even_with_vv(stub: StubServer) -> 
 
 
 def test_cancel_yes_ok(stub: StubServer) -> None:
-    stub.push(Reply(body=fpsstub.CANCEL_XML))
+    stub.push(Reply(body=RESERVED_STATUS), Reply(body=fpsstub.CANCEL_XML))
     result = run_cli(
         "cancel", TXID, "--yes", "--reason", "Buyer changed mind", "--endpoint", stub.url
     )
     assert result.returncode == 0, result.stderr
     assert "Cancelled" in result.stdout
     assert "6fe4b755-a328-419d-8967-e1d3b43779fc:0" in result.stdout
-    (request,) = stub.requests
+    read, request = stub.requests  # the status is always read first, also with --yes
+    assert read.param_dict["Action"] == "GetTransactionStatus"
     assert request.param_dict["Description"] == "Buyer changed mind"
 
 
@@ -273,19 +276,22 @@ def test_cancel_without_tty_or_yes_refuses_exit_2(stub: StubServer) -> None:
 
 def test_cancel_timeout_exit_4_one_request(stub: StubServer) -> None:
     stub.push(
+        Reply(body=RESERVED_STATUS),
         Reply(body=fpsstub.CANCEL_XML, delay=2.0),
-        Reply(body=fpsstub.STATUS_XML.replace(b">Success<", b">Reserved<", 1)),
+        Reply(body=RESERVED_STATUS),
     )
     result = run_cli("cancel", TXID, "--yes", "--timeout", "0.5", "--endpoint", stub.url)
     assert result.returncode == 4
     assert "may or may not have happened" in result.stderr
-    assert "Status read just now: Reserved" in result.stderr
+    assert "Status read just now: Reserved: that proves nothing yet" in result.stderr
+    assert "may still take effect until" in result.stderr
+    assert "try again" not in result.stderr  # never advice to send a second Cancel
     assert stub.count("Cancel") == 1
     _no_traceback(result)
 
 
 def test_cancel_fps_refusal_exit_3_with_refund_hint(stub: StubServer) -> None:
-    stub.push(Reply(status=400, body=fpsstub.ERROR_WSDL_XML))
+    stub.push(Reply(body=RESERVED_STATUS), Reply(status=400, body=fpsstub.ERROR_WSDL_XML))
     result = run_cli("cancel", TXID, "--yes", "--endpoint", stub.url)
     assert result.returncode == 3
     assert "If it completed, refund it instead." in result.stderr
@@ -318,12 +324,19 @@ RESERVED_STATUS = fpsstub.STATUS_XML.replace(b">Success<", b">Reserved<", 1)
 
 
 def test_cancel_on_tty_shows_status_and_asks(stub: StubServer) -> None:
-    stub.push(Reply(body=RESERVED_STATUS), Reply(body=fpsstub.CANCEL_XML))
+    # Read to show it, read again after the human said yes (it may have changed), send.
+    stub.push(
+        Reply(body=RESERVED_STATUS), Reply(body=RESERVED_STATUS), Reply(body=fpsstub.CANCEL_XML)
+    )
     result = _run_on_tty(["cancel", TXID, "--endpoint", stub.url], b"yes\n")
     assert result.returncode == 0, result.stderr
     assert "Reserved" in result.stdout  # the status shown before asking
     assert "Type yes to confirm" in result.stderr
-    assert [r.param_dict["Action"] for r in stub.requests] == ["GetTransactionStatus", "Cancel"]
+    assert [r.param_dict["Action"] for r in stub.requests] == [
+        "GetTransactionStatus",
+        "GetTransactionStatus",
+        "Cancel",
+    ]
 
 
 def test_cancel_on_tty_declined_exit_1(stub: StubServer) -> None:
@@ -334,10 +347,16 @@ def test_cancel_on_tty_declined_exit_1(stub: StubServer) -> None:
     assert stub.count("Cancel") == 0
 
 
-def test_cancel_on_tty_final_state_is_not_sent(stub: StubServer) -> None:
+@pytest.mark.parametrize("tty", [True, False], ids=["tty", "yes"])
+def test_a_final_state_is_refused_locally_exit_7_not_sent(stub: StubServer, tty: bool) -> None:
+    """Observation 4: --yes skipped the status read and sent the Cancel to a Completed one."""
     stub.push(Reply(body=fpsstub.STATUS_XML))  # Success
-    result = _run_on_tty(["cancel", TXID, "--endpoint", stub.url], b"yes\n")
-    assert result.returncode == 3
+    if tty:
+        result = _run_on_tty(["cancel", TXID, "--endpoint", stub.url], b"yes\n")
+    else:
+        result = run_cli("cancel", TXID, "--yes", "--endpoint", stub.url)
+    assert result.returncode == 7
+    assert "FPS error" not in result.stderr  # our refusal, not FPS's
     assert "refund it instead" in result.stderr
     assert stub.count("Cancel") == 0
 
@@ -351,42 +370,53 @@ def _history(txid: str) -> list[ActionRecord]:
         conn.close()
 
 
+TXID2 = "15GKI1SKSR1V6DO1RCCB32RBR6KLODMGQUE"
+CANCELLED_STATUS = fpsstub.STATUS_XML.replace(b">Success<", b">Cancelled<", 1)
+
+
 def test_cancels_are_recorded_in_the_shared_history(stub: StubServer) -> None:
     stub.push(
+        Reply(body=RESERVED_STATUS),
         Reply(body=fpsstub.CANCEL_XML),
+        Reply(body=RESERVED_STATUS),
         Reply(status=400, body=fpsstub.error_xml("InvalidTransactionState", "no", "rid-s")),
+        Reply(body=RESERVED_STATUS),
         Reply(body=fpsstub.CANCEL_XML, delay=2.0),
-        Reply(body=fpsstub.STATUS_XML.replace(b">Success<", b">Cancelled<", 1)),
+        Reply(body=CANCELLED_STATUS),
     )
     codes = [
         run_cli("cancel", TXID, "--yes", "--reason", "first", "--endpoint", stub.url).returncode,
         run_cli("cancel", TXID, "--yes", "--endpoint", stub.url).returncode,
-        run_cli("cancel", TXID, "--yes", "--timeout", "0.5", "--endpoint", stub.url).returncode,
+        run_cli("cancel", TXID2, "--yes", "--timeout", "0.5", "--endpoint", stub.url).returncode,
     ]
-    assert codes == [0, 3, 4]
-    records = _history(TXID)
-    assert [r.outcome for r in records] == [
+    assert codes == [0, 3, 0]  # the lost answer is proved Cancelled by the read after it
+    first, refused = _history(TXID)
+    (lost,) = _history(TXID2)
+    assert [r.outcome for r in (first, refused, lost)] == [
         ActionOutcome.SUCCEEDED,
         ActionOutcome.FAILED,
         ActionOutcome.SUCCEEDED,
     ]
-    first, refused, lost = records
     assert first.kind == "Cancel"
     assert first.reason == "first"
     assert first.environment == "Local sandbox"
     assert first.request_id == "6fe4b755-a328-419d-8967-e1d3b43779fc:0"
     assert refused.error_code == "InvalidTransactionState"
     assert refused.request_id == "rid-s"
-    # The lost answer was reconciled by the status read that followed it.
+    # The lost answer was settled by the status read that followed it.
     assert lost.status_after == "Cancelled"
     assert lost.reconciled_at is not None
 
 
 def test_unknown_cancel_stays_unknown_while_still_reserved(stub: StubServer) -> None:
-    stub.push(Reply(body=fpsstub.CANCEL_XML, delay=2.0), Reply(body=RESERVED_STATUS))
+    stub.push(
+        Reply(body=RESERVED_STATUS),
+        Reply(body=fpsstub.CANCEL_XML, delay=2.0),
+        Reply(body=RESERVED_STATUS),
+    )
     result = run_cli("cancel", TXID, "--yes", "--timeout", "0.5", "--endpoint", stub.url)
     assert result.returncode == 4
-    assert "not cancelled so far" in result.stderr
+    assert "may still take effect until" in result.stderr
     (record,) = _history(TXID)
     assert record.outcome == ActionOutcome.UNKNOWN
 
@@ -494,8 +524,9 @@ def test_status_and_cancel_against_sandbox(sandbox: SandboxServer) -> None:
     )
     assert cancel.returncode == 0, cancel.stderr
     again = run_cli("cancel", txid, "--yes", "--endpoint", sandbox.url, "--json", env=env)
-    assert again.returncode == 3
-    assert json.loads(again.stdout)["error"]["code"] == "InvalidTransactionState"
+    assert again.returncode == 7  # refused here, from the fresh read: nothing sent
+    assert "already cancelled" in json.loads(again.stdout)["error"]["detail"]
+    assert sandbox.request_count("Cancel") == 1
     after = run_cli("status", txid, "--json", "--endpoint", sandbox.url, env=env)
     assert json.loads(after.stdout)["transaction"]["transaction_status"] == "Cancelled"
 
@@ -531,6 +562,6 @@ def test_missing_ca_bundle_exit_2(stub: StubServer, tmp_path: Path) -> None:
 
 
 def test_connection_repr_hides_the_secret() -> None:
-    from fpsdesk.commands.txn import _Connection
+    from fpsdesk.desk.connection import Connection
 
-    assert SECRET not in repr(_Connection("https://fps.amazonaws.com/", ACCESS, SECRET))
+    assert SECRET not in repr(Connection("https://fps.amazonaws.com/", ACCESS, SECRET))

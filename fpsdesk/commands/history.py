@@ -1,0 +1,312 @@
+"""``fpsdesk history`` and ``fpsdesk reconcile``: what was done, and settling what is not known.
+
+``history`` reads the local history (no FPS request). ``reconcile`` settles this environment's
+unresolved Cancels now, with the app's rules (fpsdesk/desk/settle.py): the Verified IPNs already
+received first, then one status read per transaction; ``--wait`` keeps reading, with backoff,
+until every outcome is known or the time is up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from fpsdesk.cli import ExitCode
+from fpsdesk.commands.connecting import (
+    UsageError,
+    apply_verbosity,
+    connection,
+    connection_options,
+)
+from fpsdesk.commands.output import clean, emit, local_time, print_json, refuse, report_error, usage
+from fpsdesk.fps.exceptions import FpsClientError, InvalidInput
+from fpsdesk.fps.ids import normalize_transaction_id
+
+if TYPE_CHECKING:
+    from fpsdesk.desk.connection import Connection
+    from fpsdesk.desk.settle import ReadFailed, Settlement
+    from fpsdesk.store.actions import ActionEvent, ActionOutcome, ActionRecord, ActionStore
+
+WAIT_STEPS = (2.0, 5.0, 10.0, 20.0, 40.0, 60.0)
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    history = subparsers.add_parser(
+        "history",
+        help="list the actions taken (cancels and their outcomes)",
+        description="List what staff did through fpsdesk, newest first, from the local history: "
+        "each cancel's state (pending, unknown until HH:MM, succeeded, not cancelled, "
+        "corrected) and, for one transaction, every change of its outcome.",
+    )
+    history.add_argument("--transaction", metavar="TXID", help="only this transaction")
+    history.add_argument(
+        "--unresolved", action="store_true", help="only cancels whose outcome is not known yet"
+    )
+    history.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    history.add_argument("--json", action="store_true", help="machine-readable JSON on stdout")
+    history.set_defaults(func=cmd_history)
+
+    reconcile = subparsers.add_parser(
+        "reconcile",
+        help="settle cancels whose outcome is not known yet",
+        description="Settle the unresolved cancels of this environment now, as the app does: "
+        "from Verified IPNs already received, then by reading each transaction's status. A "
+        "cancel still on its way stays unknown until FPS can no longer accept it. Exit codes: "
+        "0 all settled, 2 invalid input, 4 some outcomes still unknown, 5 status reads failed, "
+        "6 the history cannot be used.",
+    )
+    reconcile.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="keep reading, with backoff, until all are settled or SECONDS have passed",
+    )
+    reconcile.add_argument("--json", action="store_true", help="machine-readable JSON on stdout")
+    connection_options(reconcile)
+    reconcile.set_defaults(func=cmd_reconcile)
+
+
+def _open_actions() -> ActionStore:
+    from fpsdesk.store import ActionStore, open_database
+
+    return ActionStore(open_database())
+
+
+def _describe_state(record: ActionRecord, in_flight: bool = False) -> str:
+    from fpsdesk.desk.owner import describe_owner
+    from fpsdesk.desk.settle import CancelState, deadline_of, state_of
+
+    state = state_of(record)
+    if state is CancelState.IN_FLIGHT:
+        if in_flight:
+            return f"pending: being sent by {describe_owner(record)}"
+        return "pending: no answer recorded yet"
+    if state is CancelState.UNKNOWN:
+        return f"unknown: may still take effect until {local_time(deadline_of(record))}"
+    text = "succeeded" if state is CancelState.SUCCEEDED else "not cancelled"
+    if record.status_after:
+        text += f" ({clean(record.status_after)})"
+    if record.corrected_from is not None:
+        text += f", corrected (was {_outcome_word(record.corrected_from)})"
+    return text
+
+
+def _outcome_word(outcome: ActionOutcome) -> str:
+    words = {"succeeded": "succeeded", "failed": "not cancelled"}
+    return words.get(outcome.value, outcome.value)
+
+
+def _record_json(record: ActionRecord, events: list[ActionEvent] | None = None) -> dict[str, Any]:
+    from fpsdesk.desk.settle import CancelState, deadline_of, state_of
+
+    state = state_of(record)
+    data: dict[str, Any] = {
+        "id": record.id,
+        "kind": record.kind,
+        "transaction_id": record.transaction_id,
+        "state": state.value,
+        "outcome": record.outcome.value,
+        "until": deadline_of(record) if state is CancelState.UNKNOWN else None,
+        "corrected_from": record.corrected_from.value if record.corrected_from else None,
+        "created_at": record.created_at,
+        "finished_at": record.finished_at,
+        "reconciled_at": record.reconciled_at,
+        "operator": record.operator,
+        "owner": {"host": record.owner_host, "pid": record.owner_pid},
+        "environment": record.environment,
+        "endpoint": record.endpoint,
+        "reason": record.reason,
+        "status_before": record.status_before,
+        "status_after": record.status_after,
+        "request_id": record.request_id,
+        "error_code": record.error_code,
+        "error_message": record.error_message,
+    }
+    if events is not None:
+        data["events"] = [
+            {
+                "at": e.at,
+                "outcome": e.outcome.value,
+                "status": e.status,
+                "source": e.source,
+                "detail": e.detail,
+                "recorded_by": e.recorded_by,
+            }
+            for e in events
+        ]
+    return data
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from fpsdesk.store import StoreError
+
+    txn: str | None = None
+    if args.transaction:
+        try:
+            txn = normalize_transaction_id(args.transaction)
+        except InvalidInput as exc:
+            return usage(str(exc), args.json)
+    if not 1 <= args.limit <= 100_000:
+        return usage("--limit must be between 1 and 100000.", args.json)
+    try:
+        actions = _open_actions()
+        if txn is not None:
+            records = list(reversed(actions.for_transaction(txn)))
+        elif args.unresolved:
+            records = list(reversed(actions.unresolved()))
+        else:
+            records = actions.recent(limit=args.limit)
+        if args.unresolved:
+            records = [r for r in records if not r.resolved]
+        records = records[: args.limit]
+        events = {r.id: actions.events(r.id) for r in records} if txn else {}
+    except (StoreError, OSError, sqlite3.Error) as exc:
+        return refuse(
+            f"The history cannot be read ({exc}).", args.json, ExitCode.FAILURE, "No history"
+        )
+    if args.json:
+        print_json(
+            {
+                "ok": True,
+                "actions": [_record_json(r, events.get(r.id) if txn else None) for r in records],
+            }
+        )
+        return ExitCode.OK
+    if not records:
+        emit("No actions recorded" + (f" for {txn}." if txn else "."))
+        return ExitCode.OK
+    for record in records:
+        reason = f'  "{clean(record.reason)}"' if record.reason else ""
+        emit(
+            f"#{record.id:<5} {record.created_at.astimezone():%Y-%m-%d %H:%M}  "
+            f"{record.kind} {record.transaction_id}  {_describe_state(record)}  "
+            f"by {clean(record.operator)} on {clean(record.environment)}{reason}"
+        )
+        if record.error_code or (record.error_message and not record.resolved):
+            detail = ": ".join(clean(x) for x in (record.error_code, record.error_message) if x)
+            emit(f"        {detail}")
+        if record.request_id:
+            emit(f"        RequestId {clean(record.request_id)}")
+        for event in events.get(record.id, []):
+            detail = f" — {clean(event.detail)}" if event.detail else ""
+            status = f" ({clean(event.status)})" if event.status else ""
+            emit(
+                f"        {event.at.astimezone():%Y-%m-%d %H:%M:%S}  "
+                f"{_outcome_word(event.outcome)}{status}  [{event.source}]{detail}"
+            )
+    return ExitCode.OK
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    from fpsdesk.desk.connection import build_client
+    from fpsdesk.desk.settle import Settler, apply_ipn_truths
+    from fpsdesk.store import IpnStore, StoreError, open_database
+    from fpsdesk.store.actions import ActionStore
+
+    if not 0 <= args.wait <= 24 * 3600:
+        return usage("--wait must be between 0 and 86400 seconds.", args.json)
+    try:
+        apply_verbosity(args)
+        conn = connection(args)
+    except UsageError as exc:
+        return usage(str(exc), args.json)
+    try:
+        db = open_database()
+        actions = ActionStore(db)
+        ipns = IpnStore(db)
+    except (StoreError, OSError, sqlite3.Error) as exc:
+        return refuse(
+            f"The history cannot be used ({exc}).",
+            args.json,
+            ExitCode.NOT_RECORDED,
+            "No history",
+        )
+    deadline = time.monotonic() + args.wait
+    changed: dict[int, Settlement] = {}
+    with build_client(conn) as client:
+        settler = Settler(
+            actions,
+            conn.endpoint,
+            lambda txn: client.get_transaction_status(txn).transaction_status,
+        )
+        step = 0
+        while True:
+            for settled in apply_ipn_truths(settler, ipns):
+                changed[settled.record.id] = settled
+            done, failed = settler.settle_all()
+            for settled in done:
+                if settled.changed:
+                    changed[settled.record.id] = settled
+            still = {s.record.id: s for s in done if not s.record.resolved}
+            for record in settler.unresolved():
+                still.setdefault(record.id, _plain(record))
+            remaining = deadline - time.monotonic()
+            if (not still and not failed) or remaining <= 0:
+                break
+            pause = min(WAIT_STEPS[min(step, len(WAIT_STEPS) - 1)], remaining)
+            step += 1
+            time.sleep(pause)
+    return _report_reconcile(conn, changed, still, failed, args.json)
+
+
+def _plain(record: ActionRecord) -> Settlement:
+    from fpsdesk.desk.settle import Settlement
+
+    return Settlement(record)
+
+
+def _report_reconcile(
+    conn: Connection,
+    changed: dict[int, Settlement],
+    still: dict[int, Settlement],
+    failed: list[ReadFailed],
+    as_json: bool,
+) -> int:
+    code = ExitCode.OK
+    if still:
+        code = ExitCode.OUTCOME_UNKNOWN
+    elif failed:
+        code = ExitCode.NETWORK
+    if as_json:
+        print_json(
+            {
+                "ok": code == ExitCode.OK,
+                "exit_code": code,
+                "endpoint": conn.endpoint,
+                "environment": conn.environment,
+                "settled": [_record_json(s.record) for s in changed.values() if s.record.resolved],
+                "unresolved": [
+                    dict(_record_json(s.record), in_flight=s.in_flight) for s in still.values()
+                ],
+                "read_errors": [
+                    {"transaction_id": f.transaction_id, "error": str(f.error)} for f in failed
+                ],
+                "checked_at": datetime.now(UTC),
+            }
+        )
+        return code
+    for settled in changed.values():
+        if settled.record.resolved:
+            record = settled.record
+            emit(f"#{record.id} Cancel {record.transaction_id}: {_describe_state(record)}")
+    for settled in still.values():
+        record = settled.record
+        emit(
+            f"#{record.id} Cancel {record.transaction_id}: "
+            f"{_describe_state(record, settled.in_flight)}"
+        )
+    for failure in failed:
+        if isinstance(failure.error, FpsClientError):
+            report_error(failure.error, False)
+        emit(
+            f"fpsdesk: could not read {failure.transaction_id}; its cancels stay as they were.",
+            sys.stderr,
+        )
+    if not changed and not still and not failed:
+        emit(f"Nothing to settle on {conn.environment} ({conn.endpoint}).")
+    return code

@@ -1,0 +1,335 @@
+"""The cancel lifecycle, the one implementation the app and the CLI both call.
+
+A Cancel is sent once per intent, recorded always, and its outcome told truthfully:
+
+1. **Read the status now**, always (also for ``--yes``): a transaction the agent saw as Reserved
+   may have completed since. Not Reserved or Pending, or not what the agent confirmed: nothing
+   is sent (``NotCancellable``, ``StatusChanged``).
+2. **No blind second Cancel.** If an earlier Cancel of this transaction is still unresolved
+   (in flight, or its answer was lost and it may still take effect), a new one needs
+   ``again=True``, which the front ends ask for explicitly, naming the earlier attempt
+   (``EarlierCancelUnresolved``). The fresh read is applied first, so attempts it settles
+   no longer count.
+3. **Record before send.** The row is committed durably before the request is signed; if it
+   cannot be written (disk full, read-only, locked, corrupt), nothing is sent
+   (``NotRecorded``).
+4. **Send once.** The client never retries a Cancel.
+5. **Classify** FPS's answer: Cancelled; not cancelled (FPS refused it, with its code); or
+   unknown (the request may have reached FPS). An unknown outcome is settled later
+   (fpsdesk/desk/settle.py), or at once with ``follow_up=True`` if one read proves it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from fpsdesk.desk.owner import this_process
+from fpsdesk.desk.settle import (
+    LEASE_SLACK,
+    CancelState,
+    Clock,
+    Settlement,
+    Settler,
+    decide_after,
+    state_of,
+    utcnow,
+)
+from fpsdesk.fps.endpoints import environment_of
+from fpsdesk.fps.exceptions import FpsClientError, FpsError, OutcomeUnknown
+from fpsdesk.fps.models import ActionResult, TransactionStatus, TransactionStatusResult
+from fpsdesk.store.actions import ActionOutcome, ActionRecord, ActionStore, Owner
+from fpsdesk.store.db import StoreError
+
+log = logging.getLogger(__name__)
+
+
+class CancelClient(Protocol):
+    """What the lifecycle needs of an FpsClient."""
+
+    @property
+    def endpoint(self) -> str: ...
+
+    @property
+    def deadline_seconds(self) -> float: ...
+
+    def get_transaction_status(self, transaction_id: str) -> TransactionStatusResult: ...
+
+    def cancel(self, transaction_id: str, description: str | None = None) -> ActionResult: ...
+
+
+class CancelRefused(Exception):
+    """Nothing was sent: the reason is a plain sentence for the agent."""
+
+
+class NotCancellable(CancelRefused):
+    def __init__(self, transaction_id: str, status: TransactionStatus) -> None:
+        hint = {
+            TransactionStatus.SUCCESS: "it completed: refund it instead",
+            TransactionStatus.CANCELLED: "it is already cancelled",
+            TransactionStatus.FAILURE: "it failed: there is nothing to cancel",
+        }.get(status, "only Reserved or Pending transactions can be cancelled")
+        super().__init__(f"{transaction_id} is {status.value}; {hint}. Nothing was sent.")
+        self.transaction_id = transaction_id
+        self.status = status
+
+
+class StatusChanged(CancelRefused):
+    def __init__(
+        self, transaction_id: str, expected: TransactionStatus, current: TransactionStatus
+    ) -> None:
+        super().__init__(
+            f"{transaction_id} changed from {expected.value} to {current.value} since it was "
+            "shown. Nothing was sent."
+        )
+        self.transaction_id = transaction_id
+        self.expected = expected
+        self.current = current
+
+
+class EarlierCancelUnresolved(CancelRefused):
+    """An earlier Cancel of this transaction may still take effect."""
+
+    def __init__(self, transaction_id: str, earlier: tuple[Settlement, ...]) -> None:
+        first = earlier[0].record
+        super().__init__(
+            f"An earlier Cancel of {transaction_id} (action #{first.id}, "
+            f"{first.created_at:%Y-%m-%d %H:%M} UTC by {first.operator}) has no known outcome "
+            "yet and may still take effect. Nothing was sent."
+        )
+        self.transaction_id = transaction_id
+        self.earlier = earlier
+
+
+class NotRecorded(CancelRefused):
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            f"This cancel cannot be recorded in the history ({detail}). Every cancel is "
+            "written down before it leaves, so nothing was sent to FPS."
+        )
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    """What became of one Cancel that was sent."""
+
+    transaction_id: str
+    action_id: int
+    record: ActionRecord  # as recorded after the answer (or its loss)
+    status_before: TransactionStatus
+    result: ActionResult | None = None  # FPS's answer, when it gave one
+    error: Exception | None = None  # FPS's refusal, or why the outcome is unknown
+    follow_up: Settlement | None = None  # what one status read right after proved
+    follow_up_error: Exception | None = None  # why that read failed
+    history_error: str | None = None  # the answer could not be written down
+
+    @property
+    def state(self) -> CancelState:
+        if self.follow_up is not None:
+            return self.follow_up.state
+        return state_of(self.record)
+
+    @property
+    def until(self) -> datetime | None:
+        if self.follow_up is not None:
+            return self.follow_up.until
+        if self.state is CancelState.UNKNOWN:
+            return self.record.decide_after
+        return None
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """How the sender records its own request's fate."""
+
+    outcome: ActionOutcome
+    status_after: str | None = None
+    request_id: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+class CancelDesk:
+    """The cancel lifecycle against one FPS, for one process."""
+
+    def __init__(
+        self,
+        client: CancelClient,
+        actions: ActionStore,
+        *,
+        clock: Clock = utcnow,
+        owner: Owner | None = None,
+    ) -> None:
+        self._client = client
+        self._actions = actions
+        self._clock = clock
+        self._owner = owner or this_process()
+        self.settler = Settler(actions, client.endpoint, self._read, clock=clock)
+
+    @property
+    def endpoint(self) -> str:
+        return self._client.endpoint
+
+    def _read(self, transaction_id: str) -> TransactionStatus:
+        return self._client.get_transaction_status(transaction_id).transaction_status
+
+    def check(self, transaction_id: str) -> TransactionStatusResult:
+        """A fresh status read, applied to this transaction's unresolved Cancels."""
+        current = self._client.get_transaction_status(transaction_id)
+        self.settler.apply(transaction_id, current.transaction_status, source="read")
+        return current
+
+    def unresolved_attempts(self, transaction_id: str) -> tuple[Settlement, ...]:
+        """Earlier Cancels of this transaction that may still take effect, oldest first."""
+        return tuple(
+            Settlement(record, in_flight=record.outcome is ActionOutcome.PENDING)
+            for record in self.settler.cancels_of(transaction_id)
+            if not record.resolved
+        )
+
+    def cancel(
+        self,
+        transaction_id: str,
+        reason: str | None = None,
+        *,
+        expected: TransactionStatus | None = None,
+        again: bool = False,
+        follow_up: bool = False,
+        on_recorded: Callable[[int], None] | None = None,
+    ) -> CancelResult:
+        """Run the whole lifecycle once. Raises CancelRefused (nothing sent) or what the
+        status read raises (FpsClientError: nothing sent either)."""
+        current = self.check(transaction_id)
+        status = current.transaction_status
+        if expected is not None and status != expected:
+            raise StatusChanged(transaction_id, expected, status)
+        if not status.cancellable:
+            raise NotCancellable(transaction_id, status)
+        earlier = self.unresolved_attempts(transaction_id)
+        if earlier and not again:
+            raise EarlierCancelUnresolved(transaction_id, earlier)
+        if earlier:
+            log.warning(
+                "sending a second Cancel of %s on request; earlier unresolved: %s",
+                transaction_id,
+                ", ".join(f"#{s.record.id}" for s in earlier),
+            )
+        action_id = self._record(transaction_id, reason, status)
+        if on_recorded is not None:
+            on_recorded(action_id)
+        return self._send(transaction_id, reason, action_id, status, follow_up)
+
+    def _record(self, transaction_id: str, reason: str | None, status: TransactionStatus) -> int:
+        now = self._clock()
+        lease = timedelta(seconds=self._client.deadline_seconds) + LEASE_SLACK
+        try:
+            return self._actions.start(
+                "Cancel",
+                transaction_id,
+                environment=environment_of(self._client.endpoint),
+                endpoint=self._client.endpoint,
+                reason=reason or None,
+                status_before=status.value,
+                owner=self._owner,
+                lease_until=now + lease,
+                decide_after=decide_after(now),
+            )
+        except (StoreError, OSError, sqlite3.Error) as exc:
+            raise NotRecorded(str(exc)) from exc
+
+    def _send(
+        self,
+        transaction_id: str,
+        reason: str | None,
+        action_id: int,
+        status_before: TransactionStatus,
+        follow_up: bool,
+    ) -> CancelResult:
+        result: ActionResult | None = None
+        error: Exception | None = None
+        try:
+            result = self._client.cancel(transaction_id, reason or None)
+        except OutcomeUnknown as exc:
+            error = exc
+            answer = _Answer(ActionOutcome.UNKNOWN, error_message=exc.detail)
+        except FpsError as exc:
+            error = exc
+            answer = _Answer(
+                ActionOutcome.FAILED,
+                request_id=exc.request_id,
+                error_code=exc.code,
+                error_message=exc.message,
+            )
+        except FpsClientError as exc:
+            # The client raises OutcomeUnknown whenever the request may have reached FPS, so
+            # any other client error means it was not sent.
+            error = exc
+            answer = _Answer(ActionOutcome.FAILED, error_message=str(exc))
+        except Exception as exc:  # noqa: BLE001 - unexpected: assume it may have happened
+            error = exc
+            answer = _Answer(ActionOutcome.UNKNOWN, error_message=repr(exc))
+        except BaseException as exc:  # Ctrl-C while waiting: it may have happened
+            self._finish(action_id, _Answer(ActionOutcome.UNKNOWN, error_message=repr(exc)))
+            raise
+        else:
+            answer = _Answer(
+                ActionOutcome.SUCCEEDED
+                if result.transaction_status is TransactionStatus.CANCELLED
+                else ActionOutcome.FAILED,
+                status_after=result.transaction_status.value,
+                request_id=result.request_id,
+            )
+        outcome = answer.outcome
+        history_error = self._finish(action_id, answer)
+        record = self._actions.get(action_id)
+        assert record is not None
+        done = CancelResult(
+            transaction_id,
+            action_id,
+            record,
+            status_before,
+            result=result,
+            error=error,
+            history_error=history_error,
+        )
+        if outcome is ActionOutcome.UNKNOWN and follow_up:
+            return self._follow_up(done)
+        return done
+
+    def _finish(self, action_id: int, answer: _Answer) -> str | None:
+        try:
+            self._actions.finish(
+                action_id,
+                answer.outcome,
+                status_after=answer.status_after,
+                request_id=answer.request_id,
+                error_code=answer.error_code,
+                error_message=answer.error_message,
+            )
+        except (OSError, sqlite3.Error) as exc:
+            # Sent already: the row stays "pending" and is settled once our lease runs out.
+            log.warning("could not record the answer of action %d: %s", action_id, exc)
+            return str(exc)
+        return None
+
+    def _follow_up(self, done: CancelResult) -> CancelResult:
+        """One status read right after a lost answer: it may already prove the outcome."""
+        try:
+            settled = self.settler.settle_transaction(done.transaction_id)
+        except Exception as exc:  # noqa: BLE001 - the outcome simply stays unknown
+            return _replace(done, follow_up_error=exc)
+        mine = next((s for s in settled if s.record.id == done.action_id), None)
+        if mine is None:
+            return done
+        return _replace(done, follow_up=mine, record=mine.record)
+
+
+def _replace(result: CancelResult, **changes: object) -> CancelResult:
+    from dataclasses import replace
+
+    return replace(result, **changes)  # type: ignore[arg-type]
