@@ -105,6 +105,16 @@ class EarlierCancelUnresolved(CancelRefused):
         self.earlier = earlier
 
 
+class Stopping(CancelRefused):
+    """The front end is closing: a money action is not started now."""
+
+    def __init__(self, transaction_id: str) -> None:
+        super().__init__(
+            f"Not sent: fpsdesk is closing, so the Cancel of {transaction_id} was not started."
+        )
+        self.transaction_id = transaction_id
+
+
 class NotRecorded(CancelRefused):
     def __init__(self, detail: str) -> None:
         super().__init__(
@@ -201,6 +211,7 @@ class CancelDesk:
         again: bool = False,
         follow_up: bool = False,
         on_recorded: Callable[[int], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> CancelResult:
         """Run the whole lifecycle once. Raises CancelRefused (nothing sent) or what the
         status read raises (FpsClientError: nothing sent either)."""
@@ -219,6 +230,8 @@ class CancelDesk:
                 transaction_id,
                 ", ".join(f"#{s.record.id}" for s in earlier),
             )
+        if should_stop is not None and should_stop():
+            raise Stopping(transaction_id)
         action_id = self._record(transaction_id, reason, status)
         if on_recorded is not None:
             on_recorded(action_id)

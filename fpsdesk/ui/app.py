@@ -234,8 +234,12 @@ class AppController(QObject):
             log.error("%s", exc)
             dialogs.show_error(self.window, "fpsdesk", str(exc))
             raise StartupFailed(str(exc)) from exc
+        from fpsdesk.store.ipns import IpnStore
+
         self.actions = ActionStore(self.db)
-        self.session = DeskSession(self.actions)
+        # The actions thread settles cancels from Verified IPNs on its own connection.
+        self.session = DeskSession(self.actions, ipns=IpnStore(self.db))
+        self.bridge.arrived.connect(self.session.ipns_arrived)
 
     def _ipn_rows(self, transaction_id: str) -> list[Any]:
         """The transaction's stored IPNs (none until the store opens, just after first paint)."""
@@ -308,9 +312,7 @@ class AppController(QObject):
         self.session.connect_to(config)
         if self.window is not None:
             self.window.set_environment(config.environment, config.endpoint, config.profile_name)
-        count = self.session.resume_unresolved()
-        if count:
-            log.info("reconciling %d action(s) left unresolved", count)
+        self.session.resume_unresolved()
 
     def quit_on_signal(self, signum: int) -> None:
         """SIGINT/SIGTERM: leave every event loop (an open dialog answers "no"); run_gui then

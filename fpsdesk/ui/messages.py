@@ -7,6 +7,7 @@ neither side can touch the other's objects by accident.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from fpsdesk.fps.models import (
     ActionResult,
@@ -72,6 +73,7 @@ class CancelRequest:
     expected_status: TransactionStatus
     environment: str
     endpoint: str
+    again: bool = False  # the agent confirmed a second Cancel despite an unresolved earlier one
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,29 @@ class CancelBlocked:
     transaction_id: str
     expected_status: TransactionStatus
     current_status: TransactionStatus
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierAttempt:
+    """An earlier Cancel of the same transaction whose outcome is not known yet."""
+
+    action_id: int
+    created_at: datetime
+    operator: str
+    in_flight: bool  # its sender is still waiting for FPS's answer
+    until: datetime | None  # it may take effect until then
+    owner: str  # who is (or was) waiting: "alice on desk-7 (pid 42)"
+
+
+@dataclass(frozen=True, slots=True)
+class CancelNeedsAgain:
+    """Nothing was sent: an earlier Cancel may still take effect; ask before a second one."""
+
+    request_id: int
+    transaction_id: str
+    reason: str
+    expected_status: TransactionStatus
+    earlier: tuple[EarlierAttempt, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +128,32 @@ class CancelReply:
     result: ActionResult | None = None
     error: ErrorView | None = None
     unknown: bool = False
+    state: str = ""  # fpsdesk.desk.settle.CancelState value, "" when nothing was sent
+    until: datetime | None = None  # unknown: it may still take effect until then
+
+
+@dataclass(frozen=True, slots=True)
+class SettledAction:
+    """One Cancel after a settling pass (fpsdesk.desk.settle.Settlement, as plain values)."""
+
+    action_id: int
+    transaction_id: str
+    state: str  # pending | unknown | succeeded | not cancelled
+    status: str | None  # the transaction status the verdict rests on
+    until: datetime | None
+    changed: bool  # settled (or corrected) in this pass
+    corrected: bool
+    in_flight: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SettleReply:
+    """What a settling pass found, for one transaction or for all unresolved ones."""
+
+    request_id: int
+    transaction_id: str | None
+    actions: tuple[SettledAction, ...]
+    error: ErrorView | None = None  # the status read failed: nothing changed
 
 
 @dataclass(frozen=True, slots=True)

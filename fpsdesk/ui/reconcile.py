@@ -1,11 +1,11 @@
-"""Settle "outcome unknown" actions by reading the transaction's status, with backoff.
+"""Keep settling this desk's unresolved cancels, with backoff, for as long as the app runs.
 
-A Cancel whose answer was lost is never sent again. Instead its transaction's status is read
-until it says what happened: Cancelled means the Cancel worked; Success or Failure means it did
-not (the transaction completed first); still Reserved or Pending after several reads means the
-Cancel never arrived, and the agent may decide to cancel again. A read that fails (offline,
-throttled) just waits longer, for as long as the app runs; at the next start the action is
-picked up again from the store.
+The rules of what a status read, a Verified IPN or the passing of time proves are not here:
+they are fpsdesk/desk/settle.py, the same the command line's ``fpsdesk reconcile`` uses. This
+only schedules: each unresolved Cancel's transaction is handed to the actions thread to settle
+(``WorkerHost.settle``) after a growing delay, and again exactly when its Cancel can no longer
+take effect (its "until"), when a Reserved read finally proves "not cancelled". A read that
+fails just waits longer. What is left at exit is picked up again at the next start.
 """
 
 from __future__ import annotations
@@ -14,44 +14,32 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from fpsdesk.fps.models import TransactionStatus
-from fpsdesk.store.actions import ActionOutcome, ActionStore
-from fpsdesk.ui.messages import StatusReply, WorkerFailure
+from fpsdesk.ui.messages import SettledAction, SettleReply
 from fpsdesk.ui.worker import WorkerHost
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DELAYS: tuple[float, ...] = (2.0, 5.0, 10.0, 20.0, 40.0, 60.0)
-# Reads that still show Reserved/Pending before concluding the Cancel never arrived.
-STILL_OPEN_READS = 3
-
-
-def decide(status: TransactionStatus, still_open_reads: int) -> ActionOutcome | None:
-    """The outcome a status read proves for an unknown Cancel, or None to keep reading."""
-    if status == TransactionStatus.CANCELLED:
-        return ActionOutcome.SUCCEEDED
-    if status.final:
-        return ActionOutcome.FAILED
-    if still_open_reads >= STILL_OPEN_READS:
-        return ActionOutcome.FAILED
-    return None
+# The fpsdesk.desk.settle.CancelState values, as plain strings off the worker.
+RESOLVED = {"succeeded": "succeeded", "not cancelled": "failed"}
 
 
 @dataclass
 class _Entry:
-    action_id: int
     transaction_id: str
+    action_ids: set[int]
     attempts: int = 0
-    still_open: int = 0
     due: float = 0.0
+    until: datetime | None = None  # the earliest moment a verdict becomes possible
     request_id: int | None = None
 
 
 class Reconciler(QObject):
-    """Keeps the unknown actions of this session and reads their status until settled."""
+    """Settles the unresolved cancels of this session, one transaction at a time."""
 
     resolved = Signal(int, str, str, str)  # action_id, transaction_id, outcome, status
     checking = Signal(int, str)  # action_id, transaction_id
@@ -59,37 +47,44 @@ class Reconciler(QObject):
     def __init__(
         self,
         host: WorkerHost,
-        actions: ActionStore,
         delays: Sequence[float] = DEFAULT_DELAYS,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._host = host
-        self._actions = actions
         self._delays = tuple(delays) or DEFAULT_DELAYS
-        self._entries: dict[int, _Entry] = {}
-        self._by_request: dict[int, int] = {}
+        self._entries: dict[str, _Entry] = {}
+        self._by_request: dict[int, str] = {}
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._on_timer)
         self._stopped = False
 
-    @property
-    def pending_action_ids(self) -> list[int]:
-        return sorted(self._entries)
-
     def is_pending(self, transaction_id: str) -> bool:
-        return any(e.transaction_id == transaction_id for e in self._entries.values())
+        return transaction_id in self._entries
 
-    def add(self, action_id: int, transaction_id: str, *, immediately: bool = False) -> None:
-        if self._stopped or action_id in self._entries:
+    def add(
+        self,
+        action_id: int,
+        transaction_id: str,
+        *,
+        immediately: bool = False,
+        until: datetime | None = None,
+    ) -> None:
+        if self._stopped:
             return
-        delay = 0.0 if immediately else self._delays[0]
-        self._entries[action_id] = _Entry(action_id, transaction_id, due=time.monotonic() + delay)
+        entry = self._entries.get(transaction_id)
+        if entry is None:
+            delay = 0.0 if immediately else self._delays[0]
+            entry = _Entry(transaction_id, set(), due=time.monotonic() + delay)
+            self._entries[transaction_id] = entry
+        entry.action_ids.add(action_id)
+        if until is not None:
+            entry.until = until
         self._schedule()
 
     def stop(self) -> None:
-        """Stop all timers (the actions stay unknown in the store, resumed at next start)."""
+        """Stop all timers (the actions stay unresolved in the store, resumed at next start)."""
         self._stopped = True
         self._timer.stop()
 
@@ -108,58 +103,64 @@ class Reconciler(QObject):
         now = time.monotonic()
         for entry in list(self._entries.values()):
             if entry.request_id is None and entry.due <= now + 0.005:
-                entry.request_id = self._host.read_status(entry.transaction_id)
-                self._by_request[entry.request_id] = entry.action_id
-                self.checking.emit(entry.action_id, entry.transaction_id)
+                entry.request_id = self._host.settle(entry.transaction_id)
+                self._by_request[entry.request_id] = entry.transaction_id
+                for action_id in sorted(entry.action_ids):
+                    self.checking.emit(action_id, entry.transaction_id)
         self._schedule()
 
     def owns(self, request_id: int) -> bool:
         return request_id in self._by_request
 
     @Slot(object)
-    def on_status(self, reply: StatusReply) -> None:
+    def on_settled(self, reply: SettleReply) -> None:
         if self._stopped:
             return
-        action_id = self._by_request.pop(reply.request_id, None)
-        if action_id is None or action_id not in self._entries:
+        txn = self._by_request.pop(reply.request_id, None)
+        entry = self._entries.get(txn or "")
+        if entry is None or txn is None:
             return
-        entry = self._entries[action_id]
         entry.request_id = None
-        status = reply.status.transaction_status
-        if status.cancellable:
-            entry.still_open += 1
-        outcome = decide(status, entry.still_open)
-        if outcome is None:
+        if reply.error is not None:
+            log.info("settling %s failed (%s); retrying later", txn, reply.error.title)
             self._retry_later(entry)
             return
-        self._actions.reconcile(action_id, outcome, status.value)
-        del self._entries[action_id]
-        log.info(
-            "reconciled action %d on %s: %s (%s)",
-            action_id,
-            entry.transaction_id,
-            outcome.value,
-            status.value,
-        )
-        self.resolved.emit(action_id, entry.transaction_id, outcome.value, status.value)
-        self._schedule()
+        self.absorb(reply.actions)
+        if txn in self._entries:
+            self._retry_later(entry)
 
-    @Slot(object)
-    def on_failure(self, failure: WorkerFailure) -> None:
-        if self._stopped:
-            return
-        action_id = self._by_request.pop(failure.request_id, None)
-        if action_id is None or action_id not in self._entries:
-            return
-        entry = self._entries[action_id]
-        entry.request_id = None
-        log.info(
-            "status read for action %d failed (%s); retrying later", action_id, failure.error.title
-        )
-        self._retry_later(entry)
+    def absorb(self, actions: Sequence[SettledAction]) -> None:
+        """Take in what a settling pass found: announce verdicts, keep watching the rest."""
+        for action in actions:
+            entry = self._entries.get(action.transaction_id)
+            outcome = RESOLVED.get(action.state)
+            if outcome is not None:
+                if entry is not None:
+                    entry.action_ids.discard(action.action_id)
+                    if not entry.action_ids and entry.request_id is None:
+                        del self._entries[action.transaction_id]
+                if action.changed:
+                    log.info(
+                        "settled action %d on %s: %s (%s)",
+                        action.action_id,
+                        action.transaction_id,
+                        action.state,
+                        action.status,
+                    )
+                    self.resolved.emit(
+                        action.action_id, action.transaction_id, outcome, action.status or ""
+                    )
+            else:
+                self.add(action.action_id, action.transaction_id, until=action.until)
+        self._schedule()
 
     def _retry_later(self, entry: _Entry) -> None:
         entry.attempts += 1
         delay = self._delays[min(entry.attempts, len(self._delays) - 1)]
+        if entry.until is not None:
+            # Be there when a verdict becomes possible, not up to a whole step later.
+            to_deadline = (entry.until - datetime.now(UTC)).total_seconds() + 1.0
+            if 0 < to_deadline < delay:
+                delay = to_deadline
         entry.due = time.monotonic() + delay
         self._schedule()

@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from fpsdesk.fps.models import TransactionStatus
-from fpsdesk.store.actions import ActionOutcome, ActionStore
+from fpsdesk.store.actions import ActionStore
 from fpsdesk.ui.cancel_state import CANCEL_CHECKING, CANCEL_IDLE, CANCEL_SENDING
 from fpsdesk.ui.messages import (
     CancelBlocked,
+    CancelNeedsAgain,
     CancelReply,
     CancelRequest,
     CancelSending,
     ConnectionConfig,
     ConnectionTestReply,
     LookupReply,
-    StatusReply,
+    SettleReply,
     WorkerFailure,
 )
 from fpsdesk.ui.reconcile import DEFAULT_DELAYS, Reconciler
@@ -40,6 +42,7 @@ class DeskSession(QObject):
     cancel_state_changed = Signal(str, str)  # transaction_id, CANCEL_* state
     cancel_finished = Signal(object)  # CancelReply
     cancel_blocked = Signal(object)  # CancelBlocked
+    cancel_needs_again = Signal(object)  # CancelNeedsAgain: ask before a second Cancel
     cancel_check_failed = Signal(object)  # WorkerFailure
     action_resolved = Signal(int, str, str, str)  # action_id, txn, outcome, status
     reconcile_checking = Signal(int, str)
@@ -53,26 +56,31 @@ class DeskSession(QObject):
         client_factory: ClientFactory = default_client_factory,
         reconcile_delays: Sequence[float] = DEFAULT_DELAYS,
         parent: QObject | None = None,
+        ipns: Any = None,
     ) -> None:
         super().__init__(parent)
         self.actions = actions
-        self.host = WorkerHost(actions, client_factory, parent=self)
-        self.reconciler = Reconciler(self.host, actions, reconcile_delays, parent=self)
+        self.host = WorkerHost(actions, client_factory, parent=self, ipns=ipns)
+        self.reconciler = Reconciler(self.host, reconcile_delays, parent=self)
         self.config: ConnectionConfig | None = None
         self.current_lookup: int | None = None
         self.current_transaction: str | None = None
         self._cancels: dict[str, int] = {}  # transaction_id -> request id (the lock)
         self._cancel_states: dict[str, str] = {}
         self._test_request: int | None = None
+        self._resume_request: int | None = None
+        reads = self.host.reads
+        reads.lookup_done.connect(self._on_lookup_done)
+        reads.failed.connect(self._on_failed)
+        reads.connection_tested.connect(self._on_connection_tested)
         worker = self.host.worker
-        worker.lookup_done.connect(self._on_lookup_done)
-        worker.status_done.connect(self._on_status_done)
         worker.failed.connect(self._on_failed)
         worker.cancel_blocked.connect(self._on_cancel_blocked)
+        worker.cancel_needs_again.connect(self._on_cancel_needs_again)
         worker.cancel_sending.connect(self._on_cancel_sending)
         worker.cancel_done.connect(self._on_cancel_done)
-        worker.connection_tested.connect(self._on_connection_tested)
-        worker.busy_changed.connect(self._on_busy_changed)
+        worker.settled.connect(self._on_settled)
+        self.host.busy_changed.connect(self._on_busy_changed)
         self.reconciler.resolved.connect(self._on_resolved)
         self.reconciler.checking.connect(self._on_reconcile_checking)
         self._shut = False
@@ -88,23 +96,38 @@ class DeskSession(QObject):
         return self.config.environment if self.config else ""
 
     def resume_unresolved(self) -> int:
-        """Reconcile actions left unknown (or pending by a crash) on this endpoint."""
-        if self.config is None:
+        """Settle what this environment left unresolved (at start, after a crash, by the CLI).
+
+        Runs on the actions thread with the desk's rules: rows whose sender is gone become
+        "unknown", whatever a read or a Verified IPN proves is recorded, the rest is watched
+        by the reconciler. Rows another process is still sending are left to it. Returns the
+        request id (0 when not connected).
+        """
+        if self.config is None or self._shut:
             return 0
-        count = 0
-        for record in self.actions.unresolved():
-            if record.endpoint.rstrip("/") != self.config.endpoint.rstrip("/"):
-                continue
-            if record.outcome == ActionOutcome.PENDING:
-                # The app stopped between writing the record and hearing back.
-                self.actions.finish(
-                    record.id,
-                    ActionOutcome.UNKNOWN,
-                    error_message="fpsdesk stopped before the answer arrived",
-                )
-            self.reconciler.add(record.id, record.transaction_id, immediately=True)
-            count += 1
-        return count
+        self._resume_request = self.host.settle_all()
+        return self._resume_request
+
+    def ipns_arrived(self) -> None:
+        """New IPNs are stored: the Verified ones may settle or correct this desk's cancels."""
+        if self.config is not None and not self._shut:
+            self.host.apply_ipns()
+
+    @Slot(object)
+    def _on_settled(self, reply: SettleReply) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
+        if self.reconciler.owns(reply.request_id):
+            self.reconciler.on_settled(reply)
+            return
+        if reply.error is not None:
+            log.info("settling failed: %s", reply.error.title)
+            if reply.request_id != self._resume_request:
+                return
+        if reply.request_id == self._resume_request and reply.actions:
+            log.info("resuming %d unresolved or newly settled cancel(s)", len(reply.actions))
+        # At start, or from arriving IPNs: announce verdicts, watch what is still open.
+        self.reconciler.absorb(reply.actions)
 
     # -- look-up -------------------------------------------------------------------------
 
@@ -137,18 +160,8 @@ class DeskSession(QObject):
         self.lookup_finished.emit(reply)
 
     @Slot(object)
-    def _on_status_done(self, reply: StatusReply) -> None:
-        if self._shut:  # closed: late queued replies change nothing
-            return
-        if self.reconciler.owns(reply.request_id):
-            self.reconciler.on_status(reply)
-
-    @Slot(object)
     def _on_failed(self, failure: WorkerFailure) -> None:
         if self._shut:  # closed: late queued replies change nothing
-            return
-        if self.reconciler.owns(failure.request_id):
-            self.reconciler.on_failure(failure)
             return
         if failure.operation == "cancel-check":
             self._release(failure.transaction_id, failure.request_id)
@@ -178,8 +191,19 @@ class DeskSession(QObject):
     def any_cancel_in_flight(self) -> bool:
         return bool(self._cancels)
 
-    def cancel(self, transaction_id: str, reason: str, expected: TransactionStatus) -> bool:
-        """Start one Cancel. False (and nothing sent) if one is already in flight for it."""
+    def cancel(
+        self,
+        transaction_id: str,
+        reason: str,
+        expected: TransactionStatus,
+        *,
+        again: bool = False,
+    ) -> bool:
+        """Start one Cancel. False (and nothing sent) if one is already in flight for it.
+
+        ``again``: the agent confirmed a second Cancel although an earlier one of this
+        transaction has no known outcome (after ``cancel_needs_again`` asked).
+        """
         if self._shut or self.config is None or transaction_id in self._cancels:
             return False
         request_id = self.host.next_request_id()
@@ -193,6 +217,7 @@ class DeskSession(QObject):
                 expected_status=expected,
                 environment=self.config.environment,
                 endpoint=self.config.endpoint,
+                again=again,
             )
         )
         return True
@@ -217,6 +242,15 @@ class DeskSession(QObject):
         self.cancel_blocked.emit(blocked)
 
     @Slot(object)
+    def _on_cancel_needs_again(self, needs: CancelNeedsAgain) -> None:
+        if self._shut:  # closed: late queued replies change nothing
+            return
+        self._release(needs.transaction_id, needs.request_id)
+        for attempt in needs.earlier:
+            self.reconciler.add(attempt.action_id, needs.transaction_id, until=attempt.until)
+        self.cancel_needs_again.emit(needs)
+
+    @Slot(object)
     def _on_cancel_sending(self, sending: CancelSending) -> None:
         if self._shut:  # closed: late queued replies change nothing
             return
@@ -229,7 +263,7 @@ class DeskSession(QObject):
             return
         self._release(reply.transaction_id, reply.request_id)
         if reply.unknown and reply.action_id is not None:
-            self.reconciler.add(reply.action_id, reply.transaction_id)
+            self.reconciler.add(reply.action_id, reply.transaction_id, until=reply.until)
         self.cancel_finished.emit(reply)
         self.actions_changed.emit(reply.transaction_id)
 

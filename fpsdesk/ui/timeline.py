@@ -164,21 +164,24 @@ def build_timeline(
                 minutes=minutes
             )
         outcome = record.outcome.value
-        result = {
-            "succeeded": _tr("succeeded"),
-            "failed": _tr("failed"),
-            "unknown": _tr("outcome unknown"),
-            "pending": _tr("in progress"),
-        }.get(outcome, outcome)
+        result = _outcome_words(record)
         extra = record.error_code or (
             record.status_after and _tr("now {status}").format(status=record.status_after)
         )
+        corrected = None
+        if record.corrected_from is not None:
+            corrected = _tr("corrected: first recorded as {was}").format(
+                was=_tr("not cancelled")
+                if record.corrected_from == ActionOutcome.FAILED
+                else _tr("succeeded")
+            )
         parts = [
             p
             for p in (
                 _tr("by {operator}").format(operator=record.operator),
                 _tr("reason: {reason}").format(reason=record.reason) if record.reason else None,
                 extra or None,
+                corrected,
             )
             if p
         ]
@@ -201,6 +204,31 @@ def build_timeline(
     order = {"action": 0, "status": 1, "ipn": 2}
     events.sort(key=lambda e: (e.when.replace(microsecond=0), order[e.kind], e.when))
     return events
+
+
+def local_hm(moment: datetime) -> str:
+    """``14:32`` today in local time, else ``2026-11-28 14:32``."""
+    local = moment.astimezone()
+    if local.date() == datetime.now(local.tzinfo).date():
+        return f"{local:%H:%M}"
+    return f"{local:%Y-%m-%d %H:%M}"
+
+
+def _outcome_words(record: ActionRecord) -> str:
+    """The states of a staff action as docs/ui.md names them."""
+    from fpsdesk.desk.settle import deadline_of
+
+    if record.outcome == ActionOutcome.UNKNOWN:
+        return _tr("outcome unknown, may still take effect until {time}").format(
+            time=local_hm(deadline_of(record))
+        )
+    if record.outcome == ActionOutcome.FAILED and record.kind == "Cancel":
+        return _tr("did not take effect: not cancelled")
+    return {
+        "succeeded": _tr("succeeded"),
+        "failed": _tr("failed"),
+        "pending": _tr("being sent"),
+    }.get(record.outcome.value, record.outcome.value)
 
 
 def _with_flag(event: TimelineEvent, flag: str) -> TimelineEvent:

@@ -1,12 +1,15 @@
-"""The one worker thread that signs and sends every FPS request (qt-anchors §11.2).
+"""The worker threads that sign and send every FPS request (qt-anchors §11.2).
 
-``ApiWorker`` lives on one long-lived QThread and owns the FpsClient, so requests are
-serialised: a Cancel can never race a look-up of the same transaction. The GUI talks to it only
-through signals carrying request ids; it answers only with signals carrying frozen dataclasses
-(``fpsdesk.ui.messages``). Every slot catches everything: nothing raises across threads.
+``ApiWorker`` lives on one long-lived QThread, the **actions** thread: Cancels and settling run
+there one after another, so a Cancel never races the settling of the same transaction. It only
+turns slots into calls of the application layer (fpsdesk/desk: the cancel lifecycle and the
+settling rules) and their results into signals. Reads (look-ups, status reads, "Test
+connection") run on a small thread pool instead, so a look-up is never queued behind a Cancel
+in flight, and a slow look-up the agent abandoned (Esc) does not hold up the next one.
 
-``WorkerHost`` is the GUI-side handle: it owns the thread, forwards requests, and shuts down in
-bounded time (the HTTP read timeout is what bounds it; QThread.quit cannot interrupt a slot).
+The GUI talks to the workers only through ``WorkerHost``: requests carry ids, answers are
+signals carrying frozen dataclasses (``fpsdesk.ui.messages``). Every slot catches everything:
+nothing raises across threads. ``WorkerHost`` shuts both down in bounded time.
 """
 
 from __future__ import annotations
@@ -16,20 +19,24 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
 
-from fpsdesk.fps.exceptions import FpsClientError, FpsError, NetworkError, OutcomeUnknown
-from fpsdesk.fps.models import TransactionStatus
-from fpsdesk.store.actions import ActionOutcome, ActionStore
+from fpsdesk.fps.exceptions import FpsError, NetworkError
+from fpsdesk.store.actions import ActionStore
 from fpsdesk.ui.errors_view import describe_error
 from fpsdesk.ui.messages import (
     CancelBlocked,
+    CancelNeedsAgain,
     CancelReply,
     CancelRequest,
     CancelSending,
     ConnectionConfig,
     ConnectionTestReply,
+    EarlierAttempt,
+    ErrorView,
     LookupReply,
+    SettledAction,
+    SettleReply,
     StatusReply,
     WorkerFailure,
 )
@@ -40,33 +47,61 @@ ClientFactory = Callable[[ConnectionConfig], Any]
 # A well-formed ID that no FPS account has: a signed read of it proves the credentials work
 # (FPS answers InvalidTransactionId only after checking the signature and the key).
 PROBE_TRANSACTION_ID = "1FPSDESKCONNECTIONTEST0000000000000"
+# Reads at once: one for the agent's look-up, room for abandoned slow ones and status reads.
+READ_THREADS = 3
 
 
 def default_client_factory(config: ConnectionConfig) -> Any:
-    from fpsdesk.fps.client import FpsClient  # imported on the worker thread, on demand
+    from fpsdesk.desk.connection import Connection, build_client  # on demand, off first paint
 
-    return FpsClient(
-        config.endpoint,
-        config.access_key_id,
-        config.secret_key,
-        timeout=(config.connect_timeout, config.read_timeout),
-        ca_bundle=config.ca_bundle,
+    return build_client(
+        Connection(
+            config.endpoint,
+            config.access_key_id,
+            config.secret_key,
+            ca_bundle=config.ca_bundle,
+            connect_timeout=config.connect_timeout,
+            read_timeout=config.read_timeout,
+            profile_name=config.profile_name,
+        ),
         # One automatic retry of a read (on 500/503): the agent can always press Refresh, and
         # it keeps a closing window's wait within two exchanges (see WorkerHost.configure).
         max_retries=1,
     )
 
 
-class ApiWorker(QObject):
-    """Runs on the worker thread. Slots are invoked by queued signals from ``WorkerHost``."""
+def _settled(settlement: Any) -> SettledAction:
+    record = settlement.record
+    return SettledAction(
+        action_id=record.id,
+        transaction_id=record.transaction_id,
+        state=settlement.state.value,
+        status=settlement.status.value if settlement.status is not None else None,
+        until=settlement.until,
+        changed=settlement.changed,
+        corrected=settlement.corrected,
+        in_flight=settlement.in_flight,
+    )
 
-    lookup_done = Signal(object)  # LookupReply
-    status_done = Signal(object)  # StatusReply
+
+def _not_recorded_view(message: str) -> ErrorView:
+    return ErrorView(
+        kind="not_recorded",
+        title="Not sent: the cancel could not be recorded first",
+        explanation=message,
+        next_step="Free some disk space or fix the history file, then try the cancel again.",
+    )
+
+
+class ApiWorker(QObject):
+    """Runs on the actions thread. Slots are invoked by queued signals from ``WorkerHost``."""
+
     cancel_blocked = Signal(object)  # CancelBlocked
+    cancel_needs_again = Signal(object)  # CancelNeedsAgain
     cancel_sending = Signal(object)  # CancelSending
     cancel_done = Signal(object)  # CancelReply
+    settled = Signal(object)  # SettleReply
     failed = Signal(object)  # WorkerFailure
-    connection_tested = Signal(object)  # ConnectionTestReply
     busy_changed = Signal(bool)
 
     def __init__(
@@ -74,9 +109,11 @@ class ApiWorker(QObject):
         actions: ActionStore,
         client_factory: ClientFactory = default_client_factory,
         stopping: threading.Event | None = None,
+        ipns: Any = None,
     ) -> None:
         super().__init__()
         self._actions = actions
+        self._ipns = ipns  # fpsdesk.store.ipns.IpnStore: Verified IPNs settle cancels too
         self._factory = client_factory
         self._client: Any = None
         self._config: ConnectionConfig | None = None
@@ -117,36 +154,16 @@ class ApiWorker(QObject):
             raise NetworkError("No connection is configured; open Settings to add a profile.")
         return self._client
 
-    # -- reads ---------------------------------------------------------------------------
+    def _desk(self) -> Any:
+        from fpsdesk.desk.cancel import CancelDesk
 
-    @Slot(int, str)
-    def lookup(self, request_id: int, transaction_id: str) -> None:
-        self.busy_changed.emit(True)
-        try:
-            detail = self._require_client().get_transaction(transaction_id)
-            self.lookup_done.emit(LookupReply(request_id, transaction_id, detail))
-        except BaseException as exc:  # noqa: BLE001 - never raise across threads
-            self.failed.emit(
-                WorkerFailure(request_id, "lookup", transaction_id, describe_error(exc))
-            )
-        finally:
-            self.busy_changed.emit(False)
-
-    @Slot(int, str)
-    def read_status(self, request_id: int, transaction_id: str) -> None:
-        try:
-            status = self._require_client().get_transaction_status(transaction_id)
-            self.status_done.emit(StatusReply(request_id, transaction_id, status))
-        except BaseException as exc:  # noqa: BLE001 - never raise across threads
-            self.failed.emit(
-                WorkerFailure(request_id, "status", transaction_id, describe_error(exc))
-            )
+        return CancelDesk(self._require_client(), self._actions)
 
     # -- cancel --------------------------------------------------------------------------
 
     @Slot(object)
     def cancel(self, request: CancelRequest) -> None:
-        """Pre-flight status read, durable record, one Cancel, record the answer. Never re-sent."""
+        """The desk's cancel lifecycle, its outcomes turned into signals. Never re-sent."""
         self.busy_changed.emit(True)
         try:
             self._cancel(request)
@@ -160,98 +177,172 @@ class ApiWorker(QObject):
             self.busy_changed.emit(False)
 
     def _cancel(self, request: CancelRequest) -> None:
+        from fpsdesk.desk.cancel import (
+            EarlierCancelUnresolved,
+            NotCancellable,
+            NotRecorded,
+            StatusChanged,
+            Stopping,
+        )
+        from fpsdesk.desk.settle import CancelState
+
         txn = request.transaction_id
-        client = self._require_client()
         try:
-            fresh = client.get_transaction_status(txn)
-        except BaseException as exc:  # noqa: BLE001 - nothing was sent: report the read
+            desk = self._desk()
+            done = desk.cancel(
+                txn,
+                request.reason or None,
+                expected=request.expected_status,
+                again=request.again,
+                on_recorded=lambda action_id: self.cancel_sending.emit(
+                    CancelSending(request.request_id, txn, action_id)
+                ),
+                should_stop=self._stopping.is_set,
+            )
+        except StatusChanged as exc:
+            self.cancel_blocked.emit(
+                CancelBlocked(request.request_id, txn, request.expected_status, exc.current)
+            )
+            return
+        except NotCancellable as exc:
+            self.cancel_blocked.emit(
+                CancelBlocked(request.request_id, txn, request.expected_status, exc.status)
+            )
+            return
+        except EarlierCancelUnresolved as exc:
+            self.cancel_needs_again.emit(
+                CancelNeedsAgain(
+                    request.request_id,
+                    txn,
+                    request.reason,
+                    request.expected_status,
+                    tuple(_earlier(s) for s in exc.earlier),
+                )
+            )
+            return
+        except NotRecorded as exc:
+            self.cancel_done.emit(
+                CancelReply(request.request_id, txn, None, error=_not_recorded_view(str(exc)))
+            )
+            return
+        except Stopping:
+            log.warning("not sending Cancel of %s: fpsdesk is closing", txn)
+            return
+        except BaseException as exc:  # noqa: BLE001 - the status read failed: nothing sent
             self.failed.emit(
                 WorkerFailure(request.request_id, "cancel-check", txn, describe_error(exc))
             )
             return
-        current = fresh.transaction_status
-        if current != request.expected_status or not current.cancellable:
-            self.cancel_blocked.emit(
-                CancelBlocked(request.request_id, txn, request.expected_status, current)
+        state = done.state
+        error = None
+        if done.error is not None and state is not CancelState.SUCCEEDED:
+            error = describe_error(done.error)
+        self.cancel_done.emit(
+            CancelReply(
+                request.request_id,
+                txn,
+                done.action_id,
+                result=done.result,
+                error=error,
+                unknown=state is CancelState.UNKNOWN,
+                state=state.value,
+                until=done.until,
             )
-            return
-        if self._stopping.is_set():  # the window is closing: do not start a money action now
-            log.warning("not sending Cancel of %s: fpsdesk is closing", txn)
-            return
-        action_id = self._actions.start(
-            "Cancel",
-            txn,
-            environment=request.environment,
-            endpoint=request.endpoint,
-            reason=request.reason or None,
-            status_before=current.value,
         )
-        self.cancel_sending.emit(CancelSending(request.request_id, txn, action_id))
-        try:
-            result = client.cancel(txn, request.reason or None)
-        except OutcomeUnknown as exc:
-            self._actions.finish(action_id, ActionOutcome.UNKNOWN, error_message=exc.detail)
-            self.cancel_done.emit(
-                CancelReply(
-                    request.request_id, txn, action_id, error=describe_error(exc), unknown=True
-                )
-            )
-            return
-        except FpsError as exc:
-            self._actions.finish(
-                action_id,
-                ActionOutcome.FAILED,
-                request_id=exc.request_id,
-                error_code=exc.code,
-                error_message=exc.message,
-            )
-            self.cancel_done.emit(
-                CancelReply(request.request_id, txn, action_id, error=describe_error(exc))
-            )
-            return
-        except FpsClientError as exc:
-            # The client raises OutcomeUnknown whenever the request may have reached FPS, so
-            # any other client error means it was not sent.
-            self._actions.finish(action_id, ActionOutcome.FAILED, error_message=str(exc))
-            self.cancel_done.emit(
-                CancelReply(request.request_id, txn, action_id, error=describe_error(exc))
-            )
-            return
-        except BaseException as exc:  # noqa: BLE001 - unexpected: assume it may have happened
-            self._actions.finish(action_id, ActionOutcome.UNKNOWN, error_message=repr(exc))
-            self.cancel_done.emit(
-                CancelReply(
-                    request.request_id, txn, action_id, error=describe_error(exc), unknown=True
-                )
-            )
-            return
-        succeeded = result.transaction_status == TransactionStatus.CANCELLED
-        self._actions.finish(
-            action_id,
-            ActionOutcome.SUCCEEDED if succeeded else ActionOutcome.FAILED,
-            status_after=result.transaction_status.value,
-            request_id=result.request_id,
-        )
-        self.cancel_done.emit(CancelReply(request.request_id, txn, action_id, result=result))
 
-    # -- settings ------------------------------------------------------------------------
+    # -- settling ------------------------------------------------------------------------
 
-    @Slot(int, object)
-    def test_connection(self, request_id: int, config: ConnectionConfig) -> None:
+    @Slot(int, str)
+    def settle(self, request_id: int, transaction_id: str) -> None:
+        """Read one transaction's status and settle its unresolved Cancels from it."""
         try:
-            client = self._factory(config)
+            settled = self._desk().settler.settle_transaction(transaction_id)
         except BaseException as exc:  # noqa: BLE001 - never raise across threads
-            self.connection_tested.emit(
-                ConnectionTestReply(request_id, False, "other", describe_error(exc).explanation)
-            )
+            if isinstance(exc, FpsError) and exc.code == "InvalidTransactionId":
+                settled = self._desk().settler.apply(transaction_id, None, source="read")
+            else:
+                self.settled.emit(
+                    SettleReply(request_id, transaction_id, (), error=describe_error(exc))
+                )
+                return
+        self.settled.emit(
+            SettleReply(request_id, transaction_id, tuple(_settled(s) for s in settled))
+        )
+
+    @Slot(int)
+    def settle_all(self, request_id: int) -> None:
+        """At start (and on IPNs): settle what the history and FPS can prove, list the rest."""
+        try:
+            from fpsdesk.desk.settle import apply_ipn_truths
+
+            desk = self._desk()
+            found = []
+            if self._ipns is not None:
+                found += apply_ipn_truths(desk.settler, self._ipns)
+            done, failed = desk.settler.settle_all()
+            found += done
+            for failure in failed:
+                log.info("status read of %s failed: %s", failure.transaction_id, failure.error)
+            seen = {s.record.id for s in found}
+            from fpsdesk.desk.settle import Settlement
+
+            found += [Settlement(r) for r in desk.settler.unresolved() if r.id not in seen]
+        except BaseException as exc:  # noqa: BLE001 - never raise across threads
+            self.settled.emit(SettleReply(request_id, None, (), error=describe_error(exc)))
+            return
+        self.settled.emit(SettleReply(request_id, None, tuple(_settled(s) for s in found)))
+
+    @Slot(int)
+    def apply_ipns(self, request_id: int) -> None:
+        """New IPNs arrived: let the Verified ones settle (or correct) this desk's cancels."""
+        if self._ipns is None:
             return
         try:
-            self.connection_tested.emit(probe_connection(request_id, client))
-        finally:
-            try:
-                client.close()
-            except Exception:
-                log.debug("closing the probe client failed", exc_info=True)
+            from fpsdesk.desk.settle import apply_ipn_truths
+
+            found = apply_ipn_truths(self._desk().settler, self._ipns)
+        except BaseException as exc:  # noqa: BLE001 - never raise across threads
+            log.info("could not apply arriving IPNs: %s", exc)
+            return
+        if found:
+            self.settled.emit(SettleReply(request_id, None, tuple(_settled(s) for s in found)))
+
+
+def _earlier(settlement: Any) -> EarlierAttempt:
+    from fpsdesk.desk.owner import describe_owner
+    from fpsdesk.desk.settle import deadline_of
+
+    record = settlement.record
+    return EarlierAttempt(
+        action_id=record.id,
+        created_at=record.created_at,
+        operator=record.operator,
+        in_flight=settlement.in_flight,
+        until=deadline_of(record),
+        owner=describe_owner(record),
+    )
+
+
+class _ReadSignals(QObject):
+    """Lives on the GUI thread; the pool's reads emit through it (queued to the receivers)."""
+
+    lookup_done = Signal(object)  # LookupReply
+    status_done = Signal(object)  # StatusReply
+    failed = Signal(object)  # WorkerFailure
+    connection_tested = Signal(object)  # ConnectionTestReply
+
+
+class _Read(QRunnable):
+    def __init__(self, job: Callable[[], None]) -> None:
+        super().__init__()
+        self._job = job
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            self._job()
+        except BaseException:
+            log.exception("a read on the pool failed unexpectedly")
 
 
 def probe_connection(request_id: int, client: Any) -> ConnectionTestReply:
@@ -310,13 +401,15 @@ class _ProbeText(QObject):
 
 
 class WorkerHost(QObject):
-    """GUI-thread owner of the worker thread. Signals here are the only way in."""
+    """GUI-thread owner of the actions thread and the read pool. Its methods are the way in."""
+
+    busy_changed = Signal(bool)
 
     _configure = Signal(object)
-    _lookup = Signal(int, str)
-    _read_status = Signal(int, str)
     _cancel = Signal(object)
-    _test_connection = Signal(int, object)
+    _settle = Signal(int, str)
+    _settle_all = Signal(int)
+    _apply_ipns = Signal(int)
     _shutdown = Signal()
 
     def __init__(
@@ -324,23 +417,40 @@ class WorkerHost(QObject):
         actions: ActionStore,
         client_factory: ClientFactory = default_client_factory,
         parent: QObject | None = None,
+        ipns: Any = None,
     ) -> None:
         super().__init__(parent)
         self._stopping = threading.Event()
         self.worker_thread = QThread()
-        self.worker_thread.setObjectName("fpsdesk-worker")
-        self.worker = ApiWorker(actions, client_factory, self._stopping)
+        self.worker_thread.setObjectName("fpsdesk-actions")
+        self.worker = ApiWorker(actions, client_factory, self._stopping, ipns)
         self.worker.moveToThread(self.worker_thread)
         self._configure.connect(self.worker.configure)
-        self._lookup.connect(self.worker.lookup)
-        self._read_status.connect(self.worker.read_status)
         self._cancel.connect(self.worker.cancel)
-        self._test_connection.connect(self.worker.test_connection)
+        self._settle.connect(self.worker.settle)
+        self._settle_all.connect(self.worker.settle_all)
+        self._apply_ipns.connect(self.worker.apply_ipns)
         self._shutdown.connect(self.worker.shutdown)
         self.worker_thread.finished.connect(self.worker.deleteLater)
+        self.worker.busy_changed.connect(self._on_actions_busy)
+        # Reads: a private pool, answering through signals that live on this (GUI) thread.
+        self.reads = _ReadSignals(self)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(READ_THREADS)
+        self._factory = client_factory
+        self._read_lock = threading.Lock()
+        self._read_config: ConnectionConfig | None = None
+        self._read_client: Any = None
+        self._read_error: BaseException | None = None
+        self._reads_in_flight = 0
+        self._actions_busy = False
         self._next_id = 0
         self._wait_ms = 30_000
         self._closed = False
+        self.reads.lookup_done.connect(self._read_finished)
+        self.reads.status_done.connect(self._read_finished)
+        self.reads.failed.connect(self._read_finished)
+        self.reads.connection_tested.connect(self._read_finished)
         self.worker_thread.start()
 
     def next_request_id(self) -> int:
@@ -351,48 +461,178 @@ class WorkerHost(QObject):
     def closed(self) -> bool:
         return self._closed
 
+    # -- busy ----------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self._reads_in_flight > 0 or self._actions_busy
+
+    def _set_busy(self, change: Callable[[], None]) -> None:
+        before = self.busy
+        change()
+        if self.busy != before and not self._closed:
+            self.busy_changed.emit(self.busy)
+
+    @Slot(bool)
+    def _on_actions_busy(self, busy: bool) -> None:
+        self._set_busy(lambda: setattr(self, "_actions_busy", busy))
+
+    @Slot(object)
+    def _read_finished(self, _reply: object) -> None:
+        self._set_busy(lambda: setattr(self, "_reads_in_flight", max(0, self._reads_in_flight - 1)))
+
+    # -- configuration -------------------------------------------------------------------
+
     def configure(self, config: ConnectionConfig) -> None:
         # Bounded shutdown: the request in flight is at most one read with its one retry (a
         # Cancel is not sent once closing began), each exchange bounded by connect + read.
         self._wait_ms = int((config.connect_timeout + config.read_timeout) * 2 * 1000) + 2000
-        if not self._closed:
-            self._configure.emit(config)
+        if self._closed:
+            return
+        self._configure.emit(config)
+        with self._read_lock:
+            old, self._read_client = self._read_client, None
+            self._read_config = config
+            self._read_error = None
+        if old is not None:
+            _close_quietly(old)
+
+    def _reader(self) -> Any:
+        """The pool's client, built on first use on a pool thread (off the GUI thread)."""
+        with self._read_lock:
+            if self._read_client is None and self._read_error is None:
+                if self._read_config is None:
+                    raise NetworkError(
+                        "No connection is configured; open Settings to add a profile."
+                    )
+                try:
+                    self._read_client = self._factory(self._read_config)
+                except Exception as exc:  # noqa: BLE001 - reported on each request instead
+                    log.warning("cannot create the FPS client: %s", exc)
+                    self._read_error = exc
+            if self._read_error is not None:
+                raise self._read_error
+            return self._read_client
+
+    def _submit(self, job: Callable[[], None]) -> None:
+        self._set_busy(lambda: setattr(self, "_reads_in_flight", self._reads_in_flight + 1))
+        self._pool.start(_Read(job))
+
+    # -- reads (on the pool) -------------------------------------------------------------
 
     def lookup(self, transaction_id: str) -> int:
         request_id = self.next_request_id()
-        if not self._closed:
-            self._lookup.emit(request_id, transaction_id)
+        if self._closed:
+            return request_id
+        signals = self.reads
+
+        def job() -> None:
+            try:
+                detail = self._reader().get_transaction(transaction_id)
+                signals.lookup_done.emit(LookupReply(request_id, transaction_id, detail))
+            except BaseException as exc:  # noqa: BLE001 - never raise across threads
+                signals.failed.emit(
+                    WorkerFailure(request_id, "lookup", transaction_id, describe_error(exc))
+                )
+
+        self._submit(job)
         return request_id
 
     def read_status(self, transaction_id: str) -> int:
         request_id = self.next_request_id()
-        if not self._closed:
-            self._read_status.emit(request_id, transaction_id)
+        if self._closed:
+            return request_id
+        signals = self.reads
+
+        def job() -> None:
+            try:
+                status = self._reader().get_transaction_status(transaction_id)
+                signals.status_done.emit(StatusReply(request_id, transaction_id, status))
+            except BaseException as exc:  # noqa: BLE001 - never raise across threads
+                signals.failed.emit(
+                    WorkerFailure(request_id, "status", transaction_id, describe_error(exc))
+                )
+
+        self._submit(job)
         return request_id
+
+    def test_connection(self, config: ConnectionConfig) -> int:
+        request_id = self.next_request_id()
+        if self._closed:
+            return request_id
+        signals = self.reads
+        factory = self._factory
+
+        def job() -> None:
+            try:
+                client = factory(config)
+            except BaseException as exc:  # noqa: BLE001 - never raise across threads
+                signals.connection_tested.emit(
+                    ConnectionTestReply(request_id, False, "other", describe_error(exc).explanation)
+                )
+                return
+            try:
+                signals.connection_tested.emit(probe_connection(request_id, client))
+            finally:
+                _close_quietly(client)
+
+        self._submit(job)
+        return request_id
+
+    # -- actions (on the actions thread) ---------------------------------------------------
 
     def cancel(self, request: CancelRequest) -> None:
         if not self._closed:
             self._cancel.emit(request)
 
-    def test_connection(self, config: ConnectionConfig) -> int:
+    def settle(self, transaction_id: str) -> int:
         request_id = self.next_request_id()
         if not self._closed:
-            self._test_connection.emit(request_id, config)
+            self._settle.emit(request_id, transaction_id)
         return request_id
 
-    def shutdown(self) -> bool:
-        """Stop taking requests, let the running one finish, stop the thread. Idempotent.
+    def settle_all(self) -> int:
+        request_id = self.next_request_id()
+        if not self._closed:
+            self._settle_all.emit(request_id)
+        return request_id
 
-        Returns False if the thread did not finish in time (it is then left to finish on its
-        own; it is never terminated, which could corrupt a write).
+    def apply_ipns(self) -> int:
+        request_id = self.next_request_id()
+        if not self._closed:
+            self._apply_ipns.emit(request_id)
+        return request_id
+
+    # -- shutdown ------------------------------------------------------------------------
+
+    def shutdown(self) -> bool:
+        """Stop taking requests, let the running ones finish, stop the thread. Idempotent.
+
+        Returns False if the actions thread or a read did not finish in time (it is then left
+        to finish on its own; it is never terminated, which could corrupt a write).
         """
         if self._closed:
-            return not self.worker_thread.isRunning()
+            return not self.worker_thread.isRunning() and self._pool.activeThreadCount() == 0
         self._closed = True
         self._stopping.set()
         self._shutdown.emit()
         self.worker_thread.quit()
         finished = self.worker_thread.wait(self._wait_ms)
         if not finished:
-            log.warning("the worker thread did not finish within %d ms", self._wait_ms)
-        return bool(finished)
+            log.warning("the actions thread did not finish within %d ms", self._wait_ms)
+        self._pool.clear()  # reads not started yet are dropped
+        reads_done = self._pool.waitForDone(self._wait_ms)
+        if not reads_done:
+            log.warning("a read did not finish within %d ms", self._wait_ms)
+        with self._read_lock:
+            client, self._read_client = self._read_client, None
+        if client is not None:
+            _close_quietly(client)
+        return bool(finished) and bool(reads_done)
+
+
+def _close_quietly(client: Any) -> None:
+    try:
+        client.close()
+    except Exception:
+        log.debug("closing an FPS client failed", exc_info=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
@@ -95,9 +96,11 @@ def test_unresolved_action_from_a_crash_is_reconciled_at_start(
 ):
     txn = sandbox.create_transaction(status="Cancelled")
     open_txn = sandbox.create_transaction(status="Reserved")
+    recent_txn = sandbox.create_transaction(status="Reserved")
     config = sandbox_config(sandbox)
     conn = open_database(history_path)
     actions = ActionStore(conn)
+    now = datetime.now(UTC)
     # A previous run wrote its records and died before hearing back.
     crashed = actions.start(
         "Cancel",
@@ -107,12 +110,23 @@ def test_unresolved_action_from_a_crash_is_reconciled_at_start(
         reason="r1",
         status_before="Reserved",
     )
+    # ... long ago: that Cancel can no longer take effect (its request expired).
     never_sent = actions.start(
         "Cancel",
         open_txn,
         environment=config.environment,
         endpoint=config.endpoint,
         status_before="Reserved",
+        decide_after=now - timedelta(minutes=1),
+    )
+    # ... a moment ago: it may still arrive, so Reserved proves nothing yet.
+    recent = actions.start(
+        "Cancel",
+        recent_txn,
+        environment=config.environment,
+        endpoint=config.endpoint,
+        status_before="Reserved",
+        decide_after=now + timedelta(minutes=19),
     )
     elsewhere = actions.start(
         "Cancel", txn, environment="Production", endpoint="https://fps.amazonaws.com/"
@@ -121,20 +135,25 @@ def test_unresolved_action_from_a_crash_is_reconciled_at_start(
     session.connect_to(config)
     window = MainWindow(session)
     try:
-        assert session.resume_unresolved() == 2
+        assert session.resume_unresolved() > 0
         qtbot.waitUntil(
             lambda: actions.get(crashed).outcome == ActionOutcome.SUCCEEDED, timeout=WAIT_MS
         )
-        # Still Reserved after several reads: the Cancel never arrived (not re-sent).
+        # Still Reserved after its request expired: the Cancel never arrived (not re-sent).
         qtbot.waitUntil(
             lambda: actions.get(never_sent).outcome == ActionOutcome.FAILED, timeout=WAIT_MS
         )
         assert actions.get(never_sent).status_after == "Reserved"
+        qtbot.waitUntil(
+            lambda: actions.get(recent).outcome == ActionOutcome.UNKNOWN, timeout=WAIT_MS
+        )
+        assert session.reconciler.is_pending(recent_txn)  # watched until it can be decided
         # A record from another endpoint is left for that endpoint.
         assert actions.get(elsewhere).outcome == ActionOutcome.PENDING
         assert sandbox.request_count("Cancel") == 0
     finally:
         window.close()
+        session.shutdown()
         conn.close()
 
 

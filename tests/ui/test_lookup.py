@@ -97,18 +97,20 @@ def test_stale_lookup_reply_is_ignored(qtbot, desk):
     desk.sandbox.inject_fault(
         action="GetTransaction", transaction_id=slow, kind="delay", delay_ms=800
     )
-    type_and_enter(qtbot, desk.window, slow)
-    type_and_enter(qtbot, desk.window, fast)
     with qtbot.waitSignal(
-        desk.session.host.worker.lookup_done,
+        desk.session.host.reads.lookup_done,
         timeout=WAIT_MS,
-        check_params_cb=lambda r: r.transaction_id == fast,
+        check_params_cb=lambda r: r.transaction_id == slow,
     ):
-        pass
-    qtbot.waitUntil(lambda: shown_status(desk.window) == "Reserved", timeout=WAIT_MS)
-    # The slow reply arrived first (serialised worker) and was dropped as stale.
+        type_and_enter(qtbot, desk.window, slow)
+        type_and_enter(qtbot, desk.window, fast)
+        # Reads run side by side: the fast one is shown while the slow one is still out.
+        qtbot.waitUntil(lambda: shown_status(desk.window) == "Reserved", timeout=WAIT_MS)
+    # The slow reply arrived last and was dropped as stale.
+    qtbot.wait(50)
     assert desk.sandbox.request_count("GetTransaction") == 2
     assert desk.window.transaction_view.detail.transaction_id == fast
+    assert shown_status(desk.window) == "Reserved"
 
 
 def test_shortcuts_and_help(qtbot, desk, dialog_log):
