@@ -24,6 +24,7 @@ from fpsdesk.store.db import StoreError, default_path, open_database
 from fpsdesk.store.ipns import IpnFilter, IpnRecord, IpnStore
 
 if TYPE_CHECKING:
+    from fpsdesk.fps.client import FpsClient
     from fpsdesk.ipn.verify import IpnVerifier
 
 DEFAULT_BIND = "127.0.0.1:8765"
@@ -159,7 +160,16 @@ def _verifier(args: argparse.Namespace) -> IpnVerifier:
                 profile, secret = resolve_profile(args.profile)
             except CredentialError as exc:
                 raise _SetupError(str(exc)) from None
-        return verifier_for(profile, secret, mode=args.verify, extra_hosts=args.trust)
+        remote = None
+        if profile is not None and secret:
+            from fpsdesk.desk.connection import build_client, for_profile
+
+            chosen = profile
+
+            def remote() -> FpsClient:
+                return build_client(for_profile(chosen, secret))
+
+        return verifier_for(profile, remote=remote, mode=args.verify, extra_hosts=args.trust)
     except PolicyError as exc:
         raise _SetupError(str(exc)) from None
 

@@ -238,13 +238,8 @@ def cmd_cancel(args: argparse.Namespace) -> int:
             expected = None
             try:
                 if not args.yes:
-                    current = desk.check(txid)
+                    current, earlier = desk.prepare(txid, again=args.again)
                     _print_status(current, conn)
-                    if not current.transaction_status.cancellable:
-                        raise NotCancellable(txid, current.transaction_status)
-                    earlier = desk.unresolved_attempts(txid)
-                    if earlier and not args.again:
-                        raise EarlierCancelUnresolved(txid, earlier)
                     if earlier:
                         _print_earlier(earlier)
                     if not _confirm(txid, conn, again=bool(earlier)):

@@ -202,6 +202,27 @@ class CancelDesk:
             if not record.resolved
         )
 
+    def prepare(
+        self,
+        transaction_id: str,
+        *,
+        expected: TransactionStatus | None = None,
+        again: bool = False,
+    ) -> tuple[TransactionStatusResult, tuple[Settlement, ...]]:
+        """Steps 1 and 2 without sending: the fresh status and the earlier unresolved attempts
+        (empty unless ``again``). Raises CancelRefused when a Cancel must not be sent. A front
+        end that asks a person first calls this, asks, then ``cancel`` (which checks again)."""
+        current = self.check(transaction_id)
+        status = current.transaction_status
+        if expected is not None and status != expected:
+            raise StatusChanged(transaction_id, expected, status)
+        if not status.cancellable:
+            raise NotCancellable(transaction_id, status)
+        earlier = self.unresolved_attempts(transaction_id)
+        if earlier and not again:
+            raise EarlierCancelUnresolved(transaction_id, earlier)
+        return current, earlier
+
     def cancel(
         self,
         transaction_id: str,
@@ -215,15 +236,8 @@ class CancelDesk:
     ) -> CancelResult:
         """Run the whole lifecycle once. Raises CancelRefused (nothing sent) or what the
         status read raises (FpsClientError: nothing sent either)."""
-        current = self.check(transaction_id)
+        current, earlier = self.prepare(transaction_id, expected=expected, again=again)
         status = current.transaction_status
-        if expected is not None and status != expected:
-            raise StatusChanged(transaction_id, expected, status)
-        if not status.cancellable:
-            raise NotCancellable(transaction_id, status)
-        earlier = self.unresolved_attempts(transaction_id)
-        if earlier and not again:
-            raise EarlierCancelUnresolved(transaction_id, earlier)
         if earlier:
             log.warning(
                 "sending a second Cancel of %s on request; earlier unresolved: %s",

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from fpsdesk.fps.client import MAX_RETRIES, FpsClient
 from fpsdesk.fps.endpoints import environment_key, environment_of, validate_endpoint
 from fpsdesk.fps.exceptions import InvalidInput
+
+if TYPE_CHECKING:
+    from fpsdesk.settings import Profile
 
 ENV_ACCESS_KEY = "AWS_ACCESS_KEY_ID"
 ENV_SECRET_KEY = "AWS_SECRET_ACCESS_KEY"
@@ -88,6 +92,18 @@ def from_endpoint(
         min(DEFAULT_CONNECT_TIMEOUT, read_timeout),
         read_timeout,
         source="--endpoint",
+    )
+
+
+def for_profile(profile: Profile, secret: str) -> Connection:
+    """A saved profile whose secret the caller has already read from the keychain."""
+    return Connection(
+        profile.endpoint,
+        profile.access_key_id,
+        secret,
+        profile.ca_bundle,
+        profile_name=profile.name,
+        source=f"profile {profile.name}",
     )
 
 

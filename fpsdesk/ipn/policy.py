@@ -8,11 +8,11 @@ certificate checks or the VerifySignature action; a caller may override it per c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from fpsdesk.ipn.models import VerifyMode
-from fpsdesk.ipn.verify import CertificateCache, IpnVerifier, TrustPolicy
+from fpsdesk.ipn.verify import CertificateCache, IpnVerifier, RemoteVerifier, TrustPolicy
 
 if TYPE_CHECKING:
     from fpsdesk.settings import Profile
@@ -24,26 +24,25 @@ class PolicyError(ValueError):
 
 def verifier_for(
     profile: Profile | None = None,
-    secret_key: str | None = None,
     *,
+    remote: Callable[[], RemoteVerifier] | None = None,
     mode: VerifyMode | None = None,
     extra_hosts: Iterable[str] = (),
     certificates: CertificateCache | None = None,
 ) -> IpnVerifier:
-    """An IpnVerifier for ``profile`` (or for both Amazon hosts when there is none)."""
+    """An IpnVerifier for ``profile`` (or for both Amazon hosts when there is none).
+
+    ``remote`` makes the client for FPS's VerifySignature action, called only when remote
+    verification is chosen (fpsdesk.desk.connection builds it; the IPN package builds none).
+    """
     trust = TrustPolicy.for_endpoint(profile.endpoint) if profile else TrustPolicy.amazon()
     trust = trust.with_hosts(extra_hosts)
     chosen: VerifyMode = mode or (profile.ipn_verification if profile else "local")
     if chosen != "remote":
         return IpnVerifier(trust, mode=chosen, certificates=certificates)
-    if profile is None or not secret_key:
+    if profile is None or remote is None:
         raise PolicyError(
             "Remote verification asks FPS's VerifySignature action, so it needs a profile "
             "(--profile NAME) with its secret key in the keychain."
         )
-    from fpsdesk.fps.client import FpsClient  # the HTTP client only when it is used
-
-    client = FpsClient(
-        profile.endpoint, profile.access_key_id, secret_key, ca_bundle=profile.ca_bundle
-    )
-    return IpnVerifier(trust, mode="remote", certificates=certificates, remote=client)
+    return IpnVerifier(trust, mode="remote", certificates=certificates, remote=remote())
