@@ -21,6 +21,12 @@ CORE_MODULES = [
     "fpsdesk.fps.signing",
     "fpsdesk.cli",
     "fpsdesk.commands.txn",
+    "fpsdesk.commands.history",
+    "fpsdesk.desk",
+    "fpsdesk.desk.cancel",
+    "fpsdesk.desk.settle",
+    "fpsdesk.desk.owner",
+    "fpsdesk.desk.connection",
     "fpsdesk.store",
     "fpsdesk.ipn",
     "fpsdesk.sandbox",
@@ -41,6 +47,7 @@ def test_core_imports_do_not_load_pyside6() -> None:
     modules = _existing(CORE_MODULES)
     assert "fpsdesk.fps.client" in modules
     assert "fpsdesk.cli" in modules
+    assert "fpsdesk.desk.cancel" in modules
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"
