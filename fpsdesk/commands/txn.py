@@ -272,8 +272,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
 def _not_recorded(message: str, as_json: bool) -> int:
     return refuse(
-        f"Not sent: {message} Free some disk space or fix the history file, then run the "
-        "command again.",
+        f"{message} Free some disk space or fix the history file, then run the command again.",
         as_json,
         ExitCode.NOT_RECORDED,
         "Not recorded, not sent",

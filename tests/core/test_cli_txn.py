@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import shutil
 import socket
 import subprocess
 import sys
@@ -508,6 +509,66 @@ def test_a_cancel_that_cannot_be_recorded_is_not_sent(
         payload = json.loads(out)
         assert payload["ok"] is False
         assert payload["exit_code"] == 6
+
+
+def _full_filesystem_runner() -> list[str]:
+    """A command prefix that runs its command with XDG_DATA_HOME on a full tmpfs.
+
+    unshare gives the child its own mount namespace (as an unprivileged user too, through a
+    user namespace), so the full filesystem exists only for that process and nothing is left
+    mounted. Without unshare the test cannot run: a skip locally, a failure in CI.
+    """
+    probe = (
+        subprocess.run(
+            ["unshare", "--mount", "--map-root-user", "true"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        if shutil.which("unshare")
+        else None
+    )
+    if probe is None or probe.returncode != 0:
+        why = "unshare is missing" if probe is None else probe.stderr.strip()
+        if os.environ.get("CI"):
+            pytest.fail(f"cannot make a full filesystem in CI: {why}")
+        pytest.skip(f"cannot make a full filesystem here: {why}")
+    script = (
+        'mount -t tmpfs -o size=256k tmpfs "$XDG_DATA_HOME" && '
+        'head -c 400000 /dev/zero > "$XDG_DATA_HOME/filler" 2>/dev/null; '
+        'exec "$@"'
+    )
+    return ["unshare", "--mount", "--map-root-user", "sh", "-c", script, "sh"]
+
+
+def test_a_full_filesystem_sends_nothing(stub: StubServer) -> None:
+    """The acceptance case itself: the data dir on a really full filesystem (ENOSPC)."""
+    stub.push(Reply(body=RESERVED_STATUS), Reply(body=fpsstub.CANCEL_XML))
+    result = subprocess.run(
+        [
+            *_full_filesystem_runner(),
+            sys.executable,
+            "-m",
+            "fpsdesk",
+            "cancel",
+            TXID,
+            "--yes",
+            "--endpoint",
+            stub.url,
+        ],
+        env=_env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 6, result.stderr
+    assert stub.count("Cancel") == 0
+    assert "cannot be recorded in the history" in result.stderr
+    assert "nothing was sent to FPS" in result.stderr
+    _no_traceback(result)
 
 
 # -- against the real sandbox ------------------------------------------------------------
