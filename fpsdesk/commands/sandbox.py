@@ -34,6 +34,20 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument("--demo", action="store_true", help="seed the demo data set")
     parser.add_argument(
+        "--demo-size",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also seed N deterministic transactions over the last 90 days (for search and "
+        "bulk work; up to 1000000)",
+    )
+    parser.add_argument(
+        "--throttle",
+        type=float,
+        metavar="RATE",
+        help="refuse requests above RATE per second per access key (503 RequestThrottled)",
+    )
+    parser.add_argument(
         "--ipn-url",
         action="append",
         default=[],
@@ -79,6 +93,12 @@ def run(args: argparse.Namespace) -> int:
     if args.pending_delay < 0:
         _err("--pending-delay cannot be negative.")
         return EXIT_USAGE
+    if not 0 <= args.demo_size <= 1_000_000:
+        _err(f"--demo-size must be 0 to 1000000, not {args.demo_size}.")
+        return EXIT_USAGE
+    if args.throttle is not None and not 0 < args.throttle <= 100_000:
+        _err("--throttle must be a positive number of requests per second.")
+        return EXIT_USAGE
     access_key = args.access_key or DEFAULT_ACCESS_KEY
     secret_key = args.secret_key or DEFAULT_SECRET_KEY
     if not access_key.strip() or not secret_key.strip():
@@ -93,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
         credentials={access_key: secret_key},
         demo=args.demo,
         pending_delay=args.pending_delay,
+        demo_size=args.demo_size,
+        throttle=args.throttle,
     )
     try:
         server.set_ipn_urls(args.ipn_url)
@@ -126,8 +148,10 @@ def run(args: argparse.Namespace) -> int:
                 f"  IPN certificate:   {server.certificate_url}",
                 f"  Controls (JSON):   {server.url}_sandbox/",
             ]
-            if args.demo:
-                lines.append(f"  Demo data:         {len(server.transactions())} transactions")
+            if args.demo or args.demo_size:
+                lines.append(f"  Demo data:         {server.transaction_count()} transactions")
+            if args.throttle is not None:
+                lines.append(f"  Throttle:          {args.throttle:g} requests/s per access key")
             lines.append(STOP_HINT)
             print("\n".join(lines), flush=True)  # noqa: T201
             stop.wait()

@@ -28,7 +28,8 @@ ENDPOINTS = [
     "POST /_sandbox/ipn/replay  {transaction_id?}",
     "GET|POST|DELETE /_sandbox/faults  {kind, action?, transaction_id?, delay_ms?, times?, "
     "http_status?}",
-    "GET /_sandbox/requests",
+    "GET /_sandbox/requests[?per_transaction=ACTION]",
+    "GET|POST /_sandbox/throttle  {rate: requests per second per access key | null, burst?}",
     "POST /_sandbox/reset  {demo?}",
     "GET /_sandbox/demo",
 ]
@@ -208,7 +209,24 @@ def _route(
             sandbox.clear_faults()
             return ControlAnswer(200, {"faults": []})
     elif head == "requests" and not rest and method == "GET":
+        per = _one(query, "per_transaction")
+        if per:
+            return ControlAnswer(
+                200, {"action": per, "counts": sandbox.request_counts_by_transaction(per)}
+            )
         return ControlAnswer(200, {"counts": sandbox.request_counts()})
+    elif head == "throttle" and not rest:
+        if method == "GET":
+            return ControlAnswer(200, sandbox.throttle.describe())
+        if method in ("POST", "PUT"):
+            data = _json_body(body)
+            rate, burst = data.get("rate"), data.get("burst")
+            for name, value in (("rate", rate), ("burst", burst)):
+                if value is not None and (
+                    isinstance(value, bool) or not isinstance(value, int | float)
+                ):
+                    raise ValueError(f"{name} must be a number or null")
+            return ControlAnswer(200, sandbox.set_throttle(rate, burst))
     elif head == "reset" and not rest and method == "POST":
         sandbox.reset(demo=bool(_json_body(body).get("demo", False)))
         return ControlAnswer(200, {"reset": True})

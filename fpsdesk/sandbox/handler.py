@@ -216,7 +216,7 @@ class Handler(BaseHTTPRequestHandler):
         pairs = parse_qsl(raw, keep_blank_values=True)
         params = dict(pairs)
         action = params.get("Action")
-        sandbox.count_request(action)
+        sandbox.count_request(action, params.get("TransactionId"))
         fault = sandbox.fault_table.take(
             action, params.get("TransactionId") or params.get("ReserveTransactionId")
         )
@@ -242,6 +242,10 @@ class Handler(BaseHTTPRequestHandler):
                 credentials=sandbox.credentials,
                 now_ms=now_ms(),
             )
+            if not sandbox.throttle.allow(params.get("AWSAccessKeyId", "")):
+                raise SandboxError(
+                    "RequestThrottled", "Request was denied due to request throttling."
+                )
             answer = actions.run(sandbox.engine, params, version, new_request_id())
         except SandboxError as exc:
             status = exc.http_status

@@ -26,6 +26,7 @@ from fpsdesk.sandbox.handler import HttpServer, HttpServer6
 from fpsdesk.sandbox.ipn import IpnSender, RetryPolicy
 from fpsdesk.sandbox.pki import SigningIdentity, identity_for
 from fpsdesk.sandbox.state import Store, rows_by_txn
+from fpsdesk.sandbox.throttle import Throttle
 from fpsdesk.sandbox.timefmt import format_ms
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ class SandboxServer:
         demo: bool = False,
         pending_delay: float = 0.0,
         ipn_retry: RetryPolicy | None = None,
+        demo_size: int = 0,
+        throttle: float | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -56,6 +59,11 @@ class SandboxServer:
         self.demo = demo
         self.pending_delay = pending_delay
         self.fault_table = FaultTable()
+        self.demo_size = demo_size
+        self.throttle = Throttle()
+        if throttle is not None:
+            self.throttle.configure(throttle)
+        self._by_transaction: Counter[tuple[str, str]] = Counter()
         self._initial_ipn_urls = list(ipn_urls)
         self._retry = ipn_retry or RetryPolicy()
         self._counts: Counter[str] = Counter()
@@ -97,6 +105,10 @@ class SandboxServer:
             from fpsdesk.sandbox import demo
 
             demo.seed(engine)
+        if self.demo_size:
+            from fpsdesk.sandbox.volume import seed_volume
+
+            seed_volume(engine, self.demo_size)
         self._thread = threading.Thread(
             target=httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -193,6 +205,10 @@ class SandboxServer:
                 txn, store.history(conn, txn.id), store.children(conn, txn.id)
             )
 
+    def transaction_count(self) -> int:
+        with self.engine.store.read() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM transactions").fetchone()[0])
+
     def transactions(self) -> list[dict[str, Any]]:
         store = self.engine.store
         with store.read() as conn:
@@ -237,9 +253,21 @@ class SandboxServer:
     def faults(self) -> list[dict[str, Any]]:
         return self.fault_table.list()
 
-    def count_request(self, action: str | None) -> None:
+    def count_request(self, action: str | None, transaction_id: str | None = None) -> None:
         with self._counts_lock:
             self._counts[action or "(none)"] += 1
+            if transaction_id:
+                self._by_transaction[(action or "(none)", transaction_id)] += 1
+
+    def request_counts_by_transaction(self, action: str) -> dict[str, int]:
+        """How many ``action`` requests named each transaction (e.g. Cancels per transaction)."""
+        with self._counts_lock:
+            return {t: n for (a, t), n in self._by_transaction.items() if a == action}
+
+    def set_throttle(self, rate: float | None, burst: float | None = None) -> dict[str, Any]:
+        """Refuse requests above ``rate`` per second per access key (None: no limit)."""
+        self.throttle.configure(rate, burst)
+        return self.throttle.describe()
 
     def request_count(self, action: str) -> int:
         with self._counts_lock:
@@ -330,6 +358,7 @@ class SandboxServer:
         self.fault_table.clear()
         with self._counts_lock:
             self._counts.clear()
+            self._by_transaction.clear()
         if demo:
             from fpsdesk.sandbox import demo as demo_data
 

@@ -187,6 +187,7 @@ class Store:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self.generation = 0  # counts committed writes
         self._conn = sqlite3.connect(
             target, check_same_thread=False, isolation_level=None, timeout=30.0
         )
@@ -237,6 +238,7 @@ class Store:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+            self.generation += 1  # readers that cache derived data (balances) start over
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

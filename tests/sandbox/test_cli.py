@@ -183,3 +183,24 @@ def test_a_data_file_of_another_program_is_refused(children: Children, tmp_path:
     assert "not a usable sandbox data file" in err
     assert "another program" in err
     assert "Traceback" not in err
+
+
+def test_demo_size_and_throttle_options(children: Children) -> None:
+    process = _start(children, "--demo-size", "250", "--throttle", "5")
+    url = _url(process)
+    assert "Demo data:         250 transactions" in BANNERS[url]
+    assert "Throttle:          5 requests/s per access key" in BANNERS[url]
+    code, _out = _stop(process)
+    assert code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [(("--demo-size", "-1"), "--demo-size"), (("--throttle", "0"), "--throttle")],
+)
+def test_bad_volume_options(children: Children, args: tuple[str, ...], fragment: str) -> None:
+    process = _start(children, *args)
+    _out, err = process.communicate(timeout=20)
+    assert process.returncode == 2
+    assert fragment in err
+    assert "Traceback" not in err
