@@ -128,6 +128,42 @@ MIGRATIONS: list[list[str]] = [
         FROM actions
         """,
     ],
+    # 4: the search cache: transactions read from GetAccountActivity (per environment), the
+    # periods read completely and when, and e-mails learnt from details. See store/activity.py.
+    [
+        """
+        CREATE TABLE activity_txns (
+            env_key TEXT NOT NULL,
+            transaction_id TEXT NOT NULL,
+            date_received TEXT NOT NULL,
+            status TEXT NOT NULL,
+            operation TEXT NOT NULL,
+            payment_method TEXT NOT NULL,
+            amount TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            caller_reference TEXT,
+            description TEXT,
+            sender_name TEXT,
+            recipient_name TEXT,
+            caller_name TEXT,
+            sender_email TEXT,
+            recipient_email TEXT,
+            read_at TEXT NOT NULL,
+            PRIMARY KEY (env_key, transaction_id)
+        )
+        """,
+        "CREATE INDEX activity_txns_received ON activity_txns(env_key, date_received)",
+        """
+        CREATE TABLE activity_spans (
+            id INTEGER PRIMARY KEY,
+            env_key TEXT NOT NULL,
+            start TEXT NOT NULL,
+            end TEXT NOT NULL,
+            read_at TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX activity_spans_env ON activity_spans(env_key, start)",
+    ],
 ]
 
 
