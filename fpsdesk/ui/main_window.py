@@ -588,7 +588,10 @@ class MainWindow(QMainWindow):
             environment=config.environment if config else "",
             endpoint=config.endpoint if config else "",
             operation=detail.fps_operation,
-            caller_reference=detail.caller_reference,
+            caller_reference=detail.caller_reference or "",
+            description=detail.caller_description or detail.sender_description or "",
+            sender_name=detail.sender_name or "",
+            sender_email=detail.sender_email or "",
         )
         reason = dialogs.confirm_cancel(self, prompt)
         if reason is None:

@@ -283,6 +283,7 @@ class TransactionView(QWidget):
 
     def _field(self, key: str) -> QLabel:
         label = QLabel("—")
+        label.setTextFormat(Qt.TextFormat.PlainText)  # FPS's free text, never HTML
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         label.setWordWrap(True)
         label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
