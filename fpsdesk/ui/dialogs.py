@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from fpsdesk.ui import theme
+from fpsdesk.ui.widgets import short_id
 
 
 def _tr(text: str) -> str:
@@ -229,6 +230,41 @@ def confirm(parent: QWidget | None, title: str, text: str, yes_text: str) -> boo
     yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
     no = box.addButton(_tr("Go back"), QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(no)
+    box.setEscapeButton(no)
+    box.exec()
+    chosen = box.clickedButton() is yes
+    box.deleteLater()
+    return chosen
+
+
+def offer_lookup_first(parent: QWidget | None, page_id: str, field_id: str | None) -> bool:
+    """Cancel was asked while the ID field shows another transaction than the page (or none).
+
+    Nothing was cancelled. True if the agent takes the offer: look up ``field_id`` (or, with
+    no ID in the field, put ``page_id`` back in it); the default button, so Enter takes it.
+    """
+    short = short_id(field_id, other=page_id) if field_id else short_id(page_id)
+    if field_id:
+        title = _tr("Look up the new ID first")
+        text = _tr(
+            "Nothing was cancelled.\n\nThis page shows {page}\nbut the ID field shows {field}."
+            "\n\nLook {field} up first; then cancel it if it is the right one."
+        ).format(page=page_id, field=field_id)
+        yes_text = _tr("Look up {id} first").format(id=short)
+    else:
+        title = _tr("The ID field does not show this transaction")
+        text = _tr(
+            "Nothing was cancelled.\n\nThe ID field does not show {page}, the transaction on "
+            "this page. Put its ID back in the field, check it, then cancel."
+        ).format(page=page_id)
+        yes_text = _tr("Put {id} back").format(id=short)
+    box = QMessageBox(
+        QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.NoButton, parent
+    )
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
+    no = box.addButton(_tr("Go back"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(yes)
     box.setEscapeButton(no)
     box.exec()
     chosen = box.clickedButton() is yes

@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         # -- wiring -------------------------------------------------------------------------
         self.id_edit.returnPressed.connect(self.lookup_from_field)
         self.id_edit.textEdited.connect(self._on_id_edited)
+        self.id_edit.textChanged.connect(self._on_id_changed)
         self.lookup_button.clicked.connect(self.lookup_from_field)
 
         self._build_menus(sandbox_mode)
@@ -333,6 +334,8 @@ class MainWindow(QMainWindow):
 
             view = TransactionView()
             view.cancel_clicked.connect(self.request_cancel)
+            view.lookup_field_clicked.connect(self.lookup_from_field)
+            view.restore_field_clicked.connect(self._restore_field)
             view.refresh_clicked.connect(self.refresh)
             view.ipn_table.cellDoubleClicked.connect(self._show_ipns_of_shown)
             self.pages.addWidget(view)
@@ -438,6 +441,29 @@ class MainWindow(QMainWindow):
         color = theme.status_look(TransactionStatus.FAILURE).color().name()
         self.id_error.setStyleSheet(f"color: {color};")
         self.id_error.setVisible(bool(message))
+
+    def _field_transaction_id(self) -> str | None:
+        """The ID the field shows, read exactly as a look-up would read it; None if none."""
+        text = self.id_edit.text()
+        try:
+            return normalize_transaction_id(extract_transaction_id(text) or text)
+        except InvalidInput:
+            return None
+
+    def _on_id_changed(self, _text: str) -> None:
+        # Cancel follows the field: it acts only while the field shows the page's transaction.
+        if self._session is not None and self._transaction_view is not None:
+            self._update_cancel()
+
+    def _restore_field(self) -> None:
+        """Put the shown transaction's ID back in the field (no look-up: the page has it)."""
+        detail = self.transaction_view.detail
+        if detail is not None:
+            self._show_id_error("")
+            self.id_edit.setText(detail.transaction_id)
+            self.statusBar().showMessage(
+                self.tr("The ID field shows {id} again.").format(id=detail.transaction_id), 5000
+            )
 
     def lookup_from_field(self) -> None:
         text = self.id_edit.text()
@@ -564,21 +590,39 @@ class MainWindow(QMainWindow):
                 in_flight = self.tr("Cancelling…")
             elif self.session.reconciler.is_pending(txn):
                 blocked = self.tr("Checking the outcome of the last cancel…")
-        self.transaction_view.update_cancel_button(
+        view = self.transaction_view
+        view.update_cancel_button(
             in_flight_text=in_flight,
             blocked_text=blocked,
             connected=self.session.config is not None,
+            field_id=self._field_transaction_id(),
+            check_field=True,
         )
-        self.cancel_action.setEnabled(self.transaction_view.cancel_button.isEnabled())
+        # While the field shows another ID the shortcut stays live: it says why it will not
+        # cancel and offers the look-up (request_cancel).
+        self.cancel_action.setEnabled(view.cancel_button.isEnabled() or bool(view.field_offer))
 
     def request_cancel(self) -> None:
-        detail = self.transaction_view.detail
+        view = self.transaction_view
+        detail = view.detail
         if (
             detail is None
-            or self.pages.currentWidget() is not self.transaction_view
-            or not self.transaction_view.cancel_button.isEnabled()
+            or self.pages.currentWidget() is not view
             or self.session.cancel_in_flight(detail.transaction_id)
         ):
+            return
+        field_id = self._field_transaction_id()
+        if field_id != detail.transaction_id:
+            # Never the wrong transaction: the page's is not the one the field shows.
+            if view.field_offer and dialogs.offer_lookup_first(
+                self, detail.transaction_id, field_id
+            ):
+                if field_id:
+                    self.lookup_from_field()
+                else:
+                    self._restore_field()
+            return
+        if not view.cancel_button.isEnabled():
             return
         config = self.session.config
         prompt = dialogs.CancelPrompt(
@@ -596,9 +640,13 @@ class MainWindow(QMainWindow):
         reason = dialogs.confirm_cancel(self, prompt)
         if reason is None:
             return
-        # The detail may have been replaced while the dialog was open.
+        # The page or the field may have changed while the dialog was open.
         current = self.transaction_view.detail
-        if current is None or current.transaction_id != detail.transaction_id:
+        if (
+            current is None
+            or current.transaction_id != detail.transaction_id
+            or self._field_transaction_id() != detail.transaction_id
+        ):
             return
         self.session.cancel(detail.transaction_id, reason, detail.transaction_status)
 

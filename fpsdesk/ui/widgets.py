@@ -31,6 +31,17 @@ def format_time(value: datetime | None) -> str:
     return local.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
 
 
+def short_id(transaction_id: str, other: str = "") -> str:
+    """The start of an ID for a button's text (the full ID goes in its tooltip), long enough
+    to tell it from ``other``; the whole ID when it is short or a prefix of ``other``."""
+    length = 8
+    while length < len(transaction_id) and transaction_id[:length] == other[:length]:
+        length += 4
+    if length >= len(transaction_id) - 1:
+        return transaction_id
+    return f"{transaction_id[:length]}…"
+
+
 class Card(QFrame):
     """A bordered panel on the Base colour; groups related facts."""
 
