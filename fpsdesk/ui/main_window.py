@@ -31,7 +31,7 @@ from fpsdesk.fps.status import TransactionStatus
 from fpsdesk.store.outcome import ActionOutcome
 from fpsdesk.ui import dialogs, theme
 from fpsdesk.ui.cancel_state import CANCEL_CHECKING, CANCEL_SENDING
-from fpsdesk.ui.widgets import EmptyState, EnvironmentBadge, ResultBanner
+from fpsdesk.ui.widgets import EmptyState, EnvironmentBadge, OutcomeNotices, ResultBanner
 
 if TYPE_CHECKING:  # loaded after the first paint (AppController.start)
     from fpsdesk.ui.messages import CancelBlocked, CancelReply, LookupReply, WorkerFailure
@@ -99,6 +99,11 @@ class MainWindow(QMainWindow):
         self.id_error.setAccessibleName(self.tr("Transaction ID problem"))
         self.id_error.hide()
         root.addWidget(self.id_error)
+        # Cancels that finished while the agent looked elsewhere; each stays until dismissed.
+        self.notices = OutcomeNotices()
+        self.notices.open_requested.connect(self._open_notice)
+        self.notices.changed.connect(self._update_results_title)
+        root.addWidget(self.notices)
 
         # -- pages --------------------------------------------------------------------------
         self.tabs = QTabWidget()
@@ -359,8 +364,20 @@ class MainWindow(QMainWindow):
     def _on_tab_changed(self, index: int) -> None:
         # Before the session is attached (a restored Results tab at start-up), attach_session
         # builds it: the view reads the session's action log.
-        if index == self.tabs.indexOf(self._results_host) and self._session is not None:
-            _ = self.results_view
+        if index == self.tabs.indexOf(self._results_host):
+            self.notices.mark_all_seen()  # the agent sees them in the list now
+            if self._session is not None:
+                _ = self.results_view
+
+    def _update_results_title(self) -> None:
+        count = self.notices.unseen_count()
+        title = self.tr("Results ({n})").format(n=count) if count else self.tr("Results")
+        index = self.tabs.indexOf(self._results_host)
+        self.tabs.setTabText(index, title)
+        self.tabs.setTabToolTip(
+            index,
+            self.tr("{n} finished cancel(s) not seen yet").format(n=count) if count else "",
+        )
 
     def _export_results(self) -> None:
         if self._session is not None:  # nothing to export before the session is attached
@@ -671,20 +688,26 @@ class MainWindow(QMainWindow):
         if self._shut:  # closed: late queued replies change nothing
             return
         txn = reply.transaction_id
+        show: Callable[[], None] | None = None
         if reply.result is not None:
             result = reply.result
             look = theme.status_look(result.transaction_status)
             if result.transaction_status == TransactionStatus.CANCELLED:
                 look = theme.outcome_look(ActionOutcome.SUCCEEDED.value)
                 headline = self.tr("Cancelled")
+                outcome = self.tr("Cancelled")
                 detail = self.tr("FPS cancelled {id}. Nothing will be charged.").format(id=txn)
+                summary = self.tr("FPS cancelled it: nothing will be charged")
             else:
                 headline = self.tr("FPS answered: {status}").format(status=look.label)
+                outcome = self.tr("Not cancelled")
                 detail = self.tr("The transaction is now {status}.").format(status=look.label)
+                summary = headline
             self.statusBar().showMessage(
                 self.tr("{id}: {headline}").format(id=txn, headline=headline), 10000
             )
-            if txn == self.shown_transaction:
+
+            def show_result() -> None:
                 self.transaction_view.banner.show_result(
                     look,
                     headline,
@@ -694,13 +717,78 @@ class MainWindow(QMainWindow):
                     kind="cancelled",
                     context=self._context(txn),
                 )
-        elif reply.error is not None and txn == self.shown_transaction:
-            self._banner_error(self.transaction_view.banner, reply.error)
+
+            show = show_result
+            self._notice(txn, look, outcome, summary, show)
+        elif reply.error is not None:
+            error = reply.error
+
+            def show_error() -> None:
+                self._banner_error(self.transaction_view.banner, error, txn)
+
+            show = show_error
+            if reply.unknown:
+                look = theme.outcome_look(ActionOutcome.UNKNOWN.value)
+                outcome = self.tr("Outcome unknown")
+                summary = self.tr("The answer was lost: fpsdesk is checking its status")
+            else:
+                look = theme.outcome_look(ActionOutcome.FAILED.value)
+                outcome = self.tr("Not cancelled")
+                summary = f"{error.title} ({error.code})" if error.code else error.title
+            self.statusBar().showMessage(
+                self.tr("{id}: {headline}").format(id=txn, headline=outcome), 10000
+            )
+            self._notice(txn, look, outcome, summary, show)
+        if show is not None and txn == self.shown_transaction:
+            show()
         if self._results is not None:
             self._results.mark_dirty()
         if txn == self.shown_transaction:
             self._update_cancel()
             self.session.lookup(txn)  # show the new status and history
+
+    def _looking_at(self, transaction_id: str) -> bool:
+        """The agent has this transaction's page in front of them right now."""
+        return (
+            self.tabs.currentWidget() is self.pages
+            and self._transaction_view is not None
+            and self.pages.currentWidget() is self._transaction_view
+            and self.shown_transaction == transaction_id
+        )
+
+    def _notice(
+        self,
+        transaction_id: str,
+        look: theme.StatusLook,
+        outcome: str,
+        summary: str,
+        show: Callable[[], None],
+        *,
+        counted: bool = True,
+    ) -> None:
+        """A finished Cancel the agent is not looking at: a notice that stays until dismissed,
+        counted on the Results tab unless that is what the agent is looking at."""
+        if self._looking_at(transaction_id):
+            return  # its page banner shows it, in front of the agent
+        on_results = self.tabs.currentWidget() is self._results_host
+        self.notices.add(
+            transaction_id,
+            look,
+            outcome,
+            summary,
+            _now_text(),
+            unseen=counted and not on_results,
+            payload=show,
+        )
+
+    def _open_notice(self, transaction_id: str) -> None:
+        """Open: show the transaction, with the outcome in its page banner; the notice is done."""
+        row = self.notices.row(transaction_id)
+        show = row.payload if row is not None else None
+        self.notices.remove(transaction_id)
+        self.open_transaction(transaction_id)
+        if callable(show) and self.shown_transaction == transaction_id:
+            show()
 
     @Slot(object)
     def _on_cancel_blocked(self, blocked: CancelBlocked) -> None:
@@ -730,12 +818,26 @@ class MainWindow(QMainWindow):
     def _on_cancel_check_failed(self, failure: WorkerFailure) -> None:
         if self._shut:  # closed: late queued replies change nothing
             return
-        if failure.transaction_id == self.shown_transaction:
-            error = failure.error
-            self._banner_error(self.transaction_view.banner, error)
+        txn = failure.transaction_id
+        error = failure.error
+
+        def show() -> None:
+            self._banner_error(self.transaction_view.banner, error, txn)
             self.transaction_view.banner.headline.setText(
                 self.tr("Not cancelled: could not check the status first")
             )
+
+        # Nothing was sent, so the Results list has no row for it: a notice, not a count.
+        self._notice(
+            txn,
+            theme.outcome_look(ActionOutcome.FAILED.value),
+            self.tr("Not cancelled"),
+            self.tr("Could not check its status first: nothing was sent"),
+            show,
+            counted=False,
+        )
+        if txn == self.shown_transaction:
+            show()
             self._update_cancel()
 
     @Slot(int, str, str, str)
@@ -750,17 +852,26 @@ class MainWindow(QMainWindow):
                 "The earlier Cancel with an unknown outcome did go through: a status read "
                 "shows the transaction is Cancelled."
             )
+            summary = self.tr("The lost answer is settled: a status read shows it Cancelled")
         else:
             headline = self.tr("Not cancelled")
             detail = self.tr(
                 "The earlier Cancel with an unknown outcome did not take effect: the "
                 "transaction is {status}."
             ).format(status=look.label)
+            summary = self.tr("The lost answer is settled: a status read shows it {status}").format(
+                status=look.label
+            )
         self.statusBar().showMessage(f"{txn}: {headline}", 10000)
+
+        def show() -> None:
+            self.transaction_view.banner.show_result(look, headline, detail, kind="reconciled")
+
+        self._notice(txn, look, headline, summary, show)
         if self._results is not None:
             self._results.mark_dirty()
         if txn == self.shown_transaction:
-            self.transaction_view.banner.show_result(look, headline, detail, kind="reconciled")
+            show()
             self._update_cancel()
             self.session.lookup(txn)
 
