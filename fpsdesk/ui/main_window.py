@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
@@ -43,6 +44,15 @@ log = logging.getLogger(__name__)
 IpnRowsSource = Callable[[str], list[Any]]
 
 
+@dataclass(frozen=True)
+class _BeforeLookup:
+    """What the window showed before a look-up, so Esc can go back to it."""
+
+    transaction_id: str | None
+    page: QWidget
+    banner_visible: bool
+
+
 class MainWindow(QMainWindow):
     settings_requested = Signal()
     reset_sandbox_requested = Signal()
@@ -64,6 +74,7 @@ class MainWindow(QMainWindow):
         self._shut = False
         self._ipn_refresh: QTimer | None = None
         self.shown_transaction: str | None = None
+        self._before_lookup: _BeforeLookup | None = None
         self.setWindowTitle(self.tr("fpsdesk"))
         self.setMinimumSize(760, 520)
 
@@ -116,7 +127,14 @@ class MainWindow(QMainWindow):
                 "You see its status, history, notifications and the actions taken on it."
             ),
         )
-        self.loading = EmptyState(self.tr("Looking up…"), "")
+        self.loading = EmptyState(
+            self.tr("Looking up…"), self.tr("Taking long? Press Esc to stop waiting.")
+        )
+        self.stop_button = self.loading.add_action(self.tr("Stop (Esc)"))
+        self.stop_button.setToolTip(
+            self.tr("Stop waiting for this look-up and go back to what was shown before")
+        )
+        self.stop_button.clicked.connect(self.stop_lookup)
         self.error_page = QWidget()
         error_layout = QVBoxLayout(self.error_page)
         error_layout.setContentsMargins(40, 40, 40, 0)
@@ -189,6 +207,14 @@ class MainWindow(QMainWindow):
         self._session = session
         session.lookup_finished.connect(self._on_lookup_finished)
         session.lookup_failed.connect(self._on_lookup_failed)
+        session.lookup_abandoned.connect(self._on_lookup_abandoned)
+        for signal in (
+            session.lookup_started,
+            session.lookup_finished,
+            session.lookup_failed,
+            session.lookup_abandoned,
+        ):
+            signal.connect(self._sync_stop_action)
         session.cancel_state_changed.connect(self._on_cancel_state)
         session.cancel_finished.connect(self._on_cancel_finished)
         session.cancel_blocked.connect(self._on_cancel_blocked)
@@ -241,6 +267,8 @@ class MainWindow(QMainWindow):
             self.tr("&Cancel transaction…"), self.request_cancel, "Ctrl+Shift+X", txn_menu
         )
         self.cancel_action.setEnabled(False)
+        self.stop_action = self._action(self.tr("&Stop look-up"), self.stop_lookup, "Esc", txn_menu)
+        self.stop_action.setEnabled(False)  # only while a look-up is in flight: Esc is free
         view_menu = bar.addMenu(self.tr("&View"))
         self._action(
             self.tr("&Transaction"), lambda: self.tabs.setCurrentIndex(0), "Ctrl+1", view_menu
@@ -313,7 +341,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+Shift+X", self.tr("Cancel the shown transaction (asks first)")),
             ("Ctrl+1 / Ctrl+2 / Ctrl+3", self.tr("Transaction, Results, Notifications")),
             ("Ctrl+,", self.tr("Settings")),
-            (self.tr("Esc"), self.tr("Close a dialog")),
+            (self.tr("Esc"), self.tr("Close a dialog; stop waiting for a look-up")),
             ("F1", self.tr("This list")),
             ("Ctrl+Q", self.tr("Quit")),
         ]
@@ -500,6 +528,13 @@ class MainWindow(QMainWindow):
             self._show_id_error(self.tr("Not connected: open Settings (Ctrl+,) to add a profile."))
             return
         self.tabs.setCurrentIndex(0)
+        if not self._session.lookup_in_flight:
+            # What Esc goes back to; a look-up replacing one in flight keeps the first's.
+            self._before_lookup = _BeforeLookup(
+                self.shown_transaction,
+                self.pages.currentWidget() or self.welcome,
+                self._transaction_view is not None and self._transaction_view.banner.isVisible(),
+            )
         if self.id_edit.text() != transaction_id:
             self.id_edit.setText(transaction_id)
         same = transaction_id == self.shown_transaction
@@ -515,12 +550,41 @@ class MainWindow(QMainWindow):
         if self.shown_transaction:
             self.open_transaction(self.shown_transaction)
 
+    def stop_lookup(self) -> None:
+        """Esc: stop waiting for the look-up in flight; its answer is ignored when it comes."""
+        if self._session is not None and self._session.lookup_in_flight:
+            self._session.abandon_lookup()  # lookup_abandoned -> _on_lookup_abandoned
+
+    @Slot()
+    def _sync_stop_action(self) -> None:
+        self.stop_action.setEnabled(self._session is not None and self._session.lookup_in_flight)
+
+    @Slot(str)
+    def _on_lookup_abandoned(self, transaction_id: str) -> None:
+        if self._shut:
+            return
+        before, self._before_lookup = self._before_lookup, None
+        if before is not None and self.pages.currentWidget() is self.loading:
+            self.shown_transaction = before.transaction_id
+            page = before.page if before.page is not self.loading else self.welcome
+            self.pages.setCurrentWidget(page)
+            if before.transaction_id is not None:
+                self.id_edit.setText(before.transaction_id)
+            if before.banner_visible and page is self._transaction_view:
+                self.transaction_view.banner.show()
+        if self._transaction_view is not None:
+            self._update_cancel()
+        self.statusBar().showMessage(
+            self.tr("Look-up of {id} stopped").format(id=transaction_id), 0
+        )
+
     @Slot(object)
     def _on_lookup_finished(self, reply: LookupReply) -> None:
         if self._shut:  # closed: late queued replies change nothing
             return
         if reply.transaction_id != self.shown_transaction:
             return
+        self._before_lookup = None
         with self.transaction_view.batch():
             self.transaction_view.show_detail(reply.detail)
             self._reload_lists(reply.transaction_id)
@@ -539,6 +603,7 @@ class MainWindow(QMainWindow):
             return
         if failure.transaction_id != self.shown_transaction:
             return
+        self._before_lookup = None
         error = failure.error
         self.statusBar().clearMessage()
         if self.pages.currentWidget() is self.transaction_view and (

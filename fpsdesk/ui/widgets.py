@@ -290,7 +290,18 @@ class EmptyState(QWidget):
             layout.addWidget(label)
         self.body.setForegroundRole(self.body.foregroundRole())
         self.body.setStyleSheet("color: palette(placeholder-text);")
+        self._layout = layout
         layout.addStretch(2)
+
+    def add_action(self, text: str) -> QPushButton:
+        """A button centred under the message (e.g. Stop on the waiting page)."""
+        button = QPushButton(text)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(button)
+        row.addStretch(1)
+        self._layout.insertLayout(self._layout.count() - 1, row)
+        return button
 
 
 class OutcomeNotice(QFrame):
