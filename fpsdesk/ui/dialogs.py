@@ -6,6 +6,7 @@ function here with ``monkeypatch.setattr`` and drives the app without a modal lo
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, Qt
@@ -131,7 +132,7 @@ class CancelDialog(QDialog):
 
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         sender = _person(prompt.sender_name, prompt.sender_email)
         if sender:
             form.addRow(self.tr("Sender:"), _plain(sender))
@@ -244,24 +245,43 @@ def offer_lookup_first(parent: QWidget | None, page_id: str, field_id: str | Non
     no ID in the field, put ``page_id`` back in it); the default button, so Enter takes it.
     """
     short = short_id(field_id, other=page_id) if field_id else short_id(page_id)
+
+    def mono(transaction_id: str) -> str:
+        return (
+            "<span style='font-family: monospace; white-space: nowrap'>"
+            f"{html.escape(transaction_id)}</span>"
+        )
+
     if field_id:
         title = _tr("Look up the new ID first")
-        text = _tr(
-            "Nothing was cancelled.\n\nThis page shows {page}\nbut the ID field shows {field}."
-            "\n\nLook {field} up first; then cancel it if it is the right one."
-        ).format(page=page_id, field=field_id)
+        rows = "".join(
+            f"<tr><td style='padding-right: 12px; white-space: nowrap'>{html.escape(caption)}</td>"
+            f"<td>{mono(value)}</td></tr>"
+            for caption, value in (
+                (_tr("This page shows:"), page_id),
+                (_tr("The ID field shows:"), field_id),
+            )
+        )
+        advice = _tr("Look up the ID in the field first; then cancel it if it is the right one.")
+        details = f"<table cellspacing='2'>{rows}</table><p>{html.escape(advice)}</p>"
         yes_text = _tr("Look up {id} first").format(id=short)
     else:
         title = _tr("The ID field does not show this transaction")
-        text = _tr(
-            "Nothing was cancelled.\n\nThe ID field does not show {page}, the transaction on "
-            "this page. Put its ID back in the field, check it, then cancel."
-        ).format(page=page_id)
+        missing = html.escape(
+            _tr("The ID field does not show {page}, the transaction on this page.")
+        ).replace("{page}", mono(page_id))
+        advice = _tr("Put its ID back in the field, check it, then cancel.")
+        details = f"<p>{missing}</p><p>{html.escape(advice)}</p>"
         yes_text = _tr("Put {id} back").format(id=short)
     box = QMessageBox(
-        QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.NoButton, parent
+        QMessageBox.Icon.Information,
+        title,
+        _tr("Nothing was cancelled."),
+        QMessageBox.StandardButton.NoButton,
+        parent,
     )
-    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.setInformativeText(details)
     yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
     no = box.addButton(_tr("Go back"), QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(yes)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -998,6 +998,12 @@ class MainWindow(QMainWindow):
         with contextlib.suppress(TypeError, ValueError):
             self._wanted_tab = int(tab)  # type: ignore[call-overload]
             self.tabs.setCurrentIndex(self._wanted_tab)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # Notices never take the page's room in a short window: fewer at once, the rest scroll.
+        height = event.size().height()
+        self.notices.set_visible_rows(1 if height < 700 else 2 if height < 860 else 3)
 
     def _save_geometry(self) -> None:
         settings = QSettings()

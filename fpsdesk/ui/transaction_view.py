@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QStackedWidget,
     QTableWidget,
@@ -97,6 +98,8 @@ class TableOrEmpty(QStackedWidget):
 
 
 class TransactionView(QWidget):
+    HISTORY_MIN_HEIGHT = 180  # header and about four rows of the timeline
+
     cancel_clicked = Signal()
     refresh_clicked = Signal()
     # The ID field no longer shows this transaction: look up what it shows instead, or (the
@@ -107,7 +110,17 @@ class TransactionView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.detail: TransactionDetail | None = None
-        outer = QVBoxLayout(self)
+        # In a short window (a laptop at 1.5x, notices above the tabs) the page scrolls rather
+        # than squeezing the cards until their lines overlap; the histories get the rest.
+        page = QVBoxLayout(self)
+        page.setContentsMargins(0, 0, 0, 0)
+        self.page_scroll = QScrollArea()
+        self.page_scroll.setWidgetResizable(True)
+        self.page_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        content = QWidget()
+        self.page_scroll.setWidget(content)
+        page.addWidget(self.page_scroll)
+        outer = QVBoxLayout(content)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(10)
 
@@ -290,6 +303,7 @@ class TransactionView(QWidget):
         self.tabs.addTab(self.history, self.tr("Status history"))
         self.tabs.addTab(self.ipns, self.tr("Notifications (IPN)"))
         self.tabs.addTab(self.actions_list, self.tr("Staff actions"))
+        self.tabs.setMinimumHeight(self.HISTORY_MIN_HEIGHT)
         outer.addWidget(self.tabs, 1)
 
     def _field(self, key: str) -> QLabel:
@@ -526,6 +540,11 @@ class TransactionView(QWidget):
         self.cancel_button.setEnabled(enabled)
         self.cancel_button.setText(in_flight_text or self.tr("Cancel transaction…"))
         self.cancel_hint.setText(reason if not in_flight_text else "")
+        if offer:  # the field and the page disagree: say it where the eye already is
+            warn = theme.outcome_look("unknown").color().name()
+            self.cancel_hint.setStyleSheet(f"color: {warn}; font-weight: 600;")
+        else:
+            self.cancel_hint.setStyleSheet("color: palette(placeholder-text);")
         self.cancel_button.setToolTip(reason)
         self.cancel_button.setAccessibleDescription(reason)
         self._show_offer(offer, field_id or "")

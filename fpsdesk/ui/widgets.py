@@ -7,7 +7,7 @@ import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -304,6 +304,36 @@ class EmptyState(QWidget):
         return button
 
 
+class ElidedLabel(QLabel):
+    """One line of plain text that ends in "…" when it does not fit; the whole in its tooltip.
+
+    For explanations only: IDs and amounts are never shown through it.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self.setAccessibleName(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(0, self.contentsRect().width())
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
+
+
 class OutcomeNotice(QFrame):
     """One finished Cancel the agent has not looked at yet: outcome, ID, Open, Dismiss."""
 
@@ -324,11 +354,8 @@ class OutcomeNotice(QFrame):
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.detail = QLabel()
-        self.detail.setTextFormat(Qt.TextFormat.PlainText)
+        self.detail = ElidedLabel()
         self.detail.setStyleSheet("color: palette(placeholder-text);")
-        self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.detail.setMinimumWidth(0)
         self.open_button = QPushButton(self.tr("Open"))
         self.open_button.clicked.connect(lambda: self.open_clicked.emit(self.transaction_id))
         self.dismiss_button = QPushButton(self.tr("Dismiss"))
@@ -351,9 +378,8 @@ class OutcomeNotice(QFrame):
             f"<span style='font-family: monospace'>{html.escape(self.transaction_id)}</span>"
         )
         line = self.tr("{detail} ({when})").format(detail=detail, when=when) if detail else when
-        self.detail.setText(line)
+        self.detail.set_full_text(line)
         self.setToolTip(line)
-        self.detail.setToolTip(line)
         tint = color.name()
         self.setStyleSheet(
             f"QFrame#notice {{ border: 1px solid {tint}; border-left: 4px solid {tint};"
@@ -376,7 +402,6 @@ class OutcomeNotices(QFrame):
 
     open_requested = Signal(str)
     changed = Signal()
-    VISIBLE_ROWS = 3  # more scroll, so the tabs below keep their room
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -406,6 +431,7 @@ class OutcomeNotices(QFrame):
         self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         outer.addWidget(self._scroll)
         self._rows: list[OutcomeNotice] = []
+        self._visible_rows = 3  # more scroll, so the page below keeps its room
         self.setAccessibleName(self.tr("Finished cancels"))
         self._relayout()
 
@@ -486,6 +512,14 @@ class OutcomeNotices(QFrame):
                 row.unseen = False
             self.changed.emit()
 
+    def set_visible_rows(self, rows: int) -> None:
+        """How many notices show at once before the list scrolls (the window sets it by its
+        height)."""
+        rows = max(1, rows)
+        if rows != self._visible_rows:
+            self._visible_rows = rows
+            self._relayout()
+
     def _on_open(self, transaction_id: str) -> None:
         self.open_requested.emit(transaction_id)
 
@@ -498,6 +532,6 @@ class OutcomeNotices(QFrame):
         if count:
             row_height = max(row.sizeHint().height() for row in self._rows)
             spacing = self._rows_layout.spacing()
-            shown = min(count, self.VISIBLE_ROWS)
+            shown = min(count, self._visible_rows)
             self._scroll.setFixedHeight(shown * row_height + (shown - 1) * spacing)
         self.setVisible(count > 0)

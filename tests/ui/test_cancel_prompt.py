@@ -17,6 +17,11 @@ from tests.ui.helpers import lookup
 pytestmark = pytest.mark.gui
 
 REAL_CONFIRM_CANCEL = dialogs.confirm_cancel  # before the dialog_log fixture replaces it
+# Long enough to wrap (FPS allows 160 characters).
+DESCRIPTION = (
+    "Order 7781: two concert tickets, row F seats 11 and 12, Saturday show; "
+    "the customer changed plans and asked us to release the hold"
+)
 
 
 def open_real_confirmation(qtbot, desk, monkeypatch) -> dict[str, Any]:
@@ -46,7 +51,17 @@ def open_real_confirmation(qtbot, desk, monkeypatch) -> dict[str, Any]:
                 for label in labels
                 if label.text()
             }
-            seen["reason_focused"] = dialog.focusWidget() is dialog.reason
+            seen["cut_off"] = [
+                label.text()
+                for label in labels
+                if label.text()
+                and (
+                    label.height() < label.heightForWidth(label.width())
+                    if label.wordWrap()
+                    else label.fontMetrics().horizontalAdvance(label.text())
+                    > label.contentsRect().width()
+                )
+            ]
         finally:
             qtbot.keyClick(dialog, Qt.Key.Key_Escape)
 
@@ -61,7 +76,7 @@ def test_confirmation_shows_who_what_and_how_much(qtbot, desk, monkeypatch):
         amount="1234.56",
         sender_name="Ana Lima",
         sender_email="ana.lima@example.com",
-        caller_description="Order 7781: two concert tickets",
+        caller_description=DESCRIPTION,
         caller_reference="order-7781",
     )
     lookup(qtbot, desk.window, txn)
@@ -69,11 +84,12 @@ def test_confirmation_shows_who_what_and_how_much(qtbot, desk, monkeypatch):
     texts = " | ".join(seen["texts"])
     assert "Ana Lima" in texts
     assert "ana.lima@example.com" in texts
-    assert "Order 7781: two concert tickets" in texts
+    assert DESCRIPTION in texts
     assert "order-7781" in texts
     assert "Reserved" in texts
     assert "LOCAL SANDBOX" in texts
     assert "None" not in texts
+    assert seen["cut_off"] == []
     labels = seen["labels"]
     # The amount in large type, beside the full transaction ID; neither cut off.
     amount, ident = labels["USD 1234.56"], labels[txn]
@@ -103,6 +119,7 @@ def test_confirmation_leaves_out_what_fps_did_not_say(qtbot, desk, monkeypatch):
     assert "Description" not in texts
     assert detail.caller_reference in texts  # the reference stands in for the description
     assert labels_fit(seen, txn, "USD 7.00")
+    assert seen["cut_off"] == []
     assert desk.sandbox.request_count("Cancel") == 0
 
 
