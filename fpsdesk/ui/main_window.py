@@ -528,7 +528,7 @@ class MainWindow(QMainWindow):
             self._show_id_error(self.tr("Not connected: open Settings (Ctrl+,) to add a profile."))
             return
         self.tabs.setCurrentIndex(0)
-        if not self._session.lookup_in_flight:
+        if self._before_lookup is None:
             # What Esc goes back to; a look-up replacing one in flight keeps the first's.
             self._before_lookup = _BeforeLookup(
                 self.shown_transaction,
@@ -564,7 +564,15 @@ class MainWindow(QMainWindow):
         if self._shut:
             return
         before, self._before_lookup = self._before_lookup, None
-        if before is not None and self.pages.currentWidget() is self.loading:
+        if self.pages.currentWidget() is self.loading:
+            if before is None:  # never leave the agent on a page that waits for nothing
+                view = self._transaction_view
+                detail = view.detail if view is not None else None
+                before = _BeforeLookup(
+                    detail.transaction_id if detail else None,
+                    view if view is not None and detail is not None else self.welcome,
+                    False,
+                )
             self.shown_transaction = before.transaction_id
             page = before.page if before.page is not self.loading else self.welcome
             self.pages.setCurrentWidget(page)
@@ -850,9 +858,11 @@ class MainWindow(QMainWindow):
         """Open: show the transaction, with the outcome in its page banner; the notice is done."""
         row = self.notices.row(transaction_id)
         show = row.payload if row is not None else None
-        self.notices.remove(transaction_id)
         self.open_transaction(transaction_id)
-        if callable(show) and self.shown_transaction == transaction_id:
+        if self.shown_transaction != transaction_id:
+            return  # not opened (not connected: the field says why); the notice stays
+        self.notices.remove(transaction_id)
+        if callable(show):
             show()
 
     @Slot(object)

@@ -90,3 +90,29 @@ def test_stop_button_on_the_waiting_page(qtbot, desk):
     assert window.pages.currentWidget() is window.transaction_view
     wait_for_late_answer(qtbot, desk, slow)
     assert shown_status(window) == "Pending"
+
+
+def test_esc_goes_back_even_when_the_lookup_replaced_a_refresh(qtbot, desk):
+    """A Cancel re-reads its transaction; a look-up typed meanwhile is still stoppable."""
+    window = desk.window
+    first = desk.sandbox.create_transaction(status="Reserved")
+    other = desk.sandbox.create_transaction(status="Success")
+    lookup(qtbot, window, first)
+    # The re-read after the Cancel is slow.
+    desk.sandbox.inject_fault(
+        action="GetTransaction", transaction_id=first, kind="delay", delay_ms=1500
+    )
+    with qtbot.waitSignal(desk.session.cancel_finished, timeout=WAIT_MS):
+        qtbot.mouseClick(window.transaction_view.cancel_button, Qt.MouseButton.LeftButton)
+    assert desk.session.lookup_in_flight  # the re-read of the cancelled transaction
+    type_and_enter(qtbot, window, other)
+    assert window.pages.currentWidget() is window.loading
+    window.activateWindow()
+    qtbot.keyClick(window.id_edit, Qt.Key.Key_Escape)
+    assert window.pages.currentWidget() is window.transaction_view
+    assert window.shown_transaction == first
+    assert window.transaction_view.banner.isVisible()  # the Cancel's result, as before
+    assert window.transaction_view.banner.headline.text() == "Cancelled"
+    assert window.statusBar().currentMessage() == f"Look-up of {other} stopped"
+    wait_for_late_answer(qtbot, desk, other)
+    assert window.transaction_view.detail.transaction_id == first
