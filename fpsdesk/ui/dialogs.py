@@ -6,6 +6,7 @@ function here with ``monkeypatch.setattr`` and drives the app without a modal lo
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, Qt
@@ -15,6 +16,8 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -25,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from fpsdesk.ui import theme
+from fpsdesk.ui.widgets import short_id
 
 
 def _tr(text: str) -> str:
@@ -33,6 +37,8 @@ def _tr(text: str) -> str:
 
 @dataclass(frozen=True)
 class CancelPrompt:
+    """What the confirmation shows; empty strings are simply left out."""
+
     transaction_id: str
     amount: str
     status: str
@@ -40,17 +46,37 @@ class CancelPrompt:
     endpoint: str
     operation: str = ""
     caller_reference: str = ""
+    description: str = ""
+    sender_name: str = ""
+    sender_email: str = ""
+
+
+def _plain(text: str, selectable: bool = True) -> QLabel:
+    """A label for data from FPS: shown as typed (never as HTML), selectable, never elided."""
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setStyleSheet("color: palette(placeholder-text);")
+    return label
 
 
 class CancelDialog(QDialog):
-    """Confirm a Cancel: what, how much, current status, where, and an optional reason."""
+    """Confirm a Cancel: the transaction and its amount, who paid, for what, its current status
+    and where it runs, and an optional reason."""
 
     def __init__(self, prompt: CancelPrompt, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Cancel transaction"))
         self.setModal(True)
-        self.setMinimumWidth(480)
+        self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
+        layout.setSpacing(10)
         heading = QLabel(self.tr("Cancel this transaction?"))
         font = heading.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
@@ -65,13 +91,57 @@ class CancelDialog(QDialog):
         )
         note.setWordWrap(True)
         layout.addWidget(note)
+
+        # The two facts the agent checks against the ticket: the ID, and the amount beside it
+        # in large type. Neither wraps nor is elided: the dialog grows to fit them.
+        key = QFrame()
+        key.setObjectName("keyfacts")
+        key.setStyleSheet(
+            "QFrame#keyfacts { background: palette(base); border: 1px solid palette(mid);"
+            " border-radius: 6px; }"
+        )
+        grid = QGridLayout(key)
+        grid.setContentsMargins(12, 8, 12, 10)
+        grid.setHorizontalSpacing(24)
+        grid.setVerticalSpacing(2)
+        grid.addWidget(_caption(self.tr("Transaction ID")), 0, 0)
+        amount_caption = _caption(self.tr("Amount"))
+        amount_caption.setAlignment(Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(amount_caption, 0, 1)
+        self.transaction_label = _plain(prompt.transaction_id)
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        mono.setPointSizeF(self.font().pointSizeF() * 1.1)
+        self.transaction_label.setFont(mono)
+        self.transaction_label.setAccessibleName(
+            self.tr("Transaction ID: {id}").format(id=prompt.transaction_id)
+        )
+        self.amount_label = _plain(prompt.amount)
+        big = self.amount_label.font()
+        big.setPointSizeF(self.font().pointSizeF() * 1.8)
+        big.setBold(True)
+        self.amount_label.setFont(big)
+        self.amount_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.amount_label.setAccessibleName(
+            self.tr("Amount: {amount}").format(amount=prompt.amount)
+        )
+        grid.addWidget(self.transaction_label, 1, 0, Qt.AlignmentFlag.AlignVCenter)
+        grid.addWidget(self.amount_label, 1, 1)
+        grid.setColumnStretch(0, 1)
+        layout.addWidget(key)
+
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        txn = QLabel(prompt.transaction_id)
-        txn.setFont(QFont("monospace"))
-        txn.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form.addRow(self.tr("Transaction:"), txn)
-        form.addRow(self.tr("Amount:"), QLabel(prompt.amount))
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        sender = _person(prompt.sender_name, prompt.sender_email)
+        if sender:
+            form.addRow(self.tr("Sender:"), _plain(sender))
+        if prompt.description:
+            description = _plain(prompt.description)
+            description.setWordWrap(True)
+            form.addRow(self.tr("Description:"), description)
+        if prompt.caller_reference:
+            form.addRow(self.tr("Caller reference:"), _plain(prompt.caller_reference))
         look = theme.status_look(prompt.status)
         status = QLabel()
         status.setPixmap(
@@ -83,7 +153,7 @@ class CancelDialog(QDialog):
         status_row.addStretch(1)
         form.addRow(self.tr("Current status:"), status_row)
         if prompt.operation:
-            form.addRow(self.tr("Operation:"), QLabel(prompt.operation))
+            form.addRow(self.tr("Operation:"), _plain(prompt.operation))
         env = theme.environment_look(prompt.environment, prompt.endpoint)
         env_label = QLabel(f" {env.label} ")
         env_label.setStyleSheet(
@@ -117,6 +187,12 @@ class CancelDialog(QDialog):
 
     def reason_text(self) -> str:
         return self.reason.toPlainText().strip()
+
+
+def _person(name: str, email: str) -> str:
+    if name and email:
+        return f"{name} <{email}>"
+    return name or email
 
 
 def run_modal(dialog: QDialog) -> int:
@@ -155,6 +231,60 @@ def confirm(parent: QWidget | None, title: str, text: str, yes_text: str) -> boo
     yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
     no = box.addButton(_tr("Go back"), QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(no)
+    box.setEscapeButton(no)
+    box.exec()
+    chosen = box.clickedButton() is yes
+    box.deleteLater()
+    return chosen
+
+
+def offer_lookup_first(parent: QWidget | None, page_id: str, field_id: str | None) -> bool:
+    """Cancel was asked while the ID field shows another transaction than the page (or none).
+
+    Nothing was cancelled. True if the agent takes the offer: look up ``field_id`` (or, with
+    no ID in the field, put ``page_id`` back in it); the default button, so Enter takes it.
+    """
+    short = short_id(field_id, other=page_id) if field_id else short_id(page_id)
+
+    def mono(transaction_id: str) -> str:
+        return (
+            "<span style='font-family: monospace; white-space: nowrap'>"
+            f"{html.escape(transaction_id)}</span>"
+        )
+
+    if field_id:
+        title = _tr("Look up the new ID first")
+        rows = "".join(
+            f"<tr><td style='padding-right: 12px; white-space: nowrap'>{html.escape(caption)}</td>"
+            f"<td>{mono(value)}</td></tr>"
+            for caption, value in (
+                (_tr("This page shows:"), page_id),
+                (_tr("The ID field shows:"), field_id),
+            )
+        )
+        advice = _tr("Look up the ID in the field first; then cancel it if it is the right one.")
+        details = f"<table cellspacing='2'>{rows}</table><p>{html.escape(advice)}</p>"
+        yes_text = _tr("Look up {id} first").format(id=short)
+    else:
+        title = _tr("The ID field does not show this transaction")
+        missing = html.escape(
+            _tr("The ID field does not show {page}, the transaction on this page.")
+        ).replace("{page}", mono(page_id))
+        advice = _tr("Put its ID back in the field, check it, then cancel.")
+        details = f"<p>{missing}</p><p>{html.escape(advice)}</p>"
+        yes_text = _tr("Put {id} back").format(id=short)
+    box = QMessageBox(
+        QMessageBox.Icon.Information,
+        title,
+        _tr("Nothing was cancelled."),
+        QMessageBox.StandardButton.NoButton,
+        parent,
+    )
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.setInformativeText(details)
+    yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
+    no = box.addButton(_tr("Go back"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(yes)
     box.setEscapeButton(no)
     box.exec()
     chosen = box.clickedButton() is yes

@@ -8,10 +8,11 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -31,7 +32,7 @@ from fpsdesk.fps.status import TransactionStatus
 from fpsdesk.store.outcome import ActionOutcome
 from fpsdesk.ui import dialogs, theme
 from fpsdesk.ui.cancel_state import CANCEL_CHECKING, CANCEL_SENDING
-from fpsdesk.ui.widgets import EmptyState, EnvironmentBadge, ResultBanner
+from fpsdesk.ui.widgets import EmptyState, EnvironmentBadge, OutcomeNotices, ResultBanner
 
 if TYPE_CHECKING:  # loaded after the first paint (AppController.start)
     from fpsdesk.ui.messages import CancelBlocked, CancelReply, LookupReply, WorkerFailure
@@ -41,6 +42,15 @@ if TYPE_CHECKING:  # loaded after the first paint (AppController.start)
 log = logging.getLogger(__name__)
 
 IpnRowsSource = Callable[[str], list[Any]]
+
+
+@dataclass(frozen=True)
+class _BeforeLookup:
+    """What the window showed before a look-up, so Esc can go back to it."""
+
+    transaction_id: str | None
+    page: QWidget
+    banner_visible: bool
 
 
 class MainWindow(QMainWindow):
@@ -64,6 +74,7 @@ class MainWindow(QMainWindow):
         self._shut = False
         self._ipn_refresh: QTimer | None = None
         self.shown_transaction: str | None = None
+        self._before_lookup: _BeforeLookup | None = None
         self.setWindowTitle(self.tr("fpsdesk"))
         self.setMinimumSize(760, 520)
 
@@ -99,6 +110,11 @@ class MainWindow(QMainWindow):
         self.id_error.setAccessibleName(self.tr("Transaction ID problem"))
         self.id_error.hide()
         root.addWidget(self.id_error)
+        # Cancels that finished while the agent looked elsewhere; each stays until dismissed.
+        self.notices = OutcomeNotices()
+        self.notices.open_requested.connect(self._open_notice)
+        self.notices.changed.connect(self._update_results_title)
+        root.addWidget(self.notices)
 
         # -- pages --------------------------------------------------------------------------
         self.tabs = QTabWidget()
@@ -111,7 +127,14 @@ class MainWindow(QMainWindow):
                 "You see its status, history, notifications and the actions taken on it."
             ),
         )
-        self.loading = EmptyState(self.tr("Looking up…"), "")
+        self.loading = EmptyState(
+            self.tr("Looking up…"), self.tr("Taking long? Press Esc to stop waiting.")
+        )
+        self.stop_button = self.loading.add_action(self.tr("Stop (Esc)"))
+        self.stop_button.setToolTip(
+            self.tr("Stop waiting for this look-up and go back to what was shown before")
+        )
+        self.stop_button.clicked.connect(self.stop_lookup)
         self.error_page = QWidget()
         error_layout = QVBoxLayout(self.error_page)
         error_layout.setContentsMargins(40, 40, 40, 0)
@@ -156,6 +179,7 @@ class MainWindow(QMainWindow):
         # -- wiring -------------------------------------------------------------------------
         self.id_edit.returnPressed.connect(self.lookup_from_field)
         self.id_edit.textEdited.connect(self._on_id_edited)
+        self.id_edit.textChanged.connect(self._on_id_changed)
         self.lookup_button.clicked.connect(self.lookup_from_field)
 
         self._build_menus(sandbox_mode)
@@ -183,6 +207,14 @@ class MainWindow(QMainWindow):
         self._session = session
         session.lookup_finished.connect(self._on_lookup_finished)
         session.lookup_failed.connect(self._on_lookup_failed)
+        session.lookup_abandoned.connect(self._on_lookup_abandoned)
+        for signal in (
+            session.lookup_started,
+            session.lookup_finished,
+            session.lookup_failed,
+            session.lookup_abandoned,
+        ):
+            signal.connect(self._sync_stop_action)
         session.cancel_state_changed.connect(self._on_cancel_state)
         session.cancel_finished.connect(self._on_cancel_finished)
         session.cancel_blocked.connect(self._on_cancel_blocked)
@@ -235,6 +267,8 @@ class MainWindow(QMainWindow):
             self.tr("&Cancel transaction…"), self.request_cancel, "Ctrl+Shift+X", txn_menu
         )
         self.cancel_action.setEnabled(False)
+        self.stop_action = self._action(self.tr("&Stop look-up"), self.stop_lookup, "Esc", txn_menu)
+        self.stop_action.setEnabled(False)  # only while a look-up is in flight: Esc is free
         view_menu = bar.addMenu(self.tr("&View"))
         self._action(
             self.tr("&Transaction"), lambda: self.tabs.setCurrentIndex(0), "Ctrl+1", view_menu
@@ -307,7 +341,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+Shift+X", self.tr("Cancel the shown transaction (asks first)")),
             ("Ctrl+1 / Ctrl+2 / Ctrl+3", self.tr("Transaction, Results, Notifications")),
             ("Ctrl+,", self.tr("Settings")),
-            (self.tr("Esc"), self.tr("Close a dialog")),
+            (self.tr("Esc"), self.tr("Close a dialog; stop waiting for a look-up")),
             ("F1", self.tr("This list")),
             ("Ctrl+Q", self.tr("Quit")),
         ]
@@ -333,6 +367,8 @@ class MainWindow(QMainWindow):
 
             view = TransactionView()
             view.cancel_clicked.connect(self.request_cancel)
+            view.lookup_field_clicked.connect(self.lookup_from_field)
+            view.restore_field_clicked.connect(self._restore_field)
             view.refresh_clicked.connect(self.refresh)
             view.ipn_table.cellDoubleClicked.connect(self._show_ipns_of_shown)
             self.pages.addWidget(view)
@@ -356,8 +392,20 @@ class MainWindow(QMainWindow):
     def _on_tab_changed(self, index: int) -> None:
         # Before the session is attached (a restored Results tab at start-up), attach_session
         # builds it: the view reads the session's action log.
-        if index == self.tabs.indexOf(self._results_host) and self._session is not None:
-            _ = self.results_view
+        if index == self.tabs.indexOf(self._results_host):
+            self.notices.mark_all_seen()  # the agent sees them in the list now
+            if self._session is not None:
+                _ = self.results_view
+
+    def _update_results_title(self) -> None:
+        count = self.notices.unseen_count()
+        title = self.tr("Results ({n})").format(n=count) if count else self.tr("Results")
+        index = self.tabs.indexOf(self._results_host)
+        self.tabs.setTabText(index, title)
+        self.tabs.setTabToolTip(
+            index,
+            self.tr("{n} finished cancel(s) not seen yet").format(n=count) if count else "",
+        )
 
     def _export_results(self) -> None:
         if self._session is not None:  # nothing to export before the session is attached
@@ -439,6 +487,29 @@ class MainWindow(QMainWindow):
         self.id_error.setStyleSheet(f"color: {color};")
         self.id_error.setVisible(bool(message))
 
+    def _field_transaction_id(self) -> str | None:
+        """The ID the field shows, read exactly as a look-up would read it; None if none."""
+        text = self.id_edit.text()
+        try:
+            return normalize_transaction_id(extract_transaction_id(text) or text)
+        except InvalidInput:
+            return None
+
+    def _on_id_changed(self, _text: str) -> None:
+        # Cancel follows the field: it acts only while the field shows the page's transaction.
+        if self._session is not None and self._transaction_view is not None:
+            self._update_cancel()
+
+    def _restore_field(self) -> None:
+        """Put the shown transaction's ID back in the field (no look-up: the page has it)."""
+        detail = self.transaction_view.detail
+        if detail is not None:
+            self._show_id_error("")
+            self.id_edit.setText(detail.transaction_id)
+            self.statusBar().showMessage(
+                self.tr("The ID field shows {id} again.").format(id=detail.transaction_id), 5000
+            )
+
     def lookup_from_field(self) -> None:
         text = self.id_edit.text()
         candidate = extract_transaction_id(text) or text
@@ -457,6 +528,13 @@ class MainWindow(QMainWindow):
             self._show_id_error(self.tr("Not connected: open Settings (Ctrl+,) to add a profile."))
             return
         self.tabs.setCurrentIndex(0)
+        if self._before_lookup is None:
+            # What Esc goes back to; a look-up replacing one in flight keeps the first's.
+            self._before_lookup = _BeforeLookup(
+                self.shown_transaction,
+                self.pages.currentWidget() or self.welcome,
+                self._transaction_view is not None and self._transaction_view.banner.isVisible(),
+            )
         if self.id_edit.text() != transaction_id:
             self.id_edit.setText(transaction_id)
         same = transaction_id == self.shown_transaction
@@ -472,12 +550,49 @@ class MainWindow(QMainWindow):
         if self.shown_transaction:
             self.open_transaction(self.shown_transaction)
 
+    def stop_lookup(self) -> None:
+        """Esc: stop waiting for the look-up in flight; its answer is ignored when it comes."""
+        if self._session is not None and self._session.lookup_in_flight:
+            self._session.abandon_lookup()  # lookup_abandoned -> _on_lookup_abandoned
+
+    @Slot()
+    def _sync_stop_action(self) -> None:
+        self.stop_action.setEnabled(self._session is not None and self._session.lookup_in_flight)
+
+    @Slot(str)
+    def _on_lookup_abandoned(self, transaction_id: str) -> None:
+        if self._shut:
+            return
+        before, self._before_lookup = self._before_lookup, None
+        if self.pages.currentWidget() is self.loading:
+            if before is None:  # never leave the agent on a page that waits for nothing
+                view = self._transaction_view
+                detail = view.detail if view is not None else None
+                before = _BeforeLookup(
+                    detail.transaction_id if detail else None,
+                    view if view is not None and detail is not None else self.welcome,
+                    False,
+                )
+            self.shown_transaction = before.transaction_id
+            page = before.page if before.page is not self.loading else self.welcome
+            self.pages.setCurrentWidget(page)
+            if before.transaction_id is not None:
+                self.id_edit.setText(before.transaction_id)
+            if before.banner_visible and page is self._transaction_view:
+                self.transaction_view.banner.show()
+        if self._transaction_view is not None:
+            self._update_cancel()
+        self.statusBar().showMessage(
+            self.tr("Look-up of {id} stopped").format(id=transaction_id), 0
+        )
+
     @Slot(object)
     def _on_lookup_finished(self, reply: LookupReply) -> None:
         if self._shut:  # closed: late queued replies change nothing
             return
         if reply.transaction_id != self.shown_transaction:
             return
+        self._before_lookup = None
         with self.transaction_view.batch():
             self.transaction_view.show_detail(reply.detail)
             self._reload_lists(reply.transaction_id)
@@ -496,6 +611,7 @@ class MainWindow(QMainWindow):
             return
         if failure.transaction_id != self.shown_transaction:
             return
+        self._before_lookup = None
         error = failure.error
         self.statusBar().clearMessage()
         if self.pages.currentWidget() is self.transaction_view and (
@@ -564,21 +680,39 @@ class MainWindow(QMainWindow):
                 in_flight = self.tr("Cancelling…")
             elif self.session.reconciler.is_pending(txn):
                 blocked = self.tr("Checking the outcome of the last cancel…")
-        self.transaction_view.update_cancel_button(
+        view = self.transaction_view
+        view.update_cancel_button(
             in_flight_text=in_flight,
             blocked_text=blocked,
             connected=self.session.config is not None,
+            field_id=self._field_transaction_id(),
+            check_field=True,
         )
-        self.cancel_action.setEnabled(self.transaction_view.cancel_button.isEnabled())
+        # While the field shows another ID the shortcut stays live: it says why it will not
+        # cancel and offers the look-up (request_cancel).
+        self.cancel_action.setEnabled(view.cancel_button.isEnabled() or bool(view.field_offer))
 
     def request_cancel(self) -> None:
-        detail = self.transaction_view.detail
+        view = self.transaction_view
+        detail = view.detail
         if (
             detail is None
-            or self.pages.currentWidget() is not self.transaction_view
-            or not self.transaction_view.cancel_button.isEnabled()
+            or self.pages.currentWidget() is not view
             or self.session.cancel_in_flight(detail.transaction_id)
         ):
+            return
+        field_id = self._field_transaction_id()
+        if field_id != detail.transaction_id:
+            # Never the wrong transaction: the page's is not the one the field shows.
+            if view.field_offer and dialogs.offer_lookup_first(
+                self, detail.transaction_id, field_id
+            ):
+                if field_id:
+                    self.lookup_from_field()
+                else:
+                    self._restore_field()
+            return
+        if not view.cancel_button.isEnabled():
             return
         config = self.session.config
         prompt = dialogs.CancelPrompt(
@@ -588,14 +722,21 @@ class MainWindow(QMainWindow):
             environment=config.environment if config else "",
             endpoint=config.endpoint if config else "",
             operation=detail.fps_operation,
-            caller_reference=detail.caller_reference,
+            caller_reference=detail.caller_reference or "",
+            description=detail.caller_description or detail.sender_description or "",
+            sender_name=detail.sender_name or "",
+            sender_email=detail.sender_email or "",
         )
         reason = dialogs.confirm_cancel(self, prompt)
         if reason is None:
             return
-        # The detail may have been replaced while the dialog was open.
+        # The page or the field may have changed while the dialog was open.
         current = self.transaction_view.detail
-        if current is None or current.transaction_id != detail.transaction_id:
+        if (
+            current is None
+            or current.transaction_id != detail.transaction_id
+            or self._field_transaction_id() != detail.transaction_id
+        ):
             return
         self.session.cancel(detail.transaction_id, reason, detail.transaction_status)
 
@@ -620,20 +761,26 @@ class MainWindow(QMainWindow):
         if self._shut:  # closed: late queued replies change nothing
             return
         txn = reply.transaction_id
+        show: Callable[[], None] | None = None
         if reply.result is not None:
             result = reply.result
             look = theme.status_look(result.transaction_status)
             if result.transaction_status == TransactionStatus.CANCELLED:
                 look = theme.outcome_look(ActionOutcome.SUCCEEDED.value)
                 headline = self.tr("Cancelled")
+                outcome = self.tr("Cancelled")
                 detail = self.tr("FPS cancelled {id}. Nothing will be charged.").format(id=txn)
+                summary = self.tr("FPS cancelled it: nothing will be charged")
             else:
                 headline = self.tr("FPS answered: {status}").format(status=look.label)
+                outcome = self.tr("Not cancelled")
                 detail = self.tr("The transaction is now {status}.").format(status=look.label)
+                summary = headline
             self.statusBar().showMessage(
                 self.tr("{id}: {headline}").format(id=txn, headline=headline), 10000
             )
-            if txn == self.shown_transaction:
+
+            def show_result() -> None:
                 self.transaction_view.banner.show_result(
                     look,
                     headline,
@@ -643,13 +790,80 @@ class MainWindow(QMainWindow):
                     kind="cancelled",
                     context=self._context(txn),
                 )
-        elif reply.error is not None and txn == self.shown_transaction:
-            self._banner_error(self.transaction_view.banner, reply.error)
+
+            show = show_result
+            self._notice(txn, look, outcome, summary, show)
+        elif reply.error is not None:
+            error = reply.error
+
+            def show_error() -> None:
+                self._banner_error(self.transaction_view.banner, error, txn)
+
+            show = show_error
+            if reply.unknown:
+                look = theme.outcome_look(ActionOutcome.UNKNOWN.value)
+                outcome = self.tr("Outcome unknown")
+                summary = self.tr("The answer was lost: fpsdesk is checking its status")
+            else:
+                look = theme.outcome_look(ActionOutcome.FAILED.value)
+                outcome = self.tr("Not cancelled")
+                summary = f"{error.title} ({error.code})" if error.code else error.title
+            self.statusBar().showMessage(
+                self.tr("{id}: {headline}").format(id=txn, headline=outcome), 10000
+            )
+            self._notice(txn, look, outcome, summary, show)
+        if show is not None and txn == self.shown_transaction:
+            show()
         if self._results is not None:
             self._results.mark_dirty()
         if txn == self.shown_transaction:
             self._update_cancel()
             self.session.lookup(txn)  # show the new status and history
+
+    def _looking_at(self, transaction_id: str) -> bool:
+        """The agent has this transaction's page in front of them right now."""
+        return (
+            self.tabs.currentWidget() is self.pages
+            and self._transaction_view is not None
+            and self.pages.currentWidget() is self._transaction_view
+            and self.shown_transaction == transaction_id
+        )
+
+    def _notice(
+        self,
+        transaction_id: str,
+        look: theme.StatusLook,
+        outcome: str,
+        summary: str,
+        show: Callable[[], None],
+        *,
+        counted: bool = True,
+    ) -> None:
+        """A finished Cancel the agent is not looking at: a notice that stays until dismissed,
+        counted on the Results tab unless that is what the agent is looking at."""
+        if self._looking_at(transaction_id):
+            return  # its page banner shows it, in front of the agent
+        on_results = self.tabs.currentWidget() is self._results_host
+        self.notices.add(
+            transaction_id,
+            look,
+            outcome,
+            summary,
+            _now_text(),
+            unseen=counted and not on_results,
+            payload=show,
+        )
+
+    def _open_notice(self, transaction_id: str) -> None:
+        """Open: show the transaction, with the outcome in its page banner; the notice is done."""
+        row = self.notices.row(transaction_id)
+        show = row.payload if row is not None else None
+        self.open_transaction(transaction_id)
+        if self.shown_transaction != transaction_id:
+            return  # not opened (not connected: the field says why); the notice stays
+        self.notices.remove(transaction_id)
+        if callable(show):
+            show()
 
     @Slot(object)
     def _on_cancel_blocked(self, blocked: CancelBlocked) -> None:
@@ -679,12 +893,26 @@ class MainWindow(QMainWindow):
     def _on_cancel_check_failed(self, failure: WorkerFailure) -> None:
         if self._shut:  # closed: late queued replies change nothing
             return
-        if failure.transaction_id == self.shown_transaction:
-            error = failure.error
-            self._banner_error(self.transaction_view.banner, error)
+        txn = failure.transaction_id
+        error = failure.error
+
+        def show() -> None:
+            self._banner_error(self.transaction_view.banner, error, txn)
             self.transaction_view.banner.headline.setText(
                 self.tr("Not cancelled: could not check the status first")
             )
+
+        # Nothing was sent, so the Results list has no row for it: a notice, not a count.
+        self._notice(
+            txn,
+            theme.outcome_look(ActionOutcome.FAILED.value),
+            self.tr("Not cancelled"),
+            self.tr("Could not check its status first: nothing was sent"),
+            show,
+            counted=False,
+        )
+        if txn == self.shown_transaction:
+            show()
             self._update_cancel()
 
     @Slot(int, str, str, str)
@@ -699,17 +927,26 @@ class MainWindow(QMainWindow):
                 "The earlier Cancel with an unknown outcome did go through: a status read "
                 "shows the transaction is Cancelled."
             )
+            summary = self.tr("The lost answer is settled: a status read shows it Cancelled")
         else:
             headline = self.tr("Not cancelled")
             detail = self.tr(
                 "The earlier Cancel with an unknown outcome did not take effect: the "
                 "transaction is {status}."
             ).format(status=look.label)
+            summary = self.tr("The lost answer is settled: a status read shows it {status}").format(
+                status=look.label
+            )
         self.statusBar().showMessage(f"{txn}: {headline}", 10000)
+
+        def show() -> None:
+            self.transaction_view.banner.show_result(look, headline, detail, kind="reconciled")
+
+        self._notice(txn, look, headline, summary, show)
         if self._results is not None:
             self._results.mark_dirty()
         if txn == self.shown_transaction:
-            self.transaction_view.banner.show_result(look, headline, detail, kind="reconciled")
+            show()
             self._update_cancel()
             self.session.lookup(txn)
 
@@ -771,6 +1008,12 @@ class MainWindow(QMainWindow):
         with contextlib.suppress(TypeError, ValueError):
             self._wanted_tab = int(tab)  # type: ignore[call-overload]
             self.tabs.setCurrentIndex(self._wanted_tab)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # Notices never take the page's room in a short window: fewer at once, the rest scroll.
+        height = event.size().height()
+        self.notices.set_visible_rows(1 if height < 700 else 2 if height < 860 else 3)
 
     def _save_geometry(self) -> None:
         settings = QSettings()

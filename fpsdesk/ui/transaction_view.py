@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QStackedWidget,
     QTableWidget,
@@ -41,6 +42,7 @@ from fpsdesk.ui.widgets import (
     ResultBanner,
     StatusChip,
     format_time,
+    short_id,
     status_item,
 )
 
@@ -96,13 +98,29 @@ class TableOrEmpty(QStackedWidget):
 
 
 class TransactionView(QWidget):
+    HISTORY_MIN_HEIGHT = 180  # header and about four rows of the timeline
+
     cancel_clicked = Signal()
     refresh_clicked = Signal()
+    # The ID field no longer shows this transaction: look up what it shows instead, or (the
+    # field is empty or holds no valid ID) put this transaction's ID back in it.
+    lookup_field_clicked = Signal()
+    restore_field_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.detail: TransactionDetail | None = None
-        outer = QVBoxLayout(self)
+        # In a short window (a laptop at 1.5x, notices above the tabs) the page scrolls rather
+        # than squeezing the cards until their lines overlap; the histories get the rest.
+        page = QVBoxLayout(self)
+        page.setContentsMargins(0, 0, 0, 0)
+        self.page_scroll = QScrollArea()
+        self.page_scroll.setWidgetResizable(True)
+        self.page_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        content = QWidget()
+        self.page_scroll.setWidget(content)
+        page.addWidget(self.page_scroll)
+        outer = QVBoxLayout(content)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(10)
 
@@ -152,7 +170,13 @@ class TransactionView(QWidget):
             "QPushButton#danger:enabled:focus { border: 2px solid palette(highlight); }"
         )
         self.cancel_button.clicked.connect(self.cancel_clicked)
+        # Shown only while the ID field shows another transaction than this page.
+        self.lookup_first_button = QPushButton()
+        self.lookup_first_button.clicked.connect(self._on_lookup_first)
+        self.lookup_first_button.hide()
+        self._offer = ""  # "lookup" | "restore" | ""
         buttons.addWidget(self.refresh_button)
+        buttons.addWidget(self.lookup_first_button)
         buttons.addWidget(self.cancel_button)
         self.cancel_hint = QLabel()
         self.cancel_hint.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -279,10 +303,12 @@ class TransactionView(QWidget):
         self.tabs.addTab(self.history, self.tr("Status history"))
         self.tabs.addTab(self.ipns, self.tr("Notifications (IPN)"))
         self.tabs.addTab(self.actions_list, self.tr("Staff actions"))
+        self.tabs.setMinimumHeight(self.HISTORY_MIN_HEIGHT)
         outer.addWidget(self.tabs, 1)
 
     def _field(self, key: str) -> QLabel:
         label = QLabel("—")
+        label.setTextFormat(Qt.TextFormat.PlainText)  # FPS's free text, never HTML
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         label.setWordWrap(True)
         label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -464,12 +490,21 @@ class TransactionView(QWidget):
         self.flags_label.setVisible(bool(flags))
 
     def update_cancel_button(
-        self, *, in_flight_text: str = "", blocked_text: str = "", connected: bool = True
+        self,
+        *,
+        in_flight_text: str = "",
+        blocked_text: str = "",
+        connected: bool = True,
+        field_id: str | None = None,
+        check_field: bool = False,
     ) -> None:
-        """Enable Cancel only for Reserved/Pending; otherwise say why not, in words."""
+        """Enable Cancel only for Reserved/Pending, and (with ``check_field``) only while the
+        ID field shows this very transaction (``field_id``: the field's ID after the look-up's
+        own normalising, None if it holds none); otherwise say why not, in words."""
         detail = self.detail
         reason = ""
         enabled = False
+        offer = ""
         if in_flight_text:
             reason = in_flight_text
         elif blocked_text:
@@ -480,7 +515,18 @@ class TransactionView(QWidget):
             reason = ""
         else:
             status = detail.transaction_status
-            if status.cancellable:
+            if status.cancellable and check_field and field_id != detail.transaction_id:
+                if field_id:
+                    offer = "lookup"
+                    reason = self.tr(
+                        "The ID field shows another transaction: press Enter to look it up first."
+                    )
+                else:
+                    offer = "restore"
+                    reason = self.tr(
+                        "The ID field does not show this transaction: put its ID back to cancel it."
+                    )
+            elif status.cancellable:
                 enabled = True
                 reason = self.tr("{status}: can be cancelled.").format(
                     status=theme.status_look(status).label
@@ -494,8 +540,47 @@ class TransactionView(QWidget):
         self.cancel_button.setEnabled(enabled)
         self.cancel_button.setText(in_flight_text or self.tr("Cancel transaction…"))
         self.cancel_hint.setText(reason if not in_flight_text else "")
+        if offer:  # the field and the page disagree: say it where the eye already is
+            warn = theme.outcome_look("unknown").color().name()
+            self.cancel_hint.setStyleSheet(f"color: {warn}; font-weight: 600;")
+        else:
+            self.cancel_hint.setStyleSheet("color: palette(placeholder-text);")
         self.cancel_button.setToolTip(reason)
         self.cancel_button.setAccessibleDescription(reason)
+        self._show_offer(offer, field_id or "")
+
+    def _show_offer(self, offer: str, field_id: str) -> None:
+        self._offer = offer
+        button = self.lookup_first_button
+        if offer == "lookup":
+            shown = self.detail.transaction_id if self.detail is not None else ""
+            button.setText(self.tr("Look up {id} first").format(id=short_id(field_id, other=shown)))
+            tip = self.tr("Look up {id}, the transaction the ID field shows (Enter)").format(
+                id=field_id
+            )
+        elif offer == "restore" and self.detail is not None:
+            shown = self.detail.transaction_id
+            button.setText(self.tr("Put {id} back").format(id=short_id(shown)))
+            tip = self.tr("Put {id}, the transaction on this page, back in the ID field").format(
+                id=shown
+            )
+        else:
+            button.hide()
+            return
+        button.setToolTip(tip)
+        button.setAccessibleDescription(tip)
+        button.show()
+
+    @property
+    def field_offer(self) -> str:
+        """What the offer button does now: "lookup", "restore", or "" (not shown)."""
+        return self._offer
+
+    def _on_lookup_first(self) -> None:
+        if self._offer == "lookup":
+            self.lookup_field_clicked.emit()
+        elif self._offer == "restore":
+            self.restore_field_clicked.emit()
 
 
 def _person(name: str | None, email: str | None) -> str | None:

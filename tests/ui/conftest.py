@@ -81,6 +81,7 @@ class DialogLog:
     on_confirm_cancel: Any = None  # called with the prompt before answering
     on_modal: Any = None  # called with a dialog run through dialogs.run_modal
     first_run: str | None = None  # the first-run choice
+    lookup_first_answer: bool = False  # take the offer to look up the field's ID first
 
     def titles(self, kind: str) -> list[Any]:
         return [args for name, args in self.shown if name == kind]
@@ -119,6 +120,11 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
     )
     monkeypatch.setattr(
         dialogs, "first_run_choice", recorder("first_run_choice", lambda: log.first_run)
+    )
+    monkeypatch.setattr(
+        dialogs,
+        "offer_lookup_first",
+        recorder("offer_lookup_first", lambda: log.lookup_first_answer),
     )
     monkeypatch.setattr(dialogs, "show_about", recorder("show_about"))
     monkeypatch.setattr(dialogs, "show_shortcuts", recorder("show_shortcuts"))
