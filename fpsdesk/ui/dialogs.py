@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QFont
@@ -285,6 +286,62 @@ def offer_lookup_first(parent: QWidget | None, page_id: str, field_id: str | Non
     yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
     no = box.addButton(_tr("Go back"), QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(yes)
+    box.setEscapeButton(no)
+    box.exec()
+    chosen = box.clickedButton() is yes
+    box.deleteLater()
+    return chosen
+
+
+def confirm_second_cancel(parent: QWidget | None, needs: Any) -> bool:
+    """An earlier Cancel of this transaction has no known outcome: send a second one anyway?
+
+    ``needs`` is a messages.CancelNeedsAgain. The default answer is No (Enter and Esc keep the
+    one Cancel): a second Cancel is sent only on an explicit Yes.
+    """
+    from fpsdesk.ui.timeline import local_hm
+
+    lines = []
+    for attempt in needs.earlier:
+        when = local_hm(attempt.created_at)
+        if attempt.in_flight:
+            state = _tr("still being sent by {owner}").format(owner=attempt.owner)
+        else:
+            state = _tr("answer lost; it may still take effect until {time}").format(
+                time=local_hm(attempt.until) if attempt.until else "?"
+            )
+        lines.append(
+            "<li>"
+            + html.escape(
+                _tr("Cancel #{id} at {when} by {who}: {state}").format(
+                    id=attempt.action_id, when=when, who=attempt.operator, state=state
+                )
+            )
+            + "</li>"
+        )
+    details = (
+        f"<p style='font-family: monospace; white-space: nowrap'>"
+        f"{html.escape(needs.transaction_id)}</p><ul>{''.join(lines)}</ul><p>"
+        + html.escape(
+            _tr(
+                "fpsdesk keeps checking and will show how it ended. A second Cancel is needed "
+                "only if the first one never arrives; if both arrive, FPS refuses the second."
+            )
+        )
+        + "</p>"
+    )
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        _tr("An earlier cancel is not settled yet"),
+        _tr("Nothing was sent. An earlier Cancel of this transaction may still take effect."),
+        QMessageBox.StandardButton.NoButton,
+        parent,
+    )
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.setInformativeText(details)
+    yes = box.addButton(_tr("Send a second Cancel"), QMessageBox.ButtonRole.AcceptRole)
+    no = box.addButton(_tr("Wait for the first"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(no)
     box.setEscapeButton(no)
     box.exec()
     chosen = box.clickedButton() is yes

@@ -6,6 +6,7 @@ It wires widgets to the DeskSession and never talks to the network or the worker
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +36,13 @@ from fpsdesk.ui.cancel_state import CANCEL_CHECKING, CANCEL_SENDING
 from fpsdesk.ui.widgets import EmptyState, EnvironmentBadge, OutcomeNotices, ResultBanner
 
 if TYPE_CHECKING:  # loaded after the first paint (AppController.start)
-    from fpsdesk.ui.messages import CancelBlocked, CancelReply, LookupReply, WorkerFailure
+    from fpsdesk.ui.messages import (
+        CancelBlocked,
+        CancelNeedsAgain,
+        CancelReply,
+        LookupReply,
+        WorkerFailure,
+    )
     from fpsdesk.ui.session import DeskSession
     from fpsdesk.ui.transaction_view import TransactionView
 
@@ -218,6 +225,7 @@ class MainWindow(QMainWindow):
         session.cancel_state_changed.connect(self._on_cancel_state)
         session.cancel_finished.connect(self._on_cancel_finished)
         session.cancel_blocked.connect(self._on_cancel_blocked)
+        session.cancel_needs_again.connect(self._on_cancel_needs_again)
         session.cancel_check_failed.connect(self._on_cancel_check_failed)
         session.action_resolved.connect(self._on_action_resolved)
         session.actions_changed.connect(self._on_actions_changed)
@@ -672,6 +680,7 @@ class MainWindow(QMainWindow):
         txn = self.shown_transaction
         in_flight = ""
         blocked = ""
+        earlier = ""
         if txn:
             state = self.session.cancel_state(txn)
             if state == CANCEL_CHECKING:
@@ -679,11 +688,16 @@ class MainWindow(QMainWindow):
             elif state == CANCEL_SENDING:
                 in_flight = self.tr("Cancelling…")
             elif self.session.reconciler.is_pending(txn):
-                blocked = self.tr("Checking the outcome of the last cancel…")
+                # Not blocked: a second Cancel asks first, naming this one (the desk's rule).
+                earlier = self.tr(
+                    "An earlier cancel's outcome is not known yet; fpsdesk keeps checking. "
+                    "A new cancel asks first."
+                )
         view = self.transaction_view
         view.update_cancel_button(
             in_flight_text=in_flight,
             blocked_text=blocked,
+            earlier_note=earlier,
             connected=self.session.config is not None,
             field_id=self._field_transaction_id(),
             check_field=True,
@@ -803,7 +817,18 @@ class MainWindow(QMainWindow):
             if reply.unknown:
                 look = theme.outcome_look(ActionOutcome.UNKNOWN.value)
                 outcome = self.tr("Outcome unknown")
-                summary = self.tr("The answer was lost: fpsdesk is checking its status")
+                if reply.until is not None:
+                    from fpsdesk.ui.timeline import local_hm
+
+                    summary = self.tr(
+                        "The answer was lost; it may still take effect until {time}. "
+                        "fpsdesk keeps checking."
+                    ).format(time=local_hm(reply.until))
+                    error = dataclasses.replace(
+                        error, next_step=f"{summary} {error.next_step or ''}".strip()
+                    )
+                else:
+                    summary = self.tr("The answer was lost: fpsdesk is checking its status")
             else:
                 look = theme.outcome_look(ActionOutcome.FAILED.value)
                 outcome = self.tr("Not cancelled")
@@ -864,6 +889,23 @@ class MainWindow(QMainWindow):
         self.notices.remove(transaction_id)
         if callable(show):
             show()
+
+    @Slot(object)
+    def _on_cancel_needs_again(self, needs: CancelNeedsAgain) -> None:
+        """Nothing was sent: an earlier Cancel may still take effect. Ask, naming it."""
+        if self._shut:  # closed: late queued replies change nothing
+            return
+        if needs.transaction_id == self.shown_transaction:
+            self._update_cancel()
+        if not dialogs.confirm_second_cancel(self, needs):
+            self.statusBar().showMessage(
+                self.tr("{id}: no second Cancel sent; waiting for the first one's outcome.").format(
+                    id=needs.transaction_id
+                ),
+                10000,
+            )
+            return
+        self.session.cancel(needs.transaction_id, needs.reason, needs.expected_status, again=True)
 
     @Slot(object)
     def _on_cancel_blocked(self, blocked: CancelBlocked) -> None:

@@ -10,7 +10,7 @@ import csv
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -162,12 +162,7 @@ class ResultsView(QWidget):
             table.setItem(row, 0, _item(format_time(r.created_at)))
             table.setItem(row, 1, _item(r.transaction_id, mono=True))
             look = theme.outcome_look(r.outcome.value)
-            text = look.label
-            if r.error_code:
-                text = f"{look.label}: {r.error_code}"
-            elif r.status_after and r.outcome != ActionOutcome.SUCCEEDED:
-                text = f"{look.label} ({theme.status_look(r.status_after).label})"
-            table.setItem(row, 2, status_item(look, text))
+            table.setItem(row, 2, status_item(look, outcome_text(r)))
             table.setItem(row, 3, _item(r.operator))
             table.setItem(row, 4, _item(r.environment))
             table.setItem(row, 5, _item(r.reason))
@@ -196,3 +191,24 @@ class ResultsView(QWidget):
             )
             return
         log.info("exported %d actions to %s", len(self.records), path)
+
+
+def outcome_text(record: ActionRecord) -> str:
+    """The state as docs/ui.md names it: unknown until HH:MM, not cancelled, corrected."""
+    from fpsdesk.desk.settle import deadline_of
+    from fpsdesk.ui.timeline import local_hm
+
+    look = theme.outcome_look(record.outcome.value)
+    text = look.label
+    if record.outcome == ActionOutcome.UNKNOWN:
+        text = QCoreApplication.translate(
+            "results", "{label}, may still take effect until {time}"
+        ).format(label=look.label, time=local_hm(deadline_of(record)))
+    elif record.error_code:
+        text = f"{look.label}: {record.error_code}"
+    elif record.status_after and record.outcome != ActionOutcome.SUCCEEDED:
+        text = f"{look.label} ({theme.status_look(record.status_after).label})"
+    if record.corrected_from is not None:
+        was = theme.outcome_look(record.corrected_from.value).label
+        text += QCoreApplication.translate("results", " · corrected (was {was})").format(was=was)
+    return text

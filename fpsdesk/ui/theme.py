@@ -175,9 +175,9 @@ def outcome_look(outcome: str) -> StatusLook:
     """Looks for an action's outcome (ActionOutcome values)."""
     table = {
         "succeeded": StatusLook(_tr("Succeeded"), "check", "#1a7f37", "#5cc971", ""),
-        "failed": StatusLook(_tr("Failed"), "cross", "#b42318", "#f97066", ""),
+        "failed": StatusLook(_tr("Not cancelled"), "cross", "#b42318", "#f97066", ""),
         "unknown": StatusLook(_tr("Outcome unknown"), "question", "#9a5b00", "#f0b43c", ""),
-        "pending": StatusLook(_tr("In progress"), "clock", "#1d5fb8", "#6ea8fe", ""),
+        "pending": StatusLook(_tr("Being sent"), "clock", "#1d5fb8", "#6ea8fe", ""),
     }
     return table.get(outcome, StatusLook(outcome, "question", "#5b616b", "#aab0b8", ""))
 

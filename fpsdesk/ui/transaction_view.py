@@ -497,6 +497,7 @@ class TransactionView(QWidget):
         connected: bool = True,
         field_id: str | None = None,
         check_field: bool = False,
+        earlier_note: str = "",
     ) -> None:
         """Enable Cancel only for Reserved/Pending, and (with ``check_field``) only while the
         ID field shows this very transaction (``field_id``: the field's ID after the look-up's
@@ -528,7 +529,7 @@ class TransactionView(QWidget):
                     )
             elif status.cancellable:
                 enabled = True
-                reason = self.tr("{status}: can be cancelled.").format(
+                reason = earlier_note or self.tr("{status}: can be cancelled.").format(
                     status=theme.status_look(status).label
                 )
             else:
@@ -540,7 +541,7 @@ class TransactionView(QWidget):
         self.cancel_button.setEnabled(enabled)
         self.cancel_button.setText(in_flight_text or self.tr("Cancel transaction…"))
         self.cancel_hint.setText(reason if not in_flight_text else "")
-        if offer:  # the field and the page disagree: say it where the eye already is
+        if offer or (enabled and earlier_note):  # worth noticing: where the eye already is
             warn = theme.outcome_look("unknown").color().name()
             self.cancel_hint.setStyleSheet(f"color: {warn}; font-weight: 600;")
         else:

@@ -82,6 +82,7 @@ class DialogLog:
     on_modal: Any = None  # called with a dialog run through dialogs.run_modal
     first_run: str | None = None  # the first-run choice
     lookup_first_answer: bool = False  # take the offer to look up the field's ID first
+    second_cancel_answer: bool = False  # send a second Cancel while the first is unresolved
 
     def titles(self, kind: str) -> list[Any]:
         return [args for name, args in self.shown if name == kind]
@@ -125,6 +126,11 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
         dialogs,
         "offer_lookup_first",
         recorder("offer_lookup_first", lambda: log.lookup_first_answer),
+    )
+    monkeypatch.setattr(
+        dialogs,
+        "confirm_second_cancel",
+        recorder("confirm_second_cancel", lambda: log.second_cancel_answer),
     )
     monkeypatch.setattr(dialogs, "show_about", recorder("show_about"))
     monkeypatch.setattr(dialogs, "show_shortcuts", recorder("show_shortcuts"))

@@ -188,7 +188,7 @@ def test_results_view_filters_searches_and_exports(qtbot, desk, monkeypatch, tmp
     assert [r.transaction_id for r in view.records] == [good]
     view.outcome.setCurrentIndex(view.outcome.findData("failed"))
     assert [r.transaction_id for r in view.records] == [bad]
-    assert table_texts(view.table)[0][2] == "Failed: InvalidTransactionState"
+    assert table_texts(view.table)[0][2] == "Not cancelled: InvalidTransactionState"
     view.outcome.setCurrentIndex(0)
     view.search.setText(good[5:15].lower())
     assert [r.transaction_id for r in view.records] == [good]

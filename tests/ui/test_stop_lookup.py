@@ -28,7 +28,7 @@ def slow_lookup_of(qtbot, desk, txn: str) -> None:
 
 def wait_for_late_answer(qtbot, desk, txn: str) -> None:
     with qtbot.waitSignal(
-        desk.session.host.worker.lookup_done,
+        desk.session.host.reads.lookup_done,
         timeout=WAIT_MS,
         check_params_cb=lambda reply: reply.transaction_id == txn,
     ):
