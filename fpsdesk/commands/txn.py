@@ -68,7 +68,42 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "5 network/TLS/protocol error, 6 not sent: could not be recorded, "
         "7 not cancelled: not Reserved or Pending, 8 not sent: an earlier cancel is unresolved.",
     )
-    cancel.add_argument("transaction_id", metavar="TXID", help="the 35-character transaction ID")
+    cancel.add_argument(
+        "transaction_id",
+        metavar="TXID",
+        nargs="?",
+        help="the 35-character transaction ID (or --from FILE for many)",
+    )
+    bulk = cancel.add_argument_group("many at once")
+    bulk.add_argument(
+        "--from",
+        dest="from_file",
+        metavar="FILE",
+        help="cancel every transaction named in FILE (CSV, TSV or text; IDs in any column); "
+        "always checked first in a dry run",
+    )
+    bulk.add_argument("--dry-run", action="store_true", help="with --from: only check and classify")
+    bulk.add_argument(
+        "--resume",
+        type=int,
+        nargs="?",
+        const=0,
+        metavar="RUN",
+        help="send (the rest of) a bulk run: a dry run, or one that stopped (default: the "
+        "latest unfinished here)",
+    )
+    bulk.add_argument(
+        "--rate",
+        type=float,
+        default=2.0,
+        help="at most this many cancels per second (default 2; slower when FPS says so)",
+    )
+    bulk.add_argument(
+        "--confirm-count",
+        type=int,
+        metavar="N",
+        help="with --yes, in Production above 20: the number of cancels, typed to confirm",
+    )
     cancel.add_argument("--reason", help="why it is cancelled (sent to FPS as Description)")
     cancel.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     cancel.add_argument(
@@ -213,6 +248,20 @@ def cmd_cancel(args: argparse.Namespace) -> int:
             return usage(f"--reason has at most {MAX_REASON_LENGTH} characters.", args.json)
         if any(not ch.isprintable() for ch in reason):
             return usage("--reason cannot contain control characters.", args.json)
+    if args.from_file is not None or args.resume is not None:
+        if args.transaction_id is not None:
+            return usage("Give a TXID, or --from FILE / --resume, not both.", args.json)
+        if args.from_file is not None and args.resume is not None:
+            return usage("Give --from FILE or --resume, not both.", args.json)
+        if args.dry_run and args.resume is not None:
+            return usage("--dry-run goes with --from FILE.", args.json)
+        from fpsdesk.commands.bulk import cmd_bulk
+
+        return cmd_bulk(args)
+    if args.transaction_id is None:
+        return usage("Give the transaction ID to cancel (or --from FILE).", args.json)
+    if args.dry_run:
+        return usage("--dry-run goes with --from FILE.", args.json)
     if not args.yes and not sys.stdin.isatty():
         return usage(
             "Refusing to cancel without confirmation: no terminal to ask on. Add --yes to confirm.",

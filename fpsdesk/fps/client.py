@@ -87,6 +87,9 @@ READ_ACTIONS = frozenset(
 )
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 30.0)
 MAX_RETRIES = 3
+# FPS error codes that say the request was turned away before FPS acted on it, even with an
+# HTTP 5xx status: a throttled Cancel did not happen, it is not an unknown outcome.
+REFUSED_BEFORE_PROCESSING = frozenset({"RequestThrottled"})
 RETRY_AFTER_CAP = 10.0
 MAX_BODY_BYTES = xmlparse.MAX_BODY_BYTES
 _READ_SIZE = 64 * 1024
@@ -732,7 +735,7 @@ class FpsClient:
             except FpsError as exc:
                 exc.action = action  # type: ignore[attr-defined]
                 if state_changing:
-                    if status >= 500:
+                    if status >= 500 and exc.code not in REFUSED_BEFORE_PROCESSING:
                         raise OutcomeUnknown(
                             subject, action, f"HTTP {status} {exc.code}: {exc.message[:120]}"
                         ) from None

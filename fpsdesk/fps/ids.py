@@ -32,6 +32,11 @@ def normalize_transaction_id(text: str) -> str:
     return candidate
 
 
+def find_transaction_ids(text: str) -> list[str]:
+    """Every distinct 35-character ID in a text, in order (a line of a file, an e-mail)."""
+    return list(dict.fromkeys(m.group(0) for m in _EMBEDDED.finditer(text)))
+
+
 def extract_transaction_id(text: str) -> str | None:
     """Pick the one transaction ID out of pasted text, or return None when there is not one.
 
@@ -41,7 +46,5 @@ def extract_transaction_id(text: str) -> str | None:
     stripped = text.strip()
     if _VALID.fullmatch(stripped):
         return stripped
-    found = {m.group(0) for m in _EMBEDDED.finditer(text)}
-    if len(found) == 1:
-        return found.pop()
-    return None
+    found = find_transaction_ids(text)
+    return found[0] if len(found) == 1 else None

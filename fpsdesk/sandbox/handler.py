@@ -216,7 +216,7 @@ class Handler(BaseHTTPRequestHandler):
         pairs = parse_qsl(raw, keep_blank_values=True)
         params = dict(pairs)
         action = params.get("Action")
-        sandbox.count_request(action, params.get("TransactionId"))
+        sandbox.count_request(action)
         fault = sandbox.fault_table.take(
             action, params.get("TransactionId") or params.get("ReserveTransactionId")
         )
@@ -246,6 +246,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise SandboxError(
                     "RequestThrottled", "Request was denied due to request throttling."
                 )
+            sandbox.count_processed(action, params.get("TransactionId"))
             answer = actions.run(sandbox.engine, params, version, new_request_id())
         except SandboxError as exc:
             status = exc.http_status

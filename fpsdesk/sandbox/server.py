@@ -253,14 +253,20 @@ class SandboxServer:
     def faults(self) -> list[dict[str, Any]]:
         return self.fault_table.list()
 
-    def count_request(self, action: str | None, transaction_id: str | None = None) -> None:
+    def count_request(self, action: str | None) -> None:
         with self._counts_lock:
             self._counts[action or "(none)"] += 1
-            if transaction_id:
+
+    def count_processed(self, action: str | None, transaction_id: str | None) -> None:
+        """A request that passed the signature and throttle checks and reaches the engine."""
+        if transaction_id:
+            with self._counts_lock:
                 self._by_transaction[(action or "(none)", transaction_id)] += 1
 
     def request_counts_by_transaction(self, action: str) -> dict[str, int]:
-        """How many ``action`` requests named each transaction (e.g. Cancels per transaction)."""
+        """How many ``action`` requests FPS acted on, per transaction (Cancels per transaction:
+        a request refused before that, by its signature, throttling or an injected fault that
+        is not processed, is not one)."""
         with self._counts_lock:
             return {t: n for (a, t), n in self._by_transaction.items() if a == action}
 

@@ -164,6 +164,45 @@ MIGRATIONS: list[list[str]] = [
         """,
         "CREATE INDEX activity_spans_env ON activity_spans(env_key, start)",
     ],
+    # 5: bulk cancel runs: the job (its dry run, then its run) and one row per input line,
+    # written before that item's Cancel leaves, so a crash resumes where it stopped.
+    [
+        """
+        CREATE TABLE bulk_jobs (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            environment TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            operator TEXT NOT NULL,
+            source TEXT NOT NULL,
+            reason TEXT,
+            state TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE bulk_items (
+            job_id INTEGER NOT NULL REFERENCES bulk_jobs(id),
+            seq INTEGER NOT NULL,
+            line_no INTEGER,
+            line TEXT,
+            transaction_id TEXT,
+            class TEXT NOT NULL,
+            status TEXT,
+            amount TEXT,
+            currency TEXT,
+            state TEXT NOT NULL,
+            action_id INTEGER,
+            outcome TEXT,
+            status_after TEXT,
+            request_id TEXT,
+            message TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (job_id, seq)
+        )
+        """,
+        "CREATE INDEX bulk_items_txn ON bulk_items(transaction_id)",
+    ],
 ]
 
 

@@ -147,7 +147,9 @@ def test_unresolved_action_from_a_crash_is_reconciled_at_start(
         qtbot.waitUntil(
             lambda: actions.get(recent).outcome == ActionOutcome.UNKNOWN, timeout=WAIT_MS
         )
-        assert session.reconciler.is_pending(recent_txn)  # watched until it can be decided
+        # Watched until it can be decided (the worker writes the row before its answer reaches
+        # the window, so wait for the answer too).
+        qtbot.waitUntil(lambda: session.reconciler.is_pending(recent_txn), timeout=WAIT_MS)
         # A record from another endpoint is left for that endpoint.
         assert actions.get(elsewhere).outcome == ActionOutcome.PENDING
         assert sandbox.request_count("Cancel") == 0

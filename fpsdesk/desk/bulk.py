@@ -1,0 +1,526 @@
+"""Cancelling many transactions at once: always a dry run first, then a throttled, resumable run.
+
+1. **Read the input.** IDs are found in any column of a CSV, TSV or plain-text file, the way the
+   look-up field finds them in pasted text (fpsdesk.fps.ids.find_transaction_ids). A line with
+   no ID (other than a first header line) or with two is reported with its number; a repeated
+   ID is a duplicate.
+2. **Dry run.** Each ID's transaction is read (several at once) and classified: cancellable;
+   already cancelled; completed (refund instead); failed; unknown ID; invalid line; duplicate;
+   could not read. Counts and amounts per class and currency. The job and its items are
+   recorded (store/bulk.py) before anything is sent.
+3. **Run.** Every cancellable item goes through the one cancel lifecycle (desk/cancel.py),
+   throttled (default 2 per second, slower when FPS says RequestThrottled), with pause, resume
+   and stop. An item is marked ``sending`` before its Cancel starts and linked to its action
+   as soon as that is recorded, so after a crash a resumed run adopts what was sent instead of
+   sending it again; the lifecycle itself refuses a second Cancel while the first is
+   unresolved. Unknown outcomes are settled like any other (desk/settle.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Protocol
+
+from fpsdesk.desk.cancel import (
+    CancelDesk,
+    EarlierCancelUnresolved,
+    NotCancellable,
+    NotRecorded,
+)
+from fpsdesk.desk.settle import CancelState, state_of
+from fpsdesk.fps.endpoints import environment_of
+from fpsdesk.fps.exceptions import FpsClientError, FpsError
+from fpsdesk.fps.ids import find_transaction_ids
+from fpsdesk.fps.models import ActionResult, TransactionDetail, TransactionStatusResult
+from fpsdesk.store.actions import ActionStore, current_operator
+from fpsdesk.store.bulk import (
+    ALREADY_CANCELLED,
+    CANCELLABLE,
+    CLASSES,
+    COMPLETED,
+    DONE,
+    DUPLICATE,
+    FAILED,
+    INVALID_LINE,
+    JOB_DONE,
+    JOB_RUNNING,
+    JOB_STOPPED,
+    SENDING,
+    SKIPPED,
+    TODO,
+    UNKNOWN_ID,
+    UNREADABLE,
+    BulkItem,
+    BulkStore,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_ITEMS = 100_000
+MAX_FILE_BYTES = 20 * 1024 * 1024
+DEFAULT_RATE = 2.0
+MIN_RATE = 0.1
+PRODUCTION_COUNT_CONFIRM_ABOVE = 20
+DRY_RUN_READERS = 6
+THROTTLE_RETRIES = 5
+
+
+class BulkClient(Protocol):
+    @property
+    def endpoint(self) -> str: ...
+
+    @property
+    def deadline_seconds(self) -> float: ...
+
+    def get_transaction(self, transaction_id: str) -> TransactionDetail: ...
+
+    def get_transaction_status(self, transaction_id: str) -> TransactionStatusResult: ...
+
+    def cancel(self, transaction_id: str, description: str | None = None) -> ActionResult: ...
+
+
+class BulkInputError(ValueError):
+    """The file cannot be used at all (a plain sentence; nothing was read or sent)."""
+
+
+@dataclass(frozen=True)
+class InputLine:
+    line_no: int
+    text: str
+    transaction_id: str | None
+    problem: str | None = None  # why the line has no usable ID
+
+
+def read_lines(text: str) -> list[InputLine]:
+    """Every non-blank line, with its ID or why it has none; a first line without an ID is a
+    header and is left out."""
+    out: list[InputLine] = []
+    seen_content = False
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip().lstrip("\ufeff")
+        if not line:
+            continue
+        ids = find_transaction_ids(line)
+        if not ids and not seen_content:
+            seen_content = True
+            continue  # a header row ("transaction_id,order,...")
+        seen_content = True
+        shown = line[:200]
+        if not ids:
+            out.append(InputLine(number, shown, None, "no transaction ID on this line"))
+        elif len(ids) > 1:
+            out.append(
+                InputLine(number, shown, None, f"{len(ids)} different transaction IDs on one line")
+            )
+        else:
+            out.append(InputLine(number, shown, ids[0]))
+        if len(out) > MAX_ITEMS:
+            raise BulkInputError(f"More than {MAX_ITEMS:,} lines: split the file.")
+    return out
+
+
+def read_file(path: Path) -> list[InputLine]:
+    """A CSV, TSV or text file; a clear BulkInputError for anything else."""
+    try:
+        if not path.is_file():
+            raise BulkInputError(f"{path} is not a file.")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise BulkInputError(f"{path} is {size:,} bytes; at most {MAX_FILE_BYTES:,}.")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BulkInputError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    if b"\0" in data[:4096]:
+        raise BulkInputError(f"{path} is not a text file (CSV, TSV or one ID per line).")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")  # IDs are ASCII; other columns only need to be skipped
+    return read_lines(text)
+
+
+@dataclass
+class ClassSummary:
+    count: int = 0
+    amounts: dict[str, Decimal] = field(default_factory=dict)  # per currency
+
+
+@dataclass(frozen=True)
+class DryRun:
+    job_id: int
+    environment: str
+    items: list[BulkItem]
+    summary: dict[str, ClassSummary]
+
+    @property
+    def cancellable(self) -> int:
+        return self.summary[CANCELLABLE].count
+
+    @property
+    def needs_count_typed(self) -> bool:
+        """Production and more than 20 to cancel: the agent types the number to confirm."""
+        return (
+            self.environment == "Production" and self.cancellable > PRODUCTION_COUNT_CONFIRM_ABOVE
+        )
+
+
+def summarize(items: Iterable[BulkItem]) -> dict[str, ClassSummary]:
+    out = {klass: ClassSummary() for klass in CLASSES}
+    for item in items:
+        entry = out.setdefault(item.klass, ClassSummary())
+        entry.count += 1
+        if item.amount is not None and item.currency:
+            entry.amounts[item.currency] = entry.amounts.get(item.currency, Decimal(0)) + Decimal(
+                item.amount
+            )
+    return out
+
+
+def _classify(detail: TransactionDetail) -> str:
+    status = detail.transaction_status.value
+    return {
+        "Reserved": CANCELLABLE,
+        "Pending": CANCELLABLE,
+        "Cancelled": ALREADY_CANCELLED,
+        "Success": COMPLETED,
+        "Failure": FAILED,
+    }.get(status, UNREADABLE)
+
+
+@dataclass
+class BulkControl:
+    """Pause, resume, stop and the rate, from any thread (the GUI, a signal handler)."""
+
+    rate: float = DEFAULT_RATE  # Cancels per second
+    _running: threading.Event = field(default_factory=threading.Event)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds`` (or while paused); True if stopped meanwhile."""
+        deadline = time.monotonic() + max(0.0, seconds)
+        while True:
+            self._running.wait()
+            if self._stop.is_set():
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            if self._stop.wait(min(left, 0.2)):
+                return True
+
+
+@dataclass
+class RunProgress:
+    total: int  # cancellable items in the job
+    done: int = 0
+    succeeded: int = 0
+    not_cancelled: int = 0
+    unknown: int = 0
+    not_sent: int = 0
+    rate: float = DEFAULT_RATE
+    slowed: int = 0
+    started: float = field(default_factory=time.monotonic)
+    stopped: bool = False
+    finished: bool = False
+
+    @property
+    def eta_seconds(self) -> float | None:
+        left = self.total - self.done
+        if left <= 0:
+            return 0.0
+        return left / self.rate if self.rate > 0 else None
+
+
+class BulkDesk:
+    """Dry runs and runs of bulk cancels against one FPS."""
+
+    def __init__(
+        self,
+        client: BulkClient,
+        actions: ActionStore,
+        jobs: BulkStore,
+        *,
+        readers: int = DRY_RUN_READERS,
+    ) -> None:
+        self._client = client
+        self._actions = actions
+        self._jobs = jobs
+        self._readers = max(1, readers)
+
+    @property
+    def jobs(self) -> BulkStore:
+        return self._jobs
+
+    # -- dry run --------------------------------------------------------------------------
+
+    def dry_run(
+        self,
+        lines: Sequence[InputLine],
+        *,
+        source: str,
+        reason: str | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+        stop: threading.Event | None = None,
+    ) -> DryRun:
+        """Read and classify every line; record the job. Sends nothing."""
+        if not lines:
+            raise BulkInputError("No lines with a transaction ID to check.")
+        if len(lines) > MAX_ITEMS:
+            raise BulkInputError(f"At most {MAX_ITEMS:,} items in one run.")
+        stop = stop or threading.Event()
+        first_seen: dict[str, int] = {}
+        pending: list[tuple[int, InputLine]] = []
+        items: dict[int, BulkItem] = {}
+        for seq, line in enumerate(lines):
+            base = BulkItem(0, seq, line.line_no, line.text, line.transaction_id, "", None, None,
+                            None, SKIPPED)  # fmt: skip
+            if line.transaction_id is None:
+                items[seq] = replace(base, klass=INVALID_LINE, message=line.problem)
+            elif line.transaction_id in first_seen:
+                items[seq] = replace(
+                    base,
+                    klass=DUPLICATE,
+                    message=f"same as line {lines[first_seen[line.transaction_id]].line_no}",
+                )
+            else:
+                first_seen[line.transaction_id] = seq
+                pending.append((seq, line))
+        done = 0
+        lock = threading.Lock()
+
+        def read(job: tuple[int, InputLine]) -> tuple[int, BulkItem]:
+            nonlocal done
+            seq, line = job
+            txn = line.transaction_id
+            assert txn is not None
+            base = BulkItem(0, seq, line.line_no, line.text, txn, "", None, None, None, SKIPPED)
+            if stop.is_set():
+                return seq, replace(base, klass=UNREADABLE, message="the dry run was stopped")
+            try:
+                detail = self._client.get_transaction(txn)
+            except FpsError as exc:
+                if exc.code in ("InvalidTransactionId", "InvalidParams"):
+                    item = replace(base, klass=UNKNOWN_ID, message=f"{exc.code}: {exc.message}")
+                else:
+                    item = replace(base, klass=UNREADABLE, message=f"{exc.code}: {exc.message}")
+            except FpsClientError as exc:
+                item = replace(base, klass=UNREADABLE, message=str(exc))
+            else:
+                klass = _classify(detail)
+                item = replace(
+                    base,
+                    klass=klass,
+                    status=detail.transaction_status.value,
+                    amount=format(detail.transaction_amount.value, "f"),
+                    currency=detail.transaction_amount.currency,
+                    state=TODO if klass == CANCELLABLE else SKIPPED,
+                )
+            with lock:
+                done += 1
+                if on_progress is not None:
+                    on_progress(done, len(pending))
+            return seq, item
+
+        with ThreadPoolExecutor(self._readers, thread_name_prefix="fpsdesk-dry-run") as pool:
+            for seq, item in pool.map(read, pending):
+                items[seq] = item
+        ordered = [items[seq] for seq in sorted(items)]
+        job_id = self._jobs.create(
+            environment=environment_of(self._client.endpoint),
+            endpoint=self._client.endpoint,
+            operator=current_operator(),
+            source=source,
+            reason=reason,
+            items=ordered,
+        )
+        ordered = [replace(i, job_id=job_id) for i in ordered]
+        return DryRun(job_id, environment_of(self._client.endpoint), ordered, summarize(ordered))
+
+    # -- run ------------------------------------------------------------------------------
+
+    def run(
+        self,
+        job_id: int,
+        *,
+        control: BulkControl | None = None,
+        on_item: Callable[[BulkItem, RunProgress], None] | None = None,
+    ) -> RunProgress:
+        """Cancel the job's cancellable items (or what is left of them after a crash)."""
+        job = self._jobs.job(job_id)
+        if job is None:
+            raise BulkInputError(f"There is no bulk run #{job_id}.")
+        control = control or BulkControl()
+        items = [i for i in self._jobs.items(job_id) if i.klass == CANCELLABLE]
+        progress = RunProgress(total=len(items), rate=control.rate)
+        progress.done = sum(1 for i in items if i.state == DONE)
+        for item in items:
+            if item.state == DONE:
+                self._count(progress, item)
+        self._jobs.set_job_state(job_id, JOB_RUNNING)
+        desk = CancelDesk(self._client, self._actions)
+        next_at = time.monotonic()
+        try:
+            for item in items:
+                if item.state == DONE:
+                    continue
+                tries = 0
+                while True:
+                    if control.wait(next_at - time.monotonic()):
+                        progress.stopped = True
+                        self._jobs.set_job_state(job_id, JOB_STOPPED)
+                        return progress
+                    progress.rate = control.rate
+                    next_at = time.monotonic() + 1.0 / max(control.rate, MIN_RATE)
+                    finished = self._one(desk, job.reason, item)
+                    if finished is None and tries < THROTTLE_RETRIES:
+                        tries += 1  # FPS said slow down: halve the rate, try this one again
+                        progress.slowed += 1
+                        control.rate = max(MIN_RATE, control.rate / 2)
+                        next_at = time.monotonic() + 1.0 / control.rate
+                        continue
+                    if finished is None:
+                        finished = replace(item, state=DONE, outcome="not sent",
+                                           message="FPS kept throttling the requests")  # fmt: skip
+                        self._mark(finished)
+                    break
+                progress.done += 1
+                self._count(progress, finished)
+                if on_item is not None:
+                    on_item(finished, progress)
+        except NotRecorded:
+            progress.stopped = True
+            self._jobs.set_job_state(job_id, JOB_STOPPED)
+            raise
+        progress.finished = True
+        self._jobs.set_job_state(job_id, JOB_DONE)
+        return progress
+
+    def _count(self, progress: RunProgress, item: BulkItem) -> None:
+        if item.outcome == CancelState.SUCCEEDED.value:
+            progress.succeeded += 1
+        elif item.outcome == CancelState.NOT_CANCELLED.value:
+            progress.not_cancelled += 1
+        elif item.outcome in (CancelState.UNKNOWN.value, CancelState.IN_FLIGHT.value):
+            progress.unknown += 1
+        else:
+            progress.not_sent += 1
+
+    def _mark(self, item: BulkItem) -> None:
+        self._jobs.mark(
+            item.job_id,
+            item.seq,
+            item.state,
+            action_id=item.action_id,
+            outcome=item.outcome,
+            status_after=item.status_after,
+            request_id=item.request_id,
+            message=item.message,
+        )
+
+    def _one(self, desk: CancelDesk, reason: str | None, item: BulkItem) -> BulkItem | None:
+        """One item through the lifecycle; None when FPS asked to slow down (try again)."""
+        txn = item.transaction_id
+        assert txn is not None
+        if item.state == SENDING and item.action_id is not None:
+            # A crash after its Cancel was recorded: adopt that attempt, never send again.
+            record = self._actions.get(item.action_id)
+            if record is not None and record.resolved:
+                adopted = replace(
+                    item,
+                    state=DONE,
+                    outcome=state_of(record).value,
+                    status_after=record.status_after,
+                    request_id=record.request_id,
+                    message=record.error_message,
+                )
+                self._mark(adopted)
+                return adopted
+        self._jobs.mark(item.job_id, item.seq, SENDING)
+
+        def recorded(action_id: int) -> None:
+            self._jobs.mark(item.job_id, item.seq, SENDING, action_id=action_id)
+
+        try:
+            done = desk.cancel(txn, reason, on_recorded=recorded)
+        except NotCancellable as exc:
+            result = replace(
+                item,
+                state=DONE,
+                outcome=CancelState.NOT_CANCELLED.value,
+                status_after=exc.status.value,
+                message=str(exc),
+            )
+        except EarlierCancelUnresolved as exc:
+            earlier = exc.earlier[0].record
+            result = replace(
+                item,
+                state=DONE,
+                action_id=earlier.id,
+                outcome=state_of(earlier).value,
+                message=f"an earlier Cancel (action #{earlier.id}) is not settled yet; "
+                "it was not sent again",
+            )
+        except FpsError as exc:
+            if exc.code in ("RequestThrottled", "ServiceUnavailable"):
+                self._jobs.mark(item.job_id, item.seq, TODO)
+                return None
+            result = replace(
+                item, state=DONE, outcome="not sent", message=f"{exc.code}: {exc.message}"
+            )
+        except FpsClientError as exc:  # the status read failed: nothing was sent
+            result = replace(item, state=DONE, outcome="not sent", message=str(exc))
+        else:
+            if (
+                isinstance(done.error, FpsError)
+                and done.error.code == "RequestThrottled"
+                and done.state is CancelState.NOT_CANCELLED
+            ):
+                self._jobs.mark(item.job_id, item.seq, TODO)
+                return None
+            result = replace(
+                item,
+                state=DONE,
+                action_id=done.action_id,
+                outcome=done.state.value,
+                status_after=done.record.status_after,
+                request_id=done.record.request_id,
+                message=_plain_error(done.error),
+            )
+        self._mark(result)
+        return result
+
+
+def _plain_error(error: Exception | None) -> str | None:
+    if error is None:
+        return None
+    if isinstance(error, FpsError):
+        return f"{error.code}: {error.message}"
+    return str(error)
