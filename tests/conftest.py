@@ -6,7 +6,9 @@ leak into another test or into the developer's home.
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,21 @@ pytest_plugins = [
     "tests.fixtures.keychain",
     "tests.fixtures.processes",
 ]
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """Remove the handlers fpsdesk.logsetup.configure installed during a test (an in-process
+    ``main()`` call does), so one test's redacting handlers never rewrite the next test's
+    log records."""
+    root = logging.getLogger()
+    level = root.level
+    yield
+    for handler in list(root.handlers):
+        if getattr(handler, "_fpsdesk", False):
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
 
 
 @pytest.fixture(autouse=True)

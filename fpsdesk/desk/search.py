@@ -38,6 +38,7 @@ from fpsdesk.store.activity import ActivityCache, CachedTxn, Span
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 200
+CACHE_BATCH = 2000  # transactions written to the cache at once
 MAX_DETAIL_READS = 2000
 DETAIL_READERS = 4
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0)
@@ -362,23 +363,35 @@ class Searcher:
         emit: Callable[[Iterable[CachedTxn]], None],
         stop: threading.Event,
     ) -> None:
-        """Page through [start, end] newest first; record the span once it is read whole."""
+        """Page through [start, end] newest first; record the span once it is read whole.
+
+        Matches are handed over as each page arrives; pages are written to the cache in
+        batches (a commit per page would cost a disk flush per page).
+        """
         read_at = self._clock()
         page_end: datetime | None = end
-        while True:
-            if stop.is_set():
-                raise SearchStopped
-            page = self._page(start, page_end, progress, stop)
-            progress.pages += 1
-            txns = [_cached(t) for t in page.transactions]
-            self._cache.upsert(self._key, txns, read_at)
-            emit(txns)
-            nxt = page.start_time_for_next_transaction
-            if nxt is None or nxt < start or (page_end is not None and nxt > page_end):
-                break
-            if not page.transactions and nxt == page_end:
-                break  # a server that does not move on: stop rather than loop
-            page_end = nxt
+        batch: list[CachedTxn] = []
+        try:
+            while True:
+                if stop.is_set():
+                    raise SearchStopped
+                page = self._page(start, page_end, progress, stop)
+                progress.pages += 1
+                txns = [_cached(t) for t in page.transactions]
+                emit(txns)
+                batch.extend(txns)
+                if len(batch) >= CACHE_BATCH:
+                    self._cache.upsert(self._key, batch, read_at)
+                    batch = []
+                nxt = page.start_time_for_next_transaction
+                if nxt is None or nxt < start or (page_end is not None and nxt > page_end):
+                    break
+                if not page.transactions and nxt == page_end:
+                    break  # a server that does not move on: stop rather than loop
+                page_end = nxt
+        finally:
+            if batch:
+                self._cache.upsert(self._key, batch, read_at)
         self._cache.add_span(self._key, start, end, read_at)
 
     def _page(

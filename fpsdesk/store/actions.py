@@ -20,6 +20,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from fpsdesk.store.db import transaction
 from fpsdesk.store.outcome import ActionOutcome as ActionOutcome  # re-exported
 
 
@@ -166,7 +167,7 @@ class ActionStore:
         """Record an action about to be sent; durable when this returns (or it raises)."""
         who = operator or (owner.user if owner else None) or current_operator()
         now = _now()
-        with self._lock, self._conn:
+        with transaction(self._conn, self._lock):
             cur = self._conn.execute(
                 "INSERT INTO actions (kind, transaction_id, reason, operator, environment,"
                 " endpoint, created_at, outcome, status_before, owner_host, owner_pid,"
@@ -205,7 +206,7 @@ class ActionStore:
     ) -> None:
         """The sender's own verdict on its request (FPS's answer, or its loss)."""
         now = _now()
-        with self._lock, self._conn:
+        with transaction(self._conn, self._lock):
             self._conn.execute(
                 "UPDATE actions SET outcome=?, finished_at=?, status_after=?, request_id=?,"
                 " error_code=?, error_message=? WHERE id=?",
@@ -237,7 +238,7 @@ class ActionStore:
         settled the other way keeps the earlier verdict in ``corrected_from`` and in its events.
         """
         now = _now()
-        with self._lock, self._conn:
+        with transaction(self._conn, self._lock):
             row = self._conn.execute("SELECT * FROM actions WHERE id=?", (action_id,)).fetchone()
             if row is None:
                 return None

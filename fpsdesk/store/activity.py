@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from fpsdesk.store.db import transaction
+
 
 def iso(moment: datetime) -> str:
     """Fixed-width UTC text, so SQLite orders and compares it as time."""
@@ -120,7 +122,7 @@ class ActivityCache:
             )
             for t in txns
         ]
-        with self._lock, self._conn:
+        with transaction(self._conn, self._lock):
             self._conn.executemany(
                 f"INSERT INTO activity_txns (env_key, {', '.join(_COLUMNS)}) VALUES "
                 f"({', '.join('?' for _ in range(len(_COLUMNS) + 1))}) "
@@ -142,7 +144,7 @@ class ActivityCache:
         self, env_key: str, emails: Iterable[tuple[str, str | None, str | None]]
     ) -> None:
         """(transaction_id, sender e-mail, recipient e-mail) learnt from details."""
-        with self._lock, self._conn:
+        with transaction(self._conn, self._lock):
             self._conn.executemany(
                 "UPDATE activity_txns SET sender_email=COALESCE(?, sender_email), "
                 "recipient_email=COALESCE(?, recipient_email) "
@@ -151,7 +153,7 @@ class ActivityCache:
             )
 
     def add_span(self, env_key: str, start: datetime, end: datetime, read_at: datetime) -> None:
-        with self._lock, self._conn:
+        with transaction(self._conn, self._lock):
             self._conn.execute(
                 "INSERT INTO activity_spans (env_key, start, end, read_at) VALUES (?,?,?,?)",
                 (env_key, iso(start), iso(end), iso(read_at)),
@@ -210,7 +212,7 @@ class ActivityCache:
 
     def forget(self, env_key: str) -> None:
         """Drop an environment's cache (a sandbox that was reset)."""
-        with self._lock, self._conn:
+        with transaction(self._conn, self._lock):
             self._conn.execute("DELETE FROM activity_txns WHERE env_key=?", (env_key,))
             self._conn.execute("DELETE FROM activity_spans WHERE env_key=?", (env_key,))
 

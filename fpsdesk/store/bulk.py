@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from fpsdesk.store.db import transaction
+
 # Item classes (the dry run's verdicts) and states.
 CANCELLABLE = "cancellable"
 ALREADY_CANCELLED = "already cancelled"
@@ -135,7 +137,7 @@ class BulkStore:
     ) -> int:
         """The dry run's verdicts, as one job, in one transaction."""
         now = _now()
-        with self._lock, self._conn:
+        with transaction(self._conn, self._lock):
             cur = self._conn.execute(
                 "INSERT INTO bulk_jobs (created_at, environment, endpoint, operator, source,"
                 " reason, state, updated_at) VALUES (?,?,?,?,?,?,?,?)",
@@ -189,7 +191,7 @@ class BulkStore:
         return [_item(r) for r in rows]
 
     def set_job_state(self, job_id: int, state: str) -> None:
-        with self._lock, self._conn:
+        with transaction(self._conn, self._lock):
             self._conn.execute(
                 "UPDATE bulk_jobs SET state=?, updated_at=? WHERE id=?", (state, _now(), job_id)
             )
@@ -202,7 +204,7 @@ class BulkStore:
             raise ValueError(f"not an item field: {sorted(unknown)}")
         columns = ["state", *fields, "updated_at"]
         values = [state, *fields.values(), _now(), job_id, seq]
-        with self._lock, self._conn:
+        with transaction(self._conn, self._lock):
             self._conn.execute(
                 f"UPDATE bulk_items SET {', '.join(f'{c}=?' for c in columns)} "
                 "WHERE job_id=? AND seq=?",

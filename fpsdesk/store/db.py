@@ -6,8 +6,12 @@ records how far a file has come. Add a migration at the end, never edit an appli
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fpsdesk.paths import data_dir, ensure
@@ -204,6 +208,24 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX bulk_items_txn ON bulk_items(transaction_id)",
     ],
 ]
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection, lock: threading.Lock | None = None) -> Iterator[None]:
+    """One write transaction (``BEGIN IMMEDIATE`` … ``COMMIT``), rolled back on any error.
+
+    History connections autocommit (isolation_level None), so ``with conn:`` alone would make
+    every statement its own transaction: a row and its event could be split by a crash, and a
+    batch of rows would cost a disk flush each.
+    """
+    with lock or contextlib.nullcontext():
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
 
 def default_path() -> Path:
