@@ -14,11 +14,8 @@ requests per second (target: the client at 80% or more of the floor), p50 and p9
 
 from __future__ import annotations
 
-import os
 import pathlib
-import re
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -29,6 +26,7 @@ import requests
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from run import Row
+from sandbox_process import start_sandbox
 
 from fpsdesk.fps.client import FpsClient, format_timestamp
 from fpsdesk.fps.signing import percent_encode, sign_request
@@ -36,25 +34,6 @@ from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
-
-
-def _start_sandbox() -> tuple[subprocess.Popen[str], str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fpsdesk", "sandbox", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    match = re.fullmatch(r"FPS sandbox listening on (http://\S+/)\n", line)
-    if match is None:
-        process.kill()
-        raise RuntimeError(f"sandbox did not start: {line!r}")
-    return process, match.group(1)
 
 
 def _presigned(url: str, txn_id: str, count: int) -> list[bytes]:
@@ -104,7 +83,7 @@ def _p(values: list[float], q: float) -> float:
 
 def run(quick: bool) -> list[Row]:
     blocks, per_block = (4, 100) if quick else (10, 300)
-    process, url = _start_sandbox()
+    process, url = start_sandbox()
     try:
         created = requests.post(
             f"{url}_sandbox/transactions", json={"status": "Reserved"}, timeout=10

@@ -18,10 +18,7 @@ with ``--quick``) serves both sides, so server time is paid by both:
 from __future__ import annotations
 
 import json
-import os
 import pathlib
-import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from run import Row
+from sandbox_process import start_sandbox
 
 from fpsdesk.desk.bulk import BulkDesk, read_lines
 from fpsdesk.desk.search import Searcher, SearchQuery
@@ -44,25 +42,6 @@ from fpsdesk.store.bulk import BulkStore
 from fpsdesk.store.db import open_database
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _start_sandbox(size: int) -> tuple[subprocess.Popen[str], str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fpsdesk", "sandbox", "--port", "0", "--demo-size", str(size)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    match = re.fullmatch(r"FPS sandbox listening on (http://\S+/)\n", line)
-    if match is None:
-        process.kill()
-        raise RuntimeError(f"sandbox did not start: {line!r}")
-    return process, match.group(1)
 
 
 def _control(url: str, path: str, body: dict[str, object] | None = None) -> dict[str, object]:
@@ -94,7 +73,7 @@ def _plain_scan(client: FpsClient, start: datetime) -> int:
 def run(quick: bool) -> list[Row]:
     size = 5_000 if quick else 100_000
     checks = 1_000 if quick else 10_000
-    process, url = _start_sandbox(size)
+    process, url = start_sandbox("--demo-size", str(size))
     rows: list[Row] = []
     try:
         with tempfile.TemporaryDirectory() as tmp, _client(url) as client:

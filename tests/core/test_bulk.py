@@ -7,8 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,9 +26,9 @@ from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, SandboxServe
 from fpsdesk.store.actions import ActionStore
 from fpsdesk.store.bulk import BulkStore
 from fpsdesk.store.db import open_database
+from tests.fixtures.cli import cli_env, fpsdesk, wait_until
 from tests.fixtures.processes import Children
 
-ROOT = str(Path(__file__).resolve().parents[2])
 UNKNOWN = "1" + "Z" * 34  # well formed, never issued
 
 
@@ -150,39 +149,6 @@ def test_a_run_cancels_each_once_slowing_down_when_throttled(
     assert all(stores[0].get(i.action_id).reason == "fraud wave" for i in items)
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fpsdesk", *args],
-        env=_env(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def _env() -> dict[str, str]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": ROOT,
-        "AWS_ACCESS_KEY_ID": DEFAULT_ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": DEFAULT_SECRET_KEY,
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-    }
-    env.pop("FPSDESK_LOG_LEVEL", None)
-    return env
-
-
-def _wait(condition: Callable[[], bool], timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
 def test_cli_dry_run_then_resume_sends_it(sandbox: SandboxServer, tmp_path: Path) -> None:
     txns = [sandbox.create_transaction(status="Reserved") for _ in range(3)]
     done = sandbox.create_transaction(status="Success")
@@ -190,13 +156,15 @@ def test_cli_dry_run_then_resume_sends_it(sandbox: SandboxServer, tmp_path: Path
     listing.write_text(
         "id,order\n" + "\n".join(f"{t},ORD-{n}" for n, t in enumerate([*txns, done]))
     )
-    dry = _cli("cancel", "--from", str(listing), "--dry-run", "--endpoint", sandbox.url, "--json")
+    dry = fpsdesk(
+        "cancel", "--from", str(listing), "--dry-run", "--endpoint", sandbox.url, "--json"
+    )
     assert dry.returncode == 0, dry.stderr
     report = json.loads(dry.stdout)
     assert report["summary"]["cancellable"]["count"] == 3
     assert report["summary"]["completed"]["count"] == 1
     assert sandbox.request_count("Cancel") == 0
-    run = _cli("cancel", "--resume", str(report["job_id"]), "--yes", "--endpoint", sandbox.url)
+    run = fpsdesk("cancel", "--resume", str(report["job_id"]), "--yes", "--endpoint", sandbox.url)
     assert run.returncode == 0, run.stderr
     assert "3 cancelled" in run.stderr
     assert sandbox.request_counts_by_transaction("Cancel") == {t: 1 for t in txns}
@@ -223,19 +191,19 @@ def test_a_killed_run_resumes_without_any_cancel_sent_twice(
             "--endpoint",
             sandbox.url,
         ],
-        env=_env(),
+        env=cli_env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    assert _wait(lambda: sandbox.request_count("Cancel") >= 8)
+    assert wait_until(lambda: sandbox.request_count("Cancel") >= 8)
     first.send_signal(signal.SIGKILL)
     first.wait(10)
     assert sandbox.request_count("Cancel") < len(txns)  # killed in the middle
-    resumed = _cli("cancel", "--resume", "--yes", "--rate", "20", "--endpoint", sandbox.url)
+    resumed = fpsdesk("cancel", "--resume", "--yes", "--rate", "20", "--endpoint", sandbox.url)
     assert resumed.returncode in (0, 4), resumed.stderr  # 4: the killed one may be unknown
     sandbox.clear_faults()
-    settled = _cli("reconcile", "--wait", "20", "--endpoint", sandbox.url)
+    settled = fpsdesk("reconcile", "--wait", "20", "--endpoint", sandbox.url)
     assert settled.returncode == 0, settled.stdout + settled.stderr
     assert sandbox.request_counts_by_transaction("Cancel") == {t: 1 for t in txns}
     assert {sandbox.transaction(t)["status"] for t in txns} == {"Cancelled"}

@@ -8,43 +8,16 @@ held Cancel lands, reconcile and history say it succeeded; the sandbox saw exact
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, SandboxServer
+from fpsdesk.sandbox import SandboxServer
+from tests.fixtures.cli import cli_env, fpsdesk, wait_until
 from tests.fixtures.processes import Children
-
-ROOT = str(Path(__file__).resolve().parents[2])
-
-
-def _env() -> dict[str, str]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": ROOT,
-        "AWS_ACCESS_KEY_ID": DEFAULT_ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": DEFAULT_SECRET_KEY,
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-    }
-    env.pop("FPSDESK_LOG_LEVEL", None)
-    return env
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fpsdesk", *args],
-        env=_env(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def _start_cancel(children: Children, sandbox: SandboxServer, txn: str, *extra: str) -> Any:
@@ -60,21 +33,12 @@ def _start_cancel(children: Children, sandbox: SandboxServer, txn: str, *extra: 
             sandbox.url,
             *extra,
         ],
-        env=_env(),
+        env=cli_env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def _wait(condition: Callable[[], bool], timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def _status(sandbox: SandboxServer, txn: str) -> str:
@@ -92,12 +56,12 @@ def test_a_killed_cancel_is_unknown_then_succeeded_never_failed(
     txn = sandbox.create_transaction(status="Reserved")
     sandbox.inject_fault(action="Cancel", kind="delay", delay_ms=4000)
     cli = _start_cancel(children, sandbox, txn)
-    assert _wait(lambda: sandbox.request_count("Cancel") == 1)
+    assert wait_until(lambda: sandbox.request_count("Cancel") == 1)
     time.sleep(0.2)  # the request is in the sandbox's hands
     cli.send_signal(signal.SIGKILL)
     cli.wait(10)
 
-    right_after = _cli("reconcile", "--endpoint", sandbox.url, "--json")
+    right_after = fpsdesk("reconcile", "--endpoint", sandbox.url, "--json")
     report = _json(right_after)
     assert right_after.returncode == 4, right_after.stderr
     (row,) = report["unresolved"]
@@ -105,11 +69,11 @@ def test_a_killed_cancel_is_unknown_then_succeeded_never_failed(
     assert row["until"]
     assert _status(sandbox, txn) == "Reserved"  # still held: proves nothing
 
-    assert _wait(lambda: _status(sandbox, txn) == "Cancelled")
-    settled = _cli("reconcile", "--endpoint", sandbox.url)
+    assert wait_until(lambda: _status(sandbox, txn) == "Cancelled")
+    settled = fpsdesk("reconcile", "--endpoint", sandbox.url)
     assert settled.returncode == 0, settled.stderr
     assert f"Cancel {txn}: succeeded (Cancelled)" in settled.stdout
-    history = _json(_cli("history", "--transaction", txn, "--json"))
+    history = _json(fpsdesk("history", "--transaction", txn, "--json"))
     (action,) = history["actions"]
     assert action["state"] == "succeeded"
     assert action["corrected_from"] is None
@@ -124,8 +88,8 @@ def test_reconcile_leaves_a_cancel_that_is_still_being_sent_to_its_sender(
     txn = sandbox.create_transaction(status="Reserved")
     sandbox.inject_fault(action="Cancel", kind="delay", delay_ms=3000)
     cli = _start_cancel(children, sandbox, txn)
-    assert _wait(lambda: sandbox.request_count("Cancel") == 1)
-    meanwhile = _cli("reconcile", "--endpoint", sandbox.url, "--json")
+    assert wait_until(lambda: sandbox.request_count("Cancel") == 1)
+    meanwhile = fpsdesk("reconcile", "--endpoint", sandbox.url, "--json")
     assert meanwhile.returncode == 4
     (row,) = _json(meanwhile)["unresolved"]
     assert row["state"] == "pending"
@@ -133,7 +97,7 @@ def test_reconcile_leaves_a_cancel_that_is_still_being_sent_to_its_sender(
     out, err = cli.communicate(timeout=30)
     assert cli.returncode == 0, err
     assert "Cancelled" in out
-    history = _json(_cli("history", "--transaction", txn, "--json"))
+    history = _json(fpsdesk("history", "--transaction", txn, "--json"))
     assert [a["state"] for a in history["actions"]] == ["succeeded"]
 
 
@@ -143,19 +107,19 @@ def test_after_exit_4_the_cli_never_sends_a_second_cancel_blindly(
     """Observation 3: the old advice ("you can try again") sent a second Cancel."""
     txn = sandbox.create_transaction(status="Reserved")
     sandbox.inject_fault(action="Cancel", kind="delay", delay_ms=3000)
-    first = _cli("cancel", txn, "--yes", "--timeout", "1", "--endpoint", sandbox.url)
+    first = fpsdesk("cancel", txn, "--yes", "--timeout", "1", "--endpoint", sandbox.url)
     assert first.returncode == 4, first.stderr
     assert "try again" not in first.stderr
     assert "may still take effect until" in first.stderr
-    again = _cli("cancel", txn, "--yes", "--endpoint", sandbox.url)
+    again = fpsdesk("cancel", txn, "--yes", "--endpoint", sandbox.url)
     assert again.returncode == 8, again.stderr
     assert "action #1" in again.stderr
     assert "--again" in again.stderr
     assert sandbox.request_count("Cancel") == 1
     # The held Cancel lands; settling says so, and a new cancel is refused as already done.
-    assert _wait(lambda: _status(sandbox, txn) == "Cancelled")
-    assert _cli("reconcile", "--endpoint", sandbox.url).returncode == 0
-    late = _cli("cancel", txn, "--yes", "--again", "--endpoint", sandbox.url)
+    assert wait_until(lambda: _status(sandbox, txn) == "Cancelled")
+    assert fpsdesk("reconcile", "--endpoint", sandbox.url).returncode == 0
+    late = fpsdesk("cancel", txn, "--yes", "--again", "--endpoint", sandbox.url)
     assert late.returncode == 7
     assert sandbox.request_count("Cancel") == 1
 
@@ -163,13 +127,15 @@ def test_after_exit_4_the_cli_never_sends_a_second_cancel_blindly(
 def test_an_explicit_second_cancel_is_sent_and_both_are_settled(sandbox: SandboxServer) -> None:
     txn = sandbox.create_transaction(status="Reserved")
     sandbox.inject_fault(action="Cancel", kind="internal_error")  # lost: never reached FPS
-    first = _cli("cancel", txn, "--yes", "--endpoint", sandbox.url)
+    first = fpsdesk("cancel", txn, "--yes", "--endpoint", sandbox.url)
     assert first.returncode == 4
-    second = _cli("cancel", txn, "--yes", "--again", "--endpoint", sandbox.url)
+    second = fpsdesk("cancel", txn, "--yes", "--again", "--endpoint", sandbox.url)
     assert second.returncode == 0, second.stderr
     assert sandbox.request_count("Cancel") == 2
-    assert _cli("reconcile", "--endpoint", sandbox.url).returncode == 0
-    states = [a["state"] for a in _json(_cli("history", "--transaction", txn, "--json"))["actions"]]
+    assert fpsdesk("reconcile", "--endpoint", sandbox.url).returncode == 0
+    states = [
+        a["state"] for a in _json(fpsdesk("history", "--transaction", txn, "--json"))["actions"]
+    ]
     assert states == ["succeeded", "not cancelled"]  # newest first: the --again one did it
 
 
@@ -177,7 +143,7 @@ def test_exit_0_when_the_read_after_a_lost_answer_shows_cancelled(sandbox: Sandb
     """Observation 4: exit 4 came back even after the read proved the cancel happened."""
     txn = sandbox.create_transaction(status="Reserved")
     sandbox.inject_fault(action="Cancel", kind="drop_after")
-    result = _cli("cancel", txn, "--yes", "--endpoint", sandbox.url, "--json")
+    result = fpsdesk("cancel", txn, "--yes", "--endpoint", sandbox.url, "--json")
     assert result.returncode == 0, result.stderr
     payload = _json(result)
     assert payload["state"] == "succeeded"
@@ -191,11 +157,11 @@ def test_reconcile_finds_rows_of_a_sandbox_that_moved_to_another_port(
     txn = sandbox.create_transaction(status="Reserved")
     sandbox.inject_fault(action="Cancel", kind="drop_after")
     # Recorded against the sandbox at one port ...
-    first = _cli("cancel", txn, "--yes", "--timeout", "1", "--endpoint", sandbox.url)
+    first = fpsdesk("cancel", txn, "--yes", "--timeout", "1", "--endpoint", sandbox.url)
     assert first.returncode == 0
     assert sandbox.url != "http://127.0.0.1:1/"
     # ... and listed as nothing to settle from another port: it was settled already; the
     # matching itself is covered in tests/core/test_desk_cancel.py.
-    other = _cli("reconcile", "--endpoint", "http://127.0.0.1:1/")
+    other = fpsdesk("reconcile", "--endpoint", "http://127.0.0.1:1/")
     assert other.returncode == 0
     assert "Nothing to settle" in other.stdout

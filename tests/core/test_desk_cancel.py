@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,6 +28,7 @@ from fpsdesk.fps.models import TransactionStatus
 from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, SandboxServer
 from fpsdesk.store.actions import ActionOutcome, ActionStore
 from fpsdesk.store.db import open_database
+from tests.fixtures.cli import wait_until
 
 
 @pytest.fixture
@@ -38,15 +38,6 @@ def store(tmp_path: Path) -> Iterator[ActionStore]:
         yield ActionStore(conn)
     finally:
         conn.close()
-
-
-def _wait(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def _status(sandbox: SandboxServer, txn: str) -> str:
@@ -68,12 +59,8 @@ def _client(sandbox: SandboxServer, read_timeout: float = 10.0) -> FpsClient:
 
 
 @pytest.fixture
-def client(sandbox: SandboxServer) -> Iterator[FpsClient]:
-    c = _client(sandbox)
-    try:
-        yield c
-    finally:
-        c.close()
+def client(sandbox_client: FpsClient) -> FpsClient:
+    return sandbox_client
 
 
 def test_a_reserved_transaction_is_cancelled_once_and_recorded_first(
@@ -181,7 +168,7 @@ def test_a_held_cancel_stays_unknown_until_it_lands_never_not_cancelled(
         for _ in range(3):  # the old rule gave up after three Reserved reads
             (still,) = settler.settle_transaction(txn)
             assert still.state is CancelState.UNKNOWN
-        assert _wait(lambda: _status(sandbox, txn) == "Cancelled")
+        assert wait_until(lambda: _status(sandbox, txn) == "Cancelled")
         (landed,) = settler.settle_transaction(txn)
     finally:
         reader.close()
@@ -253,7 +240,7 @@ def test_a_row_whose_sender_still_waits_is_not_settled_by_anyone_else(
     sender = threading.Thread(target=lambda: box.update(done=CancelDesk(client, store).cancel(txn)))
     sender.start()
     try:
-        assert _wait(lambda: sandbox.request_count("Cancel") == 1)
+        assert wait_until(lambda: sandbox.request_count("Cancel") == 1)
         other = _client(sandbox)
         try:
             settler = Settler(store, sandbox.url, _reader(other))
