@@ -225,8 +225,11 @@ class Settler:
         open_ = [r for r in records if _settleable(r, now)]
         in_flight = [r for r in records if r.outcome is ActionOutcome.PENDING and r not in open_]
         out = [Settlement(r, status, in_flight=True) for r in in_flight]
-        if any(r.outcome is ActionOutcome.SUCCEEDED for r in records) or in_flight:
-            winner = None  # FPS's own answer said which one did it, or the live one may tell
+        if in_flight:
+            # A live sender's answer will say whether its Cancel did it: decide after that.
+            return out + [Settlement(r, status) for r in open_]
+        if any(r.outcome is ActionOutcome.SUCCEEDED for r in records):
+            winner = None  # FPS's own answer said which one did it
         elif open_:
             winner = open_[0]  # the earliest attempt whose outcome was open
         else:

@@ -293,3 +293,43 @@ def test_rows_are_settled_by_environment_not_by_the_exact_sandbox_port(
     (settled,) = settler.settle_all()[0]
     assert settled.state is CancelState.SUCCEEDED
     assert Settler(store, "https://fps.sandbox.amazonaws.com/").unresolved() == []
+
+
+def test_cancelled_is_not_credited_while_another_attempt_is_still_being_sent(
+    sandbox: SandboxServer, client: FpsClient, store: ActionStore
+) -> None:
+    """A lost attempt and a live one: which did it is known only once the live one answers."""
+    txn = sandbox.create_transaction(status="Cancelled")
+    now = datetime.now(UTC)
+    me = this_process()
+    lost = store.start(
+        "Cancel",
+        txn,
+        environment="Local sandbox",
+        endpoint=sandbox.url,
+        owner=me,
+        lease_until=now,
+        decide_after=now + timedelta(minutes=20),
+    )
+    store.finish(lost, ActionOutcome.UNKNOWN, error_message="read timed out")
+    live = store.start(
+        "Cancel",
+        txn,
+        environment="Local sandbox",
+        endpoint=sandbox.url,
+        owner=me,
+        lease_until=now + timedelta(minutes=1),
+        decide_after=now + timedelta(minutes=20),
+    )
+    settler = Settler(store, sandbox.url, _reader(client))
+    settler.settle_transaction(txn)
+    assert store.get(lost).outcome is ActionOutcome.UNKNOWN  # not marked "not cancelled" yet
+    # The live one is refused (the lost one had landed first): now the lost one did it.
+    store.finish(
+        live,
+        ActionOutcome.FAILED,
+        error_code="InvalidTransactionState",
+        error_message="already cancelled",
+    )
+    settler.settle_transaction(txn)
+    assert store.get(lost).outcome is ActionOutcome.SUCCEEDED
