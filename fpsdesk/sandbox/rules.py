@@ -11,10 +11,13 @@ FPS's own 2008-09-17 sandbox decline tables were not preserved (spec §7), so th
   ``.98`` → the request fails at once with the error InsufficientBalance (retriable);
   ``0.01`` or less → AmountOutOfRange. Everything else succeeds.
 - Fees (FPSFees): 2.9% + $0.30 for CC, 1.5% + $0.05 for ACH, 1.5% + $0.01 for ABT.
+- Amounts are plain decimals: ASCII digits, at most 10 before the point and 6 after it, no sign,
+  no exponent, no spaces ([GUESS] for the limits; FPS's own are not documented).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -25,6 +28,10 @@ STATUSES = ("Reserved", "Success", "Failure", "Pending", "Cancelled")
 FINAL = ("Success", "Failure", "Cancelled")
 OPERATIONS = ("Pay", "Refund", "Settle", "SettleDebt", "WriteOffDebt", "FundPrepaid", "Reserve")
 PAYMENT_METHODS = ("ABT", "CC", "ACH", "Debt", "Prepaid")
+ROLES = ("Sender", "Caller", "Recipient")  # TransactionalRole
+AMOUNT_INTEGER_DIGITS = 10
+AMOUNT_DECIMALS = 6
+_AMOUNT = re.compile(rf"[0-9]{{1,{AMOUNT_INTEGER_DIGITS}}}(?:\.[0-9]{{1,{AMOUNT_DECIMALS}}})?")
 DEFAULT_CODES = {
     "Reserved": "Reserved",
     "Success": "Success",
@@ -64,6 +71,17 @@ _FEES = {
     "ABT": (Decimal("0.015"), Decimal("0.01")),
 }
 CENT = Decimal("0.01")
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """``text`` as an amount, or None when it is not a plain decimal of the allowed shape.
+
+    Decimal() alone would take " 5.00", full-width digits, "1e3" and a 23-digit number whose
+    arithmetic later overflows the context; none of those is an amount FPS took.
+    """
+    if not _AMOUNT.fullmatch(text):
+        return None
+    return Decimal(text)
 
 
 def message_for(code: str | None) -> str | None:
