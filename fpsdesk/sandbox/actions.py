@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from fpsdesk.sandbox import activity as activity
+from fpsdesk.sandbox import rules
 from fpsdesk.sandbox import verify as verify
 from fpsdesk.sandbox.auth import COMMON_PARAMS, VERSION_2010
 from fpsdesk.sandbox.engine import Engine
@@ -22,7 +23,7 @@ from fpsdesk.sandbox.errors import SandboxError
 from fpsdesk.sandbox.ids import is_well_formed_transaction_id
 from fpsdesk.sandbox.state import Txn
 from fpsdesk.sandbox.timefmt import format_ms
-from fpsdesk.sandbox.xmlwriter import Node, amount_node, success_response
+from fpsdesk.sandbox.xmlwriter import Node, amount_node, success_response, xml_unsafe
 
 Handler = Callable[[Engine, Mapping[str, str]], list[Node]]
 
@@ -45,6 +46,9 @@ _PAY_PARAMS = frozenset(
     }
 )
 _ROLE = re.compile(r"Role\.[1-9][0-9]*")
+_DIGITS = re.compile(r"[0-9]{1,12}")
+# TransactionTimeoutInMins: at most a year [GUESS]; FPS's own limit is not documented.
+MAX_TIMEOUT_MINUTES = 366 * 24 * 60
 # Real 2008-09-17 actions outside the support tool's needs: answered with a clear message.
 NOT_IMPLEMENTED = frozenset(
     {
@@ -86,12 +90,13 @@ def transaction_id_param(params: Mapping[str, str], name: str = "TransactionId")
         label = name[0].lower() + name[1:]
         raise SandboxError(
             "InvalidParams",
-            f"{label} has to be a valid transaction ID. Specified value: {value}",
+            f"{label} has to be a valid transaction ID. Specified value: {shown(value)}",
         )
     return value
 
 
 def amount_param(params: Mapping[str, str], prefix: str, *, needed: bool) -> Decimal | None:
+    """``{prefix}.Value`` and ``.CurrencyCode``: a plain decimal (rules.parse_amount) in USD."""
     raw = params.get(f"{prefix}.Value")
     currency = params.get(f"{prefix}.CurrencyCode")
     if raw is None:
@@ -102,27 +107,44 @@ def amount_param(params: Mapping[str, str], prefix: str, *, needed: bool) -> Dec
                 "InvalidParams", f"{prefix}.CurrencyCode was given without {prefix}.Value."
             )
         return None
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite() or value.as_tuple().exponent < -6:  # type: ignore[operator]
+    value = rules.parse_amount(raw)
+    if value is None:
         raise SandboxError(
-            "InvalidParams", f"{prefix}.Value has to be a valid amount. Specified value: {raw}"
+            "InvalidParams",
+            f"{prefix}.Value has to be a valid amount. Specified value: {shown(raw)}",
         )
     if currency is not None and currency != "USD":
         raise SandboxError(
             "InvalidParams",
-            f"{prefix}.CurrencyCode {currency} is not supported; the only currency is USD.",
+            f"{prefix}.CurrencyCode {shown(currency)} is not supported; the only currency is USD.",
         )
     return value
+
+
+def whole_number(params: Mapping[str, str], name: str, low: int, high: int) -> int | None:
+    """An optional parameter that must be ASCII digits between ``low`` and ``high``."""
+    raw = params.get(name)
+    if raw is None:
+        return None
+    if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
+        raise SandboxError(
+            "InvalidParams",
+            f"{name} must be a whole number from {low} to {high}. Specified value: {shown(raw)}",
+        )
+    return int(raw)
+
+
+def shown(value: str, limit: int = 64) -> str:
+    """A parameter value as echoed in an error message: bounded, like FPS's own messages."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 def _choice(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
     value = params.get(name)
     if value is not None and value not in allowed:
         raise SandboxError(
-            "InvalidParams", f"{name} must be one of {', '.join(allowed)}. Specified value: {value}"
+            "InvalidParams",
+            f"{name} must be one of {', '.join(allowed)}. Specified value: {shown(value)}",
         )
     return value
 
@@ -143,13 +165,16 @@ def _pay_or_reserve(operation: str) -> Handler:
         _choice(params, "DescriptorPolicy.SoftDescriptorType", ("Static", "Dynamic"))
         _choice(params, "DescriptorPolicy.CSOwner", ("Caller", "Recipient"))
         fixed_fee = amount_param(params, "MarketplaceFixedFee", needed=False)
-        raw_timeout = params.get("TransactionTimeoutInMins")
-        if raw_timeout is not None and (not raw_timeout.isdigit() or int(raw_timeout) < 1):
-            raise SandboxError(
-                "InvalidParams",
-                "TransactionTimeoutInMins must be a whole number of minutes. "
-                f"Specified value: {raw_timeout}",
-            )
+        variable_fee = params.get("MarketplaceVariableFee")
+        if variable_fee is not None:
+            percent = rules.parse_amount(variable_fee)
+            if percent is None or percent > 100:
+                raise SandboxError(
+                    "InvalidParams",
+                    "MarketplaceVariableFee must be a percentage from 0 to 100. "
+                    f"Specified value: {shown(variable_fee)}",
+                )
+        timeout = whole_number(params, "TransactionTimeoutInMins", 1, MAX_TIMEOUT_MINUTES)
         txn, status = engine.pay_or_reserve(
             operation,
             sender_token_id=token,
@@ -161,7 +186,7 @@ def _pay_or_reserve(operation: str) -> Handler:
             charge_fee_to=fee_to,
             recipient_token_id=params.get("RecipientTokenId"),
             marketplace_fees=fixed_fee,
-            timeout_minutes=None if raw_timeout is None else int(raw_timeout),
+            timeout_minutes=timeout,
         )
         return _status_result(txn.id, status)
 
@@ -344,5 +369,11 @@ def run(engine: Engine, params: Mapping[str, str], version: str, request_id: str
     spec = lookup(params)
     action = params["Action"]
     check_params(action, spec, params, version)
+    for name, value in params.items():
+        if xml_unsafe(value):
+            raise SandboxError(
+                "InvalidParams",
+                f"{name} contains a control character that is not allowed in a parameter value.",
+            )
     result = spec.handler(engine, params)
     return success_response(action, result, request_id, version)

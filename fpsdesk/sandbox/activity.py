@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from fpsdesk.sandbox import rules
 from fpsdesk.sandbox.errors import SandboxError
 from fpsdesk.sandbox.state import Txn
-from fpsdesk.sandbox.timefmt import format_ms, now_ms, parse_iso
+from fpsdesk.sandbox.timefmt import RANGE_TEXT, format_ms, in_range, now_ms, parse_iso
 from fpsdesk.sandbox.xmlwriter import Node, amount_node
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ DEFAULT_BATCH = 20
 MAX_BATCH = 200
 ROLES = ("Sender", "Caller", "Recipient")
 _ROLE = re.compile(r"Role\.[1-9][0-9]*")
+_DIGITS = re.compile(r"[0-9]{1,6}")
 
 
 def roles_of(txn: Txn) -> set[str]:
@@ -49,15 +50,23 @@ def roles_of(txn: Txn) -> set[str]:
 
 
 def _date(params: Mapping[str, str], name: str) -> int | None:
+    """A dateTime parameter: a real instant with an offset within ±14:00, from 1970 to 9999."""
     raw = params.get(name)
     if raw is None:
         return None
+    shown = raw if len(raw) <= 64 else raw[:63] + "…"
     try:
-        return parse_iso(raw)
+        value = parse_iso(raw)
     except ValueError:
         raise SandboxError(
-            "InvalidParams", f"{name} has to be a valid dateTime. Specified value: {raw}"
+            "InvalidParams", f"{name} has to be a valid dateTime. Specified value: {shown}"
         ) from None
+    if not in_range(value):
+        raise SandboxError(
+            "InvalidParams",
+            f"{name} has to be a dateTime from {RANGE_TEXT}. Specified value: {shown}",
+        )
+    return value
 
 
 def _enum(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
@@ -161,11 +170,11 @@ def get_account_activity(engine: Engine, params: Mapping[str, str]) -> list[Node
     if end < start:
         raise SandboxError("InvalidParams", "EndDate must not be earlier than StartDate.")
     raw_size = params.get("MaxBatchSize", str(DEFAULT_BATCH))
-    if not raw_size.isdigit() or not 1 <= int(raw_size) <= MAX_BATCH:
+    if not _DIGITS.fullmatch(raw_size) or not 1 <= int(raw_size) <= MAX_BATCH:
+        shown = raw_size if len(raw_size) <= 64 else raw_size[:63] + "…"
         raise SandboxError(
             "InvalidParams",
-            f"MaxBatchSize must be a whole number from 1 to {MAX_BATCH}. "
-            f"Specified value: {raw_size}",
+            f"MaxBatchSize must be a whole number from 1 to {MAX_BATCH}. Specified value: {shown}",
         )
     size = int(raw_size)
     order = params.get("SortOrderByDate", "Descending")
