@@ -2,9 +2,13 @@
 
 Parameter rules: names are case-sensitive; a parameter the action does not define is
 InvalidRequest; a missing required one or a bad value is InvalidParams (400).
-Version 2010-08-28 [GUESS, our choice] is accepted for the actions whose request and result
-did not change shape (Cancel, GetTransactionStatus, Settle, Refund, VerifySignature), and the
-answer then uses the 2010-08-28 namespace; any other action with that version is InvalidRequest.
+
+Version 2010-08-28 is accepted for all nine actions and answered in its namespace: their
+results have the same elements in both versions (only the namespace changed), and the 2010
+request types add only the optional ``OverrideIPNURL`` on Pay, Reserve, Settle, Refund and
+Cancel. With that version it is accepted there, and that transaction's IPNs go to that URL
+instead of the account's IPN URLs [GUESS: from then on, for every later change of the same
+transaction]; with 2008-09-17 it is InvalidRequest, as the 2008 WSDL has no such element.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from fpsdesk.sandbox import activity as activity
 from fpsdesk.sandbox import rules
@@ -69,11 +74,15 @@ NOT_IMPLEMENTED = frozenset(
 )
 
 
+OVERRIDE_IPN_URL = "OverrideIPNURL"
+# The actions whose 2010-08-28 request type adds OverrideIPNURL.
+OVERRIDE_ACTIONS = frozenset({"Pay", "Reserve", "Settle", "Refund", "Cancel"})
+
+
 @dataclass(frozen=True)
 class ActionSpec:
     handler: Handler
     params: frozenset[str]
-    in_2010: bool = False
     pattern: re.Pattern[str] | None = None  # extra allowed names (Role.N)
 
 
@@ -149,6 +158,26 @@ def _choice(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> s
     return value
 
 
+def override_ipn_url(params: Mapping[str, str]) -> str | None:
+    """OverrideIPNURL (2010-08-28 only; check_params refuses it otherwise): an http(s) URL."""
+    raw = params.get(OVERRIDE_IPN_URL)
+    if raw is None:
+        return None
+    try:
+        parts = urlsplit(raw)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and len(raw) <= 1024
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        usable = False
+    if not usable:
+        raise SandboxError(
+            "InvalidParams",
+            f"{OVERRIDE_IPN_URL} has to be an absolute http or https URL. "
+            f"Specified value: {shown(raw)}",
+        )
+    return raw
+
+
 def _status_result(txn_id: str, status: str) -> list[Node]:
     return [("TransactionId", txn_id), ("TransactionStatus", status)]
 
@@ -187,6 +216,7 @@ def _pay_or_reserve(operation: str) -> Handler:
             recipient_token_id=params.get("RecipientTokenId"),
             marketplace_fees=fixed_fee,
             timeout_minutes=timeout,
+            override_ipn_url=override_ipn_url(params),
         )
         return _status_result(txn.id, status)
 
@@ -194,13 +224,19 @@ def _pay_or_reserve(operation: str) -> Handler:
 
 
 def _cancel(engine: Engine, params: Mapping[str, str]) -> list[Node]:
-    txn = engine.cancel(transaction_id_param(params), params.get("Description"))
+    txn = engine.cancel(
+        transaction_id_param(params), params.get("Description"), override_ipn_url(params)
+    )
     return _status_result(txn.id, txn.status)
 
 
 def _settle(engine: Engine, params: Mapping[str, str]) -> list[Node]:
     reserve_id = transaction_id_param(params, "ReserveTransactionId")
-    txn = engine.settle(reserve_id, amount_param(params, "TransactionAmount", needed=False))
+    txn = engine.settle(
+        reserve_id,
+        amount_param(params, "TransactionAmount", needed=False),
+        override_ipn_url=override_ipn_url(params),
+    )
     return _status_result(txn.id, "Pending")
 
 
@@ -217,6 +253,7 @@ def _refund(engine: Engine, params: Mapping[str, str]) -> list[Node]:
         caller_reference=reference,
         amount=amount_param(params, "RefundAmount", needed=False),
         caller_description=params.get("CallerDescription"),
+        override_ipn_url=override_ipn_url(params),
     )
     return _status_result(refund.id, "Pending")
 
@@ -302,9 +339,8 @@ ACTIONS: dict[str, ActionSpec] = {
         frozenset(
             {"ReserveTransactionId", "TransactionAmount.Value", "TransactionAmount.CurrencyCode"}
         ),
-        in_2010=True,
     ),
-    "Cancel": ActionSpec(_cancel, frozenset({"TransactionId", "Description"}), in_2010=True),
+    "Cancel": ActionSpec(_cancel, frozenset({"TransactionId", "Description"})),
     "Refund": ActionSpec(
         _refund,
         frozenset(
@@ -317,14 +353,11 @@ ACTIONS: dict[str, ActionSpec] = {
                 "MarketplaceRefundPolicy",
             }
         ),
-        in_2010=True,
     ),
-    "GetTransactionStatus": ActionSpec(
-        _get_transaction_status, frozenset({"TransactionId"}), in_2010=True
-    ),
+    "GetTransactionStatus": ActionSpec(_get_transaction_status, frozenset({"TransactionId"})),
     "GetTransaction": ActionSpec(_get_transaction, frozenset({"TransactionId"})),
     "GetAccountActivity": ActionSpec(activity.get_account_activity, activity.PARAMS, pattern=_ROLE),
-    "VerifySignature": ActionSpec(verify.verify_signature, verify.PARAMS, in_2010=True),
+    "VerifySignature": ActionSpec(verify.verify_signature, verify.PARAMS),
 }
 
 
@@ -347,13 +380,10 @@ def lookup(params: Mapping[str, str]) -> ActionSpec:
 
 
 def check_params(action: str, spec: ActionSpec, params: Mapping[str, str], version: str) -> None:
-    if version == VERSION_2010 and not spec.in_2010:
-        raise SandboxError(
-            "InvalidRequest",
-            f"This sandbox answers {action} only for Version 2008-09-17.",
-        )
     for name in params:
         if name in COMMON_PARAMS or name in spec.params:
+            continue
+        if name == OVERRIDE_IPN_URL and version == VERSION_2010 and action in OVERRIDE_ACTIONS:
             continue
         if spec.pattern is not None and spec.pattern.fullmatch(name):
             continue

@@ -80,6 +80,7 @@ def txn_to_dict(txn: Txn, history: list[HistoryEntry], children: list[Txn]) -> d
         "refunded": money(txn.refunded),
         "cancel_description": txn.cancel_description,
         "expires_at": when(txn.expires_at),
+        "override_ipn_url": txn.override_ipn_url,
         "pending_move": (
             None
             if txn.advance_at is None

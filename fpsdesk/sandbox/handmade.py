@@ -66,6 +66,7 @@ def prepare(spec: dict[str, Any], received_ms: Callable[[], int]) -> Handmade:
         "advance_at",
         "advance_status",
         "advance_code",
+        "override_ipn_url",
     }
     unknown = sorted(set(fields_in) - allowed)
     if unknown:
