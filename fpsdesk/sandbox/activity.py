@@ -89,7 +89,9 @@ def balances(txns: list[Txn]) -> dict[str, Decimal]:
                 fee = txn.fps_fees if txn.fees_paid_by == "Recipient" else Decimal(0)
                 running += txn.amount - fee
             elif txn.operation == "Refund":
-                running -= txn.amount
+                # The merchant pays the refund and gets its (negative) fee share back.
+                fee = txn.fps_fees if txn.fees_paid_by in ("Sender", "Recipient") else Decimal(0)
+                running -= txn.amount + fee
         out[txn.id] = running
     return out
 

@@ -461,8 +461,10 @@ class Engine:
                 "date_received": self.received_ms(),
                 "amount": refund_amount,
                 "currency": orig.currency,
-                "fps_fees": Decimal(0),
-                "fees_paid_by": orig.fees_paid_by,
+                "fps_fees": rules.refund_fee(
+                    orig.amount, orig.fps_fees, orig.refunded, refund_amount
+                ),
+                "fees_paid_by": rules.refund_fee_payer(orig.fees_paid_by),
                 "sender_token_id": orig.sender_token_id,
                 "recipient_token_id": orig.recipient_token_id,
                 "operation": "Refund",

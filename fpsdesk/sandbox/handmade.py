@@ -92,7 +92,8 @@ def prepare(spec: dict[str, Any], received_ms: Callable[[], int]) -> Handmade:
         if fields_in.get("date_received") is not None
         else received_ms()
     )
-    payer = _choice(fields_in.get("fees_paid_by"), "fees_paid_by", rules.ROLES, "Recipient")
+    default_payer = rules.refund_fee_payer("Recipient") if operation == "Refund" else "Recipient"
+    payer = _choice(fields_in.get("fees_paid_by"), "fees_paid_by", rules.ROLES, default_payer)
     code = texts["status_code"] if "status_code" in fields_in else rules.DEFAULT_CODES[status]
     values: dict[str, Any] = {
         **rules.DEFAULT_PARTIES,
@@ -117,6 +118,8 @@ def prepare(spec: dict[str, Any], received_ms: Callable[[], int]) -> Handmade:
             raise ValueError("parent_id must be a transaction ID (35 characters A-Z 0-9)")
         values["parent_id"] = parent
     default_fees = rules.fees_for(amount, method)
+    if operation == "Refund":  # a whole refund gives the whole fee back (rules.refund_fee)
+        default_fees = -default_fees
     values["fps_fees"] = _decimal(
         fields_in.get("fps_fees", default_fees), "fps_fees", negative_ok=True
     )
