@@ -8,6 +8,9 @@ Choices where the spec says [GUESS]:
   next EndDate. Receive times are unique per sandbox, so pages never overlap or skip.
 - Role.N filters by the role the sandbox account plays: Caller and Recipient of payments,
   reserves and settlements, Caller and Sender of refunds.
+- TransactionPart lists those roles only, as the documented samples do: Recipient and Caller
+  for a Pay (also a Reserve and a Settle), Caller and Sender for a Refund. FeesPaid is the fee
+  on the part that paid it (FPSFeesPaidBy); a refund's fee is negative (given back).
 - Balance is the account's running balance after the transaction (successes only).
 """
 
@@ -96,40 +99,50 @@ def balances(txns: list[Txn]) -> dict[str, Decimal]:
     return out
 
 
-def _element(txn: Txn, balance: Decimal) -> Node:
-    recipient_fee = txn.fps_fees if txn.fees_paid_by == "Recipient" else Decimal(0)
-    caller_fee = txn.fps_fees if txn.fees_paid_by == "Caller" else Decimal(0)
-    parts: list[Node] = [
-        (
+def _fee_on(txn: Txn, role: str) -> Decimal:
+    return txn.fps_fees if txn.fees_paid_by == role else Decimal(0)
+
+
+def transaction_parts(txn: Txn) -> list[Node]:
+    """The parts the documented samples list: Recipient and Caller for a Pay (and a Reserve or
+    Settle), Caller and Sender for a Refund, each with the fee it paid."""
+    caller: Node = (
+        "TransactionPart",
+        [
+            ("Role", "Caller"),
+            ("Name", txn.caller_name),
+            ("Reference", txn.caller_reference),
+            ("Description", txn.caller_description),
+            amount_node("FeesPaid", _fee_on(txn, "Caller"), txn.currency),
+        ],
+    )
+    if txn.operation == "Refund":
+        refund_fee = txn.fps_fees if txn.fees_paid_by in ("Sender", "Recipient") else Decimal(0)
+        sender: Node = (
             "TransactionPart",
             [
                 ("InstrumentId", txn.sender_token_id),
                 ("Role", "Sender"),
                 ("Name", txn.sender_name),
                 ("Description", txn.sender_description),
-                amount_node("FeesPaid", Decimal(0), txn.currency),
+                amount_node("FeesPaid", refund_fee, txn.currency),
             ],
-        ),
-        (
-            "TransactionPart",
-            [
-                ("Role", "Caller"),
-                ("Name", txn.caller_name),
-                ("Reference", txn.caller_reference),
-                ("Description", txn.caller_description),
-                amount_node("FeesPaid", caller_fee, txn.currency),
-            ],
-        ),
-        (
-            "TransactionPart",
-            [
-                ("InstrumentId", txn.recipient_token_id),
-                ("Role", "Recipient"),
-                ("Name", txn.recipient_name),
-                amount_node("FeesPaid", recipient_fee, txn.currency),
-            ],
-        ),
-    ]
+        )
+        return [caller, sender]
+    recipient: Node = (
+        "TransactionPart",
+        [
+            ("InstrumentId", txn.recipient_token_id),
+            ("Role", "Recipient"),
+            ("Name", txn.recipient_name),
+            amount_node("FeesPaid", _fee_on(txn, "Recipient"), txn.currency),
+        ],
+    )
+    return [recipient, caller]
+
+
+def _element(txn: Txn, balance: Decimal) -> Node:
+    parts = transaction_parts(txn)
     return (
         "Transaction",
         [
