@@ -8,6 +8,7 @@ stored row can later break a listing or an FPS answer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,7 +18,6 @@ from fpsdesk.sandbox import rules
 from fpsdesk.sandbox.ids import is_well_formed_transaction_id, new_token_id
 from fpsdesk.sandbox.state import TXN_COLUMNS
 from fpsdesk.sandbox.timefmt import RANGE_TEXT, in_range, parse_iso
-from fpsdesk.sandbox.xmlwriter import xml_unsafe
 
 # Free-text columns a control may set (None allowed unless listed in _REQUIRED_TEXT).
 _TEXT_FIELDS = (
@@ -37,6 +37,7 @@ _TEXT_FIELDS = (
 )
 _REQUIRED_TEXT = ("caller_name",)
 MAX_TEXT = 4096  # characters in one hand-made text field
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -161,15 +162,20 @@ def _choice(value: Any, name: str, allowed: tuple[str, ...], default: str) -> st
 
 
 def _text(value: Any, name: str) -> str | None:
-    """A text field: a string (or null) of printable XML-safe characters, bounded in length."""
+    """A text field: a string (or null) of Unicode text, bounded in length.
+
+    Control characters are allowed on purpose (hostile-IPN tests need a NUL in a name; the FPS
+    answers show U+FFFD for what XML cannot carry), lone surrogates are not: they cannot be
+    stored or sent.
+    """
     if value is None:
         return None
     if not isinstance(value, str):
         raise ValueError(f"{name} must be a string, not {type(value).__name__}")
     if len(value) > MAX_TEXT:
         raise ValueError(f"{name} is longer than {MAX_TEXT} characters")
-    if xml_unsafe(value):
-        raise ValueError(f"{name} contains characters that cannot appear in an FPS answer")
+    if _SURROGATE.search(value):
+        raise ValueError(f"{name} is not valid Unicode text (a lone surrogate)")
     return value
 
 

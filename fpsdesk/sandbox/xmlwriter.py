@@ -30,6 +30,12 @@ def xml_unsafe(text: str) -> bool:
     return _XML_UNSAFE.search(text) is not None
 
 
+def _xml_text(text: str) -> str:
+    """Escaped text; a character XML 1.0 cannot carry at all (a NUL a hand-made transaction
+    may hold, to test hostile IPNs) becomes U+FFFD, so the answer still parses."""
+    return escape(_XML_UNSAFE.sub("\ufffd", text))
+
+
 def format_amount(value: Decimal) -> str:
     """Six decimals, the form FPS used most (``1.000000``), for any finite value.
 
@@ -62,7 +68,7 @@ def _render_into(parts: list[str], nodes: Sequence[Node]) -> None:
         if content is None:
             continue
         if isinstance(content, str):
-            parts.append(f"<{name}>{escape(content)}</{name}>")
+            parts.append(f"<{name}>{_xml_text(content)}</{name}>")
         else:
             parts.append(f"<{name}>")
             _render_into(parts, content)

@@ -79,7 +79,7 @@ def test_a_refused_control_create_stores_nothing(sandbox: SandboxServer) -> None
         ({"expires_at": "0001-01-01T00:00:00+01:00"}, "expires_at"),
         ({"status_code": {"nested": True}}, "status_code"),
         ({"caller_name": None}, "caller_name"),
-        ({"sender_name": "Ann\x00"}, "sender_name"),
+        ({"sender_name": "Ann\ud800"}, "sender_name"),
         ({"history": [{"status": "Pending", "date": "9999-12-31T23:59:59Z"}]}, "history date"),
     ],
 )
@@ -106,7 +106,7 @@ def test_a_bad_row_from_an_earlier_build_never_breaks_a_listing(tmp_path: Path) 
     after a restart with that file, the listings and FPS answers still work."""
     data = tmp_path / "sandbox.sqlite3"
     with SandboxServer(data_path=data) as first:
-        good = first.create_transaction(status="Reserved", amount="5.00")
+        good = first.create_transaction(status="Reserved", amount="5.00", sender_name="A\x00B")
         bad = first.create_transaction(status="Success", operation="Pay", amount="7.00")
     with sqlite3.connect(data) as conn:  # what the earlier build left behind
         conn.execute(
@@ -124,6 +124,7 @@ def test_a_bad_row_from_an_earlier_build_never_breaks_a_listing(tmp_path: Path) 
         assert _control(second, "GET", f"transactions/{bad}").status_code == 200
         status, root = _signed(second, "GetTransaction", {"TransactionId": good})
         assert status == 200, etree.tostring(root)
+        assert root.findtext(".//{*}SenderName") == "A\ufffdB"  # XML cannot carry a NUL
         status, root = _signed(second, "GetAccountActivity", {"StartDate": "2000-01-01T00:00:00Z"})
         assert status == 200, etree.tostring(root)
 
