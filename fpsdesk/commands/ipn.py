@@ -342,12 +342,31 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         _err(str(exc))
         return ExitCode.FAILURE
     records = store.quarantined(limit=args.limit)
-    for record in records:
-        preview = record.body[:200].decode("utf-8", "backslashreplace")
+    limits = store.quarantine_limits
+    dropped = store.quarantine_dropped()
+    try:
         _out(
-            f"#{record.id} {record.received_at:%Y-%m-%d %H:%M:%S}Z x{record.delivery_count} "
-            f"{record.source}: {record.error}\n    {preview!r}"
+            f"{store.quarantine_count()} refused bodies kept (the first {limits.prefix} bytes of "
+            f"each; at most {limits.rows} bodies and {limits.bytes // (1024 * 1024)} MiB, the "
+            "least recently seen dropped first)."
         )
-    if not records:
-        _out("The quarantine is empty.")
+        if dropped.bodies:
+            last = dropped.last_dropped_at
+            when = f"{last:%Y-%m-%d %H:%M:%S}Z" if last else "?"
+            _out(
+                f"{dropped.bodies} older bodies ({dropped.deliveries} deliveries) were dropped "
+                f"to stay within that; the last at {when}."
+            )
+        for record in records:
+            preview = record.body[:200].decode("utf-8", "backslashreplace")
+            _out(
+                f"#{record.id} {record.received_at:%Y-%m-%d %H:%M:%S}Z x{record.delivery_count} "
+                f"{record.source}: {record.error}\n"
+                f"    {record.size} bytes{' (prefix kept)' if record.truncated else ''}, "
+                f"sha256 {record.content_hash}\n    {preview!r}"
+            )
+        if not records:
+            _out("The quarantine is empty.")
+    except BrokenPipeError:
+        _quiet_stdout()
     return ExitCode.OK

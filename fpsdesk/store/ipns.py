@@ -2,7 +2,10 @@
 
 One row per distinct notification. FPS retries a notification for up to a day, so a delivery
 whose content (the sorted raw parameters) is already stored only raises that row's delivery
-count. Garbage that is not an IPN at all goes to a quarantine table, byte for byte.
+count. Garbage that is not an IPN at all goes to a quarantine table: the first few KiB of it,
+with its full size and SHA-256, within caps on rows and bytes (:class:`QuarantineLimits`); the
+least recently seen bodies are dropped first and counted. Anyone can POST garbage, so without
+the caps the quarantine could fill the disk; a genuine IPN is never dropped for it.
 
 Writes are single transactions on a WAL database opened with ``synchronous=FULL``: when
 :meth:`IpnStore.add` returns, the row is on disk, so the receiver may acknowledge.
@@ -124,16 +127,41 @@ class IpnRecord:
 
 @dataclass(frozen=True, slots=True)
 class QuarantineRecord:
-    """A body that was not an IPN, kept byte for byte with the reason it was refused."""
+    """A body that was not an IPN: its first bytes, full size and hash, and why it was refused."""
 
     id: int
-    body: bytes
+    body: bytes  # the first QuarantineLimits.prefix bytes (all of it when it was that short)
     content_type: str | None
     error: str
     source: str
     received_at: datetime
     last_received_at: datetime
     delivery_count: int
+    size: int  # of the whole body as received
+    content_hash: str  # SHA-256 of the whole body, hex
+
+    @property
+    def truncated(self) -> bool:
+        return self.size > len(self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineLimits:
+    """How much refused input the history keeps: ``prefix`` bytes of each body, at most
+    ``rows`` bodies and ``bytes`` of kept prefixes in all."""
+
+    prefix: int = 4096
+    rows: int = 1000
+    bytes: int = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineDropped:
+    """What the caps dropped so far: distinct bodies, and the deliveries they had counted."""
+
+    bodies: int
+    deliveries: int
+    last_dropped_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,24 +261,30 @@ def _record(row: sqlite3.Row) -> IpnRecord:
 
 
 def _quarantine_record(row: sqlite3.Row) -> QuarantineRecord:
+    body = bytes(row["body"])
     return QuarantineRecord(
         id=row["id"],
-        body=bytes(row["body"]),
+        body=body,
         content_type=row["content_type"],
         error=row["error"],
         source=row["source"],
         received_at=datetime.fromisoformat(row["received_at"]),
         last_received_at=datetime.fromisoformat(row["last_received_at"]),
         delivery_count=row["delivery_count"],
+        size=row["body_size"] if row["body_size"] is not None else len(body),
+        content_hash=row["content_hash"],
     )
 
 
 class IpnStore:
     """Thread-safe access to the ``ipns`` and ``ipn_quarantine`` tables of one open database."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, *, quarantine_limits: QuarantineLimits | None = None
+    ) -> None:
         self._conn = conn
         self._lock = threading.Lock()
+        self.quarantine_limits = quarantine_limits or QuarantineLimits()
         # open_database sets this already; the receiver's acknowledgement depends on it, so
         # make sure whatever connection we were given syncs every commit to disk.
         conn.execute("PRAGMA synchronous=FULL")
@@ -378,7 +412,13 @@ class IpnStore:
         content_type: str | None = None,
         received_at: datetime | None = None,
     ) -> int:
-        """Keep input that was refused; the same bytes again only count one more delivery."""
+        """Keep input that was refused: its first bytes, size and hash, within the caps.
+
+        The same bytes again only count one more delivery. After a new body is kept, the least
+        recently seen ones are dropped (and counted) until the rows and bytes are within
+        :attr:`quarantine_limits`; the ``ipns`` table is never touched.
+        """
+        limits = self.quarantine_limits
         digest = hashlib.sha256(body).hexdigest()
         when = _iso(received_at or _now())
         with self._lock:
@@ -396,18 +436,55 @@ class IpnStore:
                     qid = int(row["id"])
                 else:
                     cur = self._conn.execute(
-                        "INSERT INTO ipn_quarantine (content_hash, body, content_type, error,"
-                        " source, received_at, last_received_at, delivery_count)"
-                        " VALUES (?,?,?,?,?,?,?,1)",
-                        (digest, body, content_type, error, source, when, when),
+                        "INSERT INTO ipn_quarantine (content_hash, body, body_size, content_type,"
+                        " error, source, received_at, last_received_at, delivery_count)"
+                        " VALUES (?,?,?,?,?,?,?,?,1)",
+                        (
+                            digest,
+                            body[: limits.prefix],
+                            len(body),
+                            content_type,
+                            error[:1000],
+                            source[:1000],
+                            when,
+                            when,
+                        ),
                     )
                     assert cur.lastrowid is not None
                     qid = cur.lastrowid
+                    self._trim_quarantine(qid, when)
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
         return qid
+
+    def _trim_quarantine(self, keep: int, when: str) -> None:
+        """Drop the least recently seen bodies (never ``keep``) until within the caps."""
+        limits = self.quarantine_limits
+        rows, size = self._conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(length(body)), 0) FROM ipn_quarantine"
+        ).fetchone()
+        if rows <= limits.rows and size <= limits.bytes:
+            return
+        bodies = deliveries = 0
+        for victim in self._conn.execute(
+            "SELECT id, length(body) AS kept, delivery_count FROM ipn_quarantine"
+            " WHERE id != ? ORDER BY last_received_at, id",
+            (keep,),
+        ).fetchall():
+            if rows <= limits.rows and size <= limits.bytes:
+                break
+            self._conn.execute("DELETE FROM ipn_quarantine WHERE id = ?", (victim["id"],))
+            rows -= 1
+            size -= victim["kept"]
+            bodies += 1
+            deliveries += victim["delivery_count"]
+        self._conn.execute(
+            "UPDATE ipn_quarantine_dropped SET bodies = bodies + ?,"
+            " deliveries = deliveries + ?, last_dropped_at = ? WHERE id = 1",
+            (bodies, deliveries, when),
+        )
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -501,6 +578,17 @@ class IpnStore:
                 f"SELECT DISTINCT {column} FROM ipns WHERE {column} IS NOT NULL ORDER BY 1"
             ).fetchall()
         return [str(r[0]) for r in rows]
+
+    def quarantine_dropped(self) -> QuarantineDropped:
+        """How many refused bodies the caps have dropped so far."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT bodies, deliveries, last_dropped_at FROM ipn_quarantine_dropped"
+                " WHERE id = 1"
+            ).fetchone()
+        if row is None:
+            return QuarantineDropped(0, 0, None)
+        return QuarantineDropped(row["bodies"], row["deliveries"], _dt(row["last_dropped_at"]))
 
     def quarantine_count(self) -> int:
         with self._lock:
