@@ -186,7 +186,7 @@ def _parse_bind(text: str) -> tuple[str, int]:
 
 def _describe(record: IpnRecord) -> str:
     amount = str(record.amount) if record.amount else "-"
-    status = record.transaction_status.value if record.transaction_status else "-"
+    status = record.status_label or "-"
     verdict = record.verdict.label + (f" ({record.reason})" if record.reason else "")
     who = record.transaction_id or record.notification_type
     deliveries = f" x{record.delivery_count}" if record.delivery_count > 1 else ""

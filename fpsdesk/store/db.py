@@ -130,7 +130,8 @@ MIGRATIONS: list[list[str]] = [
     ],
     # 4: the quarantine keeps a bounded prefix of each refused body with its full size (its
     # content_hash was always over the whole body) and counts what it dropped to stay within
-    # its caps; bodies already kept whole are cut to the same prefix. See fpsdesk/store/ipns.py.
+    # its caps; bodies already kept whole are cut to the same prefix. And the field an IPN's
+    # status came from (the 2009 ``status`` field). See fpsdesk/store/ipns.py.
     [
         "ALTER TABLE ipn_quarantine ADD COLUMN body_size INTEGER",
         "UPDATE ipn_quarantine SET body_size = length(body)",
@@ -145,6 +146,9 @@ MIGRATIONS: list[list[str]] = [
         )
         """,
         "INSERT INTO ipn_quarantine_dropped (id, bodies, deliveries) VALUES (1, 0, 0)",
+        # Which field an IPN's transaction_status came from: 'transactionStatus', or 'status'
+        # for a 2009 notification that has only that (mapped, and shown as such).
+        "ALTER TABLE ipns ADD COLUMN status_field TEXT",
     ],
 ]
 

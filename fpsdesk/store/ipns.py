@@ -28,12 +28,15 @@ from decimal import Decimal
 
 from fpsdesk.fps.models import Amount, TransactionStatus
 from fpsdesk.ipn.models import (
+    LEGACY_STATUS_FIELD,
+    STATUS_FIELD,
     FailReason,
     Ipn,
     IpnVerdict,
     Pairs,
     Verdict,
     content_hash,
+    legacy_status,
     param,
 )
 
@@ -82,9 +85,26 @@ class IpnRecord:
     received_at: datetime
     last_received_at: datetime
     delivery_count: int
+    # Where transaction_status came from: "transactionStatus", or "status" when it was mapped
+    # from the 2009 field (Amazon's 2009 sample carries only status=INITIATED); None without.
+    status_field: str | None = None
 
     def get(self, name: str) -> str | None:
         return param(self.params, name)
+
+    @property
+    def status_from_legacy_field(self) -> bool:
+        """The status was read from the 2009 ``status`` field, not ``transactionStatus``."""
+        return self.status_field == LEGACY_STATUS_FIELD
+
+    @property
+    def status_label(self) -> str | None:
+        """The status for display, marked when it comes from the 2009 field."""
+        if self.transaction_status is None:
+            return None
+        if self.status_from_legacy_field:
+            return f"{self.transaction_status.value} (2009 status {self.get('status')})"
+        return self.transaction_status.value
 
     @property
     def status_message(self) -> str | None:
@@ -105,6 +125,7 @@ class IpnRecord:
             "transaction_status": self.transaction_status.value
             if self.transaction_status
             else None,
+            "status_field": self.status_field,
             "operation": self.operation,
             "amount": str(self.amount.value) if self.amount else None,
             "currency": self.amount.currency if self.amount else None,
@@ -231,12 +252,18 @@ class IpnFilter:
 
 def _record(row: sqlite3.Row) -> IpnRecord:
     status = row["transaction_status"]
+    field = row["status_field"] or (STATUS_FIELD if status else None)
     amount = row["amount"]
     reason_code = row["reason_code"]
+    params = tuple((str(k), str(v)) for k, v in json.loads(row["params"]))
+    if status is None:  # stored before the 2009 status field was read
+        mapped = legacy_status(param(params, LEGACY_STATUS_FIELD))
+        if mapped is not None:
+            status, field = mapped.value, LEGACY_STATUS_FIELD
     return IpnRecord(
         id=row["id"],
         content_hash=row["content_hash"],
-        params=tuple((str(k), str(v)) for k, v in json.loads(row["params"])),
+        params=params,
         notification_type=row["notification_type"],
         transaction_id=row["transaction_id"],
         parent_transaction_id=row["parent_transaction_id"],
@@ -257,6 +284,7 @@ def _record(row: sqlite3.Row) -> IpnRecord:
         received_at=datetime.fromisoformat(row["received_at"]),
         last_received_at=datetime.fromisoformat(row["last_received_at"]),
         delivery_count=row["delivery_count"],
+        status_field=field,
     )
 
 
@@ -347,12 +375,14 @@ class IpnStore:
                 best = verdict.status
             return AddResult(row["id"], False, count, best)
         amount = ipn.amount
+        status, field = ipn.status_and_field
         cur = self._conn.execute(
             "INSERT INTO ipns (content_hash, params, notification_type, transaction_id,"
             " parent_transaction_id, event_at, transaction_date, transaction_status, operation,"
             " status_code, currency, amount, verdict, reason_code, reason, verify_method,"
             " checked_at, endpoint_url, http_method, source, received_at, last_received_at,"
-            " delivery_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
+            " delivery_count, status_field)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?)",
             (
                 digest,
                 json.dumps([list(p) for p in ipn.params], ensure_ascii=False),
@@ -361,7 +391,7 @@ class IpnStore:
                 ipn.parent_transaction_id,
                 _iso(ipn.transaction_date) if ipn.transaction_date else received,
                 _iso(ipn.transaction_date) if ipn.transaction_date else None,
-                ipn.transaction_status.value if ipn.transaction_status else None,
+                status.value if status else None,
                 ipn.operation,
                 ipn.status_code,
                 amount.currency if amount else None,
@@ -376,6 +406,7 @@ class IpnStore:
                 item.source,
                 received,
                 received,
+                field,
             ),
         )
         assert cur.lastrowid is not None
