@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from fpsdesk.ipn.verify import IpnVerifier
 
 DEFAULT_BIND = "127.0.0.1:8765"
+_OUTPUT_GRACE = 3.0  # seconds a stopping server waits for its last output to be read
 
 
 class _SetupError(Exception):
@@ -197,6 +198,13 @@ def _describe(record: IpnRecord) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the receiver until a stop signal.
+
+    Everything it prints after start-up (a line per stored IPN, log records on stderr) goes
+    through a writer thread with a bounded queue, so a stdout or stderr that nobody reads
+    never holds up an answer to FPS: lines are dropped and counted instead.
+    """
+    from fpsdesk.commands.background_output import LineWriter, unblock_stderr_logging
     from fpsdesk.ipn.receiver import IpnReceiver, ReceiverServer
 
     try:
@@ -207,8 +215,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _err(str(exc))
         return ExitCode.USAGE if not isinstance(exc, StoreError) else ExitCode.FAILURE
 
+    out = LineWriter.for_stream(sys.stdout, name="ipn-serve-stdout")
+    err = LineWriter.for_stream(sys.stderr, name="ipn-serve-stderr")
+    unblock_stderr_logging(err)
+
     def on_stored(record: IpnRecord) -> None:
-        _out(_describe(record))
+        out.put(_describe(record))
 
     app = IpnReceiver(
         store,
@@ -220,21 +232,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         server = ReceiverServer(app, host, port)
     except OSError as exc:
+        err.close(_OUTPUT_GRACE)
         _err(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
         return ExitCode.NETWORK
     trusted = ", ".join(sorted(verifier.trust.hosts))
     with stop_on_signals() as stop:
+        out.put(
+            f"Receiving IPNs at {server.url} (database {args.db or default_path()}; "
+            f"verification {verifier.mode}; trusted certificate hosts: {trusted}). "
+            f"{STOP_HINT}"
+        )
         server.start()
         try:
-            _out(
-                f"Receiving IPNs at {server.url} (database {args.db or default_path()}; "
-                f"verification {verifier.mode}; trusted certificate hosts: {trusted}). "
-                f"{STOP_HINT}"
-            )
             stop.wait()
         finally:
             server.stop()
-    _out("Stopped.")
+    out.put("Stopped.")
+    # Give a reader that is still there the last lines; one that is gone cannot keep us.
+    out.close(_OUTPUT_GRACE)
+    err.close(_OUTPUT_GRACE)
     return ExitCode.OK
 
 
