@@ -13,11 +13,20 @@ import threading
 from pathlib import Path
 
 REDACTED = "[REDACTED]"
-# Signature / signature parameters in query strings, form bodies, reprs and JSON.
+_NAMES = r"(?:Signature|AWSSecretAccessKey|SecretAccessKey|secret_key|secret)"
+# Values, never prose: "signature: the secret key does not match" (the SignatureDoesNotMatch
+# explanation) must come out unchanged, while every way a signature or secret value is written
+# is cleaned. Each pattern keeps its group 1 and replaces the value after it.
 _PARAM_PATTERNS = [
+    # Query strings and form bodies: Signature=value (the value runs to the next delimiter).
+    re.compile(rf"(?i)(\b{_NAMES}=)([^&\s'\",}}]+)"),
+    # Quoted values in reprs and JSON: 'Signature': 'value', "secret": "value".
+    re.compile(rf"(?i)(\b{_NAMES}['\"]?\s*[:=]\s*(['\"]))((?:(?!\2).)+)(?=\2)"),
+    # "Signature: value" unquoted, only when the value looks like one: at least 8 characters of
+    # base64 or percent-encoding, with a digit or one of + / = % in it. A word never does.
     re.compile(
-        r"(?i)(\b(?:Signature|AWSSecretAccessKey|secret_key|secret)['\"]?\s*[=:]\s*['\"]?)"
-        r"([^&\s'\",}]+)"
+        rf"(?i)(\b{_NAMES}\s*[:=]\s*)"
+        r"(?=[A-Za-z0-9+/=%_.~-]{0,200}[0-9+/=%])([A-Za-z0-9+/=%_.~-]{8,})(?![A-Za-z0-9+/=%_.~-])"
     ),
 ]
 _secrets: set[str] = set()
@@ -34,9 +43,14 @@ def register_secret(value: str) -> None:
             _secrets.add(percent_encode(value))
 
 
+def _keep_name(match: re.Match[str]) -> str:
+    return match.group(1) + REDACTED
+
+
 def redact(text: str) -> str:
+    """``text`` with signature and secret values, and every registered secret, replaced."""
     for pattern in _PARAM_PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
+        text = pattern.sub(_keep_name, text)
     with _secrets_lock:
         secrets = sorted(_secrets, key=len, reverse=True)
     for secret in secrets:

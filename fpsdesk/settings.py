@@ -17,6 +17,7 @@ import contextlib
 import json
 import logging
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -270,6 +271,54 @@ def parse_settings(raw: bytes) -> Settings:
     return Settings(tuple(profiles), current, extra)
 
 
+class _NotRegular(OSError):
+    """The settings path is a FIFO, a device, a directory or a socket, not a file."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
+
+
+def _read_regular_file(path: Path, limit: int) -> bytes:
+    """Up to ``limit`` bytes of ``path``, which must be a regular file (after symlinks).
+
+    Opened non-blocking and checked with fstat before any read: opening a FIFO for reading
+    otherwise waits for a writer forever (``fpsdesk profile list`` and ``status`` hung), and a
+    device could stream endlessly. Checking the descriptor, not the name, leaves no window for
+    the name to be swapped in between.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _NotRegular(_file_kind(mode))
+        chunks: list[bytes] = []
+        remaining = limit
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 65536))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 class _NewerFormat(SettingsError):
     def __init__(self, version: int) -> None:
         super().__init__(f"it was written by a newer fpsdesk (format {version})")
@@ -329,10 +378,16 @@ class SettingsStore:
         file from a newer fpsdesk is left in place, and every write refuses to touch it.
         """
         try:
-            with open(self.path, "rb") as handle:
-                raw = handle.read(MAX_SETTINGS_BYTES + 1)
+            raw = _read_regular_file(self.path, MAX_SETTINGS_BYTES + 1)
         except FileNotFoundError:
             return Settings()
+        except _NotRegular as exc:
+            raise SettingsFileBroken(
+                f"The settings file {self.path} is not a regular file (it is {exc.kind}); "
+                "fpsdesk reads its settings only from a regular file and left it unchanged. "
+                "Remove or rename it.",
+                None,
+            ) from None
         except OSError as exc:
             raise SettingsFileBroken(
                 f"The settings file {self.path} cannot be read ({exc.strerror or exc}). "

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from fpsdesk.ipn.verify import IpnVerifier
 
 DEFAULT_BIND = "127.0.0.1:8765"
+_OUTPUT_GRACE = 3.0  # seconds a stopping server waits for its last output to be read
 
 
 class _SetupError(Exception):
@@ -186,7 +187,7 @@ def _parse_bind(text: str) -> tuple[str, int]:
 
 def _describe(record: IpnRecord) -> str:
     amount = str(record.amount) if record.amount else "-"
-    status = record.transaction_status.value if record.transaction_status else "-"
+    status = record.status_label or "-"
     verdict = record.verdict.label + (f" ({record.reason})" if record.reason else "")
     who = record.transaction_id or record.notification_type
     deliveries = f" x{record.delivery_count}" if record.delivery_count > 1 else ""
@@ -197,6 +198,13 @@ def _describe(record: IpnRecord) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the receiver until a stop signal.
+
+    Everything it prints after start-up (a line per stored IPN, log records on stderr) goes
+    through a writer thread with a bounded queue, so a stdout or stderr that nobody reads
+    never holds up an answer to FPS: lines are dropped and counted instead.
+    """
+    from fpsdesk.commands.background_output import LineWriter, unblock_stderr_logging
     from fpsdesk.ipn.receiver import IpnReceiver, ReceiverServer
 
     try:
@@ -207,8 +215,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _err(str(exc))
         return ExitCode.USAGE if not isinstance(exc, StoreError) else ExitCode.FAILURE
 
+    out = LineWriter.for_stream(sys.stdout, name="ipn-serve-stdout")
+    err = LineWriter.for_stream(sys.stderr, name="ipn-serve-stderr")
+    unblock_stderr_logging(err)
+
     def on_stored(record: IpnRecord) -> None:
-        _out(_describe(record))
+        out.put(_describe(record))
 
     app = IpnReceiver(
         store,
@@ -220,21 +232,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         server = ReceiverServer(app, host, port)
     except OSError as exc:
+        err.close(_OUTPUT_GRACE)
         _err(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
         return ExitCode.NETWORK
     trusted = ", ".join(sorted(verifier.trust.hosts))
     with stop_on_signals() as stop:
+        out.put(
+            f"Receiving IPNs at {server.url} (database {args.db or default_path()}; "
+            f"verification {verifier.mode}; trusted certificate hosts: {trusted}). "
+            f"{STOP_HINT}"
+        )
         server.start()
         try:
-            _out(
-                f"Receiving IPNs at {server.url} (database {args.db or default_path()}; "
-                f"verification {verifier.mode}; trusted certificate hosts: {trusted}). "
-                f"{STOP_HINT}"
-            )
             stop.wait()
         finally:
             server.stop()
-    _out("Stopped.")
+    out.put("Stopped.")
+    # Give a reader that is still there the last lines; one that is gone cannot keep us.
+    out.close(_OUTPUT_GRACE)
+    err.close(_OUTPUT_GRACE)
     return ExitCode.OK
 
 
@@ -342,12 +358,31 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         _err(str(exc))
         return ExitCode.FAILURE
     records = store.quarantined(limit=args.limit)
-    for record in records:
-        preview = record.body[:200].decode("utf-8", "backslashreplace")
+    limits = store.quarantine_limits
+    dropped = store.quarantine_dropped()
+    try:
         _out(
-            f"#{record.id} {record.received_at:%Y-%m-%d %H:%M:%S}Z x{record.delivery_count} "
-            f"{record.source}: {record.error}\n    {preview!r}"
+            f"{store.quarantine_count()} refused bodies kept (the first {limits.prefix} bytes of "
+            f"each; at most {limits.rows} bodies and {limits.bytes // (1024 * 1024)} MiB, the "
+            "least recently seen dropped first)."
         )
-    if not records:
-        _out("The quarantine is empty.")
+        if dropped.bodies:
+            last = dropped.last_dropped_at
+            when = f"{last:%Y-%m-%d %H:%M:%S}Z" if last else "?"
+            _out(
+                f"{dropped.bodies} older bodies ({dropped.deliveries} deliveries) were dropped "
+                f"to stay within that; the last at {when}."
+            )
+        for record in records:
+            preview = record.body[:200].decode("utf-8", "backslashreplace")
+            _out(
+                f"#{record.id} {record.received_at:%Y-%m-%d %H:%M:%S}Z x{record.delivery_count} "
+                f"{record.source}: {record.error}\n"
+                f"    {record.size} bytes{' (prefix kept)' if record.truncated else ''}, "
+                f"sha256 {record.content_hash}\n    {preview!r}"
+            )
+        if not records:
+            _out("The quarantine is empty.")
+    except BrokenPipeError:
+        _quiet_stdout()
     return ExitCode.OK

@@ -221,7 +221,7 @@ def _print_detail(d: TransactionDetail, conn: Connection) -> None:
     if d.related_transactions:
         emit("Related transactions")
         for related in d.related_transactions:
-            emit(f"  {clean(related.transaction_id)}  {clean(related.relation_type)}")
+            emit(f"  {clean(related.transaction_id)}  {clean(related.relation_type or 'related')}")
     emit("Status history")
     if not d.status_history:
         emit("  (none)")

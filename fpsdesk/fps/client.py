@@ -158,8 +158,22 @@ def _normalize_timeout(timeout: Timeout) -> tuple[float, float]:
 
 
 def _check_key_text(value: str, what: str) -> str:
+    """Refuse a key that cannot be signed with, saying what to fix and nothing of the key."""
     if not value or not value.strip():
         raise InvalidInput(f"The {what} is empty.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        # Bytes that were not UTF-8 (an environment variable, read with surrogate escapes).
+        # The encoder's own message would show a byte of the secret and its position.
+        from fpsdesk.credentials import environment_variable_holding  # lazy: keyring
+
+        variable = environment_variable_holding(value)
+        where = f"{variable} (the {what})" if variable else f"The {what}"
+        raise InvalidInput(
+            f"{where} is not valid text: it holds bytes that are not UTF-8. "
+            f"Set it again to the {what} as plain text."
+        ) from None
     if value != value.strip() or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
         raise InvalidInput(f"The {what} contains spaces or control characters; paste it again.")
     return value

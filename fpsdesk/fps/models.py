@@ -54,7 +54,8 @@ class StatusHistoryEntry:
 @dataclass(frozen=True, slots=True)
 class RelatedTransaction:
     transaction_id: str
-    relation_type: str  # Refund | Parent | MarketplaceFee | RefundReversal
+    # Refund | Parent | MarketplaceFee | RefundReversal; optional in the schema (minOccurs=0).
+    relation_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

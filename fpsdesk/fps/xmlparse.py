@@ -1,5 +1,12 @@
 """Hardened parsing of FPS responses into the frozen models, and of both FPS error shapes.
 
+Required and optional follow the 2008-09-17 schema (spec §3; the SDK's XSD fragments): an
+element the schema marks optional (minOccurs="0") may be absent, or present and empty, and the
+field is then None (an empty tuple for a list); a required one that is missing is a
+ProtocolError naming it. The action results the tool acts on (Cancel, Pay, Reserve, Settle,
+Refund, GetTransactionStatus, GetTransaction) must carry their result, since without it there
+is nothing to report.
+
 Whatever the server (or a proxy in between) sends, the caller gets a model, an FpsError or a
 ProtocolError that names the HTTP status: never an lxml traceback, never an expanded entity,
 never a file or network fetch. Any DOCTYPE is refused outright; FPS never sends one, and
@@ -294,6 +301,14 @@ def _result(root: _Element, action: str) -> _Element:
     return _required(root, f"{action}Result", expected)
 
 
+def _optional_result(root: _Element, action: str) -> _Element | None:
+    """The ``{action}Result``, or None where the schema lets it be absent."""
+    expected = f"{action}Response"
+    if _local(root) != expected:
+        raise ProtocolError(f"expected a <{expected}> document, got <{_local(root)[:60]}>")
+    return _child(root, f"{action}Result")
+
+
 def _run(body: bytes, http_status: int | None, build: Callable[[_Element], T]) -> T:
     root = parse_document(body, http_status)
     try:
@@ -351,7 +366,7 @@ def _related(element: _Element) -> RelatedTransaction:
     where = "RelatedTransaction"
     return RelatedTransaction(
         transaction_id=_required_text(element, "TransactionId", where),
-        relation_type=_required_text(element, "RelationType", where),
+        relation_type=_optional_text(element, "RelationType"),
     )
 
 
@@ -444,8 +459,13 @@ def _activity_transaction(element: _Element) -> ActivityTransaction:
 
 
 def parse_account_activity(body: bytes, http_status: int | None = None) -> AccountActivity:
+    """GetAccountActivity. Every child of its result is optional in the schema, and so is the
+    result itself: an answer without one is an empty page."""
+
     def build(root: _Element) -> AccountActivity:
-        result = _result(root, "GetAccountActivity")
+        result = _optional_result(root, "GetAccountActivity")
+        if result is None:
+            return AccountActivity(batch_size=0, request_id=_request_id(root))
         where = "GetAccountActivityResult"
         batch_text = _optional_text(result, "BatchSize")
         transactions = tuple(_activity_transaction(e) for e in _children(result, "Transaction"))

@@ -99,6 +99,28 @@ class Verdict:
         return self.status is IpnVerdict.VERIFIED
 
 
+# The 2009 notifications' ``status`` field (spec §6: "INITIATED", "SUCCESS"; clients should show
+# it), in the API's statuses. [GUESS] INITIATED, the only value seen before a final one, is
+# Pending; the other words are the statuses' own names.
+LEGACY_STATUSES: dict[str, TransactionStatus] = {
+    "INITIATED": TransactionStatus.PENDING,
+    "PENDING": TransactionStatus.PENDING,
+    "RESERVED": TransactionStatus.RESERVED,
+    "SUCCESS": TransactionStatus.SUCCESS,
+    "FAILURE": TransactionStatus.FAILURE,
+    "FAILED": TransactionStatus.FAILURE,
+    "CANCELLED": TransactionStatus.CANCELLED,
+    "CANCELED": TransactionStatus.CANCELLED,
+}
+STATUS_FIELD = "transactionStatus"
+LEGACY_STATUS_FIELD = "status"
+
+
+def legacy_status(text: str | None) -> TransactionStatus | None:
+    """The status a 2009 ``status`` value stands for, or None for one not known."""
+    return None if text is None else LEGACY_STATUSES.get(text.strip().upper())
+
+
 @dataclass(frozen=True, slots=True)
 class Ipn:
     """One notification: its verbatim parameters plus the fields derived from them.
@@ -139,6 +161,17 @@ class Ipn:
     @property
     def currency(self) -> str | None:
         return self.amount.currency if self.amount else None
+
+    @property
+    def status_and_field(self) -> tuple[TransactionStatus | None, str | None]:
+        """The status to show and the field it came from: ``transactionStatus``, or the 2009
+        ``status`` field when that is all the notification has (Amazon's 2009 sample)."""
+        if self.transaction_status is not None:
+            return self.transaction_status, STATUS_FIELD
+        mapped = legacy_status(self.legacy_status)
+        if mapped is not None:
+            return mapped, LEGACY_STATUS_FIELD
+        return None, None
 
     @property
     def amount_value(self) -> Decimal | None:

@@ -2,9 +2,13 @@
 
 Parameter rules: names are case-sensitive; a parameter the action does not define is
 InvalidRequest; a missing required one or a bad value is InvalidParams (400).
-Version 2010-08-28 [GUESS, our choice] is accepted for the actions whose request and result
-did not change shape (Cancel, GetTransactionStatus, Settle, Refund, VerifySignature), and the
-answer then uses the 2010-08-28 namespace; any other action with that version is InvalidRequest.
+
+Version 2010-08-28 is accepted for all nine actions and answered in its namespace: their
+results have the same elements in both versions (only the namespace changed), and the 2010
+request types add only the optional ``OverrideIPNURL`` on Pay, Reserve, Settle, Refund and
+Cancel. With that version it is accepted there, and that transaction's IPNs go to that URL
+instead of the account's IPN URLs [GUESS: from then on, for every later change of the same
+transaction]; with 2008-09-17 it is InvalidRequest, as the 2008 WSDL has no such element.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from urllib.parse import urlsplit
 
 from fpsdesk.sandbox import activity as activity
+from fpsdesk.sandbox import rules
 from fpsdesk.sandbox import verify as verify
 from fpsdesk.sandbox.auth import COMMON_PARAMS, VERSION_2010
 from fpsdesk.sandbox.engine import Engine
@@ -22,7 +28,7 @@ from fpsdesk.sandbox.errors import SandboxError
 from fpsdesk.sandbox.ids import is_well_formed_transaction_id
 from fpsdesk.sandbox.state import Txn
 from fpsdesk.sandbox.timefmt import format_ms
-from fpsdesk.sandbox.xmlwriter import Node, amount_node, success_response
+from fpsdesk.sandbox.xmlwriter import Node, amount_node, success_response, xml_unsafe
 
 Handler = Callable[[Engine, Mapping[str, str]], list[Node]]
 
@@ -45,6 +51,9 @@ _PAY_PARAMS = frozenset(
     }
 )
 _ROLE = re.compile(r"Role\.[1-9][0-9]*")
+_DIGITS = re.compile(r"[0-9]{1,12}")
+# TransactionTimeoutInMins: at most a year [GUESS]; FPS's own limit is not documented.
+MAX_TIMEOUT_MINUTES = 366 * 24 * 60
 # Real 2008-09-17 actions outside the support tool's needs: answered with a clear message.
 NOT_IMPLEMENTED = frozenset(
     {
@@ -65,11 +74,15 @@ NOT_IMPLEMENTED = frozenset(
 )
 
 
+OVERRIDE_IPN_URL = "OverrideIPNURL"
+# The actions whose 2010-08-28 request type adds OverrideIPNURL.
+OVERRIDE_ACTIONS = frozenset({"Pay", "Reserve", "Settle", "Refund", "Cancel"})
+
+
 @dataclass(frozen=True)
 class ActionSpec:
     handler: Handler
     params: frozenset[str]
-    in_2010: bool = False
     pattern: re.Pattern[str] | None = None  # extra allowed names (Role.N)
 
 
@@ -86,12 +99,13 @@ def transaction_id_param(params: Mapping[str, str], name: str = "TransactionId")
         label = name[0].lower() + name[1:]
         raise SandboxError(
             "InvalidParams",
-            f"{label} has to be a valid transaction ID. Specified value: {value}",
+            f"{label} has to be a valid transaction ID. Specified value: {shown(value)}",
         )
     return value
 
 
 def amount_param(params: Mapping[str, str], prefix: str, *, needed: bool) -> Decimal | None:
+    """``{prefix}.Value`` and ``.CurrencyCode``: a plain decimal (rules.parse_amount) in USD."""
     raw = params.get(f"{prefix}.Value")
     currency = params.get(f"{prefix}.CurrencyCode")
     if raw is None:
@@ -102,29 +116,66 @@ def amount_param(params: Mapping[str, str], prefix: str, *, needed: bool) -> Dec
                 "InvalidParams", f"{prefix}.CurrencyCode was given without {prefix}.Value."
             )
         return None
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite() or value.as_tuple().exponent < -6:  # type: ignore[operator]
+    value = rules.parse_amount(raw)
+    if value is None:
         raise SandboxError(
-            "InvalidParams", f"{prefix}.Value has to be a valid amount. Specified value: {raw}"
+            "InvalidParams",
+            f"{prefix}.Value has to be a valid amount. Specified value: {shown(raw)}",
         )
     if currency is not None and currency != "USD":
         raise SandboxError(
             "InvalidParams",
-            f"{prefix}.CurrencyCode {currency} is not supported; the only currency is USD.",
+            f"{prefix}.CurrencyCode {shown(currency)} is not supported; the only currency is USD.",
         )
     return value
+
+
+def whole_number(params: Mapping[str, str], name: str, low: int, high: int) -> int | None:
+    """An optional parameter that must be ASCII digits between ``low`` and ``high``."""
+    raw = params.get(name)
+    if raw is None:
+        return None
+    if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
+        raise SandboxError(
+            "InvalidParams",
+            f"{name} must be a whole number from {low} to {high}. Specified value: {shown(raw)}",
+        )
+    return int(raw)
+
+
+def shown(value: str, limit: int = 64) -> str:
+    """A parameter value as echoed in an error message: bounded, like FPS's own messages."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 def _choice(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
     value = params.get(name)
     if value is not None and value not in allowed:
         raise SandboxError(
-            "InvalidParams", f"{name} must be one of {', '.join(allowed)}. Specified value: {value}"
+            "InvalidParams",
+            f"{name} must be one of {', '.join(allowed)}. Specified value: {shown(value)}",
         )
     return value
+
+
+def override_ipn_url(params: Mapping[str, str]) -> str | None:
+    """OverrideIPNURL (2010-08-28 only; check_params refuses it otherwise): an http(s) URL."""
+    raw = params.get(OVERRIDE_IPN_URL)
+    if raw is None:
+        return None
+    try:
+        parts = urlsplit(raw)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and len(raw) <= 1024
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        usable = False
+    if not usable:
+        raise SandboxError(
+            "InvalidParams",
+            f"{OVERRIDE_IPN_URL} has to be an absolute http or https URL. "
+            f"Specified value: {shown(raw)}",
+        )
+    return raw
 
 
 def _status_result(txn_id: str, status: str) -> list[Node]:
@@ -143,13 +194,16 @@ def _pay_or_reserve(operation: str) -> Handler:
         _choice(params, "DescriptorPolicy.SoftDescriptorType", ("Static", "Dynamic"))
         _choice(params, "DescriptorPolicy.CSOwner", ("Caller", "Recipient"))
         fixed_fee = amount_param(params, "MarketplaceFixedFee", needed=False)
-        raw_timeout = params.get("TransactionTimeoutInMins")
-        if raw_timeout is not None and (not raw_timeout.isdigit() or int(raw_timeout) < 1):
-            raise SandboxError(
-                "InvalidParams",
-                "TransactionTimeoutInMins must be a whole number of minutes. "
-                f"Specified value: {raw_timeout}",
-            )
+        variable_fee = params.get("MarketplaceVariableFee")
+        if variable_fee is not None:
+            percent = rules.parse_amount(variable_fee)
+            if percent is None or percent > 100:
+                raise SandboxError(
+                    "InvalidParams",
+                    "MarketplaceVariableFee must be a percentage from 0 to 100. "
+                    f"Specified value: {shown(variable_fee)}",
+                )
+        timeout = whole_number(params, "TransactionTimeoutInMins", 1, MAX_TIMEOUT_MINUTES)
         txn, status = engine.pay_or_reserve(
             operation,
             sender_token_id=token,
@@ -161,7 +215,8 @@ def _pay_or_reserve(operation: str) -> Handler:
             charge_fee_to=fee_to,
             recipient_token_id=params.get("RecipientTokenId"),
             marketplace_fees=fixed_fee,
-            timeout_minutes=None if raw_timeout is None else int(raw_timeout),
+            timeout_minutes=timeout,
+            override_ipn_url=override_ipn_url(params),
         )
         return _status_result(txn.id, status)
 
@@ -169,13 +224,19 @@ def _pay_or_reserve(operation: str) -> Handler:
 
 
 def _cancel(engine: Engine, params: Mapping[str, str]) -> list[Node]:
-    txn = engine.cancel(transaction_id_param(params), params.get("Description"))
+    txn = engine.cancel(
+        transaction_id_param(params), params.get("Description"), override_ipn_url(params)
+    )
     return _status_result(txn.id, txn.status)
 
 
 def _settle(engine: Engine, params: Mapping[str, str]) -> list[Node]:
     reserve_id = transaction_id_param(params, "ReserveTransactionId")
-    txn = engine.settle(reserve_id, amount_param(params, "TransactionAmount", needed=False))
+    txn = engine.settle(
+        reserve_id,
+        amount_param(params, "TransactionAmount", needed=False),
+        override_ipn_url=override_ipn_url(params),
+    )
     return _status_result(txn.id, "Pending")
 
 
@@ -192,6 +253,7 @@ def _refund(engine: Engine, params: Mapping[str, str]) -> list[Node]:
         caller_reference=reference,
         amount=amount_param(params, "RefundAmount", needed=False),
         caller_description=params.get("CallerDescription"),
+        override_ipn_url=override_ipn_url(params),
     )
     return _status_result(refund.id, "Pending")
 
@@ -277,9 +339,8 @@ ACTIONS: dict[str, ActionSpec] = {
         frozenset(
             {"ReserveTransactionId", "TransactionAmount.Value", "TransactionAmount.CurrencyCode"}
         ),
-        in_2010=True,
     ),
-    "Cancel": ActionSpec(_cancel, frozenset({"TransactionId", "Description"}), in_2010=True),
+    "Cancel": ActionSpec(_cancel, frozenset({"TransactionId", "Description"})),
     "Refund": ActionSpec(
         _refund,
         frozenset(
@@ -292,14 +353,11 @@ ACTIONS: dict[str, ActionSpec] = {
                 "MarketplaceRefundPolicy",
             }
         ),
-        in_2010=True,
     ),
-    "GetTransactionStatus": ActionSpec(
-        _get_transaction_status, frozenset({"TransactionId"}), in_2010=True
-    ),
+    "GetTransactionStatus": ActionSpec(_get_transaction_status, frozenset({"TransactionId"})),
     "GetTransaction": ActionSpec(_get_transaction, frozenset({"TransactionId"})),
     "GetAccountActivity": ActionSpec(activity.get_account_activity, activity.PARAMS, pattern=_ROLE),
-    "VerifySignature": ActionSpec(verify.verify_signature, verify.PARAMS, in_2010=True),
+    "VerifySignature": ActionSpec(verify.verify_signature, verify.PARAMS),
 }
 
 
@@ -322,13 +380,10 @@ def lookup(params: Mapping[str, str]) -> ActionSpec:
 
 
 def check_params(action: str, spec: ActionSpec, params: Mapping[str, str], version: str) -> None:
-    if version == VERSION_2010 and not spec.in_2010:
-        raise SandboxError(
-            "InvalidRequest",
-            f"This sandbox answers {action} only for Version 2008-09-17.",
-        )
     for name in params:
         if name in COMMON_PARAMS or name in spec.params:
+            continue
+        if name == OVERRIDE_IPN_URL and version == VERSION_2010 and action in OVERRIDE_ACTIONS:
             continue
         if spec.pattern is not None and spec.pattern.fullmatch(name):
             continue
@@ -344,5 +399,11 @@ def run(engine: Engine, params: Mapping[str, str], version: str, request_id: str
     spec = lookup(params)
     action = params["Action"]
     check_params(action, spec, params, version)
+    for name, value in params.items():
+        if xml_unsafe(value):
+            raise SandboxError(
+                "InvalidParams",
+                f"{name} contains a control character that is not allowed in a parameter value.",
+            )
     result = spec.handler(engine, params)
     return success_response(action, result, request_id, version)

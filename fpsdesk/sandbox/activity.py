@@ -8,6 +8,9 @@ Choices where the spec says [GUESS]:
   next EndDate. Receive times are unique per sandbox, so pages never overlap or skip.
 - Role.N filters by the role the sandbox account plays: Caller and Recipient of payments,
   reserves and settlements, Caller and Sender of refunds.
+- TransactionPart lists those roles only, as the documented samples do: Recipient and Caller
+  for a Pay (also a Reserve and a Settle), Caller and Sender for a Refund. FeesPaid is the fee
+  on the part that paid it (FPSFeesPaidBy); a refund's fee is negative (given back).
 - Balance is the account's running balance after the transaction (successes only).
 """
 
@@ -22,7 +25,7 @@ from typing import TYPE_CHECKING
 from fpsdesk.sandbox import rules
 from fpsdesk.sandbox.errors import SandboxError
 from fpsdesk.sandbox.state import Txn
-from fpsdesk.sandbox.timefmt import format_ms, now_ms, parse_iso
+from fpsdesk.sandbox.timefmt import RANGE_TEXT, format_ms, in_range, now_ms, parse_iso
 from fpsdesk.sandbox.xmlwriter import Node, amount_node
 
 if TYPE_CHECKING:
@@ -43,18 +46,27 @@ DEFAULT_BATCH = 20
 MAX_BATCH = 200
 ROLES = ("Sender", "Caller", "Recipient")
 _ROLE = re.compile(r"Role\.[1-9][0-9]*")
+_DIGITS = re.compile(r"[0-9]{1,6}")
 
 
 def _date(params: Mapping[str, str], name: str) -> int | None:
+    """A dateTime parameter: a real instant with an offset within ±14:00, from 1970 to 9999."""
     raw = params.get(name)
     if raw is None:
         return None
+    shown = raw if len(raw) <= 64 else raw[:63] + "…"
     try:
-        return parse_iso(raw)
+        value = parse_iso(raw)
     except ValueError:
         raise SandboxError(
-            "InvalidParams", f"{name} has to be a valid dateTime. Specified value: {raw}"
+            "InvalidParams", f"{name} has to be a valid dateTime. Specified value: {shown}"
         ) from None
+    if not in_range(value):
+        raise SandboxError(
+            "InvalidParams",
+            f"{name} has to be a dateTime from {RANGE_TEXT}. Specified value: {shown}",
+        )
+    return value
 
 
 def _enum(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
@@ -67,40 +79,50 @@ def _enum(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str
     return value
 
 
-def _element(txn: Txn, balance: Decimal) -> Node:
-    recipient_fee = txn.fps_fees if txn.fees_paid_by == "Recipient" else Decimal(0)
-    caller_fee = txn.fps_fees if txn.fees_paid_by == "Caller" else Decimal(0)
-    parts: list[Node] = [
-        (
+def _fee_on(txn: Txn, role: str) -> Decimal:
+    return txn.fps_fees if txn.fees_paid_by == role else Decimal(0)
+
+
+def transaction_parts(txn: Txn) -> list[Node]:
+    """The parts the documented samples list: Recipient and Caller for a Pay (and a Reserve or
+    Settle), Caller and Sender for a Refund, each with the fee it paid."""
+    caller: Node = (
+        "TransactionPart",
+        [
+            ("Role", "Caller"),
+            ("Name", txn.caller_name),
+            ("Reference", txn.caller_reference),
+            ("Description", txn.caller_description),
+            amount_node("FeesPaid", _fee_on(txn, "Caller"), txn.currency),
+        ],
+    )
+    if txn.operation == "Refund":
+        refund_fee = txn.fps_fees if txn.fees_paid_by in ("Sender", "Recipient") else Decimal(0)
+        sender: Node = (
             "TransactionPart",
             [
                 ("InstrumentId", txn.sender_token_id),
                 ("Role", "Sender"),
                 ("Name", txn.sender_name),
                 ("Description", txn.sender_description),
-                amount_node("FeesPaid", Decimal(0), txn.currency),
+                amount_node("FeesPaid", refund_fee, txn.currency),
             ],
-        ),
-        (
-            "TransactionPart",
-            [
-                ("Role", "Caller"),
-                ("Name", txn.caller_name),
-                ("Reference", txn.caller_reference),
-                ("Description", txn.caller_description),
-                amount_node("FeesPaid", caller_fee, txn.currency),
-            ],
-        ),
-        (
-            "TransactionPart",
-            [
-                ("InstrumentId", txn.recipient_token_id),
-                ("Role", "Recipient"),
-                ("Name", txn.recipient_name),
-                amount_node("FeesPaid", recipient_fee, txn.currency),
-            ],
-        ),
-    ]
+        )
+        return [caller, sender]
+    recipient: Node = (
+        "TransactionPart",
+        [
+            ("InstrumentId", txn.recipient_token_id),
+            ("Role", "Recipient"),
+            ("Name", txn.recipient_name),
+            amount_node("FeesPaid", _fee_on(txn, "Recipient"), txn.currency),
+        ],
+    )
+    return [recipient, caller]
+
+
+def _element(txn: Txn, balance: Decimal) -> Node:
+    parts = transaction_parts(txn)
     return (
         "Transaction",
         [
@@ -143,11 +165,11 @@ def get_account_activity(engine: Engine, params: Mapping[str, str]) -> list[Node
     if end < start:
         raise SandboxError("InvalidParams", "EndDate must not be earlier than StartDate.")
     raw_size = params.get("MaxBatchSize", str(DEFAULT_BATCH))
-    if not raw_size.isdigit() or not 1 <= int(raw_size) <= MAX_BATCH:
+    if not _DIGITS.fullmatch(raw_size) or not 1 <= int(raw_size) <= MAX_BATCH:
+        shown = raw_size if len(raw_size) <= 64 else raw_size[:63] + "…"
         raise SandboxError(
             "InvalidParams",
-            f"MaxBatchSize must be a whole number from 1 to {MAX_BATCH}. "
-            f"Specified value: {raw_size}",
+            f"MaxBatchSize must be a whole number from 1 to {MAX_BATCH}. Specified value: {shown}",
         )
     size = int(raw_size)
     order = params.get("SortOrderByDate", "Descending")
@@ -212,7 +234,9 @@ def _balances(engine: Engine, conn: sqlite3.Connection) -> dict[str, Decimal]:
             if operation in ("Pay", "Settle"):
                 running += Decimal(amount) - (Decimal(fee) if paid_by == "Recipient" else 0)
             elif operation == "Refund":
-                running -= Decimal(amount)
+                # The merchant pays the refund and gets its (negative) fee share back.
+                share = Decimal(fee) if paid_by in ("Sender", "Recipient") else 0
+                running -= Decimal(amount) + share
         out[txn_id] = running
     _BALANCE_CACHE.clear()  # one sandbox at a time in practice; never grow without bound
     _BALANCE_CACHE[key] = (engine.store.generation, out)

@@ -6,6 +6,7 @@ tests call directly. See docs/sandbox.md for examples.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -15,6 +16,8 @@ from fpsdesk.sandbox.timefmt import format_ms
 
 if TYPE_CHECKING:
     from fpsdesk.sandbox.server import SandboxServer
+
+log = logging.getLogger(__name__)
 
 PREFIX = "/_sandbox"
 ENDPOINTS = [
@@ -78,6 +81,7 @@ def txn_to_dict(txn: Txn, history: list[HistoryEntry], children: list[Txn]) -> d
         "refunded": money(txn.refunded),
         "cancel_description": txn.cancel_description,
         "expires_at": when(txn.expires_at),
+        "override_ipn_url": txn.override_ipn_url,
         "pending_move": (
             None
             if txn.advance_at is None
@@ -111,6 +115,8 @@ def _json_body(body: bytes) -> dict[str, Any]:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ValueError("the body is not valid JSON: it is nested too deeply") from None
     if not isinstance(data, dict):
         raise ValueError("the body must be a JSON object")
     return data
@@ -124,13 +130,21 @@ def _one(query: dict[str, list[str]], name: str) -> str | None:
 def handle(
     sandbox: SandboxServer, method: str, path: str, query_string: str, body: bytes
 ) -> ControlAnswer:
-    """Route one control request; every failure is a JSON ``{"error": ...}`` answer."""
+    """Route one control request; every failure is a JSON ``{"error": ...}`` answer.
+
+    Bad input (wrong types, numbers too large for any arithmetic, JSON nested too deeply) is a
+    400; a failure that is the sandbox's own fault is a 500 with the traceback in the log.
+    Either way the client gets an answer, never a dropped connection.
+    """
     try:
         return _route(sandbox, method, path.rstrip("/"), parse_qs(query_string), body)
     except KeyError as exc:
         return _error(404, f"no such transaction: {exc.args[0]}")
-    except (ValueError, TypeError) as exc:
-        return _error(400, str(exc))
+    except (ValueError, TypeError, ArithmeticError, RecursionError) as exc:
+        return _error(400, str(exc) or type(exc).__name__)
+    except Exception:
+        log.exception("sandbox control %s %s failed", method, path)
+        return _error(500, "the sandbox failed on this request; see its log")
 
 
 def _route(
@@ -165,6 +179,9 @@ def _route(
             data = _json_body(body)
             if "status" not in data:
                 raise ValueError("give the new status")
+            for name in ("status", "status_code", "status_message"):
+                if data.get(name) is not None and not isinstance(data[name], str):
+                    raise ValueError(f"{name} must be a string")
             return ControlAnswer(
                 200,
                 sandbox.set_status(
@@ -194,7 +211,10 @@ def _route(
                 sandbox.set_ipn_urls(urls)
                 return ControlAnswer(200, {"urls": sandbox.ipn_urls})
         if rest == ["replay"] and method == "POST":
-            count = sandbox.replay_ipns(_json_body(body).get("transaction_id"))
+            replay_id = _json_body(body).get("transaction_id")
+            if replay_id is not None and not isinstance(replay_id, str):
+                raise ValueError("transaction_id must be a string")
+            count = sandbox.replay_ipns(replay_id)
             return ControlAnswer(200, {"notifications": count})
     elif head == "faults" and not rest:
         if method == "GET":

@@ -399,6 +399,11 @@ def seed(engine: Engine) -> bool:
             first_status, first_code = spec.steps[0]
             token = {"ABT": "ABT", "ACH": "ACH", "CC": ""}[spec.method] + new_token_id(rng)
             parent_id = DEMO_IDS[spec.parent] if spec.parent else None
+            fees = rules.fees_for(amount, spec.method)
+            if parent_id is not None:  # a refund gives back its share of the parent's fee
+                parent = engine.store.get_txn(batch.conn, parent_id)
+                assert parent is not None
+                fees = rules.refund_fee(parent.amount, parent.fps_fees, parent.refunded, amount)
             values: dict[str, Any] = {
                 "id": DEMO_IDS[spec.key],
                 "caller_reference": f"demo-{index + 1:03d}-{spec.key}",
@@ -406,12 +411,8 @@ def seed(engine: Engine) -> bool:
                 "date_received": received,
                 "amount": amount,
                 "currency": "USD",
-                "fps_fees": (
-                    Decimal(0)
-                    if spec.operation == "Refund"
-                    else rules.fees_for(amount, spec.method)
-                ),
-                "fees_paid_by": "Recipient",
+                "fps_fees": fees,
+                "fees_paid_by": "Sender" if spec.operation == "Refund" else "Recipient",
                 "sender_token_id": token[:64],
                 "operation": "Reserve" if spec.operation == "Settle" else spec.operation,
                 "payment_method": spec.method,

@@ -12,6 +12,8 @@ Choices where the spec says [GUESS]:
   history entry and IPN. ABT payments and reserves complete at once.
 - A Reserve with TransactionTimeoutInMins that is still Reserved when the time is up becomes
   Cancelled / Expired.
+- A request with OverrideIPNURL (2010-08-28) sends that transaction's IPNs, from that change
+  on, to that URL instead of the account's IPN URLs; a Refund's goes with the new refund.
 """
 
 from __future__ import annotations
@@ -126,13 +128,25 @@ class Engine:
     def _notify(self, batch: _Batch, txn: Txn, at: int) -> None:
         params = notification_params(txn, at)
         notification = self.store.add_notification(batch.conn, txn.id, at, params)
-        self._deliver(batch, notification, txn.id, params, at)
+        self._deliver(batch, notification, txn.id, params, at, self._ipn_urls_for(txn))
+
+    def _ipn_urls_for(self, txn: Txn | None) -> list[str]:
+        """Where a transaction's IPNs go: its OverrideIPNURL, else the account's URLs."""
+        if txn is not None and txn.override_ipn_url:
+            return [txn.override_ipn_url]
+        return self.ipn_urls
 
     def _deliver(
-        self, batch: _Batch, notification: int, txn_id: str, params: dict[str, str], at: int
+        self,
+        batch: _Batch,
+        notification: int,
+        txn_id: str,
+        params: dict[str, str],
+        at: int,
+        urls: list[str],
     ) -> None:
         deadline = now_ms() + int(self.ipn.policy.give_up_after * 1000)
-        for url in self.ipn_urls:
+        for url in urls:
             signed = sign_notification(self.identity, url, params, self._certificate_url())
             batch.deliveries.append(
                 self.store.add_delivery(batch.conn, notification, txn_id, url, signed, at, deadline)
@@ -273,6 +287,7 @@ class Engine:
         recipient_token_id: str | None = None,
         marketplace_fees: Decimal | None = None,
         timeout_minutes: int | None = None,
+        override_ipn_url: str | None = None,
     ) -> tuple[Txn, str]:
         """Returns the transaction and the status to answer with (its first status)."""
         rules.check_amount(amount)
@@ -305,6 +320,7 @@ class Engine:
                     if timeout_minutes is None or operation != "Reserve"
                     else received + timeout_minutes * 60_000
                 ),
+                "override_ipn_url": override_ipn_url,
                 **rules.DEFAULT_PARTIES,
             }
             if method == "ABT":
@@ -326,7 +342,9 @@ class Engine:
             self._move_on(batch, txn, outcome.status, outcome.code)
         return txn, "Pending"
 
-    def cancel(self, txn_id: str, description: str | None) -> Txn:
+    def cancel(
+        self, txn_id: str, description: str | None, override_ipn_url: str | None = None
+    ) -> Txn:
         with self._change() as batch:
             txn = self.store.get_txn(batch.conn, txn_id)
             if txn is None:
@@ -342,11 +360,14 @@ class Engine:
                     f"Transaction {txn_id} cannot be canceled: {what}. Only a Pay or Reserve "
                     "that is Pending or Reserved can be canceled.",
                 )
-            return self._set_status(
-                batch, txn, "Cancelled", "Canceled", extra={"cancel_description": description}
-            )
+            extra: dict[str, Any] = {"cancel_description": description}
+            if override_ipn_url:
+                extra["override_ipn_url"] = override_ipn_url
+            return self._set_status(batch, txn, "Cancelled", "Canceled", extra=extra)
 
-    def settle(self, reserve_id: str, amount: Decimal | None) -> Txn:
+    def settle(
+        self, reserve_id: str, amount: Decimal | None, *, override_ipn_url: str | None = None
+    ) -> Txn:
         with self._change() as batch:
             txn = self.store.get_txn(batch.conn, reserve_id)
             if txn is None:
@@ -377,6 +398,7 @@ class Engine:
                     "operation": "Settle",
                     "amount": settle_amount,
                     "fps_fees": rules.fees_for(settle_amount, txn.payment_method),
+                    "override_ipn_url": override_ipn_url or txn.override_ipn_url,
                 },
             )
             self._move_on(batch, pending, "Success", "Success")
@@ -389,6 +411,7 @@ class Engine:
         caller_reference: str,
         amount: Decimal | None,
         caller_description: str | None,
+        override_ipn_url: str | None = None,
     ) -> Txn:
         with self._change() as batch:
             orig = self.store.get_txn(batch.conn, txn_id)
@@ -438,8 +461,10 @@ class Engine:
                 "date_received": self.received_ms(),
                 "amount": refund_amount,
                 "currency": orig.currency,
-                "fps_fees": Decimal(0),
-                "fees_paid_by": orig.fees_paid_by,
+                "fps_fees": rules.refund_fee(
+                    orig.amount, orig.fps_fees, orig.refunded, refund_amount
+                ),
+                "fees_paid_by": rules.refund_fee_payer(orig.fees_paid_by),
                 "sender_token_id": orig.sender_token_id,
                 "recipient_token_id": orig.recipient_token_id,
                 "operation": "Refund",
@@ -453,6 +478,7 @@ class Engine:
                 "recipient_name": orig.recipient_name,
                 "recipient_email": orig.recipient_email,
                 "parent_id": orig.id,
+                "override_ipn_url": override_ipn_url,
             }
             refund = self._insert(batch, values)
             self._move_on(batch, refund, "Success", "Success")
@@ -540,11 +566,13 @@ class Engine:
                 batch.conn, "SELECT n, txn_id, created, params FROM notifications", txn_id
             )
             for row in rows:
+                txn_id = str(row["txn_id"])
                 self._deliver(
                     batch,
                     int(row["n"]),
-                    str(row["txn_id"]),
+                    txn_id,
                     json.loads(row["params"]),
                     int(row["created"]),
+                    self._ipn_urls_for(self.store.get_txn(batch.conn, txn_id)),
                 )
             return len(rows)

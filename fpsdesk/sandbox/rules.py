@@ -10,11 +10,16 @@ FPS's own 2008-09-17 sandbox decline tables were not preserved (spec §7), so th
   until cancelled or changed through the controls;
   ``.98`` → the request fails at once with the error InsufficientBalance (retriable);
   ``0.01`` or less → AmountOutOfRange. Everything else succeeds.
-- Fees (FPSFees): 2.9% + $0.30 for CC, 1.5% + $0.05 for ACH, 1.5% + $0.01 for ABT.
+- Fees (FPSFees): 2.9% + $0.30 for CC, 1.5% + $0.05 for ACH, 1.5% + $0.01 for ABT. A refund
+  gives back the original's fee in proportion to the amount refunded, as a negative fee (the
+  documented sample: a USD 1.00 refund shows FPSFees -0.100000), to the party that paid it.
+- Amounts are plain decimals: ASCII digits, at most 10 before the point and 6 after it, no sign,
+  no exponent, no spaces ([GUESS] for the limits; FPS's own are not documented).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -25,6 +30,10 @@ STATUSES = ("Reserved", "Success", "Failure", "Pending", "Cancelled")
 FINAL = ("Success", "Failure", "Cancelled")
 OPERATIONS = ("Pay", "Refund", "Settle", "SettleDebt", "WriteOffDebt", "FundPrepaid", "Reserve")
 PAYMENT_METHODS = ("ABT", "CC", "ACH", "Debt", "Prepaid")
+ROLES = ("Sender", "Caller", "Recipient")  # TransactionalRole
+AMOUNT_INTEGER_DIGITS = 10
+AMOUNT_DECIMALS = 6
+_AMOUNT = re.compile(rf"[0-9]{{1,{AMOUNT_INTEGER_DIGITS}}}(?:\.[0-9]{{1,{AMOUNT_DECIMALS}}})?")
 DEFAULT_CODES = {
     "Reserved": "Reserved",
     "Success": "Success",
@@ -66,6 +75,17 @@ _FEES = {
 CENT = Decimal("0.01")
 
 
+def parse_amount(text: str) -> Decimal | None:
+    """``text`` as an amount, or None when it is not a plain decimal of the allowed shape.
+
+    Decimal() alone would take " 5.00", full-width digits, "1e3" and a 23-digit number whose
+    arithmetic later overflows the context; none of those is an amount FPS took.
+    """
+    if not _AMOUNT.fullmatch(text):
+        return None
+    return Decimal(text)
+
+
 def message_for(code: str | None) -> str | None:
     return None if code is None else MESSAGES.get(code)
 
@@ -82,6 +102,28 @@ def payment_method_for(sender_token_id: str) -> str:
 def fees_for(amount: Decimal, payment_method: str) -> Decimal:
     rate, fixed = _FEES.get(payment_method, _FEES["CC"])
     return min(amount, (amount * rate + fixed).quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def refund_fee(
+    original_amount: Decimal, original_fee: Decimal, refunded_before: Decimal, amount: Decimal
+) -> Decimal:
+    """The (negative) FPSFees of a refund: the original's fee in proportion to what is refunded.
+
+    Computed as the difference of the cumulative shares, so partial refunds that add up to the
+    whole amount give back exactly the whole fee, never a cent more or less.
+    """
+    if original_amount <= 0:
+        return Decimal(0)
+
+    def share(refunded: Decimal) -> Decimal:
+        return (original_fee * refunded / original_amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+    return -(share(refunded_before + amount) - share(refunded_before))
+
+
+def refund_fee_payer(original_payer: str) -> str:
+    """Who gets a refund's fee back: the original's Recipient is the refund's Sender."""
+    return "Sender" if original_payer == "Recipient" else original_payer
 
 
 @dataclass(frozen=True)

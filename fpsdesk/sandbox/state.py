@@ -51,7 +51,8 @@ SCHEMA = [
         advance_at INTEGER,
         advance_status TEXT,
         advance_code TEXT,
-        expires_at INTEGER
+        expires_at INTEGER,
+        override_ipn_url TEXT
     )
     """,
     "CREATE INDEX IF NOT EXISTS transactions_received ON transactions(date_received)",
@@ -103,7 +104,7 @@ SCHEMA = [
 ]
 
 # Columns added after the first release of the schema, added to older files on open.
-ADDED_COLUMNS = [("expires_at", "INTEGER")]
+ADDED_COLUMNS = [("expires_at", "INTEGER"), ("override_ipn_url", "TEXT")]
 APPLICATION_ID = 0x46505353  # "FPSS": marks a file as an fpsdesk sandbox database
 DELIVERY_PENDING = "pending"
 DELIVERY_DELIVERED = "delivered"
@@ -145,6 +146,7 @@ class Txn:
     advance_status: str | None
     advance_code: str | None
     expires_at: int | None
+    override_ipn_url: str | None  # 2010-08-28 OverrideIPNURL: this transaction's IPNs go here
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Txn:

@@ -35,10 +35,16 @@ def verify_signature(engine: Engine, params: Mapping[str, str]) -> list[Node]:
     endpoint = params.get("UrlEndPoint")
     if not endpoint:
         raise SandboxError("InvalidParams", "Missing required parameter: UrlEndPoint.")
-    parts = urlsplit(endpoint)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(endpoint)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        usable = False
+    if not usable:
+        shown = endpoint if len(endpoint) <= 200 else endpoint[:199] + "…"
         raise SandboxError(
-            "InvalidParams", f"UrlEndPoint has to be an absolute URL. Specified value: {endpoint}"
+            "InvalidParams", f"UrlEndPoint has to be an absolute URL. Specified value: {shown}"
         )
     raw = params.get("HttpParameters")
     if raw is None:

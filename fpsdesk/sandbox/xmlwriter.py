@@ -6,8 +6,9 @@ are given as ordered ``(name, content)`` pairs; a ``None`` content drops the ele
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from xml.sax.saxutils import escape
 
 NAMESPACE_2008 = "http://fps.amazonaws.com/doc/2008-09-17/"
@@ -19,9 +20,35 @@ XML_DECLARATION = '<?xml version="1.0"?>\n'
 Node = tuple[str, "str | Sequence[Node] | None"]
 
 
+# Characters XML 1.0 cannot carry, even escaped: an answer holding one would not parse.
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SIX_PLACES = Decimal("0.000001")
+
+
+def xml_unsafe(text: str) -> bool:
+    """Whether ``text`` holds a character no FPS answer could contain."""
+    return _XML_UNSAFE.search(text) is not None
+
+
+def _xml_text(text: str) -> str:
+    """Escaped text; a character XML 1.0 cannot carry at all (a NUL a hand-made transaction
+    may hold, to test hostile IPNs) becomes U+FFFD, so the answer still parses."""
+    return escape(_XML_UNSAFE.sub("\ufffd", text))
+
+
 def format_amount(value: Decimal) -> str:
-    """Six decimals, the form FPS used most (``1.000000``)."""
-    return f"{value.quantize(Decimal('0.000001'))}"
+    """Six decimals, the form FPS used most (``1.000000``), for any finite value.
+
+    The context is widened to the value's own size, so an amount stored by an earlier build
+    (before amounts were bounded) is still written out instead of failing the whole answer.
+    """
+    if not value.is_finite():
+        return "0"
+    if value.adjusted() > 60:
+        return str(value)
+    with localcontext() as context:
+        context.prec = max(28, value.adjusted() + 10)
+        return f"{value.quantize(_SIX_PLACES)}"
 
 
 def amount_node(name: str, value: Decimal | None, currency: str = "USD") -> Node:
@@ -41,7 +68,7 @@ def _render_into(parts: list[str], nodes: Sequence[Node]) -> None:
         if content is None:
             continue
         if isinstance(content, str):
-            parts.append(f"<{name}>{escape(content)}</{name}>")
+            parts.append(f"<{name}>{_xml_text(content)}</{name}>")
         else:
             parts.append(f"<{name}>")
             _render_into(parts, content)

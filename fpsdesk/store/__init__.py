@@ -22,6 +22,8 @@ if TYPE_CHECKING:
         IpnRecord,
         IpnStore,
         NewIpn,
+        QuarantineDropped,
+        QuarantineLimits,
         QuarantineRecord,
     )
 
@@ -38,6 +40,8 @@ _LAZY = {
     "IpnRecord": "fpsdesk.store.ipns",
     "IpnStore": "fpsdesk.store.ipns",
     "NewIpn": "fpsdesk.store.ipns",
+    "QuarantineDropped": "fpsdesk.store.ipns",
+    "QuarantineLimits": "fpsdesk.store.ipns",
     "QuarantineRecord": "fpsdesk.store.ipns",
 }
 
@@ -62,6 +66,8 @@ __all__ = [
     "IpnStore",
     "IpnVerdict",
     "NewIpn",
+    "QuarantineDropped",
+    "QuarantineLimits",
     "QuarantineRecord",
     "StoreError",
     "Verdict",

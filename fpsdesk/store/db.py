@@ -207,6 +207,28 @@ MIGRATIONS: list[list[str]] = [
         """,
         "CREATE INDEX bulk_items_txn ON bulk_items(transaction_id)",
     ],
+    # 6: the quarantine keeps a bounded prefix of each refused body with its full size (its
+    # content_hash was always over the whole body) and counts what it dropped to stay within
+    # its caps; bodies already kept whole are cut to the same prefix. And the field an IPN's
+    # status came from (the 2009 ``status`` field). See fpsdesk/store/ipns.py.
+    [
+        "ALTER TABLE ipn_quarantine ADD COLUMN body_size INTEGER",
+        "UPDATE ipn_quarantine SET body_size = length(body)",
+        "UPDATE ipn_quarantine SET body = substr(body, 1, 4096) WHERE length(body) > 4096",
+        "CREATE INDEX ipn_quarantine_last ON ipn_quarantine(last_received_at, id)",
+        """
+        CREATE TABLE ipn_quarantine_dropped (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            bodies INTEGER NOT NULL,
+            deliveries INTEGER NOT NULL,
+            last_dropped_at TEXT
+        )
+        """,
+        "INSERT INTO ipn_quarantine_dropped (id, bodies, deliveries) VALUES (1, 0, 0)",
+        # Which field an IPN's transaction_status came from: 'transactionStatus', or 'status'
+        # for a 2009 notification that has only that (mapped, and shown as such).
+        "ALTER TABLE ipns ADD COLUMN status_field TEXT",
+    ],
 ]
 
 

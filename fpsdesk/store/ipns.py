@@ -2,7 +2,10 @@
 
 One row per distinct notification. FPS retries a notification for up to a day, so a delivery
 whose content (the sorted raw parameters) is already stored only raises that row's delivery
-count. Garbage that is not an IPN at all goes to a quarantine table, byte for byte.
+count. Garbage that is not an IPN at all goes to a quarantine table: the first few KiB of it,
+with its full size and SHA-256, within caps on rows and bytes (:class:`QuarantineLimits`); the
+least recently seen bodies are dropped first and counted. Anyone can POST garbage, so without
+the caps the quarantine could fill the disk; a genuine IPN is never dropped for it.
 
 Writes are single transactions on a WAL database opened with ``synchronous=FULL``: when
 :meth:`IpnStore.add` returns, the row is on disk, so the receiver may acknowledge.
@@ -25,12 +28,15 @@ from decimal import Decimal
 
 from fpsdesk.fps.models import Amount, TransactionStatus
 from fpsdesk.ipn.models import (
+    LEGACY_STATUS_FIELD,
+    STATUS_FIELD,
     FailReason,
     Ipn,
     IpnVerdict,
     Pairs,
     Verdict,
     content_hash,
+    legacy_status,
     param,
 )
 
@@ -79,9 +85,26 @@ class IpnRecord:
     received_at: datetime
     last_received_at: datetime
     delivery_count: int
+    # Where transaction_status came from: "transactionStatus", or "status" when it was mapped
+    # from the 2009 field (Amazon's 2009 sample carries only status=INITIATED); None without.
+    status_field: str | None = None
 
     def get(self, name: str) -> str | None:
         return param(self.params, name)
+
+    @property
+    def status_from_legacy_field(self) -> bool:
+        """The status was read from the 2009 ``status`` field, not ``transactionStatus``."""
+        return self.status_field == LEGACY_STATUS_FIELD
+
+    @property
+    def status_label(self) -> str | None:
+        """The status for display, marked when it comes from the 2009 field."""
+        if self.transaction_status is None:
+            return None
+        if self.status_from_legacy_field:
+            return f"{self.transaction_status.value} (2009 status {self.get('status')})"
+        return self.transaction_status.value
 
     @property
     def status_message(self) -> str | None:
@@ -102,6 +125,7 @@ class IpnRecord:
             "transaction_status": self.transaction_status.value
             if self.transaction_status
             else None,
+            "status_field": self.status_field,
             "operation": self.operation,
             "amount": str(self.amount.value) if self.amount else None,
             "currency": self.amount.currency if self.amount else None,
@@ -124,16 +148,41 @@ class IpnRecord:
 
 @dataclass(frozen=True, slots=True)
 class QuarantineRecord:
-    """A body that was not an IPN, kept byte for byte with the reason it was refused."""
+    """A body that was not an IPN: its first bytes, full size and hash, and why it was refused."""
 
     id: int
-    body: bytes
+    body: bytes  # the first QuarantineLimits.prefix bytes (all of it when it was that short)
     content_type: str | None
     error: str
     source: str
     received_at: datetime
     last_received_at: datetime
     delivery_count: int
+    size: int  # of the whole body as received
+    content_hash: str  # SHA-256 of the whole body, hex
+
+    @property
+    def truncated(self) -> bool:
+        return self.size > len(self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineLimits:
+    """How much refused input the history keeps: ``prefix`` bytes of each body, at most
+    ``rows`` bodies and ``bytes`` of kept prefixes in all."""
+
+    prefix: int = 4096
+    rows: int = 1000
+    bytes: int = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineDropped:
+    """What the caps dropped so far: distinct bodies, and the deliveries they had counted."""
+
+    bodies: int
+    deliveries: int
+    last_dropped_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,12 +252,18 @@ class IpnFilter:
 
 def _record(row: sqlite3.Row) -> IpnRecord:
     status = row["transaction_status"]
+    field = row["status_field"] or (STATUS_FIELD if status else None)
     amount = row["amount"]
     reason_code = row["reason_code"]
+    params = tuple((str(k), str(v)) for k, v in json.loads(row["params"]))
+    if status is None:  # stored before the 2009 status field was read
+        mapped = legacy_status(param(params, LEGACY_STATUS_FIELD))
+        if mapped is not None:
+            status, field = mapped.value, LEGACY_STATUS_FIELD
     return IpnRecord(
         id=row["id"],
         content_hash=row["content_hash"],
-        params=tuple((str(k), str(v)) for k, v in json.loads(row["params"])),
+        params=params,
         notification_type=row["notification_type"],
         transaction_id=row["transaction_id"],
         parent_transaction_id=row["parent_transaction_id"],
@@ -229,28 +284,35 @@ def _record(row: sqlite3.Row) -> IpnRecord:
         received_at=datetime.fromisoformat(row["received_at"]),
         last_received_at=datetime.fromisoformat(row["last_received_at"]),
         delivery_count=row["delivery_count"],
+        status_field=field,
     )
 
 
 def _quarantine_record(row: sqlite3.Row) -> QuarantineRecord:
+    body = bytes(row["body"])
     return QuarantineRecord(
         id=row["id"],
-        body=bytes(row["body"]),
+        body=body,
         content_type=row["content_type"],
         error=row["error"],
         source=row["source"],
         received_at=datetime.fromisoformat(row["received_at"]),
         last_received_at=datetime.fromisoformat(row["last_received_at"]),
         delivery_count=row["delivery_count"],
+        size=row["body_size"] if row["body_size"] is not None else len(body),
+        content_hash=row["content_hash"],
     )
 
 
 class IpnStore:
     """Thread-safe access to the ``ipns`` and ``ipn_quarantine`` tables of one open database."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, *, quarantine_limits: QuarantineLimits | None = None
+    ) -> None:
         self._conn = conn
         self._lock = threading.Lock()
+        self.quarantine_limits = quarantine_limits or QuarantineLimits()
         # open_database sets this already; the receiver's acknowledgement depends on it, so
         # make sure whatever connection we were given syncs every commit to disk.
         conn.execute("PRAGMA synchronous=FULL")
@@ -313,12 +375,14 @@ class IpnStore:
                 best = verdict.status
             return AddResult(row["id"], False, count, best)
         amount = ipn.amount
+        status, field = ipn.status_and_field
         cur = self._conn.execute(
             "INSERT INTO ipns (content_hash, params, notification_type, transaction_id,"
             " parent_transaction_id, event_at, transaction_date, transaction_status, operation,"
             " status_code, currency, amount, verdict, reason_code, reason, verify_method,"
             " checked_at, endpoint_url, http_method, source, received_at, last_received_at,"
-            " delivery_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
+            " delivery_count, status_field)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?)",
             (
                 digest,
                 json.dumps([list(p) for p in ipn.params], ensure_ascii=False),
@@ -327,7 +391,7 @@ class IpnStore:
                 ipn.parent_transaction_id,
                 _iso(ipn.transaction_date) if ipn.transaction_date else received,
                 _iso(ipn.transaction_date) if ipn.transaction_date else None,
-                ipn.transaction_status.value if ipn.transaction_status else None,
+                status.value if status else None,
                 ipn.operation,
                 ipn.status_code,
                 amount.currency if amount else None,
@@ -342,6 +406,7 @@ class IpnStore:
                 item.source,
                 received,
                 received,
+                field,
             ),
         )
         assert cur.lastrowid is not None
@@ -378,7 +443,13 @@ class IpnStore:
         content_type: str | None = None,
         received_at: datetime | None = None,
     ) -> int:
-        """Keep input that was refused; the same bytes again only count one more delivery."""
+        """Keep input that was refused: its first bytes, size and hash, within the caps.
+
+        The same bytes again only count one more delivery. After a new body is kept, the least
+        recently seen ones are dropped (and counted) until the rows and bytes are within
+        :attr:`quarantine_limits`; the ``ipns`` table is never touched.
+        """
+        limits = self.quarantine_limits
         digest = hashlib.sha256(body).hexdigest()
         when = _iso(received_at or _now())
         with self._lock:
@@ -396,18 +467,55 @@ class IpnStore:
                     qid = int(row["id"])
                 else:
                     cur = self._conn.execute(
-                        "INSERT INTO ipn_quarantine (content_hash, body, content_type, error,"
-                        " source, received_at, last_received_at, delivery_count)"
-                        " VALUES (?,?,?,?,?,?,?,1)",
-                        (digest, body, content_type, error, source, when, when),
+                        "INSERT INTO ipn_quarantine (content_hash, body, body_size, content_type,"
+                        " error, source, received_at, last_received_at, delivery_count)"
+                        " VALUES (?,?,?,?,?,?,?,?,1)",
+                        (
+                            digest,
+                            body[: limits.prefix],
+                            len(body),
+                            content_type,
+                            error[:1000],
+                            source[:1000],
+                            when,
+                            when,
+                        ),
                     )
                     assert cur.lastrowid is not None
                     qid = cur.lastrowid
+                    self._trim_quarantine(qid, when)
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
         return qid
+
+    def _trim_quarantine(self, keep: int, when: str) -> None:
+        """Drop the least recently seen bodies (never ``keep``) until within the caps."""
+        limits = self.quarantine_limits
+        rows, size = self._conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(length(body)), 0) FROM ipn_quarantine"
+        ).fetchone()
+        if rows <= limits.rows and size <= limits.bytes:
+            return
+        bodies = deliveries = 0
+        for victim in self._conn.execute(
+            "SELECT id, length(body) AS kept, delivery_count FROM ipn_quarantine"
+            " WHERE id != ? ORDER BY last_received_at, id",
+            (keep,),
+        ).fetchall():
+            if rows <= limits.rows and size <= limits.bytes:
+                break
+            self._conn.execute("DELETE FROM ipn_quarantine WHERE id = ?", (victim["id"],))
+            rows -= 1
+            size -= victim["kept"]
+            bodies += 1
+            deliveries += victim["delivery_count"]
+        self._conn.execute(
+            "UPDATE ipn_quarantine_dropped SET bodies = bodies + ?,"
+            " deliveries = deliveries + ?, last_dropped_at = ? WHERE id = 1",
+            (bodies, deliveries, when),
+        )
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -501,6 +609,17 @@ class IpnStore:
                 f"SELECT DISTINCT {column} FROM ipns WHERE {column} IS NOT NULL ORDER BY 1"
             ).fetchall()
         return [str(r[0]) for r in rows]
+
+    def quarantine_dropped(self) -> QuarantineDropped:
+        """How many refused bodies the caps have dropped so far."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT bodies, deliveries, last_dropped_at FROM ipn_quarantine_dropped"
+                " WHERE id = 1"
+            ).fetchone()
+        if row is None:
+            return QuarantineDropped(0, 0, None)
+        return QuarantineDropped(row["bodies"], row["deliveries"], _dt(row["last_dropped_at"]))
 
     def quarantine_count(self) -> int:
         with self._lock:

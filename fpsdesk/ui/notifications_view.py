@@ -210,11 +210,14 @@ class IpnTableModel(QAbstractTableModel):
         if column == 1:
             return r.transaction_id or "—"
         if column == 2:
-            return (
-                theme.status_look(r.transaction_status).label
-                if r.transaction_status
-                else r.notification_type
-            )
+            if r.transaction_status is None:
+                return r.notification_type
+            label = theme.status_look(r.transaction_status).label
+            if r.status_from_legacy_field:  # a 2009 IPN: say where the status came from
+                label = self.tr("{label} (2009 status {raw})").format(
+                    label=label, raw=r.get("status") or "?"
+                )
+            return label
         if column == 5:
             return r.operation or "—"
         if column == 4:

@@ -117,7 +117,7 @@ def build_timeline(
                 source=SOURCE_IPN,
                 kind="ipn",
                 status=status,
-                title=status.value if status else ipn.notification_type,
+                title=ipn.status_label or ipn.notification_type,
                 detail=" · ".join(parts),
                 verdict=verdict,
                 flag=flag,

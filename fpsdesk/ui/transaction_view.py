@@ -341,7 +341,8 @@ class TransactionView(QWidget):
         self._set("caller_reference", detail.caller_reference)
         self._set("description", detail.caller_description or detail.sender_description)
         related = ", ".join(
-            f"{r.relation_type}: {r.transaction_id}" for r in detail.related_transactions
+            f"{r.relation_type or self.tr('Related')}: {r.transaction_id}"
+            for r in detail.related_transactions
         )
         self._set("related", related or None)
         self._set("sender", _person(detail.sender_name, detail.sender_email))

@@ -394,7 +394,7 @@ def test_account_activity_filters(sandbox: SandboxServer, sandbox_client: FpsCli
     first = everything.transactions[0]
     assert first.fps_operation == "Pay"
     assert first.payment_method == "CC"
-    assert {p.role for p in first.transaction_parts} == {"Sender", "Caller", "Recipient"}
+    assert [p.role for p in first.transaction_parts] == ["Recipient", "Caller"]
     caller_part = next(p for p in first.transaction_parts if p.role == "Caller")
     assert caller_part.reference == sandbox.transaction(ids[0])["caller_reference"]
 

@@ -244,18 +244,6 @@ def test_expires_instead_of_timestamp(
         assert (status, _code(root)) == (400, "RequestExpired")
 
 
-def test_version_2010_is_answered_in_its_namespace_for_unchanged_actions(
-    sandbox: SandboxServer, reserved: str
-) -> None:
-    status, root = _call(sandbox, _gts(reserved, Version="2010-08-28"))
-    assert status == 200
-    assert root.tag == "{http://fps.amazonaws.com/doc/2010-08-28/}GetTransactionStatusResponse"
-    status, root = _call(
-        sandbox, {"Action": "GetTransaction", "TransactionId": reserved, "Version": "2010-08-28"}
-    )
-    assert (status, _code(root)) == (400, "InvalidRequest")
-
-
 def test_unsigned_verify_signature_is_answered(sandbox: SandboxServer) -> None:
     query = sigv2.encode(
         {

@@ -320,3 +320,41 @@ def test_cli_list_reports_broken_file_and_keeps_it() -> None:
     kept = list(path.parent.glob("settings.json.broken-*"))
     assert len(kept) == 1
     assert kept[0].read_bytes() == b'{"version": 1, "profiles": ['
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("profile", "list"), ("status", "14GKI1SKSR1V6DO1RCCB32RBR6KLODMGQUD")],
+    ids=["profile-list", "status"],
+)
+def test_a_settings_fifo_is_refused_not_waited_on(command: tuple[str, ...]) -> None:
+    """Opening a FIFO for reading waits for a writer: both commands hung forever."""
+    path = _settings_path()
+    paths.ensure(path.parent)
+    os.mkfifo(path, 0o600)
+    result = subprocess.run(
+        [sys.executable, "-m", "fpsdesk", *command],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        env=_no_keychain_env(),
+    )
+    assert result.returncode != 0
+    assert f"The settings file {path} is not a regular file (it is a named pipe (FIFO))" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    assert stat.S_ISFIFO(path.lstat().st_mode)  # left as it was, not moved or replaced
+
+
+def test_a_settings_path_that_is_a_directory_or_device_is_refused(tmp_path: Path) -> None:
+    directory = tmp_path / "dir.json"
+    directory.mkdir()
+    with pytest.raises(SettingsFileBroken, match="not a regular file \\(it is a directory\\)"):
+        SettingsStore(directory).load()
+    device = tmp_path / "zero.json"
+    device.symlink_to("/dev/zero")
+    with pytest.raises(SettingsFileBroken, match="not a regular file \\(it is a device\\)"):
+        SettingsStore(device).load()

@@ -140,3 +140,28 @@ def test_cancel_without_ipn_after_grace_is_flagged():
         base, [], [cancel_action(5, ActionOutcome.FAILED)], now=T0 + timedelta(minutes=60)
     )
     assert not any("No Cancelled IPN" in f for f in contradictions(failed_cancel))
+
+
+def test_a_2009_ipn_with_only_the_older_status_field_shows_its_status(tmp_path):
+    """Amazon's 2009 sample has status=INITIATED and no transactionStatus: the store maps it,
+    so the timeline shows a status for it instead of only "TransactionStatus"."""
+    from urllib.parse import urlencode
+
+    from fpsdesk.ipn.importer import Importer
+    from fpsdesk.ipn.verify import IpnVerifier, TrustPolicy
+    from fpsdesk.store import IpnStore, open_database
+    from tests.ipn.test_legacy_status import SAMPLE_2009
+    from tests.ipn.test_legacy_status import TXN as SAMPLE_TXN
+
+    sample = tmp_path / "sample.form"
+    sample.write_text(urlencode(SAMPLE_2009) + "\n")
+    store = IpnStore(open_database(tmp_path / "history.sqlite3"))
+    Importer(store, IpnVerifier(TrustPolicy.amazon())).import_paths([sample])
+    (record,) = store.for_transaction(SAMPLE_TXN)
+    (event,) = build_timeline(None, [record], [], now=T0)
+    assert (event.source, event.status, event.title) == (
+        "IPN",
+        TransactionStatus.PENDING,
+        "Pending (2009 status INITIATED)",  # marked as coming from the older field
+    )
+    assert record.status_label == "Pending (2009 status INITIATED)"
