@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -79,6 +80,12 @@ log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
 DEFAULT_RATE = 2.0
 MAX_RATE = 50.0
+# The dry run reads several transactions at once. Against FPS the readers mostly wait on the
+# network; against a sandbox on this computer (``--sandbox`` runs it inside the app, where its
+# threads need the same interpreter lock as the window) fewer readers keep the window fluid and
+# finish as fast (benchmarks/bench_bulk_ui.py).
+DRY_RUN_READERS = 6
+LOCAL_DRY_RUN_READERS = 3
 INVALID_SHOWN = 8  # lines without a usable ID listed above the table; the rest are in it
 CSV_COLUMNS = [
     "line",
@@ -216,7 +223,12 @@ def dry_run_work(source: Path | Sequence[str], label: str) -> Callable[[JobConte
         wanted = sum(1 for line in lines if line.transaction_id)
         ctx.report(DryRunProgress(0, wanted))
         conn = ctx.database()
-        desk = BulkDesk(ctx.client(), ActionStore(conn), BulkStore(conn))
+        from fpsdesk.fps.endpoints import environment_of
+
+        client = ctx.client()
+        local = environment_of(client.endpoint) == "Local sandbox"
+        readers = LOCAL_DRY_RUN_READERS if local else DRY_RUN_READERS
+        desk = BulkDesk(client, ActionStore(conn), BulkStore(conn), readers=readers)
 
         def on_progress(done: int, total: int) -> None:
             if done == total or ctx.due():
@@ -229,9 +241,12 @@ def dry_run_work(source: Path | Sequence[str], label: str) -> Callable[[JobConte
 
 
 def run_work(
-    job_id: int, control: BulkControl, reason: str | None, *, set_reason: bool
+    job_id: int, control: BulkControl, reason: str | None, *, set_reason: bool, shown: bool
 ) -> Callable[[JobContext], object]:
-    """Send the job's Cancels (what is left of them), reporting finished items in batches."""
+    """Send the job's Cancels (what is left of them), reporting finished items in batches.
+
+    ``shown``: the view already shows the job's items (a run right after its dry run), so the
+    first report carries only the counts; a resumed run sends them all first."""
 
     def work(ctx: JobContext) -> RunDone:
         from fpsdesk.desk.bulk import BulkDesk
@@ -243,7 +258,16 @@ def run_work(
         desk = BulkDesk(ctx.client(), ActionStore(conn), jobs)
         if set_reason:
             jobs.set_reason(job_id, reason or None)
-        ctx.report(RunUpdate(tuple(jobs.items(job_id)), None, first=True, job=jobs.job(job_id)))
+        items = jobs.items(job_id)
+        cancellable = [i for i in items if i.klass == CANCELLABLE]
+        start = RunSnapshot(
+            total=len(cancellable),
+            done=sum(1 for i in cancellable if i.state == DONE),
+            rate=control.rate,
+        )
+        ctx.report(
+            RunUpdate(() if shown else tuple(items), start, first=True, job=jobs.job(job_id))
+        )
         batch: list[BulkItem] = []
         last: list[RunProgress] = []
 
@@ -263,8 +287,11 @@ def run_work(
             ctx.report(RunPaused())
 
         control.idle = idle  # type: ignore[attr-defined]
-        progress = desk.run(job_id, control=control, on_item=on_item)
-        return RunDone(jobs.job(job_id), tuple(jobs.items(job_id)), RunSnapshot.of(progress))
+        try:
+            progress = desk.run(job_id, control=control, on_item=on_item)
+        finally:
+            flush()  # every finished item has been reported: the view is up to date
+        return RunDone(jobs.job(job_id), (), RunSnapshot.of(progress))
 
     return work
 
@@ -303,6 +330,7 @@ def _tr(text: str) -> str:
 _GREY = ("#5b616b", "#aab0b8")
 
 
+@functools.cache
 def class_look(klass: str) -> theme.StatusLook:
     """The dry run's verdict on a line: a shape and a word, as for statuses."""
     looks = {
@@ -322,6 +350,7 @@ def class_look(klass: str) -> theme.StatusLook:
     return looks.get(klass, theme.StatusLook(klass, "question", *_GREY, ""))
 
 
+@functools.cache
 def class_meaning(klass: str) -> str:
     """What the run does with a line of this class."""
     return {
@@ -337,16 +366,20 @@ def class_meaning(klass: str) -> str:
 
 
 def outcome_look(item: BulkItem) -> theme.StatusLook | None:
-    outcome = item.outcome
+    return _outcome_look(item.outcome, item.state)
+
+
+@functools.cache
+def _outcome_look(outcome: str | None, state: str) -> theme.StatusLook | None:
     if outcome == "succeeded":
         return theme.StatusLook(_tr("Cancelled"), "check", "#1a7f37", "#5cc971", "")
     if outcome in ("not cancelled", "unknown", "pending"):
         return theme.outcome_look("failed" if outcome == "not cancelled" else outcome)
     if outcome == "not sent":
         return theme.StatusLook(_tr("Not sent"), "cross", *_GREY, "")
-    if item.state == SENDING:
+    if state == SENDING:
         return theme.StatusLook(_tr("Sending…"), "clock", "#1d5fb8", "#6ea8fe", "")
-    if item.state == TODO:
+    if state == TODO:
         return theme.StatusLook(_tr("Waiting"), "clock", *_GREY, "")
     return None
 
@@ -407,12 +440,12 @@ def eta_text(seconds: float | None) -> str:
 
 class _Icons:
     def __init__(self) -> None:
-        self._cache: dict[tuple[str, bool], QIcon] = {}
+        self._cache: dict[tuple[theme.StatusLook, bool], QIcon] = {}
 
     def of(self, look: theme.StatusLook | None) -> QIcon | None:
         if look is None:
             return None
-        key = (look.label + look.shape + look.light, theme.is_dark())
+        key = (look, theme.is_dark())
         icon = self._cache.get(key)
         if icon is None:
             icon = self._cache[key] = theme.look_icon(look)
@@ -586,6 +619,10 @@ class BulkView(QWidget):
         self._build_checking()
         self._build_job()
         self.pages.setCurrentWidget(self.start_page)
+        # Polished now (the tab is being opened), not in the middle of a run: the first show
+        # of a page with style sheets costs a frame or two.
+        for widget in self.findChildren(QWidget):
+            widget.ensurePolished()
 
     # -- building ---------------------------------------------------------------------------
 
@@ -1062,10 +1099,15 @@ class BulkView(QWidget):
         for column in PLAN_HIDDEN:
             self.table.setColumnHidden(column, plan)
 
-    def _fit_panel(self) -> None:
-        """The panel above the table takes what it needs, up to half the page."""
+    def _fit_panel(self, *, keep_table: bool = False) -> None:
+        """The panel above the table takes what it needs, up to half the page.
+
+        ``keep_table``: when the panel fits where it is, leave the table where it is too (a
+        table that moves repaints whole, a long frame in the middle of a big run)."""
         panel = self.panels.currentWidget()
         need = (panel.sizeHint().height() if panel is not None else 0) + 4
+        if keep_table and need <= self.panel_scroll.height():
+            return
         self.panel_scroll.setMaximumHeight(need)
         total = max(1, self.splitter.height())
         top = min(need, max(total // 2, 120))
@@ -1105,7 +1147,9 @@ class BulkView(QWidget):
         reason = dialogs.confirm_bulk_cancel(self, prompt)
         if reason is None:
             return False
-        return self._run(dry.job_id, reason, set_reason=True, rate=self.plan_rate.value())
+        return self._run(
+            dry.job_id, reason, set_reason=True, rate=self.plan_rate.value(), shown=True
+        )
 
     def resume(self, job_id: int) -> bool:
         """Resume a stopped run of this environment (asks first in Production above 20)."""
@@ -1136,17 +1180,21 @@ class BulkView(QWidget):
                 source=job.source, when=format_time(job.created_at), who=job.operator
             )
         )
+        # The table shows this job's items already (Resume on its results): no reload.
+        shown = self.model.rowCount() > 0 and self.model.row(0).job_id == job.id
         self.job = job
-        return self._run(job.id, None, set_reason=False, rate=self.run_rate.value())
+        return self._run(job.id, None, set_reason=False, rate=self.run_rate.value(), shown=shown)
 
     def _left(self) -> int:
         return sum(1 for i in self.model.rows() if i.klass == CANCELLABLE and i.state != DONE)
 
-    def _run(self, job_id: int, reason: str | None, *, set_reason: bool, rate: float) -> bool:
+    def _run(
+        self, job_id: int, reason: str | None, *, set_reason: bool, rate: float, shown: bool
+    ) -> bool:
         control = make_control(rate)
         job = self._jobs.start(
             "bulk-run",
-            run_work(job_id, control, reason, set_reason=set_reason),
+            run_work(job_id, control, reason, set_reason=set_reason, shown=shown),
             progressed=self._on_run_progress,
             succeeded=self._on_run_done,
             failed=self._on_failed,
@@ -1250,15 +1298,23 @@ class BulkView(QWidget):
         if value.first:
             if value.job is not None:
                 self.job = value.job
-            self.model.set_rows(value.items)
-            total = sum(1 for i in value.items if i.klass == CANCELLABLE)
-            done = sum(1 for i in value.items if i.klass == CANCELLABLE and i.state == DONE)
-            self.progress = RunSnapshot(total=total, done=done, rate=self.run_rate.value())
+            if value.items:
+                self._show_items(value.items)
+            self.progress = value.progress
         else:
             self.model.replace(value.items)
             if value.progress is not None:
                 self.progress = value.progress
         self._show_progress()
+
+    def _show_items(self, items: Sequence[BulkItem]) -> None:
+        """The run's items: changed in place when the table already shows them (no reset:
+        the scroll position and the selection stay, and only visible rows repaint)."""
+        model = self.model
+        if model.rowCount() == len(items) and all(model.position(i.seq) is not None for i in items):
+            model.replace(items)
+        else:
+            model.set_rows(items)
 
     def _show_progress(self) -> None:
         p = self.progress
@@ -1306,7 +1362,8 @@ class BulkView(QWidget):
         self._control = None
         self.job = value.job or self.job
         self.progress = value.progress
-        self.model.set_rows(value.items)
+        if value.items:
+            self._show_items(value.items)
         self._show_results(value.progress)
         self._set_state("done")
         self.run_finished.emit(value.progress)
@@ -1356,7 +1413,7 @@ class BulkView(QWidget):
         self.done_note.setText("")
         self._show_columns(plan=False)
         self.panels.setCurrentWidget(self.done_panel)
-        self._fit_panel()
+        self._fit_panel(keep_table=True)
 
     @Slot()
     def _resume_shown(self) -> None:

@@ -15,12 +15,23 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QModelRoleDataSpan,
     QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtGui import QFont, QIcon
 
 ModelIndex = QModelIndex | QPersistentModelIndex
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_DECORATION = Qt.ItemDataRole.DecorationRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_FONT = Qt.ItemDataRole.FontRole
+_ALIGN = Qt.ItemDataRole.TextAlignmentRole
+_ACCESSIBLE = Qt.ItemDataRole.AccessibleTextRole
+_ROLES = frozenset({_DISPLAY, _DECORATION, _TOOLTIP, _FONT, _ALIGN, _ACCESSIBLE})
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+# multiData needs a role span Python can walk (PySide6 6.11 has it; without it, data() serves).
+_MULTI_DATA = all(hasattr(QModelRoleDataSpan, name) for name in ("__getitem__", "__len__"))
 
 
 @dataclass(frozen=True)
@@ -95,26 +106,49 @@ class RowModel(QAbstractTableModel):
         return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # Called for every role of every painted cell: unhandled roles leave at once.
+        if role not in _ROLES or not index.isValid():
             return None
         row, col = index.row(), index.column()
         if not (0 <= row < len(self._rows) and 0 <= col < len(self.columns)):
             return None
-        column = self.columns[col]
-        item = self._rows[row]
-        if role == Qt.ItemDataRole.DisplayRole:
+        return self._value(self.columns[col], self._rows[row], role)
+
+    def _value(self, column: Column, item: Any, role: int) -> Any:
+        if role in (_DISPLAY, _ACCESSIBLE):
             return column.text(item)
-        if role == Qt.ItemDataRole.DecorationRole and column.icon is not None:
-            return column.icon(item)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _DECORATION:
+            return column.icon(item) if column.icon is not None else None
+        if role == _FONT:
+            return self._mono if column.mono else None
+        if role == _ALIGN:
+            return _RIGHT if column.right else None
+        if role == _TOOLTIP:
             return column.tooltip(item) if column.tooltip is not None else column.text(item)
-        if role == Qt.ItemDataRole.FontRole and column.mono:
-            return self._mono
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.right:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return column.text(item)
         return None
+
+    if _MULTI_DATA:
+
+        def multiData(self, index: ModelIndex, roleDataSpan: Any) -> None:
+            """Every role of a cell in one call (the delegate asks seven per painted cell):
+            one trip into Python per cell instead of seven, so painting a screenful of rows
+            while job threads run waits far less for the interpreter lock."""
+            row, col = index.row(), index.column()
+            if not (
+                index.isValid() and 0 <= row < len(self._rows) and 0 <= col < len(self.columns)
+            ):
+                for n in range(len(roleDataSpan)):
+                    roleDataSpan[n].clearData()
+                return
+            column = self.columns[col]
+            item = self._rows[row]
+            for n in range(len(roleDataSpan)):
+                slot = roleDataSpan[n]
+                value = self._value(column, item, slot.role())
+                if value is None:
+                    slot.clearData()
+                else:
+                    slot.setData(value)
 
     # -- changing ----------------------------------------------------------------------
 

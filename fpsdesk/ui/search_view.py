@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -126,6 +127,12 @@ def _sender(found: Found) -> str:
     return found.sender_name or found.sender_email or ""
 
 
+@functools.cache
+def status_look(status: str) -> theme.StatusLook:
+    """theme.status_look, once per status (the table asks for every painted cell)."""
+    return theme.status_look(status)
+
+
 class _Icons:
     """Status icons, painted once per status and palette."""
 
@@ -136,7 +143,7 @@ class _Icons:
         key = (status, theme.is_dark())
         icon = self._cache.get(key)
         if icon is None:
-            icon = self._cache[key] = theme.look_icon(theme.status_look(status))
+            icon = self._cache[key] = theme.look_icon(status_look(status))
         return icon
 
 
@@ -152,9 +159,9 @@ def found_columns(tr: Any) -> list[Column]:
         Column(tr("Transaction ID"), lambda f: f.transaction_id, mono=True, chars=35),
         Column(
             tr("Status"),
-            lambda f: theme.status_look(f.status).label,
+            lambda f: status_look(f.status).label,
             icon=lambda f: icons.status(f.status),
-            tooltip=lambda f: theme.status_look(f.status).meaning,
+            tooltip=lambda f: status_look(f.status).meaning,
             chars=9,
         ),
         Column(
