@@ -39,9 +39,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
-    QSplitter,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -86,7 +84,7 @@ MAX_RATE = 50.0
 # finish as fast (benchmarks/bench_bulk_ui.py).
 DRY_RUN_READERS = 6
 LOCAL_DRY_RUN_READERS = 3
-INVALID_SHOWN = 8  # lines without a usable ID listed above the table; the rest are in it
+INVALID_SHOWN = 3  # lines without a usable ID listed above the table; the rest are in it
 CSV_COLUMNS = [
     "line",
     "transaction_id",
@@ -196,12 +194,13 @@ def make_control(rate: float) -> BulkControl:
             while True:
                 if self.paused and self.idle is not None:
                     self.idle()
-                left = deadline - time.monotonic()
-                # Short steps: a pause pressed meanwhile is noticed (and reported) soon.
-                if super().wait(max(0.0, min(left, 0.05))):
+                if super().wait(0):  # returns at once, unless paused: then until resumed
                     return True
-                if time.monotonic() >= deadline:
+                left = deadline - time.monotonic()
+                if left <= 0:
                     return False
+                # Short steps: a pause or a stop pressed meanwhile is noticed within 50 ms.
+                time.sleep(min(left, 0.05))
 
     return ReportingControl(rate=rate)
 
@@ -387,7 +386,7 @@ def _outcome_look(outcome: str | None, state: str) -> theme.StatusLook | None:
 _CODED = re.compile(r"^([A-Za-z][A-Za-z_.]{2,64}): (.*)$", re.DOTALL)
 
 
-def plain_message(item: BulkItem) -> str:
+def plain_message(item: BulkItem, planning: bool = False) -> str:
     """The item's message in plain language: FPS codes through the error catalogue."""
     message = item.message or ""
     match = _CODED.match(message)
@@ -404,7 +403,7 @@ def plain_message(item: BulkItem) -> str:
     if item.outcome == "unknown":
         return _tr("The answer was lost; fpsdesk keeps checking (see Results).")
     if item.klass == CANCELLABLE and item.state == TODO:
-        return class_meaning(CANCELLABLE)
+        return class_meaning(CANCELLABLE) if planning else _tr("Not sent yet")
     return class_meaning(item.klass)
 
 
@@ -452,7 +451,8 @@ class _Icons:
         return icon
 
 
-def item_columns() -> list[Column]:
+def item_columns(planning: Callable[[], bool] = lambda: False) -> list[Column]:
+    """The items table; ``planning`` says whether the view shows a dry run (nothing sent)."""
     icons = _Icons()
 
     def outcome_label(item: BulkItem) -> str:
@@ -490,12 +490,13 @@ def item_columns() -> list[Column]:
             chars=14,
         ),
         Column(_tr("Status after"), lambda i: i.status_after or "", chars=9),
-        Column(_tr("RequestId"), lambda i: i.request_id or "", mono=True, chars=20),
-        Column(_tr("Message"), plain_message, chars=30),
+        Column(_tr("RequestId"), lambda i: i.request_id or "", mono=True, chars=36),
+        Column(_tr("Message"), lambda i: plain_message(i, planning()), chars=30),
     ]
 
 
 PLAN_HIDDEN = (4, 5, 6)  # Outcome, Status after, RequestId: nothing to show before the run
+RUN_HIDDEN = (2,)  # Dry run: the outcome and the message say it from then on
 
 
 def write_items_csv(path: Path, items: Sequence[BulkItem]) -> None:
@@ -520,6 +521,35 @@ def write_items_csv(path: Path, items: Sequence[BulkItem]) -> None:
 
 
 # -- the view --------------------------------------------------------------------------------
+
+
+class _OneOf(QWidget):
+    """Shows one of its panels and takes the height of that one only (a QStackedWidget takes
+    the tallest), so the table below gets the rest of the page."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._panels: list[QWidget] = []
+        self._current: QWidget | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+
+    def addWidget(self, panel: QWidget) -> None:
+        self._panels.append(panel)
+        self._layout.addWidget(panel)
+        if self._current is None:
+            self._current = panel
+        else:
+            panel.hide()
+
+    def setCurrentWidget(self, panel: QWidget) -> None:
+        self._current = panel
+        for other in self._panels:
+            other.setVisible(other is panel)
+
+    def currentWidget(self) -> QWidget | None:
+        return self._current
 
 
 class _SummaryBanner(QFrame):
@@ -707,29 +737,18 @@ class BulkView(QWidget):
         self.source_label.setTextFormat(Qt.TextFormat.PlainText)
         page.addWidget(self.source_label)
 
-        self.panels = QStackedWidget()
+        self.panels = _OneOf()
         self._build_plan_panel()
         self._build_run_panel()
         self._build_done_panel()
-        self.model = RowModel(item_columns(), identity=lambda i: i.seq)
+        self._planning = False
+        self.model = RowModel(item_columns(lambda: self._planning), identity=lambda i: i.seq)
         self.table = make_view(self.model)
         self.table.setAccessibleName(self.tr("Bulk cancel items"))
         self.table.setToolTip(self.tr("Double-click or Enter opens the transaction"))
         self.table.activated.connect(self._open_index)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.setChildrenCollapsible(False)
-        scroll = QScrollArea()
-        scroll.setWidget(self.panels)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.panel_scroll = scroll
-        split.addWidget(scroll)
-        split.addWidget(self.table)
-        split.setStretchFactor(0, 0)
-        split.setStretchFactor(1, 1)
-        self.splitter = split
-        page.addWidget(split, 1)
+        page.addWidget(self.panels)
+        page.addWidget(self.table, 1)
         self.pages.addWidget(self.job_page)
 
     def _rate_spin(self) -> QDoubleSpinBox:
@@ -762,6 +781,9 @@ class BulkView(QWidget):
         self.summary_table.setShowGrid(False)
         self.summary_table.setWordWrap(False)
         self.summary_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.summary_table.verticalHeader().setDefaultSectionSize(
+            int(self.summary_table.fontMetrics().height() * 1.5)
+        )
         header = self.summary_table.horizontalHeader()
         header.setStretchLastSection(True)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -1006,7 +1028,6 @@ class BulkView(QWidget):
         self.resume_button.setVisible(self.job is not None)
         self.done_note.setText(self.tr("Resume sends what is left; none is sent twice."))
         self.panels.setCurrentWidget(self.done_panel)
-        self._fit_panel()
         if self.progress is not None:
             self.run_finished.emit(self.progress)
 
@@ -1048,7 +1069,6 @@ class BulkView(QWidget):
         self.panels.setCurrentWidget(self.plan_panel)
         self.pages.setCurrentWidget(self.job_page)
         self._set_state("plan")
-        self._fit_panel()
 
     def _fill_summary(self, dry: DryRun) -> None:
         table = self.summary_table
@@ -1096,22 +1116,11 @@ class BulkView(QWidget):
         self.invalid_label.show()
 
     def _show_columns(self, *, plan: bool) -> None:
+        self._planning = plan
         for column in PLAN_HIDDEN:
             self.table.setColumnHidden(column, plan)
-
-    def _fit_panel(self, *, keep_table: bool = False) -> None:
-        """The panel above the table takes what it needs, up to half the page.
-
-        ``keep_table``: when the panel fits where it is, leave the table where it is too (a
-        table that moves repaints whole, a long frame in the middle of a big run)."""
-        panel = self.panels.currentWidget()
-        need = (panel.sizeHint().height() if panel is not None else 0) + 4
-        if keep_table and need <= self.panel_scroll.height():
-            return
-        self.panel_scroll.setMaximumHeight(need)
-        total = max(1, self.splitter.height())
-        top = min(need, max(total // 2, 120))
-        self.splitter.setSizes([top, max(1, total - top)])
+        for column in RUN_HIDDEN:
+            self.table.setColumnHidden(column, not plan)
 
     @Slot()
     def start_over(self) -> None:
@@ -1222,7 +1231,6 @@ class BulkView(QWidget):
         self.pages.setCurrentWidget(self.job_page)
         self._run_job_id = job_id
         self._set_state("running")
-        self._fit_panel()
         return True
 
     @Slot(float)
@@ -1413,7 +1421,6 @@ class BulkView(QWidget):
         self.done_note.setText("")
         self._show_columns(plan=False)
         self.panels.setCurrentWidget(self.done_panel)
-        self._fit_panel(keep_table=True)
 
     @Slot()
     def _resume_shown(self) -> None:

@@ -264,7 +264,8 @@ def size_columns(view: Any, model: RowModel) -> None:
     from PySide6.QtGui import QFontMetrics
 
     plain = view.fontMetrics()
-    mono = QFontMetrics(model.data_font())
+    # The monospace font takes the view's size when painted (it sets only its family).
+    mono = QFontMetrics(model.data_font().resolve(view.font()))
     header = view.horizontalHeader()
     for n, column in enumerate(model.columns):
         metrics = mono if column.mono else plain

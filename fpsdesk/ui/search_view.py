@@ -171,10 +171,10 @@ def found_columns(tr: Any) -> list[Column]:
             right=True,
             chars=11,
         ),
-        Column(tr("Operation"), lambda f: f.operation, chars=8),
         Column(tr("Order number"), lambda f: f.caller_reference or "", chars=12),
         Column(tr("Sender"), _sender, chars=24),
         Column(tr("Description"), lambda f: f.description or "", chars=24),
+        Column(tr("Operation"), lambda f: f.operation, chars=8),
     ]
 
 
@@ -248,20 +248,18 @@ class SearchView(QWidget):
         self.date_error = self._error_label(self.tr("Date problem"))
         self.amount_error = self._error_label(self.tr("Amount problem"))
 
-        dates = QHBoxLayout()
-        dates.setSpacing(6)
-        dates.addWidget(self.from_date)
-        dates.addWidget(QLabel(self.tr("to")))
-        dates.addWidget(self.to_date)
-        dates.addStretch(1)
         filters = QHBoxLayout()
         filters.setSpacing(6)
-        filters.addWidget(self.status, 1)
-        filters.addWidget(self.operation, 1)
-        filters.addWidget(self.method, 1)
+        filters.addWidget(self.from_date)
+        filters.addWidget(QLabel(self.tr("to")))
+        filters.addWidget(self.to_date)
+        filters.addSpacing(12)
+        filters.addWidget(self.status)
+        filters.addWidget(self.operation)
+        filters.addWidget(self.method)
+        filters.addStretch(1)
         form.addWidget(self._caption(self.tr("Received:"), self.from_date), 0, 0)
-        form.addLayout(dates, 0, 1)
-        form.addLayout(filters, 0, 2, 1, 3)
+        form.addLayout(filters, 0, 1, 1, 4)
         form.addWidget(self.date_error, 1, 1, 1, 4)
         form.addWidget(self._caption(self.tr("Find:"), self.text), 2, 0)
         form.addWidget(self.text, 2, 1, 1, 2)

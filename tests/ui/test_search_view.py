@@ -110,6 +110,7 @@ def test_a_status_filter_shows_the_right_rows_and_a_double_click_opens_one(qtbot
 def test_text_finds_an_order_number_and_enter_opens_it(qtbot, desk):
     txn = desk.sandbox.create_transaction(
         status="Pending",
+        operation="Reserve",
         amount="31.41",
         caller_reference="ORD-SEARCH-8812",
         sender_name="Zelda Quartermaine",
@@ -120,8 +121,9 @@ def test_text_finds_an_order_number_and_enter_opens_it(qtbot, desk):
     assert shown_ids(view) == [txn]
     row = [view.model.index(0, c).data() for c in range(view.model.columnCount())]
     assert row[1:4] == [txn, "Pending", "USD 31.41"]
-    assert row[5] == "ORD-SEARCH-8812"
-    assert row[6].startswith("Zelda Quartermaine")
+    assert row[4] == "ORD-SEARCH-8812"
+    assert row[5].startswith("Zelda Quartermaine")
+    assert row[7] == "Reserve"
     # By the sender's name, in other case and with spaces, and by an amount range.
     view.text.setText("  zelda QUARTERMAINE ")
     run_search(qtbot, view)
