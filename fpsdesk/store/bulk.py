@@ -196,6 +196,14 @@ class BulkStore:
                 "UPDATE bulk_jobs SET state=?, updated_at=? WHERE id=?", (state, _now(), job_id)
             )
 
+    def set_reason(self, job_id: int, reason: str | None) -> None:
+        """The reason sent with each Cancel, when it is given at the confirmation (the app asks
+        for it after the dry run); the run reads it from the job."""
+        with self._lock, self._conn:
+            self._conn.execute(
+                "UPDATE bulk_jobs SET reason=?, updated_at=? WHERE id=?", (reason, _now(), job_id)
+            )
+
     def mark(self, job_id: int, seq: int, state: str, **fields: object) -> None:
         """Move an item on; durable when this returns (``sending`` is written before a send)."""
         allowed = {"action_id", "outcome", "status_after", "request_id", "message", "status"}

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -445,3 +446,216 @@ def save_csv_path(parent: QWidget | None, suggested: str) -> str | None:
         parent, _tr("Export CSV"), suggested, _tr("CSV files (*.csv)")
     )
     return path or None
+
+
+# -- bulk cancel --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BulkPrompt:
+    """What the bulk confirmation shows: how many, how much, where; whether it asks for a
+    reason (not on a resume: the run keeps the one given first) and for the count typed."""
+
+    count: int
+    environment: str
+    endpoint: str
+    amounts: str  # "USD 1,234.50, EUR 20.00"
+    needs_count_typed: bool
+    job_id: int
+    source: str = ""
+    ask_reason: bool = True
+    resume: bool = False
+
+
+class BulkCancelDialog(QDialog):
+    """Confirm a bulk cancel: the number and amounts in large type, the environment, an
+    optional reason, and in Production above 20 the number typed by hand."""
+
+    def __init__(self, prompt: BulkPrompt, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.prompt = prompt
+        self.setWindowTitle(self.tr("Bulk cancel"))
+        self.setModal(True)
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        if prompt.resume:
+            text = self.tr("Resume bulk run #{job}: cancel the {n} transaction(s) left?")
+        else:
+            text = self.tr("Cancel {n} transaction(s)?")
+        heading = QLabel(text.format(n=f"{prompt.count:,}", job=prompt.job_id))
+        heading.setWordWrap(True)
+        font = heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        heading.setFont(font)
+        layout.addWidget(heading)
+        note = QLabel(
+            self.tr(
+                "Each one is read again right before its Cancel is sent, and recorded in the "
+                "history first. A Cancel cannot be undone. The run can be paused or stopped; "
+                "a stopped run resumes where it stopped, never sending a Cancel twice."
+            )
+        )
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        key = QFrame()
+        key.setObjectName("keyfacts")
+        key.setStyleSheet(
+            "QFrame#keyfacts { background: palette(base); border: 1px solid palette(mid);"
+            " border-radius: 6px; }"
+        )
+        grid = QGridLayout(key)
+        grid.setContentsMargins(12, 8, 12, 10)
+        grid.setHorizontalSpacing(24)
+        grid.setVerticalSpacing(2)
+        grid.addWidget(_caption(self.tr("Transactions to cancel")), 0, 0)
+        grid.addWidget(_caption(self.tr("Amount held")), 0, 1)
+        count = _plain(f"{prompt.count:,}")
+        big = count.font()
+        big.setPointSizeF(self.font().pointSizeF() * 1.8)
+        big.setBold(True)
+        count.setFont(big)
+        self.amount_label = _plain(prompt.amounts or "—")
+        self.amount_label.setFont(big)
+        self.amount_label.setWordWrap(True)
+        grid.addWidget(count, 1, 0)
+        grid.addWidget(self.amount_label, 1, 1)
+        grid.setColumnStretch(1, 1)
+        layout.addWidget(key)
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        env = theme.environment_look(prompt.environment, prompt.endpoint)
+        env_label = QLabel(f" {env.label} ")
+        env_label.setStyleSheet(
+            f"background:{env.background}; color:{env.foreground}; border-radius:3px;"
+            " font-weight:600; padding:1px 6px;"
+        )
+        env_label.setToolTip(env.tooltip)
+        env_label.setAccessibleName(self.tr("Environment: {env}").format(env=env.label))
+        env_row = QHBoxLayout()
+        env_row.addWidget(env_label)
+        env_row.addWidget(_plain(prompt.endpoint))
+        env_row.addStretch(1)
+        form.addRow(self.tr("Environment:"), env_row)
+        form.addRow(self.tr("Bulk run:"), _plain(f"#{prompt.job_id}"))
+        if prompt.source:
+            source = _plain(prompt.source)
+            source.setWordWrap(True)
+            form.addRow(self.tr("From:"), source)
+        layout.addLayout(form)
+        self.reason = QPlainTextEdit()
+        if prompt.ask_reason:
+            reason_caption = QLabel(
+                self.tr("Reason (optional, sent to FPS with each Cancel as the description):")
+            )
+            reason_caption.setWordWrap(True)
+            layout.addWidget(reason_caption)
+            self.reason.setPlaceholderText(self.tr("e.g. Fraud wave of 28 November"))
+            self.reason.setTabChangesFocus(True)
+            self.reason.setFixedHeight(60)
+            layout.addWidget(self.reason)
+        else:
+            self.reason.hide()
+        self.count_edit = QLineEdit()
+        self.count_edit.setAccessibleName(self.tr("Number of transactions, typed to confirm"))
+        if prompt.needs_count_typed:
+            typed = QLabel(
+                self.tr(
+                    "This is Production: type the number of transactions ({n}) to confirm."
+                ).format(n=prompt.count)
+            )
+            typed.setWordWrap(True)
+            layout.addWidget(typed)
+            layout.addWidget(self.count_edit)
+        else:
+            self.count_edit.hide()
+        buttons = QDialogButtonBox()
+        self.confirm_button = QPushButton(
+            self.tr("Cancel {n} transaction(s)").format(n=f"{prompt.count:,}")
+        )
+        keep = QPushButton(self.tr("Go back"))
+        buttons.addButton(self.confirm_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(keep, QDialogButtonBox.ButtonRole.RejectRole)
+        keep.setDefault(True)  # Enter never confirms by accident
+        self.confirm_button.setAutoDefault(False)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.count_edit.textChanged.connect(self._update_confirm)
+        self._update_confirm()
+        if prompt.needs_count_typed:
+            self.count_edit.setFocus()
+        elif prompt.ask_reason:
+            self.reason.setFocus()
+
+    def count_typed(self) -> bool:
+        return not self.prompt.needs_count_typed or self.count_edit.text().strip().replace(
+            ",", ""
+        ) == str(self.prompt.count)
+
+    def _update_confirm(self) -> None:
+        self.confirm_button.setEnabled(self.count_typed())
+
+    def accept(self) -> None:
+        if self.count_typed():
+            super().accept()
+
+    def reason_text(self) -> str:
+        return self.reason.toPlainText().strip()
+
+
+def confirm_bulk_cancel(parent: QWidget | None, prompt: BulkPrompt) -> str | None:
+    """The reason (possibly empty) if the agent confirms, None if they go back."""
+    dialog = BulkCancelDialog(prompt, parent)
+    try:
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.count_typed():
+            return dialog.reason_text()
+        return None
+    finally:
+        dialog.deleteLater()
+
+
+def open_bulk_file(parent: QWidget | None) -> str | None:
+    """A CSV, TSV or text file of transaction IDs (any column), or None."""
+    path, _ = QFileDialog.getOpenFileName(
+        parent,
+        _tr("Transactions to cancel"),
+        "",
+        _tr("Lists of transaction IDs (*.csv *.tsv *.txt);;All files (*)"),
+    )
+    return path or None
+
+
+def offer_resume_bulk(parent: QWidget | None, text: str, details: str) -> bool:
+    """An unfinished bulk run of this environment: resume it now? The default is Not now."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        _tr("An unfinished bulk cancel"),
+        text,
+        QMessageBox.StandardButton.NoButton,
+        parent,
+    )
+    box.setInformativeText(details)
+    yes = box.addButton(_tr("Resume it"), QMessageBox.ButtonRole.AcceptRole)
+    no = box.addButton(_tr("Not now"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(no)
+    box.setEscapeButton(no)
+    box.exec()
+    chosen = box.clickedButton() is yes
+    box.deleteLater()
+    return chosen
+
+
+def confirm_close_during_bulk(parent: QWidget | None) -> bool:
+    """Closing while a bulk run sends Cancels: it stops after the one in flight."""
+    return confirm(
+        parent,
+        _tr("A bulk cancel is running"),
+        _tr(
+            "Closing stops the bulk run after the Cancel being sent now (fpsdesk waits for its "
+            "answer). Nothing is lost: the next time fpsdesk starts it offers to resume the "
+            "run, and no Cancel is sent twice.\n\nClose anyway?"
+        ),
+        _tr("Stop and close"),
+    )

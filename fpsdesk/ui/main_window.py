@@ -36,6 +36,8 @@ from fpsdesk.ui.cancel_state import CANCEL_CHECKING, CANCEL_SENDING
 from fpsdesk.ui.widgets import EmptyState, EnvironmentBadge, OutcomeNotices, ResultBanner
 
 if TYPE_CHECKING:  # loaded after the first paint (AppController.start)
+    from fpsdesk.ui.bulk_view import BulkView, RunSnapshot
+    from fpsdesk.ui.jobs import JobHost
     from fpsdesk.ui.messages import (
         CancelBlocked,
         CancelNeedsAgain,
@@ -43,6 +45,7 @@ if TYPE_CHECKING:  # loaded after the first paint (AppController.start)
         LookupReply,
         WorkerFailure,
     )
+    from fpsdesk.ui.search_view import SearchView
     from fpsdesk.ui.session import DeskSession
     from fpsdesk.ui.transaction_view import TransactionView
 
@@ -172,11 +175,26 @@ class MainWindow(QMainWindow):
         self._results: Any = None
         self._results_host = QWidget()
         QVBoxLayout(self._results_host).setContentsMargins(0, 0, 0, 0)
+        # Search and Bulk cancel are built on first use too (they run jobs of their own).
+        self._search: SearchView | None = None
+        self._bulk: BulkView | None = None
+        self._jobs: JobHost | None = None
+        self._search_host = QWidget()
+        QVBoxLayout(self._search_host).setContentsMargins(0, 0, 0, 0)
+        self._bulk_host = QWidget()
+        QVBoxLayout(self._bulk_host).setContentsMargins(0, 0, 0, 0)
+        self.pages.setObjectName("transaction")
+        self._results_host.setObjectName("results")
+        self._search_host.setObjectName("search")
+        self._bulk_host.setObjectName("bulk")
         self.tabs.addTab(self.pages, self.tr("Transaction"))
         self.tabs.addTab(self._results_host, self.tr("Results"))
+        self.tabs.addTab(self._search_host, self.tr("Search"))
+        self.tabs.addTab(self._bulk_host, self.tr("Bulk cancel"))
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.notifications: QWidget | None = None
         self._wanted_tab = 0
+        self._wanted_tab_name = ""
         root.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
 
@@ -230,6 +248,10 @@ class MainWindow(QMainWindow):
         session.action_resolved.connect(self._on_action_resolved)
         session.actions_changed.connect(self._on_actions_changed)
         session.busy_changed.connect(self._on_busy)
+        from fpsdesk.ui.jobs import JobHost, history_file
+
+        path = history_file(session.actions)
+        self._jobs = JobHost(self._job_config, lambda: path, parent=self)
         if session.config is not None:
             self.set_environment(
                 session.environment,
@@ -264,6 +286,9 @@ class MainWindow(QMainWindow):
             self.tr("&Settings…"), self.settings_requested.emit, "Ctrl+,", file_menu
         )
         self._action(self.tr("&Export results as CSV…"), self._export_results, "", file_menu)
+        self.bulk_file_action = self._action(
+            self.tr("&Bulk cancel from a file…"), self.bulk_from_file, "Ctrl+O", file_menu
+        )
         file_menu.addSeparator()
         self._action(self.tr("&Quit"), self.close, "Ctrl+Q", file_menu)
         txn_menu = bar.addMenu(self.tr("&Transaction"))
@@ -275,8 +300,14 @@ class MainWindow(QMainWindow):
             self.tr("&Cancel transaction…"), self.request_cancel, "Ctrl+Shift+X", txn_menu
         )
         self.cancel_action.setEnabled(False)
-        self.stop_action = self._action(self.tr("&Stop look-up"), self.stop_lookup, "Esc", txn_menu)
-        self.stop_action.setEnabled(False)  # only while a look-up is in flight: Esc is free
+        self.find_action = self._action(
+            self.tr("&Find transactions…"), self.find_transactions, "Ctrl+F", txn_menu
+        )
+        self.stop_action = self._action(
+            self.tr("&Stop look-up or search"), self.stop_lookup, "Esc", txn_menu
+        )
+        # Only while a look-up or a search is in flight: otherwise Esc is free.
+        self.stop_action.setEnabled(False)
         view_menu = bar.addMenu(self.tr("&View"))
         self._action(
             self.tr("&Transaction"), lambda: self.tabs.setCurrentIndex(0), "Ctrl+1", view_menu
@@ -286,6 +317,8 @@ class MainWindow(QMainWindow):
             self.tr("&Notifications"), self.show_notifications, "Ctrl+3", view_menu
         )
         self.notifications_action.setEnabled(False)
+        self._action(self.tr("&Search"), self.show_search, "Ctrl+4", view_menu)
+        self._action(self.tr("&Bulk cancel"), self.show_bulk, "Ctrl+5", view_menu)
         self.sandbox_menu = bar.addMenu(self.tr("&Sandbox"))
         self.reset_sandbox_action = self._action(
             self.tr("&Reset sandbox…"), self._confirm_reset_sandbox, "", self.sandbox_menu
@@ -347,9 +380,14 @@ class MainWindow(QMainWindow):
             (self.tr("Enter"), self.tr("Look up the ID in the field")),
             ("F5", self.tr("Read the shown transaction again")),
             ("Ctrl+Shift+X", self.tr("Cancel the shown transaction (asks first)")),
-            ("Ctrl+1 / Ctrl+2 / Ctrl+3", self.tr("Transaction, Results, Notifications")),
+            (
+                "Ctrl+1 … Ctrl+5",
+                self.tr("Transaction, Results, Notifications, Search, Bulk cancel"),
+            ),
+            ("Ctrl+F", self.tr("Find transactions (Search)")),
+            ("Ctrl+O", self.tr("Bulk cancel from a file (a dry run first)")),
             ("Ctrl+,", self.tr("Settings")),
-            (self.tr("Esc"), self.tr("Close a dialog; stop waiting for a look-up")),
+            (self.tr("Esc"), self.tr("Close a dialog; stop a look-up or a search")),
             ("F1", self.tr("This list")),
             ("Ctrl+Q", self.tr("Quit")),
         ]
@@ -397,6 +435,47 @@ class MainWindow(QMainWindow):
             host_layout.addWidget(self._results)
         return self._results
 
+    def _job_config(self) -> Any:
+        return self._session.config if self._session is not None else None
+
+    @property
+    def search_view(self) -> SearchView:
+        """The Search tab's view, built (and its module imported) on first use."""
+        if self._search is None:
+            from fpsdesk.ui.search_view import SearchView
+
+            assert self._jobs is not None, "attach_session makes the job host"
+            view = SearchView(self._jobs)
+            view.open_transaction.connect(self.open_transaction)
+            view.cancel_requested.connect(self._cancel_from_search)
+            view.running_changed.connect(self._sync_stop_action)
+            host_layout = self._search_host.layout()
+            assert host_layout is not None
+            host_layout.addWidget(view)
+            self._search = view
+        return self._search
+
+    @property
+    def bulk_view(self) -> BulkView:
+        """The Bulk cancel tab's view, built on first use (or to look for unfinished runs)."""
+        if self._bulk is None:
+            from fpsdesk.ui.bulk_view import BulkView
+
+            assert self._jobs is not None, "attach_session makes the job host"
+            view = BulkView(self._jobs, self._environment_now)
+            view.open_transaction.connect(self.open_transaction)
+            view.run_finished.connect(self._on_bulk_finished)
+            view.resume_requested.connect(self.show_bulk)
+            host_layout = self._bulk_host.layout()
+            assert host_layout is not None
+            host_layout.addWidget(view)
+            self._bulk = view
+        return self._bulk
+
+    def _environment_now(self) -> tuple[str, str]:
+        config = self._job_config()
+        return (config.environment, config.endpoint) if config is not None else ("", "")
+
     def _on_tab_changed(self, index: int) -> None:
         # Before the session is attached (a restored Results tab at start-up), attach_session
         # builds it: the view reads the session's action log.
@@ -404,6 +483,58 @@ class MainWindow(QMainWindow):
             self.notices.mark_all_seen()  # the agent sees them in the list now
             if self._session is not None:
                 _ = self.results_view
+        elif index == self.tabs.indexOf(self._search_host) and self._jobs is not None:
+            _ = self.search_view
+        elif index == self.tabs.indexOf(self._bulk_host) and self._jobs is not None:
+            _ = self.bulk_view
+
+    def show_search(self) -> None:
+        if self._jobs is None:
+            return
+        _ = self.search_view
+        self.tabs.setCurrentWidget(self._search_host)
+
+    def find_transactions(self) -> None:
+        """Ctrl+F: the Search tab, with the cursor in its text field."""
+        if self._jobs is None:
+            return
+        self.show_search()
+        self.search_view.focus_text()
+
+    def show_bulk(self) -> None:
+        if self._jobs is None:
+            return
+        _ = self.bulk_view
+        self.tabs.setCurrentWidget(self._bulk_host)
+
+    def bulk_from_file(self) -> None:
+        """Ctrl+O: choose a file of IDs; a dry run of it follows (nothing is sent)."""
+        if self._jobs is None:
+            return
+        self.show_bulk()
+        self.bulk_view.choose_file()
+
+    def _cancel_from_search(self, ids: object) -> None:
+        """Search's "Cancel selected…": a dry run of those IDs in Bulk cancel."""
+        if not isinstance(ids, list) or not ids:
+            return
+        bulk = self.bulk_view
+        if bulk.busy:
+            bulk.start_ids(ids, "")  # says why it cannot start now
+            return
+        label = self.tr("{n} transaction(s) selected in Search").format(n=len(ids))
+        if bulk.start_ids(ids, label):
+            self.show_bulk()
+
+    def _on_bulk_finished(self, progress: RunSnapshot) -> None:
+        """A bulk run ended: Results shows its cancels; unknown outcomes are settled as
+        any other (the session's reconciler watches them)."""
+        if self._shut:
+            return
+        if self._results is not None:
+            self._results.mark_dirty()
+        if progress.unknown and self._session is not None:
+            self._session.resume_unresolved()
 
     def _update_results_title(self) -> None:
         count = self.notices.unseen_count()
@@ -422,12 +553,15 @@ class MainWindow(QMainWindow):
     def set_notifications(self, view: QWidget) -> None:
         """Add the Notifications tab (built after the first paint: it reads the IPN store)."""
         self.notifications = view
-        self.tabs.addTab(view, self.tr("Notifications"))
+        view.setObjectName("notifications")
+        self.tabs.insertTab(self.tabs.indexOf(self._search_host), view, self.tr("Notifications"))
         opener = getattr(view, "open_transaction", None)
         if opener is not None:
             opener.connect(self.open_transaction)
         self.notifications_action.setEnabled(True)
-        if self._wanted_tab == self.tabs.indexOf(view):
+        if self._wanted_tab_name == "notifications" or (
+            not self._wanted_tab_name and self._wanted_tab == self.tabs.indexOf(view)
+        ):
             self.tabs.setCurrentWidget(view)
 
     def _show_ipns_of_shown(self, _row: int = 0, _column: int = 0) -> None:
@@ -468,6 +602,10 @@ class MainWindow(QMainWindow):
         self.connection_label.setText(endpoint)
         if self._transaction_view is not None:
             self._update_cancel()
+        if environment and self._jobs is not None and self._job_config() is not None:
+            # An unfinished bulk run of this environment is offered for resuming, never
+            # resumed silently (the look runs on a job thread; the question comes after).
+            self.bulk_view.check_unfinished()
 
     # -- look-up -------------------------------------------------------------------------
 
@@ -559,13 +697,22 @@ class MainWindow(QMainWindow):
             self.open_transaction(self.shown_transaction)
 
     def stop_lookup(self) -> None:
-        """Esc: stop waiting for the look-up in flight; its answer is ignored when it comes."""
-        if self._session is not None and self._session.lookup_in_flight:
+        """Esc: stop waiting for the look-up in flight (its answer is ignored when it comes),
+        or stop the search running (on the Search tab, or when no look-up is in flight)."""
+        lookup = self._session is not None and self._session.lookup_in_flight
+        search = self._search is not None and self._search.running
+        if search and (not lookup or self.tabs.currentWidget() is self._search_host):
+            assert self._search is not None
+            self._search.stop()
+            return
+        if self._session is not None and lookup:
             self._session.abandon_lookup()  # lookup_abandoned -> _on_lookup_abandoned
 
     @Slot()
     def _sync_stop_action(self) -> None:
-        self.stop_action.setEnabled(self._session is not None and self._session.lookup_in_flight)
+        lookup = self._session is not None and self._session.lookup_in_flight
+        search = self._search is not None and self._search.running
+        self.stop_action.setEnabled(lookup or search)
 
     @Slot(str)
     def _on_lookup_abandoned(self, transaction_id: str) -> None:
@@ -1047,6 +1194,14 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1120, 760)
         tab = settings.value("main_window/tab", 0)
+        name = settings.value("main_window/tab_name", "")
+        self._wanted_tab_name = name if isinstance(name, str) else ""
+        named = (
+            self.tabs.findChild(QWidget, self._wanted_tab_name) if self._wanted_tab_name else None
+        )
+        if named is not None and self.tabs.indexOf(named) >= 0:
+            self.tabs.setCurrentWidget(named)
+            return
         with contextlib.suppress(TypeError, ValueError):
             self._wanted_tab = int(tab)  # type: ignore[call-overload]
             self.tabs.setCurrentIndex(self._wanted_tab)
@@ -1061,11 +1216,17 @@ class MainWindow(QMainWindow):
         settings = QSettings()
         settings.setValue("main_window/geometry", self.saveGeometry())
         settings.setValue("main_window/tab", self.tabs.currentIndex())
+        current = self.tabs.currentWidget()
+        settings.setValue("main_window/tab_name", current.objectName() if current else "")
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         busy = self._session is not None and self._session.any_cancel_in_flight
         if not self._shut and busy and not dialogs.confirm_close_during_cancel(self):
+            event.ignore()
+            return
+        bulk = self._bulk is not None and self._bulk.running
+        if not self._shut and not busy and bulk and not dialogs.confirm_close_during_bulk(self):
             event.ignore()
             return
         self.shutdown()
@@ -1081,6 +1242,11 @@ class MainWindow(QMainWindow):
         self._save_geometry()
         if self.notifications is not None and hasattr(self.notifications, "shutdown"):
             self.notifications.shutdown()
+        for view in (self._search, self._bulk):
+            if view is not None:
+                view.shutdown()
+        if self._jobs is not None and not self._jobs.shutdown():
+            log.warning("closing before a search or bulk run ended")
         if self._session is not None and not self._session.shutdown():
             log.warning("closing before the request in flight finished")
 

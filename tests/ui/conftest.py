@@ -83,6 +83,11 @@ class DialogLog:
     first_run: str | None = None  # the first-run choice
     lookup_first_answer: bool = False  # take the offer to look up the field's ID first
     second_cancel_answer: bool = False  # send a second Cancel while the first is unresolved
+    bulk_file: str | None = None  # the file chosen for a bulk cancel
+    bulk_reason: str | None = "Fraud wave"  # the bulk confirmation's reason (None: go back)
+    on_confirm_bulk: Any = None  # called with the BulkPrompt before answering
+    resume_answer: bool = False  # resume an unfinished bulk run when offered
+    close_during_bulk: bool = True
 
     def titles(self, kind: str) -> list[Any]:
         return [args for name, args in self.shown if name == kind]
@@ -131,6 +136,25 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
         dialogs,
         "confirm_second_cancel",
         recorder("confirm_second_cancel", lambda: log.second_cancel_answer),
+    )
+
+    def confirm_bulk_cancel(parent: Any, prompt: dialogs.BulkPrompt) -> str | None:
+        log.shown.append(("confirm_bulk_cancel", (prompt,)))
+        if log.on_confirm_bulk is not None:
+            log.on_confirm_bulk(prompt)
+        return log.bulk_reason
+
+    monkeypatch.setattr(dialogs, "confirm_bulk_cancel", confirm_bulk_cancel)
+    monkeypatch.setattr(
+        dialogs, "open_bulk_file", recorder("open_bulk_file", lambda: log.bulk_file)
+    )
+    monkeypatch.setattr(
+        dialogs, "offer_resume_bulk", recorder("offer_resume_bulk", lambda: log.resume_answer)
+    )
+    monkeypatch.setattr(
+        dialogs,
+        "confirm_close_during_bulk",
+        recorder("confirm_close_during_bulk", lambda: log.close_during_bulk),
     )
     monkeypatch.setattr(dialogs, "show_about", recorder("show_about"))
     monkeypatch.setattr(dialogs, "show_shortcuts", recorder("show_shortcuts"))

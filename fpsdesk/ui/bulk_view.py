@@ -1,0 +1,1565 @@
+"""The Bulk cancel view: a dry run first, always; then a throttled run that can be paused,
+stopped and resumed; then the results.
+
+The rules are fpsdesk/desk/bulk.py (``BulkDesk``): reading a CSV, TSV or text file, the dry
+run's classes, the run through the one cancel lifecycle, never a Cancel sent twice. This view
+runs each step on a job thread of its own (fpsdesk/ui/jobs.py) and shows:
+
+1. **Start**: choose a file (or come from Search with "Cancel selected…"); unfinished runs of
+   this environment, each with Resume.
+2. **Checking**: the dry run's progress (it reads every transaction, sends nothing); Stop.
+3. **Plan**: the environment, a summary per class with counts and amounts per currency, the
+   lines without a usable ID with their numbers, and every item; the rate; "Cancel N…" asks
+   for a reason and the confirmation (in Production above 20, the number typed).
+4. **Run**: progress bar, done/total, time left, the rate (settable), Pause/Resume, Stop;
+   the items table fills in as Cancels finish.
+5. **Results**: a summary on top, per item the outcome, status after, RequestId and a plain
+   message; CSV export; Resume when the run was stopped.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import functools
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fpsdesk.store.bulk import (
+    ALREADY_CANCELLED,
+    CANCELLABLE,
+    CLASSES,
+    COMPLETED,
+    DONE,
+    DUPLICATE,
+    FAILED,
+    INVALID_LINE,
+    SENDING,
+    SKIPPED,
+    TODO,
+    UNKNOWN_ID,
+    UNREADABLE,
+    BulkItem,
+    BulkJob,
+)
+from fpsdesk.ui import dialogs, theme
+from fpsdesk.ui.messages import ErrorView
+from fpsdesk.ui.row_model import Column, RowModel, make_view
+from fpsdesk.ui.widgets import EmptyState, EnvironmentBadge, format_time
+
+if TYPE_CHECKING:
+    from fpsdesk.desk.bulk import BulkControl, ClassSummary, DryRun, RunProgress
+    from fpsdesk.ui.jobs import Job, JobContext, JobHost
+
+log = logging.getLogger(__name__)
+
+CENT = Decimal("0.01")
+DEFAULT_RATE = 2.0
+MAX_RATE = 50.0
+# The dry run reads several transactions at once. Against FPS the readers mostly wait on the
+# network; against a sandbox on this computer (``--sandbox`` runs it inside the app, where its
+# threads need the same interpreter lock as the window) fewer readers keep the window fluid and
+# finish as fast (benchmarks/bench_bulk_ui.py).
+DRY_RUN_READERS = 6
+LOCAL_DRY_RUN_READERS = 3
+INVALID_SHOWN = 3  # lines without a usable ID listed above the table; the rest are in it
+CSV_COLUMNS = [
+    "line",
+    "transaction_id",
+    "dry_run",
+    "status_before",
+    "amount",
+    "currency",
+    "outcome",
+    "status_after",
+    "request_id",
+    "message",
+]
+
+# -- plain values that cross from the job threads ------------------------------------------
+
+
+@dataclass(frozen=True)
+class DryRunProgress:
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class DryRunDone:
+    dry: DryRun
+    stopped: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    """A copy of the desk's RunProgress (which the run thread keeps changing)."""
+
+    total: int
+    done: int = 0
+    succeeded: int = 0
+    not_cancelled: int = 0
+    unknown: int = 0
+    not_sent: int = 0
+    rate: float = DEFAULT_RATE
+    slowed: int = 0
+    eta_seconds: float | None = None
+    stopped: bool = False
+    finished: bool = False
+
+    @classmethod
+    def of(cls, p: RunProgress) -> RunSnapshot:
+        return cls(
+            total=p.total,
+            done=p.done,
+            succeeded=p.succeeded,
+            not_cancelled=p.not_cancelled,
+            unknown=p.unknown,
+            not_sent=p.not_sent,
+            rate=p.rate,
+            slowed=p.slowed,
+            eta_seconds=p.eta_seconds,
+            stopped=p.stopped,
+            finished=p.finished,
+        )
+
+
+@dataclass(frozen=True)
+class RunUpdate:
+    """Items finished since the last report (all items in the first), and the progress."""
+
+    items: tuple[BulkItem, ...]
+    progress: RunSnapshot | None
+    first: bool = False
+    job: BulkJob | None = None
+
+
+@dataclass(frozen=True)
+class RunPaused:
+    """The run is paused and waits: nothing is in flight (what finished was reported)."""
+
+
+@dataclass(frozen=True)
+class RunDone:
+    job: BulkJob | None
+    items: tuple[BulkItem, ...]
+    progress: RunSnapshot
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    job: BulkJob
+    left: int  # cancellable items not done yet
+    total: int  # cancellable items
+
+
+# -- the jobs --------------------------------------------------------------------------------
+
+
+def make_control(rate: float) -> BulkControl:
+    """A BulkControl whose run reports what it finished before it waits while paused (else
+    the last Cancels before a pause would show only after the resume)."""
+    import time
+
+    from fpsdesk.desk.bulk import BulkControl
+
+    class ReportingControl(BulkControl):
+        idle: Callable[[], None] | None = None
+
+        def wait(self, seconds: float) -> bool:
+            deadline = time.monotonic() + max(0.0, seconds)
+            while True:
+                if self.paused and self.idle is not None:
+                    self.idle()
+                if super().wait(0):  # returns at once, unless paused: then until resumed
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                # Short steps: a pause or a stop pressed meanwhile is noticed within 50 ms.
+                time.sleep(min(left, 0.05))
+
+    return ReportingControl(rate=rate)
+
+
+def dry_run_work(source: Path | Sequence[str], label: str) -> Callable[[JobContext], object]:
+    """Read the file (or the IDs) and classify every line; record the job; send nothing."""
+
+    def work(ctx: JobContext) -> DryRunDone:
+        from fpsdesk.desk.bulk import BulkDesk, read_file, read_lines
+        from fpsdesk.store.actions import ActionStore
+        from fpsdesk.store.bulk import BulkStore
+
+        if isinstance(source, Path):
+            lines = read_file(source)
+            where = str(source.resolve())
+        else:
+            lines = read_lines("\n".join(source))
+            where = label
+        wanted = sum(1 for line in lines if line.transaction_id)
+        ctx.report(DryRunProgress(0, wanted))
+        conn = ctx.database()
+        from fpsdesk.fps.endpoints import environment_of
+
+        client = ctx.client()
+        local = environment_of(client.endpoint) == "Local sandbox"
+        readers = LOCAL_DRY_RUN_READERS if local else DRY_RUN_READERS
+        desk = BulkDesk(client, ActionStore(conn), BulkStore(conn), readers=readers)
+
+        def on_progress(done: int, total: int) -> None:
+            if done == total or ctx.due():
+                ctx.report(DryRunProgress(done, total))
+
+        dry = desk.dry_run(lines, source=where, on_progress=on_progress, stop=ctx.stop)
+        return DryRunDone(dry, ctx.stop.is_set(), where)
+
+    return work
+
+
+def run_work(
+    job_id: int, control: BulkControl, reason: str | None, *, set_reason: bool, shown: bool
+) -> Callable[[JobContext], object]:
+    """Send the job's Cancels (what is left of them), reporting finished items in batches.
+
+    ``shown``: the view already shows the job's items (a run right after its dry run), so the
+    first report carries only the counts; a resumed run sends them all first."""
+
+    def work(ctx: JobContext) -> RunDone:
+        from fpsdesk.desk.bulk import BulkDesk
+        from fpsdesk.store.actions import ActionStore
+        from fpsdesk.store.bulk import BulkStore
+
+        conn = ctx.database()
+        jobs = BulkStore(conn)
+        desk = BulkDesk(ctx.client(), ActionStore(conn), jobs)
+        if set_reason:
+            jobs.set_reason(job_id, reason or None)
+        items = jobs.items(job_id)
+        cancellable = [i for i in items if i.klass == CANCELLABLE]
+        start = RunSnapshot(
+            total=len(cancellable),
+            done=sum(1 for i in cancellable if i.state == DONE),
+            rate=control.rate,
+        )
+        ctx.report(
+            RunUpdate(() if shown else tuple(items), start, first=True, job=jobs.job(job_id))
+        )
+        batch: list[BulkItem] = []
+        last: list[RunProgress] = []
+
+        def flush() -> None:
+            if batch and last:
+                ctx.report(RunUpdate(tuple(batch), RunSnapshot.of(last[0])))
+                batch.clear()
+
+        def on_item(item: BulkItem, progress: RunProgress) -> None:
+            batch.append(item)
+            last[:] = [progress]
+            if control.paused or control.stopped or ctx.due():
+                flush()
+
+        def idle() -> None:
+            flush()
+            ctx.report(RunPaused())
+
+        control.idle = idle  # type: ignore[attr-defined]
+        try:
+            progress = desk.run(job_id, control=control, on_item=on_item)
+        finally:
+            flush()  # every finished item has been reported: the view is up to date
+        return RunDone(jobs.job(job_id), (), RunSnapshot.of(progress))
+
+    return work
+
+
+def unfinished_work(endpoint: str, running: int | None) -> Callable[[JobContext], object]:
+    """This environment's bulk runs that stopped (or crashed) with Cancels left to send."""
+
+    def work(ctx: JobContext) -> tuple[Unfinished, ...]:
+        from fpsdesk.fps.endpoints import environment_key
+        from fpsdesk.store.bulk import BulkStore
+
+        jobs = BulkStore(ctx.database())
+        key = environment_key(endpoint)
+        found = []
+        for job in jobs.jobs(unfinished=True):
+            if job.id == running or environment_key(job.endpoint) != key:
+                continue
+            items = [i for i in jobs.items(job.id) if i.klass == CANCELLABLE]
+            left = sum(1 for i in items if i.state != DONE)
+            if left:
+                found.append(Unfinished(job, left, len(items)))
+        return tuple(found)
+
+    return work
+
+
+# -- words and looks -----------------------------------------------------------------------
+
+
+def _tr(text: str) -> str:
+    from PySide6.QtCore import QCoreApplication
+
+    return QCoreApplication.translate("bulk", text)
+
+
+_GREY = ("#5b616b", "#aab0b8")
+
+
+@functools.cache
+def class_look(klass: str) -> theme.StatusLook:
+    """The dry run's verdict on a line: a shape and a word, as for statuses."""
+    looks = {
+        CANCELLABLE: theme.StatusLook(
+            _tr("To cancel"), "hold", "#1d5fb8", "#6ea8fe", _tr("Reserved or Pending")
+        ),
+        ALREADY_CANCELLED: dataclasses.replace(
+            theme.status_look("Cancelled"), label=_tr("Already cancelled")
+        ),
+        COMPLETED: dataclasses.replace(theme.status_look("Success"), label=_tr("Completed")),
+        FAILED: dataclasses.replace(theme.status_look("Failure"), label=_tr("Failed")),
+        UNKNOWN_ID: theme.StatusLook(_tr("Unknown ID"), "question", "#6b4fbb", "#b9a6f5", ""),
+        INVALID_LINE: theme.StatusLook(_tr("No usable ID"), "cross", *_GREY, ""),
+        DUPLICATE: theme.StatusLook(_tr("Duplicate"), "slash", *_GREY, ""),
+        UNREADABLE: theme.StatusLook(_tr("Could not read"), "question", "#9a5b00", "#f0b43c", ""),
+    }
+    return looks.get(klass, theme.StatusLook(klass, "question", *_GREY, ""))
+
+
+@functools.cache
+def class_meaning(klass: str) -> str:
+    """What the run does with a line of this class."""
+    return {
+        CANCELLABLE: _tr("Will be cancelled"),
+        ALREADY_CANCELLED: _tr("Skipped: already cancelled"),
+        COMPLETED: _tr("Skipped: completed, refund it instead"),
+        FAILED: _tr("Skipped: it failed, nothing to cancel"),
+        UNKNOWN_ID: _tr("Skipped: FPS does not know this ID"),
+        INVALID_LINE: _tr("Skipped: no usable transaction ID on the line"),
+        DUPLICATE: _tr("Skipped: the same ID is on an earlier line"),
+        UNREADABLE: _tr("Skipped: could not be read now; try these again later"),
+    }.get(klass, klass)
+
+
+def outcome_look(item: BulkItem) -> theme.StatusLook | None:
+    return _outcome_look(item.outcome, item.state)
+
+
+@functools.cache
+def _outcome_look(outcome: str | None, state: str) -> theme.StatusLook | None:
+    if outcome == "succeeded":
+        return theme.StatusLook(_tr("Cancelled"), "check", "#1a7f37", "#5cc971", "")
+    if outcome in ("not cancelled", "unknown", "pending"):
+        return theme.outcome_look("failed" if outcome == "not cancelled" else outcome)
+    if outcome == "not sent":
+        return theme.StatusLook(_tr("Not sent"), "cross", *_GREY, "")
+    if state == SENDING:
+        return theme.StatusLook(_tr("Sending…"), "clock", "#1d5fb8", "#6ea8fe", "")
+    if state == TODO:
+        return theme.StatusLook(_tr("Waiting"), "clock", *_GREY, "")
+    return None
+
+
+_CODED = re.compile(r"^([A-Za-z][A-Za-z_.]{2,64}): (.*)$", re.DOTALL)
+
+
+def plain_message(item: BulkItem, planning: bool = False) -> str:
+    """The item's message in plain language: FPS codes through the error catalogue."""
+    message = item.message or ""
+    match = _CODED.match(message)
+    if match:
+        from fpsdesk.fps.errors import CATALOGUE, explain
+
+        code = match[1]
+        if code in CATALOGUE:
+            return f"{explain(code, 'Cancel').summary} ({code})"
+    if message:
+        return message
+    if item.outcome == "succeeded":
+        return _tr("Cancelled: nothing will be charged.")
+    if item.outcome == "unknown":
+        return _tr("The answer was lost; fpsdesk keeps checking (see Results).")
+    if item.klass == CANCELLABLE and item.state == TODO:
+        return class_meaning(CANCELLABLE) if planning else _tr("Not sent yet")
+    return class_meaning(item.klass)
+
+
+def amount_text(item: BulkItem) -> str:
+    if item.amount is None:
+        return ""
+    try:
+        value = Decimal(item.amount).quantize(CENT)
+    except ArithmeticError:
+        return f"{item.currency or ''} {item.amount}".strip()
+    return f"{item.currency or ''} {value:,}".strip()
+
+
+def amounts_text(summary: ClassSummary) -> str:
+    return ", ".join(
+        f"{currency} {amount.quantize(CENT):,}"
+        for currency, amount in sorted(summary.amounts.items())
+    )
+
+
+def eta_text(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 1:
+        return _tr("less than a second left")
+    if seconds < 90:
+        return _tr("about {n} s left").format(n=round(seconds))
+    if seconds < 90 * 60:
+        return _tr("about {n} min left").format(n=round(seconds / 60))
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return _tr("about {h} h {m} min left").format(h=hours, m=minutes)
+
+
+class _Icons:
+    def __init__(self) -> None:
+        self._cache: dict[tuple[theme.StatusLook, bool], QIcon] = {}
+
+    def of(self, look: theme.StatusLook | None) -> QIcon | None:
+        if look is None:
+            return None
+        key = (look, theme.is_dark())
+        icon = self._cache.get(key)
+        if icon is None:
+            icon = self._cache[key] = theme.look_icon(look)
+        return icon
+
+
+def item_columns(planning: Callable[[], bool] = lambda: False) -> list[Column]:
+    """The items table; ``planning`` says whether the view shows a dry run (nothing sent)."""
+    icons = _Icons()
+
+    def outcome_label(item: BulkItem) -> str:
+        look = outcome_look(item)
+        return look.label if look is not None else "—"
+
+    return [
+        Column(_tr("Line"), lambda i: str(i.line_no or ""), key=lambda i: i.line_no, chars=5),
+        Column(
+            _tr("Transaction ID"),
+            lambda i: i.transaction_id or "—",
+            tooltip=lambda i: i.transaction_id or (i.line or ""),
+            mono=True,
+            chars=35,
+        ),
+        Column(
+            _tr("Dry run"),
+            lambda i: class_look(i.klass).label,
+            key=lambda i: CLASSES.index(i.klass) if i.klass in CLASSES else 99,
+            icon=lambda i: icons.of(class_look(i.klass)),
+            tooltip=lambda i: class_meaning(i.klass) + (f" ({i.status})" if i.status else ""),
+            chars=14,
+        ),
+        Column(
+            _tr("Amount"),
+            amount_text,
+            key=lambda i: (i.currency or "", Decimal(i.amount)) if i.amount else None,
+            right=True,
+            chars=11,
+        ),
+        Column(
+            _tr("Outcome"),
+            outcome_label,
+            icon=lambda i: icons.of(outcome_look(i)),
+            chars=14,
+        ),
+        Column(_tr("Status after"), lambda i: i.status_after or "", chars=9),
+        Column(_tr("RequestId"), lambda i: i.request_id or "", mono=True, chars=36),
+        Column(_tr("Message"), lambda i: plain_message(i, planning()), chars=30),
+    ]
+
+
+PLAN_HIDDEN = (4, 5, 6)  # Outcome, Status after, RequestId: nothing to show before the run
+RUN_HIDDEN = (2,)  # Dry run: the outcome and the message say it from then on
+
+
+def write_items_csv(path: Path, items: Sequence[BulkItem]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_COLUMNS)
+        for i in items:
+            writer.writerow(
+                [
+                    i.line_no or "",
+                    i.transaction_id or "",
+                    i.klass,
+                    i.status or "",
+                    i.amount or "",
+                    i.currency or "",
+                    i.outcome or ("" if i.state == SKIPPED else i.state),
+                    i.status_after or "",
+                    i.request_id or "",
+                    plain_message(i),
+                ]
+            )
+
+
+# -- the view --------------------------------------------------------------------------------
+
+
+class _OneOf(QWidget):
+    """Shows one of its panels and takes the height of that one only (a QStackedWidget takes
+    the tallest), so the table below gets the rest of the page."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._panels: list[QWidget] = []
+        self._current: QWidget | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+
+    def addWidget(self, panel: QWidget) -> None:
+        self._panels.append(panel)
+        self._layout.addWidget(panel)
+        if self._current is None:
+            self._current = panel
+        else:
+            panel.hide()
+
+    def setCurrentWidget(self, panel: QWidget) -> None:
+        self._current = panel
+        for other in self._panels:
+            other.setVisible(other is panel)
+
+    def currentWidget(self) -> QWidget | None:
+        return self._current
+
+
+class _SummaryBanner(QFrame):
+    """The run's outcome on top of its results: an icon, a headline and a line of detail."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("bulkbanner")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(12, 8, 12, 8)
+        row.setSpacing(12)
+        self.icon = QLabel()
+        self.icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+        body = QVBoxLayout()
+        body.setSpacing(2)
+        self.headline = QLabel()
+        font = self.headline.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.headline.setFont(font)
+        self.headline.setWordWrap(True)
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        body.addWidget(self.headline)
+        body.addWidget(self.detail)
+        row.addWidget(self.icon)
+        row.addLayout(body, 1)
+
+    def show_result(self, look: theme.StatusLook, headline: str, detail: str) -> None:
+        self.icon.setPixmap(
+            theme.shape_pixmap(look.shape, look.color(), 28, self.devicePixelRatioF() or 1.0)
+        )
+        self.headline.setText(headline)
+        self.detail.setText(detail)
+        self.detail.setVisible(bool(detail))
+        tint = look.color().name()
+        self.setStyleSheet(
+            f"QFrame#bulkbanner {{ border: 1px solid {tint}; border-left: 5px solid {tint};"
+            " border-radius: 6px; background: palette(base); }"
+        )
+        self.setAccessibleName(headline)
+
+
+def _muted(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: palette(placeholder-text);")
+    return label
+
+
+def _heading(text: str = "", scale: float = 1.2) -> QLabel:
+    label = QLabel(text)
+    font = label.font()
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * scale)
+    label.setFont(font)
+    label.setWordWrap(True)
+    return label
+
+
+class BulkView(QWidget):
+    """Start → Checking → Plan → Run → Results. See the module docstring."""
+
+    running_changed = Signal(bool)
+    run_finished = Signal(object)  # RunSnapshot: the window refreshes Results, settles unknowns
+    open_transaction = Signal(str)
+    resume_requested = Signal()  # an offer to resume was taken: the window shows this view
+
+    def __init__(
+        self,
+        jobs: JobHost,
+        environment: Callable[[], tuple[str, str]],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._jobs = jobs
+        self._environment = environment
+        self._job: Job | None = None  # the dry run or run in flight
+        self._check: Job | None = None  # the look for unfinished runs
+        self._control: BulkControl | None = None
+        self._offered: set[int] = set()  # unfinished runs already offered (never twice)
+        self.state = "start"  # start | checking | plan | running | paused | stopping | done
+        self.dry: DryRun | None = None
+        self.job: BulkJob | None = None
+        self.progress: RunSnapshot | None = None
+        self.error: ErrorView | None = None
+        self.unfinished: tuple[Unfinished, ...] = ()
+        self._job_environment = ("", "")
+        self._run_job_id = 0
+        self._offer = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 8, 0, 0)
+        self.pages = QStackedWidget()
+        layout.addWidget(self.pages, 1)
+        self._build_start()
+        self._build_checking()
+        self._build_job()
+        self.pages.setCurrentWidget(self.start_page)
+        # Polished now (the tab is being opened), not in the middle of a run: the first show
+        # of a page with style sheets costs a frame or two.
+        for widget in self.findChildren(QWidget):
+            widget.ensurePolished()
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _build_start(self) -> None:
+        self.start_page = QWidget()
+        outer = QVBoxLayout(self.start_page)
+        outer.setContentsMargins(24, 16, 24, 16)
+        self.start_intro = EmptyState(
+            self.tr("Cancel many transactions at once"),
+            self.tr(
+                "Choose a CSV, TSV or text file with the transaction IDs (in any column; other "
+                "columns are ignored), or select transactions in Search and press “Cancel "
+                "selected…”. A dry run always comes first: every transaction is read and "
+                "sorted, and nothing is sent until you confirm."
+            ),
+        )
+        self.file_button = self.start_intro.add_action(self.tr("Choose a file…"))
+        self.file_button.setToolTip(self.tr("A CSV, TSV or text file of transaction IDs (Ctrl+O)"))
+        self.file_button.clicked.connect(self.choose_file)
+        outer.addWidget(self.start_intro, 1)
+        self.start_error = QLabel()
+        self.start_error.setWordWrap(True)
+        self.start_error.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.start_error.setAccessibleName(self.tr("Bulk cancel problem"))
+        self.start_error.hide()
+        outer.addWidget(self.start_error)
+        self.unfinished_box = QFrame()
+        self.unfinished_box.setObjectName("unfinished")
+        self.unfinished_box.setStyleSheet(
+            "QFrame#unfinished { background: palette(base); border: 1px solid palette(mid);"
+            " border-radius: 6px; }"
+        )
+        self.unfinished_layout = QVBoxLayout(self.unfinished_box)
+        self.unfinished_layout.setContentsMargins(12, 8, 12, 8)
+        self.unfinished_layout.addWidget(_heading(self.tr("Unfinished bulk runs"), 1.05))
+        self.unfinished_box.hide()
+        outer.addWidget(self.unfinished_box)
+        outer.addStretch(1)
+        self.pages.addWidget(self.start_page)
+
+    def _build_checking(self) -> None:
+        self.checking_page = QWidget()
+        column = QVBoxLayout(self.checking_page)
+        column.setContentsMargins(40, 40, 40, 40)
+        column.addStretch(1)
+        self.checking_title = _heading(self.tr("Dry run: reading the transactions…"))
+        self.checking_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.checking_bar = QProgressBar()
+        self.checking_bar.setAccessibleName(self.tr("Dry run progress"))
+        self.checking_bar.setFormat("%v / %m")
+        self.checking_label = _muted(
+            self.tr("Each transaction is read to see whether it can be cancelled. Nothing is sent.")
+        )
+        self.checking_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.checking_stop = QPushButton(self.tr("Stop the dry run"))
+        self.checking_stop.clicked.connect(self.stop)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.checking_stop)
+        row.addStretch(1)
+        column.addWidget(self.checking_title)
+        column.addWidget(self.checking_bar)
+        column.addWidget(self.checking_label)
+        column.addLayout(row)
+        column.addStretch(2)
+        self.pages.addWidget(self.checking_page)
+
+    def _build_job(self) -> None:
+        self.job_page = QWidget()
+        page = QVBoxLayout(self.job_page)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.setSpacing(6)
+        title_row = QHBoxLayout()
+        title_row.setSpacing(10)
+        self.env_badge = EnvironmentBadge()
+        self.title = _heading()
+        self.title.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        title_row.addWidget(self.env_badge, 0, Qt.AlignmentFlag.AlignTop)
+        title_row.addWidget(self.title, 1)
+        page.addLayout(title_row)
+        self.source_label = _muted()
+        self.source_label.setTextFormat(Qt.TextFormat.PlainText)
+        page.addWidget(self.source_label)
+
+        self.panels = _OneOf()
+        self._build_plan_panel()
+        self._build_run_panel()
+        self._build_done_panel()
+        self._planning = False
+        self.model = RowModel(item_columns(lambda: self._planning), identity=lambda i: i.seq)
+        self.table = make_view(self.model)
+        self.table.setAccessibleName(self.tr("Bulk cancel items"))
+        self.table.setToolTip(self.tr("Double-click or Enter opens the transaction"))
+        self.table.activated.connect(self._open_index)
+        page.addWidget(self.panels)
+        page.addWidget(self.table, 1)
+        self.pages.addWidget(self.job_page)
+
+    def _rate_spin(self) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox()
+        spin.setRange(0.1, MAX_RATE)
+        spin.setDecimals(1)
+        spin.setSingleStep(0.5)
+        spin.setValue(DEFAULT_RATE)
+        spin.setSuffix(self.tr(" per second"))
+        spin.setAccessibleName(self.tr("Cancels per second"))
+        spin.setToolTip(
+            self.tr("How many Cancels to send per second; FPS's throttling slows it further")
+        )
+        return spin
+
+    def _build_plan_panel(self) -> None:
+        self.plan_panel = QWidget()
+        column = QVBoxLayout(self.plan_panel)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(6)
+        self.summary_table = QTableWidget(0, 4)
+        self.summary_table.setHorizontalHeaderLabels(
+            [self.tr("Dry run"), self.tr("Count"), self.tr("Amount"), self.tr("What happens")]
+        )
+        self.summary_table.setAccessibleName(self.tr("Dry run summary"))
+        self.summary_table.verticalHeader().setVisible(False)
+        self.summary_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.summary_table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        self.summary_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.summary_table.setShowGrid(False)
+        self.summary_table.setWordWrap(False)
+        self.summary_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.summary_table.verticalHeader().setDefaultSectionSize(
+            int(self.summary_table.fontMetrics().height() * 1.5)
+        )
+        header = self.summary_table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        column.addWidget(self.summary_table)
+        self.invalid_label = QLabel()
+        self.invalid_label.setWordWrap(True)
+        self.invalid_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.invalid_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.invalid_label.setAccessibleName(self.tr("Lines without a usable ID"))
+        column.addWidget(self.invalid_label)
+        actions = QHBoxLayout()
+        actions.setSpacing(8)
+        self.plan_rate = self._rate_spin()
+        self.confirm_button = QPushButton()
+        self.confirm_button.clicked.connect(self.confirm)
+        self.start_over_button = QPushButton(self.tr("Start over"))
+        self.start_over_button.setToolTip(self.tr("Leave this dry run; nothing was sent"))
+        self.start_over_button.clicked.connect(self.start_over)
+        self.plan_note = _muted()
+        actions.addWidget(QLabel(self.tr("Rate:")))
+        actions.addWidget(self.plan_rate)
+        actions.addWidget(self.plan_note, 1)
+        actions.addWidget(self.start_over_button)
+        actions.addWidget(self.confirm_button)
+        column.addLayout(actions)
+        self.panels.addWidget(self.plan_panel)
+
+    def _build_run_panel(self) -> None:
+        self.run_panel = QWidget()
+        column = QVBoxLayout(self.run_panel)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(6)
+        self.run_bar = QProgressBar()
+        self.run_bar.setAccessibleName(self.tr("Bulk cancel progress"))
+        self.run_bar.setFormat("%v / %m")
+        column.addWidget(self.run_bar)
+        self.run_label = QLabel()
+        self.run_label.setWordWrap(True)
+        self.run_label.setAccessibleName(self.tr("Bulk cancel status"))
+        column.addWidget(self.run_label)
+        self.counts_label = QLabel()
+        self.counts_label.setWordWrap(True)
+        column.addWidget(self.counts_label)
+        actions = QHBoxLayout()
+        actions.setSpacing(8)
+        self.run_rate = self._rate_spin()
+        self.run_rate.valueChanged.connect(self._on_rate_changed)
+        self.pause_button = QPushButton(self.tr("Pause"))
+        self.pause_button.setToolTip(self.tr("Pause after the Cancel being sent now"))
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.stop_button = QPushButton(self.tr("Stop"))
+        self.stop_button.setToolTip(
+            self.tr("Stop after the Cancel being sent now; the rest can be resumed later")
+        )
+        self.stop_button.clicked.connect(self.stop)
+        self.rate_note = _muted()
+        actions.addWidget(QLabel(self.tr("Rate:")))
+        actions.addWidget(self.run_rate)
+        actions.addWidget(self.rate_note, 1)
+        actions.addWidget(self.pause_button)
+        actions.addWidget(self.stop_button)
+        column.addLayout(actions)
+        self.panels.addWidget(self.run_panel)
+
+    def _build_done_panel(self) -> None:
+        self.done_panel = QWidget()
+        column = QVBoxLayout(self.done_panel)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(6)
+        self.banner = _SummaryBanner()
+        column.addWidget(self.banner)
+        actions = QHBoxLayout()
+        actions.setSpacing(8)
+        self.done_note = _muted()
+        self.export_button = QPushButton(self.tr("Export CSV…"))
+        self.export_button.clicked.connect(self.export)
+        self.resume_button = QPushButton(self.tr("Resume"))
+        self.resume_button.setToolTip(self.tr("Send the Cancels left; none is sent twice"))
+        self.resume_button.clicked.connect(self._resume_shown)
+        self.new_button = QPushButton(self.tr("New bulk cancel"))
+        self.new_button.clicked.connect(self.start_over)
+        actions.addWidget(self.done_note, 1)
+        actions.addWidget(self.export_button)
+        actions.addWidget(self.new_button)
+        actions.addWidget(self.resume_button)
+        column.addLayout(actions)
+        self.panels.addWidget(self.done_panel)
+
+    # -- state ------------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """A dry run or a run is in flight (a new one cannot start)."""
+        return self._job is not None
+
+    @property
+    def running(self) -> bool:
+        """Cancels are being sent (or paused between two)."""
+        return self._job is not None and self.state in ("running", "paused", "stopping")
+
+    def items(self) -> list[BulkItem]:
+        return self.model.rows()
+
+    def _set_state(self, state: str) -> None:
+        was = self.running
+        self.state = state
+        if self.running != was:
+            self.running_changed.emit(self.running)
+
+    def _show_start_error(self, text: str) -> None:
+        color = theme.status_look("Failure").color().name()
+        self.start_error.setStyleSheet(f"color: {color};")
+        self.start_error.setText(f"⚠ {text}" if text else "")
+        self.start_error.setVisible(bool(text))
+
+    def _refuse_busy(self) -> bool:
+        if self._job is None:
+            return False
+        what = self.tr("a dry run") if self.state == "checking" else self.tr("a bulk run")
+        dialogs.show_info(
+            self,
+            self.tr("Bulk cancel is busy"),
+            self.tr("Wait for {what} to finish, or stop it, before starting another.").format(
+                what=what
+            ),
+        )
+        return True
+
+    # -- starting ---------------------------------------------------------------------------
+
+    @Slot()
+    def choose_file(self) -> None:
+        if self._refuse_busy():
+            return
+        path = dialogs.open_bulk_file(self)
+        if path:
+            self.start_file(Path(path))
+
+    def start_file(self, path: Path) -> bool:
+        """A dry run of the IDs in a CSV, TSV or text file."""
+        return self._start_dry_run(path, str(path))
+
+    def start_ids(self, ids: Sequence[str], label: str) -> bool:
+        """A dry run of IDs picked elsewhere (the selection in Search)."""
+        return self._start_dry_run(list(ids), label)
+
+    def _start_dry_run(self, source: Path | list[str], label: str) -> bool:
+        if self._refuse_busy():
+            return False
+        if not self._jobs.connected():
+            self._show_start_error(
+                self.tr("Not connected: open Settings (Ctrl+,) to add a profile.")
+            )
+            self.pages.setCurrentWidget(self.start_page)
+            return False
+        self._show_start_error("")
+        job = self._jobs.start(
+            "dry-run",
+            dry_run_work(source, label),
+            progressed=self._on_dry_progress,
+            succeeded=self._on_dry_done,
+            failed=self._on_failed,
+        )
+        if job is None:
+            return False
+        self._job = job
+        self.error = None
+        self.dry = None
+        self.job = None
+        self.progress = None
+        self.model.clear()
+        self.checking_title.setText(self.tr("Dry run: reading the transactions…"))
+        self.checking_bar.setRange(0, 0)
+        self.checking_label.setText(
+            self.tr("Each transaction is read to see whether it can be cancelled. Nothing is sent.")
+        )
+        self.checking_stop.setEnabled(True)
+        self.pages.setCurrentWidget(self.checking_page)
+        self._set_state("checking")
+        return True
+
+    def _current(self, job_id: int) -> bool:
+        return self._job is not None and self._job.job_id == job_id
+
+    @Slot(int, object)
+    def _on_dry_progress(self, job_id: int, value: object) -> None:
+        if not self._current(job_id) or not isinstance(value, DryRunProgress):
+            return
+        self.checking_title.setText(
+            self.tr("Dry run: reading {n} transaction(s)…").format(n=f"{value.total:,}")
+        )
+        self.checking_bar.setRange(0, max(1, value.total))
+        self.checking_bar.setValue(value.done)
+        self.checking_label.setText(
+            self.tr("Read {done} of {total}. Nothing is sent.").format(
+                done=f"{value.done:,}", total=f"{value.total:,}"
+            )
+        )
+
+    @Slot(int, object)
+    def _on_dry_done(self, job_id: int, value: object) -> None:
+        if not self._current(job_id) or not isinstance(value, DryRunDone):
+            return
+        self._job = None
+        if value.stopped:
+            self._set_state("start")
+            self.pages.setCurrentWidget(self.start_page)
+            self._show_start_error(self.tr("The dry run was stopped; nothing was sent."))
+            return
+        self.show_plan(value.dry, value.source)
+
+    @Slot(int, object)
+    def _on_failed(self, job_id: int, error: object) -> None:
+        if not self._current(job_id):
+            return
+        self._job = None
+        self._control = None
+        view = error if isinstance(error, ErrorView) else ErrorView("internal", str(error), "")
+        self.error = view
+        title = view.title
+        detail = " ".join(
+            part
+            for part in (
+                view.explanation,
+                f"({view.code})" if view.code else "",
+                view.next_step or "",
+            )
+            if part
+        )
+        if self.state == "checking":
+            self._set_state("start")
+            self.pages.setCurrentWidget(self.start_page)
+            self._show_start_error(f"{title} {detail}".strip())
+            return
+        # The run ended early: what was sent stands; the rest can be resumed.
+        self._set_state("done")
+        self.banner.show_result(
+            theme.StatusLook(title, "cross", "#b42318", "#f97066", ""),
+            self.tr("The bulk run stopped: {title}").format(title=title),
+            detail,
+        )
+        self.resume_button.setVisible(self.job is not None)
+        self.done_note.setText(self.tr("Resume sends what is left; none is sent twice."))
+        self.panels.setCurrentWidget(self.done_panel)
+        if self.progress is not None:
+            self.run_finished.emit(self.progress)
+
+    # -- the plan ---------------------------------------------------------------------------
+
+    def show_plan(self, dry: DryRun, source: str) -> None:
+        self.dry = dry
+        self._job_environment = self._environment()
+        endpoint = self._job_environment[1]
+        self.env_badge.set_environment(dry.environment, endpoint)
+        self.title.setText(
+            self.tr("Dry run #{job}: {n} to cancel, nothing sent yet").format(
+                job=dry.job_id, n=f"{dry.cancellable:,}"
+            )
+        )
+        self.source_label.setText(
+            self.tr("From {source} · {lines} line(s) read on {env}").format(
+                source=source, lines=f"{len(dry.items):,}", env=dry.environment
+            )
+        )
+        self._fill_summary(dry)
+        self._fill_invalid(dry.items)
+        self.model.set_rows(dry.items)
+        self._show_columns(plan=True)
+        self.plan_rate.setValue(DEFAULT_RATE)
+        can = dry.cancellable > 0
+        self.confirm_button.setEnabled(can)
+        self.confirm_button.setText(
+            self.tr("Cancel {n} transaction(s)…").format(n=f"{dry.cancellable:,}")
+            if can
+            else self.tr("Nothing to cancel")
+        )
+        self.confirm_button.setDefault(False)
+        self.plan_note.setText(
+            self.tr("Asks for a reason and your confirmation first.")
+            if can
+            else self.tr("No line names a Reserved or Pending transaction.")
+        )
+        self.panels.setCurrentWidget(self.plan_panel)
+        self.pages.setCurrentWidget(self.job_page)
+        self._set_state("plan")
+
+    def _fill_summary(self, dry: DryRun) -> None:
+        table = self.summary_table
+        rows = [(k, s) for k, s in dry.summary.items() if s.count]
+        table.setRowCount(len(rows))
+        bold = table.font()
+        bold.setBold(True)
+        for n, (klass, summary) in enumerate(rows):
+            look = class_look(klass)
+            name = QTableWidgetItem(theme.look_icon(look), look.label)
+            count = QTableWidgetItem(f"{summary.count:,}")
+            count.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            amounts = QTableWidgetItem(amounts_text(summary))
+            meaning = QTableWidgetItem(class_meaning(klass))
+            if klass == CANCELLABLE:
+                for item in (name, count, amounts, meaning):
+                    item.setFont(bold)
+            for col, item in enumerate((name, count, amounts, meaning)):
+                item.setToolTip(item.text())
+                table.setItem(n, col, item)
+        table.resizeColumnsToContents()
+        height = table.horizontalHeader().height() + 2 * table.frameWidth()
+        height += sum(table.rowHeight(r) for r in range(table.rowCount()))
+        table.setFixedHeight(height)
+
+    def _fill_invalid(self, items: Sequence[BulkItem]) -> None:
+        bad = [i for i in items if i.klass == INVALID_LINE]
+        if not bad:
+            self.invalid_label.hide()
+            return
+        lines = [
+            self.tr("Line {n}: {why}: {text}").format(
+                n=i.line_no, why=i.message or "", text=(i.line or "")[:80]
+            )
+            for i in bad[:INVALID_SHOWN]
+        ]
+        if len(bad) > INVALID_SHOWN:
+            lines.append(
+                self.tr("…and {n} more (sort the table by Dry run).").format(
+                    n=len(bad) - INVALID_SHOWN
+                )
+            )
+        heading = self.tr("{n} line(s) without a usable transaction ID:").format(n=len(bad))
+        self.invalid_label.setText("\n".join([heading, *lines]))
+        self.invalid_label.show()
+
+    def _show_columns(self, *, plan: bool) -> None:
+        self._planning = plan
+        for column in PLAN_HIDDEN:
+            self.table.setColumnHidden(column, plan)
+        for column in RUN_HIDDEN:
+            self.table.setColumnHidden(column, not plan)
+
+    @Slot()
+    def start_over(self) -> None:
+        if self._job is not None:
+            return
+        self.dry = None
+        self.job = None
+        self.progress = None
+        self.model.clear()
+        self._set_state("start")
+        self.pages.setCurrentWidget(self.start_page)
+        self._show_start_error("")
+        self.check_unfinished(offer=False)
+
+    # -- confirming and running -------------------------------------------------------------
+
+    @Slot()
+    def confirm(self) -> bool:
+        """Ask for the reason and the confirmation, then run. False if not started."""
+        dry = self.dry
+        if dry is None or self._job is not None or dry.cancellable == 0:
+            return False
+        endpoint = self._job_environment[1]
+        prompt = dialogs.BulkPrompt(
+            count=dry.cancellable,
+            environment=dry.environment,
+            endpoint=endpoint,
+            amounts=amounts_text(dry.summary[CANCELLABLE]),
+            needs_count_typed=dry.needs_count_typed,
+            job_id=dry.job_id,
+            source=self.source_label.text(),
+        )
+        reason = dialogs.confirm_bulk_cancel(self, prompt)
+        if reason is None:
+            return False
+        return self._run(
+            dry.job_id, reason, set_reason=True, rate=self.plan_rate.value(), shown=True
+        )
+
+    def resume(self, job_id: int) -> bool:
+        """Resume a stopped run of this environment (asks first in Production above 20)."""
+        if self._refuse_busy():
+            return False
+        found = next((u for u in self.unfinished if u.job.id == job_id), None)
+        job = found.job if found is not None else self.job
+        left = found.left if found is not None else self._left()
+        if job is None or job.id != job_id:
+            return False
+        if job.environment == "Production" and left > 20:
+            prompt = dialogs.BulkPrompt(
+                count=left,
+                environment=job.environment,
+                endpoint=job.endpoint,
+                amounts="",
+                needs_count_typed=True,
+                job_id=job.id,
+                source=job.source,
+                ask_reason=False,
+                resume=True,
+            )
+            if dialogs.confirm_bulk_cancel(self, prompt) is None:
+                return False
+        self.env_badge.set_environment(job.environment, job.endpoint)
+        self.source_label.setText(
+            self.tr("From {source} · started {when} by {who}").format(
+                source=job.source, when=format_time(job.created_at), who=job.operator
+            )
+        )
+        # The table shows this job's items already (Resume on its results): no reload.
+        shown = self.model.rowCount() > 0 and self.model.row(0).job_id == job.id
+        self.job = job
+        return self._run(job.id, None, set_reason=False, rate=self.run_rate.value(), shown=shown)
+
+    def _left(self) -> int:
+        return sum(1 for i in self.model.rows() if i.klass == CANCELLABLE and i.state != DONE)
+
+    def _run(
+        self, job_id: int, reason: str | None, *, set_reason: bool, rate: float, shown: bool
+    ) -> bool:
+        control = make_control(rate)
+        job = self._jobs.start(
+            "bulk-run",
+            run_work(job_id, control, reason, set_reason=set_reason, shown=shown),
+            progressed=self._on_run_progress,
+            succeeded=self._on_run_done,
+            failed=self._on_failed,
+            stoppers=(control.stop,),
+        )
+        if job is None:
+            return False
+        self._job = job
+        self._control = control
+        self.error = None
+        self.progress = None
+        self.run_rate.blockSignals(True)
+        self.run_rate.setValue(rate)
+        self.run_rate.blockSignals(False)
+        self.rate_note.setText("")
+        self.title.setText(self.tr("Bulk run #{job}: starting…").format(job=job_id))
+        self.run_label.setText(self.tr("Starting…"))
+        self.counts_label.setText("")
+        self.run_bar.setRange(0, 0)
+        self.pause_button.setText(self.tr("Pause"))
+        self.pause_button.setEnabled(True)
+        self.stop_button.setEnabled(True)
+        self._show_columns(plan=False)
+        self.panels.setCurrentWidget(self.run_panel)
+        self.pages.setCurrentWidget(self.job_page)
+        self._run_job_id = job_id
+        self._set_state("running")
+        return True
+
+    @Slot(float)
+    def _on_rate_changed(self, value: float) -> None:
+        if self._control is not None:
+            self._control.rate = value
+            self.rate_note.setText("")
+
+    @Slot()
+    def toggle_pause(self) -> None:
+        control = self._control
+        if control is None or self.state not in ("running", "paused"):
+            return
+        if self.state == "running":
+            control.pause()
+            self._set_state("paused")
+            self.pause_button.setText(self.tr("Resume"))
+            self.pause_button.setToolTip(self.tr("Go on sending Cancels"))
+            self.run_label.setText(self.tr("Pausing after the Cancel being sent now…"))
+        else:
+            control.resume()
+            self._set_state("running")
+            self.pause_button.setText(self.tr("Pause"))
+            self.pause_button.setToolTip(self.tr("Pause after the Cancel being sent now"))
+            self._show_progress()
+
+    @property
+    def paused(self) -> bool:
+        return self.state == "paused"
+
+    @Slot()
+    def stop(self) -> None:
+        """Stop the dry run, or the run after the Cancel in flight (it can be resumed)."""
+        job = self._job
+        if job is None:
+            return
+        job.stop()
+        if self.state == "checking":
+            self.checking_stop.setEnabled(False)
+            self.checking_label.setText(self.tr("Stopping…"))
+            return
+        self._set_state("stopping")
+        self.pause_button.setEnabled(False)
+        self.stop_button.setEnabled(False)
+        self.run_label.setText(self.tr("Stopping after the Cancel being sent now…"))
+
+    def shutdown(self) -> None:
+        """The window closes: stop what runs (JobHost.shutdown waits for it)."""
+        for job in (self._job, self._check):
+            if job is not None:
+                job.stop()
+
+    def _done_text(self) -> str:
+        return f"{self.progress.done:,}" if self.progress is not None else "0"
+
+    def _total_text(self) -> str:
+        return f"{self.progress.total:,}" if self.progress is not None else "?"
+
+    @Slot(int, object)
+    def _on_run_progress(self, job_id: int, value: object) -> None:
+        if not self._current(job_id):
+            return
+        if isinstance(value, RunPaused):
+            if self.state == "paused":
+                self.run_label.setText(
+                    self.tr("Paused after {done} of {total}: nothing is being sent.").format(
+                        done=self._done_text(), total=self._total_text()
+                    )
+                )
+            return
+        if not isinstance(value, RunUpdate):
+            return
+        if value.first:
+            if value.job is not None:
+                self.job = value.job
+            if value.items:
+                self._show_items(value.items)
+            self.progress = value.progress
+        else:
+            self.model.replace(value.items)
+            if value.progress is not None:
+                self.progress = value.progress
+        self._show_progress()
+
+    def _show_items(self, items: Sequence[BulkItem]) -> None:
+        """The run's items: changed in place when the table already shows them (no reset:
+        the scroll position and the selection stay, and only visible rows repaint)."""
+        model = self.model
+        if model.rowCount() == len(items) and all(model.position(i.seq) is not None for i in items):
+            model.replace(items)
+        else:
+            model.set_rows(items)
+
+    def _show_progress(self) -> None:
+        p = self.progress
+        if p is None:
+            return
+        job_id = self.job.id if self.job is not None else self._run_job_id
+        self.title.setText(
+            self.tr("Bulk run #{job}: cancelling {n} transaction(s)").format(
+                job=job_id, n=f"{p.total:,}"
+            )
+        )
+        self.run_bar.setRange(0, max(1, p.total))
+        self.run_bar.setValue(p.done)
+        self.counts_label.setText(self._counts(p))
+        if p.rate < self.run_rate.value() - 1e-9:
+            self.run_rate.blockSignals(True)
+            self.run_rate.setValue(p.rate)
+            self.run_rate.blockSignals(False)
+            self.rate_note.setText(
+                self.tr("FPS asked to slow down ({n}×): the rate was lowered.").format(n=p.slowed)
+            )
+        if self.state == "running":
+            left = eta_text(p.eta_seconds)
+            self.run_label.setText(
+                self.tr("{done} of {total} done · {left} at {rate:.1f} per second").format(
+                    done=f"{p.done:,}", total=f"{p.total:,}", left=left, rate=p.rate
+                )
+            )
+
+    def _counts(self, p: RunSnapshot) -> str:
+        return self.tr(
+            "Cancelled {ok} · Not cancelled {no} · Outcome unknown {unknown} · Not sent {unsent}"
+        ).format(
+            ok=f"{p.succeeded:,}",
+            no=f"{p.not_cancelled:,}",
+            unknown=f"{p.unknown:,}",
+            unsent=f"{p.not_sent:,}",
+        )
+
+    @Slot(int, object)
+    def _on_run_done(self, job_id: int, value: object) -> None:
+        if not self._current(job_id) or not isinstance(value, RunDone):
+            return
+        self._job = None
+        self._control = None
+        self.job = value.job or self.job
+        self.progress = value.progress
+        if value.items:
+            self._show_items(value.items)
+        self._show_results(value.progress)
+        self._set_state("done")
+        self.run_finished.emit(value.progress)
+
+    def _show_results(self, p: RunSnapshot) -> None:
+        job_id = self.job.id if self.job is not None else self._run_job_id
+        skipped = sum(1 for i in self.model.rows() if i.klass != CANCELLABLE)
+        if p.stopped:
+            look = theme.StatusLook("", "hold", "#9a5b00", "#f0b43c", "")
+            headline = self.tr("Bulk run #{job} stopped: {done} of {total} done").format(
+                job=job_id, done=f"{p.done:,}", total=f"{p.total:,}"
+            )
+        elif p.not_cancelled or p.unknown or p.not_sent:
+            look = theme.outcome_look("unknown")
+            headline = self.tr("Bulk run #{job} finished: {ok} of {total} cancelled").format(
+                job=job_id, ok=f"{p.succeeded:,}", total=f"{p.total:,}"
+            )
+        else:
+            look = theme.StatusLook("", "check", "#1a7f37", "#5cc971", "")
+            headline = self.tr("Bulk run #{job} finished: all {total} cancelled").format(
+                job=job_id, total=f"{p.total:,}"
+            )
+        detail = self._counts(p)
+        if skipped:
+            detail += self.tr(" · {n} line(s) skipped in the dry run").format(n=f"{skipped:,}")
+        notes = []
+        if p.stopped:
+            notes.append(
+                self.tr("Resume sends the {n} left; none is sent twice.").format(
+                    n=f"{p.total - p.done:,}"
+                )
+            )
+        if p.unknown:
+            notes.append(
+                self.tr(
+                    "Unknown outcomes may still take effect: fpsdesk keeps checking them "
+                    "(see Results)."
+                )
+            )
+        if p.slowed:
+            notes.append(self.tr("FPS slowed the run down {n}×.").format(n=p.slowed))
+        if notes:
+            detail += "\n" + " ".join(notes)
+        self.banner.show_result(look, headline, detail)
+        self.title.setText(self.tr("Bulk run #{job}: results").format(job=job_id))
+        self.resume_button.setVisible(p.stopped)
+        self.done_note.setText("")
+        self._show_columns(plan=False)
+        self.panels.setCurrentWidget(self.done_panel)
+
+    @Slot()
+    def _resume_shown(self) -> None:
+        if self.job is not None:
+            self.resume(self.job.id)
+
+    # -- unfinished runs --------------------------------------------------------------------
+
+    def check_unfinished(self, *, offer: bool = True) -> None:
+        """Look for this environment's unfinished runs; list them, and (``offer``) ask once
+        about each whether to resume it now."""
+        if self._jobs.closed or not self._jobs.connected():
+            return
+        if self._check is not None:
+            self._check.stop()
+        endpoint = self._environment()[1]
+        if not endpoint:
+            return
+        running = self.job.id if self.job is not None and self._job is not None else None
+        self._offer = offer
+        self._check = self._jobs.start(
+            "unfinished-runs",
+            unfinished_work(endpoint, running),
+            succeeded=self._on_unfinished,
+            failed=self._on_unfinished_failed,
+        )
+
+    @Slot(int, object)
+    def _on_unfinished_failed(self, job_id: int, error: object) -> None:
+        if self._check is not None and self._check.job_id == job_id:
+            self._check = None
+            log.warning("could not look for unfinished bulk runs: %s", error)
+
+    @Slot(int, object)
+    def _on_unfinished(self, job_id: int, value: object) -> None:
+        if self._check is None or self._check.job_id != job_id:
+            return
+        self._check = None
+        self.unfinished = tuple(value) if isinstance(value, tuple) else ()
+        self._fill_unfinished()
+        if not self._offer or self._job is not None or self.state not in ("start", "done"):
+            return
+        for run in self.unfinished:
+            if run.job.id in self._offered:
+                continue
+            self._offered.add(run.job.id)
+            if dialogs.offer_resume_bulk(
+                self.window(),
+                self.tr(
+                    "Bulk run #{job} on {env} has {left} of {total} Cancels left to send."
+                ).format(
+                    job=run.job.id,
+                    env=run.job.environment,
+                    left=f"{run.left:,}",
+                    total=f"{run.total:,}",
+                ),
+                self.tr(
+                    "Started {when} by {who}, from {source}. Resuming sends only what is left; "
+                    "none is sent twice. You can also resume it later from Bulk cancel."
+                ).format(
+                    when=format_time(run.job.created_at),
+                    who=run.job.operator,
+                    source=run.job.source,
+                ),
+            ):
+                self.resume_requested.emit()
+                self.resume(run.job.id)
+            break  # one question at a time; the others stay listed on the start page
+
+    def _fill_unfinished(self) -> None:
+        layout = self.unfinished_layout
+        while layout.count() > 1:
+            item = layout.takeAt(1)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
+        for run in self.unfinished:
+            row = QWidget()
+            line = QHBoxLayout(row)
+            line.setContentsMargins(0, 0, 0, 0)
+            text = QLabel(
+                self.tr(
+                    "Bulk run #{job}: {left} of {total} left to send · {source} · "
+                    "{when} by {who} ({state})"
+                ).format(
+                    job=run.job.id,
+                    left=f"{run.left:,}",
+                    total=f"{run.total:,}",
+                    source=Path(run.job.source).name or run.job.source,
+                    when=format_time(run.job.created_at),
+                    who=run.job.operator,
+                    state=run.job.state,
+                )
+            )
+            text.setWordWrap(True)
+            text.setTextFormat(Qt.TextFormat.PlainText)
+            text.setToolTip(run.job.source)
+            button = QPushButton(self.tr("Resume #{job}…").format(job=run.job.id))
+            button.setProperty("job_id", run.job.id)
+            button.clicked.connect(self._resume_clicked)
+            line.addWidget(text, 1)
+            line.addWidget(button)
+            layout.addWidget(row)
+        self.unfinished_box.setVisible(bool(self.unfinished))
+
+    @Slot()
+    def _resume_clicked(self) -> None:
+        button = self.sender()
+        job_id = button.property("job_id") if isinstance(button, QPushButton) else None
+        if isinstance(job_id, int):
+            self.resume(job_id)
+
+    def resume_buttons(self) -> list[QPushButton]:
+        return [b for b in self.unfinished_box.findChildren(QPushButton) if b.property("job_id")]
+
+    # -- the table --------------------------------------------------------------------------
+
+    @Slot()
+    def _open_index(self, index: Any) -> None:
+        if index.isValid():
+            txn = self.model.row(index.row()).transaction_id
+            if txn:
+                self.open_transaction.emit(txn)
+
+    @Slot()
+    def export(self) -> None:
+        job_id = self.job.id if self.job is not None else (self.dry.job_id if self.dry else 0)
+        path = dialogs.save_csv_path(self, str(Path.home() / f"fpsdesk-bulk-{job_id}.csv"))
+        if not path:
+            return
+        try:
+            write_items_csv(Path(path), self.model.rows())
+        except OSError as exc:
+            dialogs.show_error(
+                self,
+                self.tr("Export failed"),
+                self.tr("Could not write {path}.").format(path=path),
+                str(exc),
+            )
+            return
+        log.info("exported %d bulk items to %s", self.model.rowCount(), path)
