@@ -490,7 +490,7 @@ def item_columns(planning: Callable[[], bool] = lambda: False) -> list[Column]:
             chars=14,
         ),
         Column(_tr("Status after"), lambda i: i.status_after or "", chars=9),
-        Column(_tr("RequestId"), lambda i: i.request_id or "", mono=True, chars=36),
+        Column(_tr("RequestId"), lambda i: i.request_id or "", mono=True, chars=38),
         Column(_tr("Message"), lambda i: plain_message(i, planning()), chars=30),
     ]
 
