@@ -1459,9 +1459,14 @@ class BulkView(QWidget):
         if self._check is None or self._check.job_id != job_id:
             return
         self._check = None
-        self.unfinished = tuple(value) if isinstance(value, tuple) else ()
+        self.show_unfinished(tuple(value) if isinstance(value, tuple) else (), offer=self._offer)
+
+    def show_unfinished(self, runs: tuple[Unfinished, ...], *, offer: bool) -> None:
+        """List unfinished runs on the start page; ``offer``: ask once about each (one
+        question at a time) whether to resume it now."""
+        self.unfinished = runs
         self._fill_unfinished()
-        if not self._offer or self._job is not None or self.state not in ("start", "done"):
+        if not offer or self._job is not None or self.state not in ("start", "done"):
             return
         for run in self.unfinished:
             if run.job.id in self._offered:

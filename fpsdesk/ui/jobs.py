@@ -245,10 +245,11 @@ class JobHost(QObject):
 
     @Slot()
     def _on_finished(self) -> None:
-        for job_id, job in list(self._jobs.items()):
-            if job.isFinished():
-                del self._jobs[job_id]
-                job.deleteLater()
+        job = self.sender()
+        if isinstance(job, Job) and self._jobs.get(job.job_id) is job:
+            job.wait()  # its run() has returned: this only lets the thread wind down
+            del self._jobs[job.job_id]
+            job.deleteLater()
 
     def shutdown(self, timeout: float = 40.0) -> bool:
         """Stop every job and wait for it (a request in flight finishes first); True if all

@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
         self._search: SearchView | None = None
         self._bulk: BulkView | None = None
         self._jobs: JobHost | None = None
+        self._unfinished_look: Any = None
         self._search_host = QWidget()
         QVBoxLayout(self._search_host).setContentsMargins(0, 0, 0, 0)
         self._bulk_host = QWidget()
@@ -603,9 +604,37 @@ class MainWindow(QMainWindow):
         if self._transaction_view is not None:
             self._update_cancel()
         if environment and self._jobs is not None and self._job_config() is not None:
-            # An unfinished bulk run of this environment is offered for resuming, never
-            # resumed silently (the look runs on a job thread; the question comes after).
-            self.bulk_view.check_unfinished()
+            self._check_unfinished_bulk(endpoint)
+
+    def _check_unfinished_bulk(self, endpoint: str) -> None:
+        """An unfinished bulk run of this environment is offered for resuming, never resumed
+        silently. The look runs on a job thread; the Bulk cancel view is built only when it
+        finds one (or already exists)."""
+        if self._bulk is not None:
+            self._bulk.check_unfinished()
+            return
+        assert self._jobs is not None
+        from fpsdesk.ui.bulk_view import unfinished_work
+
+        self._unfinished_look = self._jobs.start(
+            "unfinished-runs",
+            unfinished_work(endpoint, None),
+            succeeded=self._on_unfinished_bulk,
+            failed=self._on_unfinished_bulk_failed,
+        )
+
+    @Slot(int, object)
+    def _on_unfinished_bulk(self, job_id: int, runs: object) -> None:
+        look = self._unfinished_look
+        if self._shut or look is None or look.job_id != job_id:
+            return
+        self._unfinished_look = None
+        if isinstance(runs, tuple) and runs:
+            self.bulk_view.show_unfinished(runs, offer=True)
+
+    @Slot(int, object)
+    def _on_unfinished_bulk_failed(self, job_id: int, error: object) -> None:
+        log.warning("could not look for unfinished bulk runs: %s", error)
 
     # -- look-up -------------------------------------------------------------------------
 

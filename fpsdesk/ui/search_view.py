@@ -409,6 +409,8 @@ class SearchView(QWidget):
         from fpsdesk.desk.search import SearchQuery, parse_amount
 
         self._clear_errors()
+        for edit in (self.from_date, self.to_date):  # the app may have run past midnight
+            edit.setMaximumDate(QDate.currentDate())
         start_day: date = self.from_date.date().toPython()  # type: ignore[assignment]
         end_day: date = self.to_date.date().toPython()  # type: ignore[assignment]
         ok = True
