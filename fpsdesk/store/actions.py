@@ -19,6 +19,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from fpsdesk.store.db import transaction
 from fpsdesk.store.outcome import ActionOutcome as ActionOutcome  # re-exported
@@ -276,6 +277,16 @@ class ActionStore:
             " recorded_by) VALUES (?,?,?,?,?,?,?)",
             (action_id, at, outcome.value, status, source, detail, self._recorder),
         )
+
+    def database_file(self) -> Path | None:
+        """The history file this log writes to (None for an in-memory database), so other
+        threads can open their own connection to it."""
+        with self._lock:
+            rows = self._conn.execute("PRAGMA database_list").fetchall()
+        for row in rows:
+            if row[1] == "main" and row[2]:
+                return Path(row[2])
+        return None
 
     def events(self, action_id: int) -> list[ActionEvent]:
         """Every change of this action's outcome, oldest first."""

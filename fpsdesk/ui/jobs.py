@@ -43,15 +43,8 @@ def history_file(actions: Any) -> Path:
     connection to it); the default history file when that log is not on a file."""
     from fpsdesk.store.db import default_path
 
-    conn = getattr(actions, "_conn", None)
-    lock = getattr(actions, "_lock", None)
-    if isinstance(conn, sqlite3.Connection) and lock is not None:
-        with lock:
-            rows = conn.execute("PRAGMA database_list").fetchall()
-        for row in rows:
-            if row[1] == "main" and row[2]:
-                return Path(row[2])
-    return default_path()
+    found = actions.database_file() if hasattr(actions, "database_file") else None
+    return found if found is not None else default_path()
 
 
 class JobStopped(Exception):
