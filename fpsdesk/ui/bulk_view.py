@@ -1554,17 +1554,10 @@ class BulkView(QWidget):
     @Slot()
     def export(self) -> None:
         job_id = self.job.id if self.job is not None else (self.dry.job_id if self.dry else 0)
-        path = dialogs.save_csv_path(self, str(Path.home() / f"fpsdesk-bulk-{job_id}.csv"))
-        if not path:
-            return
-        try:
-            write_items_csv(Path(path), self.model.rows())
-        except OSError as exc:
-            dialogs.show_error(
-                self,
-                self.tr("Export failed"),
-                self.tr("Could not write {path}.").format(path=path),
-                str(exc),
-            )
-            return
-        log.info("exported %d bulk items to %s", self.model.rowCount(), path)
+        rows = self.model.rows()
+
+        def write(path: Path) -> int:
+            write_items_csv(path, rows)
+            return len(rows)
+
+        dialogs.export_csv(self, f"fpsdesk-bulk-{job_id}.csv", write, "bulk items")

@@ -7,7 +7,10 @@ function here with ``monkeypatch.setattr`` and drives the app without a modal lo
 from __future__ import annotations
 
 import html
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt
@@ -31,6 +34,8 @@ from PySide6.QtWidgets import (
 
 from fpsdesk.ui import theme
 from fpsdesk.ui.widgets import short_id
+
+log = logging.getLogger(__name__)
 
 
 def _tr(text: str) -> str:
@@ -226,18 +231,36 @@ def show_info(parent: QWidget | None, title: str, text: str) -> None:
     QMessageBox.information(parent, title, text)
 
 
-def confirm(parent: QWidget | None, title: str, text: str, yes_text: str) -> bool:
-    box = QMessageBox(
-        QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent
-    )
+def _ask(
+    parent: QWidget | None,
+    icon: QMessageBox.Icon,
+    title: str,
+    text: str,
+    yes_text: str,
+    no_text: str,
+    *,
+    details: str = "",
+    rich: bool = False,
+    default_yes: bool = False,
+) -> bool:
+    """A two-button question; Esc always means no. True only if the yes button was clicked."""
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, parent)
+    if rich:
+        box.setTextFormat(Qt.TextFormat.RichText)
+    if details:
+        box.setInformativeText(details)
     yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
-    no = box.addButton(_tr("Go back"), QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(no)
+    no = box.addButton(no_text, QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(yes if default_yes else no)
     box.setEscapeButton(no)
     box.exec()
     chosen = box.clickedButton() is yes
     box.deleteLater()
     return chosen
+
+
+def confirm(parent: QWidget | None, title: str, text: str, yes_text: str) -> bool:
+    return _ask(parent, QMessageBox.Icon.Question, title, text, yes_text, _tr("Go back"))
 
 
 def offer_lookup_first(parent: QWidget | None, page_id: str, field_id: str | None) -> bool:
@@ -275,23 +298,17 @@ def offer_lookup_first(parent: QWidget | None, page_id: str, field_id: str | Non
         advice = _tr("Put its ID back in the field, check it, then cancel.")
         details = f"<p>{missing}</p><p>{html.escape(advice)}</p>"
         yes_text = _tr("Put {id} back").format(id=short)
-    box = QMessageBox(
+    return _ask(
+        parent,
         QMessageBox.Icon.Information,
         title,
         _tr("Nothing was cancelled."),
-        QMessageBox.StandardButton.NoButton,
-        parent,
+        yes_text,
+        _tr("Go back"),
+        details=details,
+        rich=True,
+        default_yes=True,
     )
-    box.setTextFormat(Qt.TextFormat.RichText)
-    box.setInformativeText(details)
-    yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
-    no = box.addButton(_tr("Go back"), QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(yes)
-    box.setEscapeButton(no)
-    box.exec()
-    chosen = box.clickedButton() is yes
-    box.deleteLater()
-    return chosen
 
 
 def confirm_second_cancel(parent: QWidget | None, needs: Any) -> bool:
@@ -331,23 +348,16 @@ def confirm_second_cancel(parent: QWidget | None, needs: Any) -> bool:
         )
         + "</p>"
     )
-    box = QMessageBox(
+    return _ask(
+        parent,
         QMessageBox.Icon.Warning,
         _tr("An earlier cancel is not settled yet"),
         _tr("Nothing was sent. An earlier Cancel of this transaction may still take effect."),
-        QMessageBox.StandardButton.NoButton,
-        parent,
+        _tr("Send a second Cancel"),
+        _tr("Wait for the first"),
+        details=details,
+        rich=True,
     )
-    box.setTextFormat(Qt.TextFormat.RichText)
-    box.setInformativeText(details)
-    yes = box.addButton(_tr("Send a second Cancel"), QMessageBox.ButtonRole.AcceptRole)
-    no = box.addButton(_tr("Wait for the first"), QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(no)
-    box.setEscapeButton(no)
-    box.exec()
-    chosen = box.clickedButton() is yes
-    box.deleteLater()
-    return chosen
 
 
 def confirm_close_during_cancel(parent: QWidget | None) -> bool:
@@ -629,22 +639,15 @@ def open_bulk_file(parent: QWidget | None) -> str | None:
 
 def offer_resume_bulk(parent: QWidget | None, text: str, details: str) -> bool:
     """An unfinished bulk run of this environment: resume it now? The default is Not now."""
-    box = QMessageBox(
+    return _ask(
+        parent,
         QMessageBox.Icon.Question,
         _tr("An unfinished bulk cancel"),
         text,
-        QMessageBox.StandardButton.NoButton,
-        parent,
+        _tr("Resume it"),
+        _tr("Not now"),
+        details=details,
     )
-    box.setInformativeText(details)
-    yes = box.addButton(_tr("Resume it"), QMessageBox.ButtonRole.AcceptRole)
-    no = box.addButton(_tr("Not now"), QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(no)
-    box.setEscapeButton(no)
-    box.exec()
-    chosen = box.clickedButton() is yes
-    box.deleteLater()
-    return chosen
 
 
 def confirm_close_during_bulk(parent: QWidget | None) -> bool:
@@ -659,3 +662,23 @@ def confirm_close_during_bulk(parent: QWidget | None) -> bool:
         ),
         _tr("Stop and close"),
     )
+
+
+def export_csv(
+    parent: QWidget | None, suggested_name: str, write: Callable[[Path], int], what: str
+) -> None:
+    """Ask where, write with ``write(path) -> rows written``; a write error is shown, not raised."""
+    path = save_csv_path(parent, str(Path.home() / suggested_name))
+    if not path:
+        return
+    try:
+        count = write(Path(path))
+    except OSError as exc:
+        show_error(
+            parent,
+            _tr("Export failed"),
+            _tr("Could not write {path}.").format(path=path),
+            str(exc),
+        )
+        return
+    log.info("exported %d %s to %s", count, what, path)

@@ -177,20 +177,13 @@ class ResultsView(QWidget):
             self.open_transaction.emit(self.records[row].transaction_id)
 
     def export(self) -> None:
-        path = dialogs.save_csv_path(self, str(Path.home() / "fpsdesk-cancellations.csv"))
-        if not path:
-            return
-        try:
-            write_csv(Path(path), self.records)
-        except OSError as exc:
-            dialogs.show_error(
-                self,
-                self.tr("Export failed"),
-                self.tr("Could not write {path}.").format(path=path),
-                str(exc),
-            )
-            return
-        log.info("exported %d actions to %s", len(self.records), path)
+        records = list(self.records)
+
+        def write(path: Path) -> int:
+            write_csv(path, records)
+            return len(records)
+
+        dialogs.export_csv(self, "fpsdesk-cancellations.csv", write, "actions")
 
 
 def outcome_text(record: ActionRecord) -> str:

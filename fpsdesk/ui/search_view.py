@@ -674,21 +674,14 @@ class SearchView(QWidget):
     def export(self) -> None:
         from fpsdesk.desk.search import SearchResult, search_rows
 
-        path = dialogs.save_csv_path(self, str(Path.home() / "fpsdesk-search.csv"))
-        if not path:
-            return
-        try:
-            with Path(path).open("w", newline="", encoding="utf-8") as handle:
+        matches = self.matches()
+
+        def write(path: Path) -> int:
+            with path.open("w", newline="", encoding="utf-8") as handle:
                 writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
                 writer.writeheader()
-                for row in search_rows(SearchResult(matches=self.matches())):
+                for row in search_rows(SearchResult(matches=matches)):
                     writer.writerow(row)
-        except OSError as exc:
-            dialogs.show_error(
-                self,
-                self.tr("Export failed"),
-                self.tr("Could not write {path}.").format(path=path),
-                str(exc),
-            )
-            return
-        log.info("exported %d search matches to %s", self.model.rowCount(), path)
+            return len(matches)
+
+        dialogs.export_csv(self, "fpsdesk-search.csv", write, "search matches")
