@@ -1000,8 +1000,14 @@ class MainWindow(QMainWindow):
                         "The answer was lost; it may still take effect until {time}. "
                         "fpsdesk keeps checking."
                     ).format(time=local_hm(reply.until))
+                    # Say what the app is doing and until when, instead of the catalogue's
+                    # general advice (the same rule, without the time).
                     error = dataclasses.replace(
-                        error, next_step=f"{summary} {error.next_step or ''}".strip()
+                        error,
+                        next_step=self.tr(
+                            "{summary} Do not cancel it again before then: the outcome will "
+                            "show here."
+                        ).format(summary=summary),
                     )
                 else:
                     summary = self.tr("The answer was lost: fpsdesk is checking its status")

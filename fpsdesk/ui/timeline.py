@@ -207,11 +207,12 @@ def build_timeline(
 
 
 def local_hm(moment: datetime) -> str:
-    """``14:32`` today in local time, else ``2026-11-28 14:32``."""
+    """``14:32 CET`` today in local time, else ``2026-11-28 14:32 CET`` (the zone, as the
+    app's other times show it)."""
     local = moment.astimezone()
     if local.date() == datetime.now(local.tzinfo).date():
-        return f"{local:%H:%M}"
-    return f"{local:%Y-%m-%d %H:%M}"
+        return f"{local:%H:%M %Z}".strip()
+    return f"{local:%Y-%m-%d %H:%M %Z}".strip()
 
 
 def _outcome_words(record: ActionRecord) -> str:
