@@ -92,6 +92,7 @@ MAX_RETRIES = 3
 REFUSED_BEFORE_PROCESSING = frozenset({"RequestThrottled"})
 RETRY_AFTER_CAP = 10.0
 MAX_BODY_BYTES = xmlparse.MAX_BODY_BYTES
+MAX_IDLE_SESSIONS = 4  # kept for reuse between exchanges; more are closed after use
 _READ_SIZE = 64 * 1024
 _FORM = "application/x-www-form-urlencoded; charset=utf-8"
 _RETRY_STATUSES = frozenset({500, 503})
@@ -472,8 +473,8 @@ class FpsClient:
         self._sleep = sleep
         self._clock = clock or (lambda: datetime.now(UTC))
         self._loopback = is_loopback_host(urlsplit(self._endpoint).hostname or "")
-        self._local = threading.local()
-        self._sessions: list[requests.Session] = []
+        self._idle: list[requests.Session] = []  # sessions no exchange is using now
+        self._sessions_made = 0
         self._sessions_lock = threading.Lock()
         self._closed = False
 
@@ -642,9 +643,10 @@ class FpsClient:
         return self._call("GetAccountActivity", params, xmlparse.parse_account_activity, None)
 
     def close(self) -> None:
-        """Close every thread's session. The client must not be used afterwards."""
+        """Close the idle sessions (one in use closes when its exchange ends). The client
+        must not be used afterwards."""
         with self._sessions_lock:
-            sessions, self._sessions = self._sessions, []
+            sessions, self._idle = self._idle, []
             self._closed = True
         for session in sessions:
             session.close()
@@ -685,26 +687,38 @@ class FpsClient:
             f"CallerReference {reference}",
         )
 
-    def _session(self) -> requests.Session:
-        session = cast("requests.Session | None", getattr(self._local, "session", None))
-        if session is not None:
-            return session
+    def _checkout(self) -> requests.Session:
+        """A session for one exchange: an idle one (its keep-alive connection reused) or a
+        new one. A session serves one exchange at a time (requests' sessions are not
+        thread-safe); they belong to the client, not to a thread, because the app runs each
+        job on a short-lived thread: a session per thread grew by a session and its
+        connection pool (about 25 KB) with every look-up, for as long as the window stayed
+        open."""
         with self._sessions_lock:
             if self._closed:
                 raise InvalidInput("This FPS client has been closed.")
-            session = requests.Session()
-            adapter = _Adapter()
-            session.mount("https://", adapter)
-            session.mount("http://", adapter)
-            session.headers["User-Agent"] = (
-                f"fpsdesk/{__version__} (Language=Python; Platform={sys.platform})"
-            )
-            if self._loopback:
-                # Never send the local sandbox's traffic through an environment proxy.
-                session.trust_env = False
-            self._sessions.append(session)
-        self._local.session = session
+            if self._idle:
+                return self._idle.pop()
+            self._sessions_made += 1
+        session = requests.Session()
+        adapter = _Adapter()
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.headers["User-Agent"] = (
+            f"fpsdesk/{__version__} (Language=Python; Platform={sys.platform})"
+        )
+        if self._loopback:
+            # Never send the local sandbox's traffic through an environment proxy.
+            session.trust_env = False
         return session
+
+    def _checkin(self, session: requests.Session) -> None:
+        with self._sessions_lock:
+            keep = not self._closed and len(self._idle) < MAX_IDLE_SESSIONS
+            if keep:
+                self._idle.append(session)
+        if not keep:
+            session.close()
 
     def _call(
         self,
@@ -815,7 +829,14 @@ class FpsClient:
         if log.isEnabledFor(logging.DEBUG):
             shown = {k: ("[REDACTED]" if k == "Signature" else v) for k, v in signed.items()}
             log.debug("FPS request %s %s %s", self._http_method, self._endpoint, shown)
-        session = self._session()
+        session = self._checkout()
+        try:
+            return self._send(session, action, encoded)
+        finally:
+            self._checkin(session)
+
+    def _send(self, session: requests.Session, action: str, encoded: str) -> _Answer:
+        """Send the signed form and read the answer within the time limits."""
         options: dict[str, Any] = {
             "timeout": self._timeout,
             "allow_redirects": False,

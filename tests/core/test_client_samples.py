@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from fpsdesk.fps import client as client_module
 from fpsdesk.fps.client import FpsClient
 from fpsdesk.fps.errors import describe
 from fpsdesk.fps.exceptions import FpsError
@@ -293,7 +294,26 @@ def test_unsafe_endpoint_refused_by_constructor() -> None:
         FpsClient("https://fps.amazonaws.com/", ACCESS, SECRET, ca_bundle="/nonexistent.pem")
 
 
-def test_one_session_per_thread(stub: StubServer, client: FpsClient) -> None:
+def test_sessions_are_shared_by_threads_not_kept_per_thread(
+    stub: StubServer, client: FpsClient
+) -> None:
+    """The app runs each look-up on a new short-lived thread: one session per thread grew
+    the window's memory by a session and its pool with every look-up."""
+    import threading
+
+    stub.default = Reply(body=fpsstub.STATUS_XML)
+    for _ in range(50):
+        thread = threading.Thread(
+            target=client.get_transaction_status, args=("14GKE3B85HCMF1BTSH5C4PD2IHZL95RJ2LM",)
+        )
+        thread.start()
+        thread.join(30)
+    assert stub.count() == 50
+    assert client._sessions_made == 1
+    assert len(client._idle) == 1
+
+
+def test_concurrent_exchanges_each_get_a_session(stub: StubServer, client: FpsClient) -> None:
     import threading
 
     stub.default = Reply(body=fpsstub.STATUS_XML)
@@ -316,7 +336,8 @@ def test_one_session_per_thread(stub: StubServer, client: FpsClient) -> None:
         thread.join(30)
     assert errors == []
     assert len(results) == 18
-    assert len(client._sessions) == 6
+    assert 1 <= client._sessions_made <= 6  # at most one per exchange in flight
+    assert len(client._idle) <= client_module.MAX_IDLE_SESSIONS
     assert stub.count() == 18
 
 
