@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 from fpsdesk import __version__, logsetup
 from fpsdesk.paths import ensure, log_dir
 from fpsdesk.ui import dialogs, qt_compat, theme
+from fpsdesk.ui.interpreter import GuiThreadCollector
 from fpsdesk.ui.main_window import MainWindow
 from fpsdesk.ui.unix_signals import SignalQuitter
 
@@ -413,6 +414,7 @@ def run_gui(args: Any, on_window: Callable[[MainWindow], None] | None = None) ->
     previous_hook = sys.excepthook
     sys.excepthook = _ExceptHook()
     controller = AppController(args, on_window)
+    collector = GuiThreadCollector(app)
     quitter = SignalQuitter(controller.quit_on_signal, controller)
     quitter.install()
     try:
@@ -422,9 +424,11 @@ def run_gui(args: Any, on_window: Callable[[MainWindow], None] | None = None) ->
             return 1
         if controller.quit_code is not None:  # a signal came while starting
             return controller.quit_code
+        collector.install()  # after start-up: what exists now is frozen (see interpreter.py)
         code = int(app.exec())
         return controller.quit_code if controller.quit_code is not None else code
     finally:
+        collector.uninstall()
         controller.close()
         quitter.uninstall()
         sys.excepthook = previous_hook
