@@ -130,6 +130,7 @@ def _measure(size: int, root: pathlib.Path) -> list[Row]:
     from fpsdesk.store.db import open_database
     from fpsdesk.ui import dialogs
     from fpsdesk.ui.app import create_application
+    from fpsdesk.ui.interpreter import GuiThreadCollector
     from fpsdesk.ui.main_window import MainWindow
     from fpsdesk.ui.messages import ConnectionConfig
     from fpsdesk.ui.session import DeskSession
@@ -158,10 +159,12 @@ def _measure(size: int, root: pathlib.Path) -> list[Row]:
             ConnectionConfig(sandbox.url, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, "Local sandbox")
         )
         window = MainWindow(session)
+        collector = GuiThreadCollector(window)
         window.resize(1440, 900)
         window.show()
         try:
             _pump_until(lambda: not window._jobs.running(), 30)  # the look for unfinished runs
+            collector.install()  # as run_gui does once the window is up
             view = window.bulk_view
             window.show_bulk()
             bar = view.checking_bar
@@ -179,6 +182,10 @@ def _measure(size: int, root: pathlib.Path) -> list[Row]:
             dry_s = time.perf_counter() - started
             if view.dry is None or view.dry.cancellable != size:
                 raise RuntimeError("the dry run did not find every transaction cancellable")
+            # An agent reads the plan before confirming: the click never lands in the same
+            # frame as the plan's first paint (confirming at once measured both as one stall).
+            shown = time.monotonic() + 0.5
+            _pump_until(lambda: time.monotonic() > shown, 10)
             view.plan_rate.setValue(RATE)
             started = time.perf_counter()
             view.confirm()
@@ -202,6 +209,7 @@ def _measure(size: int, root: pathlib.Path) -> list[Row]:
             ticker.stop()
             idle_ms = ticker.longest_ms()
         finally:
+            collector.uninstall()
             window.close()
             session.shutdown()
             conn.close()

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -67,6 +67,7 @@ MAX_ITEMS = 100_000
 MAX_FILE_BYTES = 20 * 1024 * 1024
 DEFAULT_RATE = 2.0
 MIN_RATE = 0.1
+PAGE = 200  # items a run reads from the history at a time
 PRODUCTION_COUNT_CONFIRM_ABOVE = 20
 DRY_RUN_READERS = 6
 THROTTLE_RETRIES = 5
@@ -378,19 +379,12 @@ class BulkDesk:
         if job is None:
             raise BulkInputError(f"There is no bulk run #{job_id}.")
         control = control or BulkControl()
-        items = [i for i in self._jobs.items(job_id) if i.klass == CANCELLABLE]
-        progress = RunProgress(total=len(items), rate=control.rate)
-        progress.done = sum(1 for i in items if i.state == DONE)
-        for item in items:
-            if item.state == DONE:
-                self._count(progress, item)
+        progress = self.progress_of(job_id, control.rate)
         self._jobs.set_job_state(job_id, JOB_RUNNING)
         desk = CancelDesk(self._client, self._actions)
         next_at = time.monotonic()
         try:
-            for item in items:
-                if item.state == DONE:
-                    continue
+            for item in self._pending(job_id):
                 tries = 0
                 while True:
                     if control.wait(next_at - time.monotonic()):
@@ -412,7 +406,7 @@ class BulkDesk:
                         self._mark(finished)
                     break
                 progress.done += 1
-                self._count(progress, finished)
+                self._count(progress, finished.outcome)
                 if on_item is not None:
                     on_item(finished, progress)
         except NotRecorded:
@@ -423,15 +417,34 @@ class BulkDesk:
         self._jobs.set_job_state(job_id, JOB_DONE)
         return progress
 
-    def _count(self, progress: RunProgress, item: BulkItem) -> None:
-        if item.outcome == CancelState.SUCCEEDED.value:
-            progress.succeeded += 1
-        elif item.outcome == CancelState.NOT_CANCELLED.value:
-            progress.not_cancelled += 1
-        elif item.outcome in (CancelState.UNKNOWN.value, CancelState.IN_FLIGHT.value):
-            progress.unknown += 1
+    def progress_of(self, job_id: int, rate: float = DEFAULT_RATE) -> RunProgress:
+        """Where the job's run stands, counted in the history (a resumed run starts here)."""
+        progress = RunProgress(total=0, rate=rate)
+        for state, outcome, count in self._jobs.tally(job_id, CANCELLABLE):
+            progress.total += count
+            if state == DONE:
+                progress.done += count
+                self._count(progress, outcome, count)
+        return progress
+
+    def _pending(self, job_id: int) -> Iterator[BulkItem]:
+        """The cancellable items still to send, read a page at a time: a 10,000-item job is
+        never built in one burst (which held the interpreter from the window's thread)."""
+        after = -1
+        while page := self._jobs.pending(job_id, CANCELLABLE, after_seq=after, limit=PAGE):
+            yield from page
+            after = page[-1].seq
+
+    @staticmethod
+    def _count(progress: RunProgress, outcome: str | None, count: int = 1) -> None:
+        if outcome == CancelState.SUCCEEDED.value:
+            progress.succeeded += count
+        elif outcome == CancelState.NOT_CANCELLED.value:
+            progress.not_cancelled += count
+        elif outcome in (CancelState.UNKNOWN.value, CancelState.IN_FLIGHT.value):
+            progress.unknown += count
         else:
-            progress.not_sent += 1
+            progress.not_sent += count
 
     def _mark(self, item: BulkItem) -> None:
         self._jobs.mark(

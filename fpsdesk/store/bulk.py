@@ -190,6 +190,27 @@ class BulkStore:
             ).fetchall()
         return [_item(r) for r in rows]
 
+    def pending(self, job_id: int, klass: str, *, after_seq: int, limit: int) -> list[BulkItem]:
+        """The next ``limit`` items of ``klass`` not yet done, after ``after_seq``: a run walks
+        its job a page at a time instead of holding (and building at once) every item."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT * FROM bulk_items WHERE job_id=? AND seq>? AND class=? AND state<>? "
+                "ORDER BY seq LIMIT ?",
+                (job_id, after_seq, klass, DONE, limit),
+            ).fetchall()
+        return [_item(r) for r in rows]
+
+    def tally(self, job_id: int, klass: str) -> list[tuple[str, str | None, int]]:
+        """(state, outcome, count) of the job's items of ``klass``: where a run stands."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT state, outcome, COUNT(*) FROM bulk_items WHERE job_id=? AND class=? "
+                "GROUP BY state, outcome",
+                (job_id, klass),
+            ).fetchall()
+        return [(str(r[0]), r[1], int(r[2])) for r in rows]
+
     def set_job_state(self, job_id: int, state: str) -> None:
         with transaction(self._conn, self._lock):
             self._conn.execute(

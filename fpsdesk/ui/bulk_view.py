@@ -257,16 +257,11 @@ def run_work(
         desk = BulkDesk(ctx.client(), ActionStore(conn), jobs)
         if set_reason:
             jobs.set_reason(job_id, reason or None)
-        items = jobs.items(job_id)
-        cancellable = [i for i in items if i.klass == CANCELLABLE]
-        start = RunSnapshot(
-            total=len(cancellable),
-            done=sum(1 for i in cancellable if i.state == DONE),
-            rate=control.rate,
-        )
-        ctx.report(
-            RunUpdate(() if shown else tuple(items), start, first=True, job=jobs.job(job_id))
-        )
+        # Counted in SQL, and the items read only when the view does not show them yet: a
+        # 10,000-item burst of Python here held the interpreter while the window repainted.
+        start = RunSnapshot.of(desk.progress_of(job_id, control.rate))
+        items = () if shown else tuple(jobs.items(job_id))
+        ctx.report(RunUpdate(items, start, first=True, job=jobs.job(job_id)))
         batch: list[BulkItem] = []
         last: list[RunProgress] = []
 
@@ -308,10 +303,11 @@ def unfinished_work(endpoint: str, running: int | None) -> Callable[[JobContext]
         for job in jobs.jobs(unfinished=True):
             if job.id == running or environment_key(job.endpoint) != key:
                 continue
-            items = [i for i in jobs.items(job.id) if i.klass == CANCELLABLE]
-            left = sum(1 for i in items if i.state != DONE)
+            tally = jobs.tally(job.id, CANCELLABLE)
+            total = sum(count for _, _, count in tally)
+            left = sum(count for state, _, count in tally if state != DONE)
             if left:
-                found.append(Unfinished(job, left, len(items)))
+                found.append(Unfinished(job, left, total))
         return tuple(found)
 
     return work
@@ -940,16 +936,6 @@ class BulkView(QWidget):
             self.pages.setCurrentWidget(self.start_page)
             return False
         self._show_start_error("")
-        job = self._jobs.start(
-            "dry-run",
-            dry_run_work(source, label),
-            progressed=self._on_dry_progress,
-            succeeded=self._on_dry_done,
-            failed=self._on_failed,
-        )
-        if job is None:
-            return False
-        self._job = job
         self.error = None
         self.dry = None
         self.job = None
@@ -963,6 +949,17 @@ class BulkView(QWidget):
         self.checking_stop.setEnabled(True)
         self.pages.setCurrentWidget(self.checking_page)
         self._set_state("checking")
+        job = self._jobs.start(
+            "dry-run",
+            dry_run_work(source, label),
+            progressed=self._on_dry_progress,
+            succeeded=self._on_dry_done,
+            failed=self._on_failed,
+            paint_first=self,
+        )
+        if job is None:  # shutting down
+            return False
+        self._job = job
         return True
 
     def _current(self, job_id: int) -> bool:
@@ -1201,18 +1198,6 @@ class BulkView(QWidget):
         self, job_id: int, reason: str | None, *, set_reason: bool, rate: float, shown: bool
     ) -> bool:
         control = make_control(rate)
-        job = self._jobs.start(
-            "bulk-run",
-            run_work(job_id, control, reason, set_reason=set_reason, shown=shown),
-            progressed=self._on_run_progress,
-            succeeded=self._on_run_done,
-            failed=self._on_failed,
-            stoppers=(control.stop,),
-        )
-        if job is None:
-            return False
-        self._job = job
-        self._control = control
         self.error = None
         self.progress = None
         self.run_rate.blockSignals(True)
@@ -1221,7 +1206,9 @@ class BulkView(QWidget):
         self.rate_note.setText("")
         self.title.setText(self.tr("Bulk run #{job}: starting…").format(job=job_id))
         self.run_label.setText(self.tr("Starting…"))
-        self.counts_label.setText("")
+        # Zero counts, not an empty line: the first report then changes only text, never the
+        # page's layout (a layout change repaints the whole table while the run starts).
+        self.counts_label.setText(self._counts(RunSnapshot(total=0)))
         self.run_bar.setRange(0, 0)
         self.pause_button.setText(self.tr("Pause"))
         self.pause_button.setEnabled(True)
@@ -1231,6 +1218,19 @@ class BulkView(QWidget):
         self.pages.setCurrentWidget(self.job_page)
         self._run_job_id = job_id
         self._set_state("running")
+        job = self._jobs.start(
+            "bulk-run",
+            run_work(job_id, control, reason, set_reason=set_reason, shown=shown),
+            progressed=self._on_run_progress,
+            succeeded=self._on_run_done,
+            failed=self._on_failed,
+            stoppers=(control.stop,),
+            paint_first=self,
+        )
+        if job is None:  # shutting down
+            return False
+        self._job = job
+        self._control = control
         return True
 
     @Slot(float)
