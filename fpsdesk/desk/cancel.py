@@ -40,6 +40,7 @@ from fpsdesk.desk.settle import (
     utcnow,
 )
 from fpsdesk.fps.endpoints import environment_of
+from fpsdesk.fps.errors import clause
 from fpsdesk.fps.exceptions import FpsClientError, FpsError, OutcomeUnknown
 from fpsdesk.fps.models import ActionResult, TransactionStatus, TransactionStatusResult
 from fpsdesk.store.actions import ActionOutcome, ActionRecord, ActionStore, Owner
@@ -118,7 +119,7 @@ class Stopping(CancelRefused):
 class NotRecorded(CancelRefused):
     def __init__(self, detail: str) -> None:
         super().__init__(
-            f"This cancel cannot be recorded in the history ({detail}). Every cancel is "
+            f"This cancel cannot be recorded in the history ({clause(detail)}). Every cancel is "
             "written down before it leaves, so nothing was sent to FPS."
         )
         self.detail = detail
