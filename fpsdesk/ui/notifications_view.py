@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -44,9 +45,9 @@ from PySide6.QtWidgets import (
 
 from fpsdesk.fps.models import TransactionStatus
 from fpsdesk.ipn.models import IpnVerdict
-from fpsdesk.store.ipns import IpnFilter, IpnRecord, IpnStore
+from fpsdesk.store.ipns import IPN_ENVIRONMENTS, IpnFilter, IpnRecord, IpnStore
 from fpsdesk.ui import dialogs, theme
-from fpsdesk.ui.widgets import Card, format_time
+from fpsdesk.ui.widgets import Card, EmptyState, format_time
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ class IpnTableModel(QAbstractTableModel):
         "Operation",
         "Deliveries",
         "Received",
+        "Environment",
     )
 
     def __init__(self, store: IpnStore, parent: Any = None) -> None:
@@ -227,6 +229,8 @@ class IpnTableModel(QAbstractTableModel):
             return f"{label}: {r.reason}" if r.reason and r.verdict is IpnVerdict.FAILED else label
         if column == 6:
             return str(r.delivery_count)
+        if column == 8:
+            return self.tr(r.environment)
         return format_time(r.received_at)
 
 
@@ -265,6 +269,14 @@ class NotificationsView(QWidget):
         for verdict in IpnVerdict:
             look = theme.verdict_look(verdict.value)
             self.verdict.addItem(theme.look_icon(look), look.label, verdict.value)
+        self.environment = QComboBox()
+        self.environment.setAccessibleName(self.tr("Filter by environment"))
+        self.environment.setToolTip(
+            self.tr("Which FPS sent the notification, told by its certificate URL")
+        )
+        self.environment.addItem(self.tr("Any environment"), None)
+        for environment in IPN_ENVIRONMENTS:
+            self.environment.addItem(self.tr(environment), environment)
         self.transaction = QLineEdit()
         self.transaction.setPlaceholderText(self.tr("Transaction ID (or its start)"))
         self.transaction.setClearButtonEnabled(True)
@@ -278,6 +290,7 @@ class NotificationsView(QWidget):
             self.status,
             self.operation,
             self.verdict,
+            self.environment,
         ):
             bar.addWidget(widget)
         bar.addWidget(self.transaction, 1)
@@ -299,7 +312,7 @@ class NotificationsView(QWidget):
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
         # Fixed widths: sizing to contents would read every row (defeats lazy fetching).
-        for column, width in enumerate((165, 290, 100, 110, 95, 85, 75, 165)):
+        for column, width in enumerate((165, 290, 100, 110, 95, 85, 75, 165, 110)):
             header.resizeSection(column, width)
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
 
@@ -326,6 +339,12 @@ class NotificationsView(QWidget):
         self.open_button = QPushButton(self.tr("Open transaction"))
         self.open_button.setEnabled(False)
         detail_layout.addWidget(self.detail_title)
+        self.detail_hint = QLabel(
+            self.tr("Select a row to see its signature verdict and its raw parameters.")
+        )
+        self.detail_hint.setWordWrap(True)
+        self.detail_hint.setStyleSheet("color: palette(placeholder-text);")
+        detail_layout.addWidget(self.detail_hint)
         detail_layout.addLayout(self.detail_facts)
         detail_layout.addWidget(self.raw, 1)
         detail_layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignRight)
@@ -336,7 +355,14 @@ class NotificationsView(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
         split.setSizes([820, 360])
-        layout.addWidget(split, 1)
+        # No rows: say why (nothing stored yet, or nothing matches the filters) instead of a
+        # blank table beside a pane of empty labels.
+        self.empty = EmptyState("", "")
+        self.clear_filters_button = self.empty.add_action(self.tr("Clear filters"))
+        self.body = QStackedWidget()
+        self.body.addWidget(split)
+        self.body.addWidget(self.empty)
+        layout.addWidget(self.body, 1)
         self.count = QLabel()
         layout.addWidget(self.count)
 
@@ -346,14 +372,16 @@ class NotificationsView(QWidget):
             signal.connect(self.apply_filters)
         for edit in (self.date_from, self.date_to):
             edit.dateChanged.connect(self.apply_filters)
-        for combo in (self.status, self.operation, self.verdict):
+        for combo in (self.status, self.operation, self.verdict, self.environment):
             combo.currentIndexChanged.connect(self.apply_filters)
         self.transaction.textChanged.connect(self.apply_filters)
         self.export_button.clicked.connect(self.export)
         self.table.selectionModel().currentRowChanged.connect(self._show_record)
         self.open_button.clicked.connect(self._open_selected)
+        self.clear_filters_button.clicked.connect(self.clear_filters)
         self._fill_operations()
         self._update_count()
+        self._show_record(QModelIndex())
 
     # -- filters -----------------------------------------------------------------------------
 
@@ -383,7 +411,24 @@ class NotificationsView(QWidget):
             operation=self.operation.currentData() or None,
             verdict=IpnVerdict(verdict) if verdict else None,
             transaction_id=self.transaction.text().strip() or None,
+            environment=self.environment.currentData() or None,
         )
+
+    def clear_filters(self) -> None:
+        """Back to every notification, with one reload."""
+        widgets = (self.use_from, self.use_to, self.status, self.operation, self.verdict)
+        for widget in (*widgets, self.environment, self.transaction):
+            widget.blockSignals(True)
+        self.use_from.setChecked(False)
+        self.use_to.setChecked(False)
+        self.date_from.setEnabled(False)
+        self.date_to.setEnabled(False)
+        for combo in (self.status, self.operation, self.verdict, self.environment):
+            combo.setCurrentIndex(0)
+        self.transaction.clear()
+        for widget in (*widgets, self.environment, self.transaction):
+            widget.blockSignals(False)
+        self.apply_filters()
 
     def apply_filters(self) -> None:
         self.model.set_filters(self.current_filters())
@@ -393,6 +438,28 @@ class NotificationsView(QWidget):
     def _update_count(self) -> None:
         self.count.setText(self.tr("{n} notification(s)").format(n=f"{self.model.total:,}"))
         self.export_button.setEnabled(self.model.total > 0)
+        self._update_empty()
+
+    def _update_empty(self) -> None:
+        if self.model.total:
+            self.body.setCurrentIndex(0)
+            return
+        filtered = self.current_filters() != IpnFilter()
+        if filtered:
+            self.empty.title.setText(self.tr("No notifications match these filters"))
+            self.empty.body.setText(
+                self.tr("Other notifications are stored. Clear the filters to see them all.")
+            )
+        else:
+            self.empty.title.setText(self.tr("No notifications yet"))
+            self.empty.body.setText(
+                self.tr(
+                    "IPNs that FPS sends to fpsdesk, or that are imported with "
+                    '"fpsdesk ipn import", appear here with their signature verdict.'
+                )
+            )
+        self.clear_filters_button.setVisible(filtered)
+        self.body.setCurrentIndex(1)
 
     # -- live updates ------------------------------------------------------------------------
 
@@ -423,6 +490,12 @@ class NotificationsView(QWidget):
         record = self.model.record(index.row()) if index.isValid() else None
         self.raw.setRowCount(0)
         self.open_button.setEnabled(bool(record and record.transaction_id))
+        # Nothing selected: a title and a hint, not labels and a table with nothing in them.
+        for row in range(self.detail_facts.rowCount()):
+            self.detail_facts.setRowVisible(row, record is not None)
+        self.raw.setVisible(record is not None)
+        self.detail_hint.setVisible(record is None)
+        self.open_button.setVisible(record is not None)
         if record is None:
             self.detail_title.setText(self.tr("Select a notification"))
             self.detail_verdict.clear()

@@ -119,17 +119,14 @@ class ResultsView(QWidget):
                 self.tr("RequestId"),
             ]
         )
-        self.body = TableOrEmpty(
-            self.table,
-            EmptyState(
-                self.tr("No cancellations yet"),
-                self.tr("Cancels sent from fpsdesk appear here with their outcome."),
-            ),
-        )
+        self.empty = EmptyState("", "")
+        self.clear_filters_button = self.empty.add_action(self.tr("Clear filters"))
+        self.body = TableOrEmpty(self.table, self.empty)
         layout.addWidget(self.body, 1)
         self.outcome.currentIndexChanged.connect(self.reload)
         self.search.textChanged.connect(self.reload)
         self.export_button.clicked.connect(self.export)
+        self.clear_filters_button.clicked.connect(self.clear_filters)
         self.table.cellDoubleClicked.connect(self._open_row)
         self._dirty = True
 
@@ -170,7 +167,36 @@ class ResultsView(QWidget):
         table.setUpdatesEnabled(True)
         self.count.setText(self.tr("{n} shown").format(n=len(self.records)))
         self.export_button.setEnabled(bool(self.records))
+        self._explain_empty()
         self.body.refresh()
+
+    def _filtered(self) -> bool:
+        return self.outcome.currentIndex() > 0 or bool(self.search.text().strip())
+
+    def _explain_empty(self) -> None:
+        """No rows: because nothing was ever cancelled, or because nothing matches?"""
+        filtered = self._filtered()
+        if filtered:
+            self.empty.title.setText(self.tr("No cancellations match"))
+            self.empty.body.setText(
+                self.tr("No cancel recorded here matches this outcome and search.")
+            )
+        else:
+            self.empty.title.setText(self.tr("No cancellations yet"))
+            self.empty.body.setText(
+                self.tr("Cancels sent from fpsdesk appear here with their outcome.")
+            )
+        self.clear_filters_button.setVisible(filtered)
+
+    def clear_filters(self) -> None:
+        """Every outcome and no search, with one reload."""
+        for widget in (self.outcome, self.search):
+            widget.blockSignals(True)
+        self.outcome.setCurrentIndex(0)
+        self.search.clear()
+        for widget in (self.outcome, self.search):
+            widget.blockSignals(False)
+        self.reload()
 
     def _open_row(self, row: int, _column: int) -> None:
         if 0 <= row < len(self.records):

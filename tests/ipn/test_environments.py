@@ -56,9 +56,7 @@ def test_every_row_says_its_environment_and_lists_filter_by_it(
 
     assert main(["ipn", "list", "--db", db, "--environment", "Local sandbox", "--json"]) == 0
     rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
-    assert [(r["transaction_id"], r["environment"]) for r in rows] == [
-        (LOCAL_TXN, "Local sandbox")
-    ]
+    assert [(r["transaction_id"], r["environment"]) for r in rows] == [(LOCAL_TXN, "Local sandbox")]
     assert main(["ipn", "list", "--db", db, "--environment", "Production"]) == 0
     assert capsys.readouterr().out == "No IPNs stored from Production.\n"
     with pytest.raises(SystemExit) as exit_info:
