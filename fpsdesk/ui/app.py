@@ -312,6 +312,7 @@ class AppController(QObject):
         self.session.connect_to(config)
         if self.window is not None:
             self.window.set_environment(config.environment, config.endpoint, config.profile_name)
+            self.window.statusBar().clearMessage()  # no "Not connected" once connected
         self.session.resume_unresolved()
 
     def quit_on_signal(self, signum: int) -> None:

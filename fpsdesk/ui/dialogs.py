@@ -458,6 +458,17 @@ def save_csv_path(parent: QWidget | None, suggested: str) -> str | None:
     return path or None
 
 
+def open_ca_bundle(parent: QWidget | None, current: str) -> str | None:
+    """A profile's CA bundle: a PEM file of extra CAs (an inspecting proxy's)."""
+    path, _ = QFileDialog.getOpenFileName(
+        parent,
+        _tr("CA bundle"),
+        current or str(Path.home()),
+        _tr("PEM certificates (*.pem *.crt *.cer);;All files (*)"),
+    )
+    return path or None
+
+
 # -- bulk cancel --------------------------------------------------------------------------
 
 
