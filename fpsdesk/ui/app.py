@@ -204,6 +204,7 @@ class AppController(QObject):
                 )
             else:
                 self.window.set_sandbox_mode(True)
+                self.window.demo_factory = self.sandbox.fresh_demo
         self.window.statusBar().clearMessage()
         if config is not None:
             self.connect_profile(config)

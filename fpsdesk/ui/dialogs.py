@@ -458,6 +458,24 @@ def save_csv_path(parent: QWidget | None, suggested: str) -> str | None:
     return path or None
 
 
+def offer_refund_details(parent: QWidget | None, transaction_id: str, amount: str) -> bool:
+    """A completed payment cannot be cancelled: say how it is refunded. True: copy its details."""
+    return _ask(
+        parent,
+        QMessageBox.Icon.Information,
+        _tr("Refund instead"),
+        _tr(
+            "{id} is completed: the money has moved, so FPS cannot cancel it. To give it back, "
+            "refund it: an FPS Refund of up to {amount} for this transaction, sent from the "
+            "system that takes your payments (or by whoever handles refunds). fpsdesk does not "
+            "send refunds.\n\nCopy the transaction's details for that request?"
+        ).format(id=transaction_id, amount=amount),
+        _tr("Copy refund details"),
+        _tr("Close"),
+        default_yes=True,
+    )
+
+
 def open_ca_bundle(parent: QWidget | None, current: str) -> str | None:
     """A profile's CA bundle: a PEM file of extra CAs (an inspecting proxy's)."""
     path, _ = QFileDialog.getOpenFileName(

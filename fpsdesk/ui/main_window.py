@@ -12,8 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QResizeEvent
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QFont,
+    QGuiApplication,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -63,6 +70,50 @@ class _BeforeLookup:
     banner_visible: bool
 
 
+def blocked_wording(blocked: CancelBlocked) -> tuple[str, str]:
+    """(headline, text) for a Cancel not sent because the fresh status read said no: what the
+    transaction is now, in the agent's words, and what to do instead; nothing was sent."""
+    tr = QCoreApplication.translate
+    was = theme.status_look(blocked.expected_status).label
+    now = theme.status_look(blocked.current_status).label
+    if blocked.current_status is TransactionStatus.CANCELLED and blocked.status_code == "Expired":
+        return (
+            tr("cancel", "Nothing to cancel: the reserve expired"),
+            tr(
+                "cancel",
+                "FPS cancelled this reserve itself when it expired, so the money is no longer "
+                "held. Nothing was sent.",
+            ),
+        )
+    if blocked.current_status is TransactionStatus.CANCELLED:
+        return (
+            tr("cancel", "Nothing to cancel: it is already cancelled"),
+            tr("cancel", "It was cancelled since it was loaded. Nothing was sent."),
+        )
+    if blocked.current_status is TransactionStatus.SUCCESS:
+        return (
+            tr("cancel", "Not cancelled: it completed meanwhile"),
+            tr(
+                "cancel",
+                "It changed from {was} to Completed since it was loaded, so it can only be "
+                "refunded now. Nothing was sent.",
+            ).format(was=was),
+        )
+    if blocked.current_status is TransactionStatus.FAILURE:
+        return (
+            tr("cancel", "Nothing to cancel: it failed"),
+            tr("cancel", "It failed since it was loaded; no money moves. Nothing was sent."),
+        )
+    return (
+        tr("cancel", "Not sent: it is {now} now").format(now=now),
+        tr(
+            "cancel",
+            "Its status changed from {was} to {now} since it was loaded. Nothing was sent. "
+            "Review the new status, then decide again.",
+        ).format(was=was, now=now),
+    )
+
+
 class MainWindow(QMainWindow):
     settings_requested = Signal()
     reset_sandbox_requested = Signal()
@@ -81,6 +132,9 @@ class MainWindow(QMainWindow):
         self._session: DeskSession | None = None
         self._ipn_rows = ipn_rows
         self._keychain_backend = keychain_backend
+        # Makes a fresh demo transaction of a kind ("Reserved", "Pending") and returns its ID;
+        # set by the app while it runs the local sandbox.
+        self.demo_factory: Callable[[str], str] | None = None
         self._shut = False
         self._ipn_refresh: QTimer | None = None
         self.shown_transaction: str | None = None
@@ -353,17 +407,19 @@ class MainWindow(QMainWindow):
         from fpsdesk.sandbox import demo
 
         self.demo_menu = self.sandbox_menu.addMenu(self.tr("&Open a demo transaction"))
+        # The cancellable kinds are made fresh (demo_factory) when the app runs the sandbox, so
+        # a demo cancelled earlier never comes back as "Reserved (can be cancelled)".
         kinds = [
-            (self.tr("&Reserved (can be cancelled)"), demo.DEMO_RESERVED_IDS),
-            (self.tr("&Pending (can be cancelled)"), demo.DEMO_PENDING_IDS),
-            (self.tr("&Completed (refund instead)"), demo.DEMO_SUCCESS_IDS),
-            (self.tr("&Failed"), demo.DEMO_FAILURE_IDS),
-            (self.tr("Already &cancelled"), demo.DEMO_CANCELLED_IDS),
+            (self.tr("&Reserved (can be cancelled)"), demo.DEMO_RESERVED_IDS, "Reserved"),
+            (self.tr("&Pending (can be cancelled)"), demo.DEMO_PENDING_IDS, "Pending"),
+            (self.tr("&Completed (refund instead)"), demo.DEMO_SUCCESS_IDS, ""),
+            (self.tr("&Failed"), demo.DEMO_FAILURE_IDS, ""),
+            (self.tr("Already &cancelled"), demo.DEMO_CANCELLED_IDS, ""),
         ]
-        for label, ids in kinds:
+        for label, ids, fresh in kinds:
             if ids:
                 action = self.demo_menu.addAction(label)
-                action.setData(ids[0])
+                action.setData((ids[0], fresh))
                 action.triggered.connect(self._open_demo)
         self.sandbox_menu.insertMenu(self.reset_sandbox_action, self.demo_menu)
         self.sandbox_menu.insertSeparator(self.reset_sandbox_action)
@@ -371,9 +427,16 @@ class MainWindow(QMainWindow):
     @Slot()
     def _open_demo(self) -> None:
         action = self.sender()
-        transaction_id = action.data() if isinstance(action, QAction) else None
-        if transaction_id:
-            self.open_transaction(str(transaction_id))
+        data = action.data() if isinstance(action, QAction) else None
+        if not data:
+            return
+        transaction_id, fresh = data
+        if fresh and self.demo_factory is not None:
+            try:
+                transaction_id = self.demo_factory(fresh)
+            except Exception:  # the seeded one still shows the kind, if it was not cancelled
+                log.exception("a fresh demo transaction could not be made")
+        self.open_transaction(str(transaction_id))
 
     def shortcut_list(self) -> list[tuple[str, str]]:
         return [
@@ -418,6 +481,8 @@ class MainWindow(QMainWindow):
             view.restore_field_clicked.connect(self._restore_field)
             view.refresh_clicked.connect(self.refresh)
             view.ipn_table.cellDoubleClicked.connect(self._show_ipns_of_shown)
+            view.refund_help_clicked.connect(self._refund_help)
+            view.related_clicked.connect(self.open_transaction)
             self.pages.addWidget(view)
             self._transaction_view = view
             self._update_cancel()
@@ -697,6 +762,23 @@ class MainWindow(QMainWindow):
         if self.id_edit.text() != txn:
             self.id_edit.setText(txn)
         self.open_transaction(txn)
+
+    @Slot()
+    def _refund_help(self) -> None:
+        """The next step for a completed payment: how to refund it, and its details to copy."""
+        detail = self.transaction_view.detail
+        if detail is None:
+            return
+        env = self.env_badge.text().title()
+        if dialogs.offer_refund_details(
+            self, detail.transaction_id, str(detail.transaction_amount)
+        ):
+            from fpsdesk.ui.transaction_view import refund_details
+
+            QGuiApplication.clipboard().setText(refund_details(detail, env))
+            self.statusBar().showMessage(
+                self.tr("Refund details of {id} copied.").format(id=detail.transaction_id), 5000
+            )
 
     def open_transaction(self, transaction_id: str) -> None:
         if self._session is None or self._session.config is None:
@@ -1093,25 +1175,15 @@ class MainWindow(QMainWindow):
     def _on_cancel_blocked(self, blocked: CancelBlocked) -> None:
         if self._shut:  # closed: late queued replies change nothing
             return
-        was = theme.status_look(blocked.expected_status).label
-        now = theme.status_look(blocked.current_status).label
-        text = self.tr(
-            "Its status changed from {was} to {now} since it was loaded. Nothing was sent."
-        ).format(was=was, now=now)
-        hint = {
-            TransactionStatus.SUCCESS: self.tr("It is completed now: refund it instead."),
-            TransactionStatus.CANCELLED: self.tr("It is already cancelled."),
-            TransactionStatus.FAILURE: self.tr("It failed: there is nothing to cancel."),
-        }.get(blocked.current_status, self.tr("Review the new status, then decide again."))
+        headline, text = blocked_wording(blocked)
         if blocked.transaction_id == self.shown_transaction:
+            # Said once, on the page it is about; a dialog repeating it would only be dismissed.
             self.transaction_view.banner.show_result(
-                theme.status_look(blocked.current_status),
-                self.tr("Not cancelled: the transaction changed"),
-                f"{text} {hint}",
-                kind="blocked",
+                theme.status_look(blocked.current_status), headline, text, kind="blocked"
             )
             self.session.lookup(blocked.transaction_id)
-        dialogs.show_error(self, self.tr("The transaction changed"), text, hint)
+            return
+        dialogs.show_error(self, headline, text)
 
     @Slot(object)
     def _on_cancel_check_failed(self, failure: WorkerFailure) -> None:

@@ -7,6 +7,7 @@ tells it the Cancel state; the view only lays them out and says why Cancel is un
 from __future__ import annotations
 
 import contextlib
+import html
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -106,6 +107,8 @@ class TransactionView(QWidget):
     # field is empty or holds no valid ID) put this transaction's ID back in it.
     lookup_field_clicked = Signal()
     restore_field_clicked = Signal()
+    refund_help_clicked = Signal()  # "Completed: refund instead": how, and the details to copy
+    related_clicked = Signal(str)  # a related transaction's ID link: open it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -182,8 +185,16 @@ class TransactionView(QWidget):
         self.cancel_hint.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.cancel_hint.setWordWrap(True)
         self.cancel_hint.setStyleSheet("color: palette(placeholder-text);")
+        # The next step when Cancel cannot be it: a completed payment is refunded instead.
+        self.refund_button = QPushButton(self.tr("How to refund…"))
+        self.refund_button.setAccessibleDescription(
+            self.tr("Explains how to refund a completed payment and copies its details")
+        )
+        self.refund_button.clicked.connect(self.refund_help_clicked)
+        self.refund_button.hide()
         action_box.addLayout(buttons)
         action_box.addWidget(self.cancel_hint)
+        action_box.addWidget(self.refund_button, 0, Qt.AlignmentFlag.AlignRight)
         grid.addLayout(action_box, 0, 2, 2, 1, Qt.AlignmentFlag.AlignRight)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
@@ -310,6 +321,13 @@ class TransactionView(QWidget):
         label = QLabel("—")
         label.setTextFormat(Qt.TextFormat.PlainText)  # FPS's free text, never HTML
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if key == "related":  # links to the related transactions, by mouse or keyboard
+            label.setTextInteractionFlags(
+                Qt.TextInteractionFlag.TextSelectableByMouse
+                | Qt.TextInteractionFlag.LinksAccessibleByMouse
+                | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+            )
+            label.linkActivated.connect(self._open_related)
         label.setWordWrap(True)
         label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.fields[key] = label
@@ -340,11 +358,7 @@ class TransactionView(QWidget):
         )
         self._set("caller_reference", detail.caller_reference)
         self._set("description", detail.caller_description or detail.sender_description)
-        related = ", ".join(
-            f"{r.relation_type or self.tr('Related')}: {r.transaction_id}"
-            for r in detail.related_transactions
-        )
-        self._set("related", related or None)
+        self._set_related(detail)
         self._set("sender", _person(detail.sender_name, detail.sender_email))
         self._set("recipient", _person(detail.recipient_name, detail.recipient_email))
         self._set("received", format_time(detail.date_received))
@@ -365,6 +379,28 @@ class TransactionView(QWidget):
         self.history.refresh()
         self._tab_titles()
         self.rebuild_timeline()
+
+    def _set_related(self, detail: TransactionDetail) -> None:
+        """Each related transaction as a link that opens it (its page shows its status)."""
+        label = self.fields["related"]
+        links = [
+            f"{html.escape(r.relation_type or self.tr('Related'))}: "
+            f"<a href='txn:{html.escape(r.transaction_id)}'>"
+            f"<span style='font-family: monospace'>{html.escape(r.transaction_id)}</span></a>"
+            for r in detail.related_transactions
+        ]
+        if not links:
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setText("—")
+            label.setToolTip("")
+            return
+        label.setTextFormat(Qt.TextFormat.RichText)  # only escaped FPS text inside
+        label.setText("<br>".join(links))
+        label.setToolTip(self.tr("Open a related transaction to see it with its status"))
+
+    def _open_related(self, link: str) -> None:
+        if link.startswith("txn:"):
+            self.related_clicked.emit(link[4:])
 
     def _set(self, key: str, value: str | None) -> None:
         self.fields[key].setText(value or "—")
@@ -549,6 +585,12 @@ class TransactionView(QWidget):
             self.cancel_hint.setStyleSheet("color: palette(placeholder-text);")
         self.cancel_button.setToolTip(reason)
         self.cancel_button.setAccessibleDescription(reason)
+        self.refund_button.setVisible(
+            not (in_flight_text or blocked_text)
+            and connected
+            and detail is not None
+            and detail.transaction_status is TransactionStatus.SUCCESS
+        )
         self._show_offer(offer, field_id or "")
 
     def _show_offer(self, offer: str, field_id: str) -> None:
@@ -583,6 +625,21 @@ class TransactionView(QWidget):
             self.lookup_field_clicked.emit()
         elif self._offer == "restore":
             self.restore_field_clicked.emit()
+
+
+def refund_details(detail: TransactionDetail, environment: str) -> str:
+    """What a refund request needs, as plain text to paste into a ticket or the payments tool."""
+    lines = [
+        "Refund request",
+        f"Transaction ID: {detail.transaction_id}",
+        f"Amount: {detail.transaction_amount}",
+        f"Operation: {detail.fps_operation}",
+        f"Sender: {_person(detail.sender_name, detail.sender_email) or '-'}",
+        f"Caller reference: {detail.caller_reference or '-'}",
+        f"Description: {detail.caller_description or detail.sender_description or '-'}",
+        f"Environment: {environment}",
+    ]
+    return "\n".join(lines)
 
 
 def _person(name: str | None, email: str | None) -> str | None:
