@@ -54,10 +54,12 @@ def _open_from_menu(qtbot, window, prefix: str) -> str:
     before = window.shown_transaction
     _demo_action(window, prefix).trigger()
     qtbot.waitUntil(
-        lambda: window.shown_transaction not in (None, before)
-        and window.session.current_lookup is None
-        and window.transaction_view.detail is not None
-        and window.transaction_view.detail.transaction_id == window.shown_transaction,
+        lambda: (
+            window.shown_transaction not in (None, before)
+            and window.session.current_lookup is None
+            and window.transaction_view.detail is not None
+            and window.transaction_view.detail.transaction_id == window.shown_transaction
+        ),
         timeout=WAIT_MS,
     )
     return window.shown_transaction
