@@ -67,11 +67,26 @@ def window_icon() -> QIcon:
     return icon
 
 
+def qt_argv(argv: list[str]) -> list[str]:
+    """``argv`` for QApplication with the program named "fpsdesk" whatever started it.
+
+    On X11 the window's WM_CLASS instance is argv[0]'s base name: ``python3 -m fpsdesk`` would
+    make it ``__main__.py`` and a frozen or installed launcher might be anything, so window
+    managers and docks could not match the window to io.github.fpsdesk.FpsDesk.desktop
+    (StartupWMClass=fpsdesk).
+    """
+    return [APPLICATION, *argv[1:]]
+
+
 def create_application(argv: list[str] | None = None) -> QApplication:
     """The QApplication (reused if one exists, as in tests), named and themed."""
     qt_compat.protect_none_refcount()
     existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(argv or [sys.argv[0]])
+    app = (
+        existing
+        if isinstance(existing, QApplication)
+        else QApplication(qt_argv(argv or [sys.argv[0]]))
+    )
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationVersion(__version__)

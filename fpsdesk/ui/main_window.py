@@ -95,9 +95,9 @@ def blocked_wording(blocked: CancelBlocked) -> tuple[str, str]:
             tr("cancel", "Not cancelled: it completed meanwhile"),
             tr(
                 "cancel",
-                "It changed from {was} to Completed since it was loaded, so it can only be "
-                "refunded now. Nothing was sent.",
-            ).format(was=was),
+                "It changed from {was} to {now} since it was loaded: the payment completed, "
+                "so it can only be refunded now. Nothing was sent.",
+            ).format(was=was, now=now),
         )
     if blocked.current_status is TransactionStatus.FAILURE:
         return (
@@ -663,8 +663,11 @@ class MainWindow(QMainWindow):
         self.profile_label.setText(profile_name)
         self.profile_label.setVisible(bool(profile_name))
         look = theme.environment_look(environment, endpoint)
-        title = self.tr("fpsdesk — {env}").format(env=look.label.title())
-        self.setWindowTitle(title)
+        # Qt appends the application display name ("… — fpsdesk"), so the title is the
+        # environment alone; without a display name (never, in the app) it names the app.
+        env = look.label.title()
+        app_named = bool(QGuiApplication.applicationDisplayName())
+        self.setWindowTitle(env if app_named else self.tr("fpsdesk — {env}").format(env=env))
         self.connection_label.setText(endpoint)
         if self._transaction_view is not None:
             self._update_cancel()

@@ -108,7 +108,7 @@ class IpnTableModel(QAbstractTableModel):
     """Rows of the store in date order, newest first, fetched a page at a time."""
 
     COLUMNS = (
-        "Date",
+        "When",
         "Transaction",
         "Status",
         "Signature",

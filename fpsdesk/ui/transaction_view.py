@@ -49,7 +49,7 @@ from fpsdesk.ui.widgets import (
 
 PAYMENT_METHODS = {
     "CC": "Credit card",
-    "ACH": "Bank account (ACH)",
+    "ACH": "Bank account",
     "ABT": "Amazon Payments balance",
     "Debt": "Debt balance",
     "Prepaid": "Prepaid balance",
@@ -267,15 +267,17 @@ class TransactionView(QWidget):
         timeline_layout.addWidget(self.flags_label)
         timeline_layout.addWidget(self.timeline, 1)
         self.history_table = make_table(
-            [self.tr("Date"), self.tr("Status"), self.tr("Status code"), self.tr("Amount")]
+            [self.tr("When"), self.tr("Status"), self.tr("Status code"), self.tr("Amount")]
         )
         self.history = TableOrEmpty(
             self.history_table,
             EmptyState(self.tr("No status history"), self.tr("FPS returned no history.")),
         )
+        # "When" is when a thing happened, in every table; "Received" only ever means when
+        # fpsdesk received an IPN (Notifications) or FPS a payment (the facts card).
         self.ipn_table = make_table(
             [
-                self.tr("Received"),
+                self.tr("When"),
                 self.tr("Status"),
                 self.tr("Operation"),
                 self.tr("Amount"),
@@ -340,11 +342,7 @@ class TransactionView(QWidget):
         status = detail.transaction_status
         look = theme.status_look(status)
         self.status_chip.set_look(look)
-        code = detail.status_code or ""
-        message = detail.status_message or ""
-        self.status_code.setText(
-            f"{code} — {message}" if code and message else (code or message or look.meaning)
-        )
+        self.status_code.setText(status_line(detail.status_code, detail.status_message, look))
         self.amount.setText(str(detail.transaction_amount))
         self.amount_caption.setText(detail.fps_operation)
         self.transaction_id.set_value(detail.transaction_id)
@@ -625,6 +623,23 @@ class TransactionView(QWidget):
             self.lookup_field_clicked.emit()
         elif self._offer == "restore":
             self.restore_field_clicked.emit()
+
+
+def status_line(code: str | None, message: str | None, look: theme.StatusLook) -> str:
+    """The line under the status chip: FPS's StatusCode and message, minus a code that only
+    repeats the chip in FPS's spelling ("Canceled" under "Cancelled", "Success" under it)."""
+    code = code or ""
+    if _same_word(code, look.label):
+        code = ""
+    message = message or ""
+    return f"{code} — {message}" if code and message else (code or message or look.meaning)
+
+
+def _same_word(a: str, b: str) -> bool:
+    def norm(text: str) -> str:
+        return text.strip().lower().replace("cancelled", "canceled")
+
+    return bool(a) and norm(a) == norm(b)
 
 
 def refund_details(detail: TransactionDetail, environment: str) -> str:

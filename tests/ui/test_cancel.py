@@ -98,7 +98,7 @@ def test_state_changes_between_loading_and_confirming(qtbot, desk, dialog_log):
     assert dialog_log.titles("show_error") == []
     banner = desk.window.transaction_view.banner
     assert banner.headline.text() == "Not cancelled: it completed meanwhile"
-    assert "from Reserved to Completed" in banner.detail.text()
+    assert "from Reserved to Success" in banner.detail.text()
     assert "Nothing was sent" in banner.detail.text()
     assert "refunded" in banner.detail.text()
     assert desk.sandbox.request_count("Cancel") == 0
