@@ -182,7 +182,11 @@ class CancelDialog(QDialog):
         layout.addWidget(self.reason)
         buttons = QDialogButtonBox()
         self.confirm_button = QPushButton(self.tr("Cancel transaction"))
+        self.confirm_button.setAccessibleDescription(
+            self.tr("Sends the Cancel to FPS for this transaction")
+        )
         keep = QPushButton(self.tr("Keep it"))
+        keep.setAccessibleDescription(self.tr("Closes this without cancelling anything"))
         buttons.addButton(self.confirm_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(keep, QDialogButtonBox.ButtonRole.RejectRole)
         keep.setDefault(True)  # Enter never cancels by accident
@@ -614,6 +618,10 @@ class BulkCancelDialog(QDialog):
             self.tr("Cancel {n} transaction(s)").format(n=f"{prompt.count:,}")
         )
         keep = QPushButton(self.tr("Go back"))
+        self.confirm_button.setAccessibleDescription(
+            self.tr("Starts sending the Cancels, throttled, with a report at the end")
+        )
+        keep.setAccessibleDescription(self.tr("Closes this without cancelling anything"))
         buttons.addButton(self.confirm_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(keep, QDialogButtonBox.ButtonRole.RejectRole)
         keep.setDefault(True)  # Enter never confirms by accident

@@ -40,7 +40,14 @@ from fpsdesk.fps.status import TransactionStatus
 from fpsdesk.store.outcome import ActionOutcome
 from fpsdesk.ui import dialogs, theme
 from fpsdesk.ui.cancel_state import CANCEL_CHECKING, CANCEL_SENDING
-from fpsdesk.ui.widgets import EmptyState, EnvironmentBadge, OutcomeNotices, ResultBanner
+from fpsdesk.ui.widgets import (
+    EmptyState,
+    EnvironmentBadge,
+    OutcomeNotices,
+    ResultBanner,
+    accessible,
+    clear_button_named,
+)
 
 if TYPE_CHECKING:  # loaded after the first paint (AppController.start)
     from fpsdesk.ui.bulk_view import BulkView, RunSnapshot
@@ -162,7 +169,11 @@ class MainWindow(QMainWindow):
         self.id_edit.setFont(QFont("monospace"))
         self.id_edit.setMinimumWidth(360)
         self.lookup_button = QPushButton(self.tr("Look up"))
+        self.lookup_button.setAccessibleDescription(
+            self.tr("Reads the transaction in the ID field from FPS (Enter)")
+        )
         self.lookup_button.setDefault(True)
+        clear_button_named(self.id_edit)
         header.addWidget(self.env_badge)
         header.addWidget(self.profile_label)
         header.addSpacing(12)
@@ -183,6 +194,11 @@ class MainWindow(QMainWindow):
         # -- pages --------------------------------------------------------------------------
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        accessible(
+            self.tabs.tabBar(),
+            self.tr("Transaction, Results, Notifications, Search and Bulk cancel (Ctrl+1 to 5)"),
+            self.tr("Views"),
+        )
         self.pages = QStackedWidget()
         self.welcome = EmptyState(
             self.tr("Look up a transaction"),
@@ -246,6 +262,16 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self._results_host, self.tr("Results"))
         self.tabs.addTab(self._search_host, self.tr("Search"))
         self.tabs.addTab(self._bulk_host, self.tr("Bulk cancel"))
+        # A tab's tooltip is what a screen reader gives as the tab bar's description.
+        for index, tip in enumerate(
+            (
+                self.tr("The transaction looked up, with its history (Ctrl+1)"),
+                self.tr("Recent cancellations and their outcomes (Ctrl+2)"),
+                self.tr("Find transactions without their ID (Ctrl+F)"),
+                self.tr("Cancel many transactions from a file, a dry run first (Ctrl+O)"),
+            )
+        ):
+            self.tabs.setTabToolTip(index, tip)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.notifications: QWidget | None = None
         self._wanted_tab = 0
@@ -620,7 +646,10 @@ class MainWindow(QMainWindow):
         """Add the Notifications tab (built after the first paint: it reads the IPN store)."""
         self.notifications = view
         view.setObjectName("notifications")
-        self.tabs.insertTab(self.tabs.indexOf(self._search_host), view, self.tr("Notifications"))
+        index = self.tabs.insertTab(
+            self.tabs.indexOf(self._search_host), view, self.tr("Notifications")
+        )
+        self.tabs.setTabToolTip(index, self.tr("Every notification stored, from any FPS (Ctrl+3)"))
         opener = getattr(view, "open_transaction", None)
         if opener is not None:
             opener.connect(self.open_transaction)

@@ -47,7 +47,7 @@ from fpsdesk.fps.models import TransactionStatus
 from fpsdesk.ipn.models import IpnVerdict
 from fpsdesk.store.ipns import IPN_ENVIRONMENTS, IpnFilter, IpnRecord, IpnStore
 from fpsdesk.ui import dialogs, theme
-from fpsdesk.ui.widgets import Card, EmptyState, format_time
+from fpsdesk.ui.widgets import Card, EmptyState, accessible, format_time
 
 log = logging.getLogger(__name__)
 
@@ -251,26 +251,44 @@ class NotificationsView(QWidget):
         self.date_from = QDateEdit(QDate.currentDate().addDays(-30))
         self.use_to = QCheckBox(self.tr("to"))
         self.date_to = QDateEdit(QDate.currentDate())
+        accessible(self.use_from, self.tr("Only notifications from the date beside it"))
+        accessible(self.use_to, self.tr("Only notifications up to the date beside it"))
+        accessible(self.date_from, self.tr("The first day shown"), self.tr("From date"))
+        accessible(self.date_to, self.tr("The last day shown"), self.tr("To date"))
         for edit in (self.date_from, self.date_to):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.setEnabled(False)
         self.status = QComboBox()
-        self.status.setAccessibleName(self.tr("Filter by status"))
+        accessible(
+            self.status, self.tr("Only notifications of this status"), self.tr("Filter by status")
+        )
         self.status.addItem(self.tr("Any status"), None)
         for status in TransactionStatus:
             look = theme.status_look(status)
             self.status.addItem(theme.look_icon(look), look.label, status.value)
         self.operation = QComboBox()
-        self.operation.setAccessibleName(self.tr("Filter by operation"))
+        accessible(
+            self.operation,
+            self.tr("Only notifications of this operation"),
+            self.tr("Filter by operation"),
+        )
         self.verdict = QComboBox()
-        self.verdict.setAccessibleName(self.tr("Filter by signature"))
+        accessible(
+            self.verdict,
+            self.tr("Only notifications with this signature verdict"),
+            self.tr("Filter by signature"),
+        )
         self.verdict.addItem(self.tr("Any signature"), None)
         for verdict in IpnVerdict:
             look = theme.verdict_look(verdict.value)
             self.verdict.addItem(theme.look_icon(look), look.label, verdict.value)
         self.environment = QComboBox()
-        self.environment.setAccessibleName(self.tr("Filter by environment"))
+        accessible(
+            self.environment,
+            self.tr("Only notifications from this FPS"),
+            self.tr("Filter by environment"),
+        )
         self.environment.setToolTip(
             self.tr("Which FPS sent the notification, told by its certificate URL")
         )
@@ -280,8 +298,15 @@ class NotificationsView(QWidget):
         self.transaction = QLineEdit()
         self.transaction.setPlaceholderText(self.tr("Transaction ID (or its start)"))
         self.transaction.setClearButtonEnabled(True)
-        self.transaction.setAccessibleName(self.tr("Filter by transaction ID"))
+        accessible(
+            self.transaction,
+            self.tr("Only notifications of transactions whose ID starts with this"),
+            self.tr("Filter by transaction ID"),
+        )
         self.export_button = QPushButton(self.tr("Export CSV…"))
+        self.export_button.setAccessibleDescription(
+            self.tr("Saves the matching notifications to a CSV file")
+        )
         for widget in (
             self.use_from,
             self.date_from,
@@ -300,6 +325,11 @@ class NotificationsView(QWidget):
         self.model = IpnTableModel(store, self)
         self.table = QTableView()
         self.table.setModel(self.model)
+        accessible(
+            self.table,
+            self.tr("Every stored notification, newest first; select one to see its details"),
+            self.tr("Notifications"),
+        )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
@@ -333,11 +363,19 @@ class NotificationsView(QWidget):
         self.raw = QTableWidget(0, 2)
         self.raw.setHorizontalHeaderLabels([self.tr("Parameter"), self.tr("Value (verbatim)")])
         self.raw.verticalHeader().setVisible(False)
+        accessible(
+            self.raw,
+            self.tr("The parameters FPS sent, exactly as received"),
+            self.tr("Raw parameters"),
+        )
         self.raw.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.raw.horizontalHeader().setStretchLastSection(True)
         self.raw.setWordWrap(True)
         self.open_button = QPushButton(self.tr("Open transaction"))
         self.open_button.setEnabled(False)
+        self.open_button.setAccessibleDescription(
+            self.tr("Looks up the selected notification's transaction")
+        )
         detail_layout.addWidget(self.detail_title)
         self.detail_hint = QLabel(
             self.tr("Select a row to see its signature verdict and its raw parameters.")
@@ -359,6 +397,9 @@ class NotificationsView(QWidget):
         # blank table beside a pane of empty labels.
         self.empty = EmptyState("", "")
         self.clear_filters_button = self.empty.add_action(self.tr("Clear filters"))
+        self.clear_filters_button.setAccessibleDescription(
+            self.tr("Shows every notification again")
+        )
         self.body = QStackedWidget()
         self.body.addWidget(split)
         self.body.addWidget(self.empty)

@@ -206,17 +206,20 @@ class SearchView(QWidget):
         self.to_date = self._date_edit(today, self.tr("Received until"))
         self.status = QComboBox()
         self.status.setAccessibleName(self.tr("Status"))
+        self.status.setAccessibleDescription(self.tr("Only transactions in this status"))
         self.status.addItem(self.tr("Any status"), None)
         for status in TransactionStatus:
             look = theme.status_look(status)
             self.status.addItem(theme.look_icon(look), look.label, status.value)
         self.operation = QComboBox()
         self.operation.setAccessibleName(self.tr("Operation"))
+        self.operation.setAccessibleDescription(self.tr("Only transactions of this operation"))
         self.operation.addItem(self.tr("Any operation"), None)
         for operation in OPERATIONS:
             self.operation.addItem(operation, operation)
         self.method = QComboBox()
         self.method.setAccessibleName(self.tr("Payment method"))
+        self.method.setAccessibleDescription(self.tr("Only transactions paid this way"))
         self.method.addItem(self.tr("Any payment method"), None)
         for label, code in (
             (self.tr("Credit card (CC)"), "CC"),
@@ -330,6 +333,9 @@ class SearchView(QWidget):
         )
         self.cancel_button.setEnabled(False)
         self.export_button = QPushButton(self.tr("Export CSV…"))
+        self.export_button.setAccessibleDescription(
+            self.tr("Saves the matching transactions to a CSV file")
+        )
         self.export_button.setEnabled(False)
         actions.addWidget(self.count, 1)
         actions.addWidget(self.export_button)

@@ -33,6 +33,7 @@ from fpsdesk.settings import Profile, SettingsError, SettingsStore
 from fpsdesk.ui import dialogs, theme
 from fpsdesk.ui.messages import ConnectionConfig, ConnectionTestReply
 from fpsdesk.ui.session import DeskSession
+from fpsdesk.ui.widgets import accessible
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,37 @@ class SettingsDialog(QDialog):
         actions.addWidget(self.save_button)
         actions.addWidget(self.use_button)
         right.addLayout(actions)
+        accessible(self.list, self.tr("Saved FPS profiles; the one in use is marked"))
+        accessible(self.add_button, self.tr("Starts a new, empty profile"))
+        accessible(self.remove_button, self.tr("Deletes the selected profile and its secret key"))
+        accessible(self.name, self.tr("A name for this profile"), self.tr("Name"))
+        accessible(self.environment, self.tr("Which FPS this profile uses"), self.tr("Environment"))
+        accessible(
+            self.endpoint, self.tr("The FPS endpoint URL (for Custom)"), self.tr("Endpoint URL")
+        )
+        accessible(self.access_key, self.tr("The AWS access key ID"), self.tr("Access key ID"))
+        accessible(
+            self.secret,
+            self.tr("The AWS secret key; it is kept only in the system keychain"),
+            self.tr("Secret key"),
+        )
+        accessible(
+            self.ipn_mode,
+            self.tr("How the signatures of notifications are checked"),
+            self.tr("Check IPN signatures"),
+        )
+        accessible(
+            self.ca_bundle,
+            self.tr("Optional PEM file of extra trusted certificate authorities"),
+            self.tr("CA bundle"),
+        )
+        accessible(self.test_button, self.tr("Sends one signed read and says what happened"))
+        accessible(self.save_button, self.tr("Saves the profile"))
+        accessible(self.use_button, self.tr("Saves the profile and works with it now"))
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.button(QDialogButtonBox.StandardButton.Close).setAccessibleDescription(
+            self.tr("Closes Settings; asks first if there are unsaved changes")
+        )
         close.rejected.connect(self.reject)
         right.addWidget(close)
         layout.addLayout(right, 2)

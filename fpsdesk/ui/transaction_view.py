@@ -42,6 +42,7 @@ from fpsdesk.ui.widgets import (
     EmptyState,
     ResultBanner,
     StatusChip,
+    accessible,
     format_time,
     short_id,
     status_item,
@@ -239,6 +240,11 @@ class TransactionView(QWidget):
         # -- histories ------------------------------------------------------------------
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        accessible(
+            self.tabs.tabBar(),
+            self.tr("The timeline, FPS's status history, its notifications and staff actions"),
+            self.tr("Histories"),
+        )
         self._batching = False
         self._ipn_records: list[Any] = []
         self._action_records: list[ActionRecord] = []
@@ -260,6 +266,11 @@ class TransactionView(QWidget):
                 self.tr("Details"),
             ]
         )
+        accessible(
+            self.timeline_table,
+            self.tr("Status changes, notifications and staff actions, oldest first"),
+            self.tr("Timeline"),
+        )
         self.timeline = TableOrEmpty(
             self.timeline_table,
             EmptyState(self.tr("Nothing yet"), self.tr("Look up a transaction.")),
@@ -269,6 +280,7 @@ class TransactionView(QWidget):
         self.history_table = make_table(
             [self.tr("When"), self.tr("Status"), self.tr("Status code"), self.tr("Amount")]
         )
+        accessible(self.history_table, self.tr("FPS's status history"), self.tr("Status history"))
         self.history = TableOrEmpty(
             self.history_table,
             EmptyState(self.tr("No status history"), self.tr("FPS returned no history.")),
@@ -284,6 +296,11 @@ class TransactionView(QWidget):
                 self.tr("Signature"),
                 self.tr("Deliveries"),
             ]
+        )
+        accessible(
+            self.ipn_table,
+            self.tr("Notifications of this transaction; double-click to see them all"),
+            self.tr("Notifications (IPN)"),
         )
         self.ipns = TableOrEmpty(
             self.ipn_table,
@@ -305,6 +322,11 @@ class TransactionView(QWidget):
                 self.tr("RequestId"),
             ]
         )
+        accessible(
+            self.actions_table,
+            self.tr("What staff did to this transaction through fpsdesk"),
+            self.tr("Staff actions"),
+        )
         self.actions_list = TableOrEmpty(
             self.actions_table,
             EmptyState(
@@ -316,6 +338,15 @@ class TransactionView(QWidget):
         self.tabs.addTab(self.history, self.tr("Status history"))
         self.tabs.addTab(self.ipns, self.tr("Notifications (IPN)"))
         self.tabs.addTab(self.actions_list, self.tr("Staff actions"))
+        for index, tip in enumerate(
+            (
+                self.tr("Everything that happened to it, oldest first, contradictions flagged"),
+                self.tr("The status history FPS returned"),
+                self.tr("The notifications received for it, with their signature verdicts"),
+                self.tr("What staff did to it through fpsdesk"),
+            )
+        ):
+            self.tabs.setTabToolTip(index, tip)
         self.tabs.setMinimumHeight(self.HISTORY_MIN_HEIGHT)
         outer.addWidget(self.tabs, 1)
 
