@@ -445,7 +445,8 @@ class MainWindow(QMainWindow):
         for label, ids, fresh in kinds:
             if ids:
                 action = self.demo_menu.addAction(label)
-                action.setData((ids[0], fresh))
+                action.setData(ids[0])
+                action.setProperty("fresh_kind", fresh)
                 action.triggered.connect(self._open_demo)
         self.sandbox_menu.insertMenu(self.reset_sandbox_action, self.demo_menu)
         self.sandbox_menu.insertSeparator(self.reset_sandbox_action)
@@ -453,10 +454,10 @@ class MainWindow(QMainWindow):
     @Slot()
     def _open_demo(self) -> None:
         action = self.sender()
-        data = action.data() if isinstance(action, QAction) else None
-        if not data:
+        if not isinstance(action, QAction) or not action.data():
             return
-        transaction_id, fresh = data
+        transaction_id = action.data()
+        fresh = action.property("fresh_kind")
         if fresh and self.demo_factory is not None:
             try:
                 transaction_id = self.demo_factory(fresh)
