@@ -16,7 +16,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QtMsgType, Signal, Slot, qInstallMessageHandler
+from PySide6.QtCore import (
+    QObject,
+    QtMsgType,
+    QTranslator,
+    Signal,
+    Slot,
+    qInstallMessageHandler,
+)
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -95,8 +102,28 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     icon = window_icon()
     if not icon.isNull():
         app.setWindowIcon(icon)
+    install_translations(app)
     theme.apply_palette(app)
     return app
+
+
+def install_translations(app: QApplication) -> None:
+    """The English plural forms ("1 notification", "2 notifications"), once per application.
+
+    Counts are written with Qt's plural forms (``tr(text, "", n)``); without a translation
+    loaded Qt would show the source's "(s)". Built by packaging/make_translations.py.
+    """
+    from fpsdesk import assets
+
+    if app.property("fpsdesk_translations"):
+        return
+    path = assets.translation_path("en")
+    translator = QTranslator(app)
+    if path is None or not translator.load(str(path)):
+        log.warning("the English plural forms are missing; counts read '(s)'")
+        return
+    app.installTranslator(translator)
+    app.setProperty("fpsdesk_translations", True)
 
 
 class _PaletteFollower(QObject):

@@ -523,9 +523,11 @@ class BulkCancelDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
         if prompt.resume:
-            text = self.tr("Resume bulk run #{job}: cancel the {n} transaction(s) left?")
+            text = self.tr(
+                "Resume bulk run #{job}: cancel the {n} transaction(s) left?", "", prompt.count
+            )
         else:
-            text = self.tr("Cancel {n} transaction(s)?")
+            text = self.tr("Cancel {n} transaction(s)?", "", prompt.count)
         heading = QLabel(text.format(n=f"{prompt.count:,}", job=prompt.job_id))
         heading.setWordWrap(True)
         font = heading.font()
@@ -615,7 +617,7 @@ class BulkCancelDialog(QDialog):
             self.count_edit.hide()
         buttons = QDialogButtonBox()
         self.confirm_button = QPushButton(
-            self.tr("Cancel {n} transaction(s)").format(n=f"{prompt.count:,}")
+            self.tr("Cancel {n} transaction(s)", "", prompt.count).format(n=f"{prompt.count:,}")
         )
         keep = QPushButton(self.tr("Go back"))
         self.confirm_button.setAccessibleDescription(

@@ -80,13 +80,12 @@ class _BeforeLookup:
 def blocked_wording(blocked: CancelBlocked) -> tuple[str, str]:
     """(headline, text) for a Cancel not sent because the fresh status read said no: what the
     transaction is now, in the agent's words, and what to do instead; nothing was sent."""
-    tr = QCoreApplication.translate
     was = theme.status_look(blocked.expected_status).label
     now = theme.status_look(blocked.current_status).label
     if blocked.current_status is TransactionStatus.CANCELLED and blocked.status_code == "Expired":
         return (
-            tr("cancel", "Nothing to cancel: the reserve expired"),
-            tr(
+            QCoreApplication.translate("cancel", "Nothing to cancel: the reserve expired"),
+            QCoreApplication.translate(
                 "cancel",
                 "FPS cancelled this reserve itself when it expired, so the money is no longer "
                 "held. Nothing was sent.",
@@ -94,13 +93,15 @@ def blocked_wording(blocked: CancelBlocked) -> tuple[str, str]:
         )
     if blocked.current_status is TransactionStatus.CANCELLED:
         return (
-            tr("cancel", "Nothing to cancel: it is already cancelled"),
-            tr("cancel", "It was cancelled since it was loaded. Nothing was sent."),
+            QCoreApplication.translate("cancel", "Nothing to cancel: it is already cancelled"),
+            QCoreApplication.translate(
+                "cancel", "It was cancelled since it was loaded. Nothing was sent."
+            ),
         )
     if blocked.current_status is TransactionStatus.SUCCESS:
         return (
-            tr("cancel", "Not cancelled: it completed meanwhile"),
-            tr(
+            QCoreApplication.translate("cancel", "Not cancelled: it completed meanwhile"),
+            QCoreApplication.translate(
                 "cancel",
                 "It changed from {was} to {now} since it was loaded: the payment completed, "
                 "so it can only be refunded now. Nothing was sent.",
@@ -108,12 +109,14 @@ def blocked_wording(blocked: CancelBlocked) -> tuple[str, str]:
         )
     if blocked.current_status is TransactionStatus.FAILURE:
         return (
-            tr("cancel", "Nothing to cancel: it failed"),
-            tr("cancel", "It failed since it was loaded; no money moves. Nothing was sent."),
+            QCoreApplication.translate("cancel", "Nothing to cancel: it failed"),
+            QCoreApplication.translate(
+                "cancel", "It failed since it was loaded; no money moves. Nothing was sent."
+            ),
         )
     return (
-        tr("cancel", "Not sent: it is {now} now").format(now=now),
-        tr(
+        QCoreApplication.translate("cancel", "Not sent: it is {now} now").format(now=now),
+        QCoreApplication.translate(
             "cancel",
             "Its status changed from {was} to {now} since it was loaded. Nothing was sent. "
             "Review the new status, then decide again.",
@@ -615,7 +618,7 @@ class MainWindow(QMainWindow):
         if bulk.busy:
             bulk.start_ids(ids, "")  # says why it cannot start now
             return
-        label = self.tr("{n} transaction(s) selected in Search").format(n=len(ids))
+        label = self.tr("{n} transaction(s) selected in Search", "", len(ids)).format(n=len(ids))
         if bulk.start_ids(ids, label):
             self.show_bulk()
 
@@ -636,7 +639,9 @@ class MainWindow(QMainWindow):
         self.tabs.setTabText(index, title)
         self.tabs.setTabToolTip(
             index,
-            self.tr("{n} finished cancel(s) not seen yet").format(n=count) if count else "",
+            self.tr("{n} finished cancel(s) not seen yet", "", count).format(n=count)
+            if count
+            else "",
         )
 
     def _export_results(self) -> None:

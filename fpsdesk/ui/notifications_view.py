@@ -477,7 +477,9 @@ class NotificationsView(QWidget):
         self._show_record(QModelIndex())
 
     def _update_count(self) -> None:
-        self.count.setText(self.tr("{n} notification(s)").format(n=f"{self.model.total:,}"))
+        self.count.setText(
+            self.tr("{n} notification(s)", "", self.model.total).format(n=f"{self.model.total:,}")
+        )
         self.export_button.setEnabled(self.model.total > 0)
         self._update_empty()
 

@@ -548,7 +548,7 @@ class TransactionView(QWidget):
         if flags:
             color = warn.color().name()
             self.flags_label.setText(
-                self.tr("⚠ {n} thing(s) to check: {flags}").format(
+                self.tr("⚠ {n} thing(s) to check: {flags}", "", len(flags)).format(
                     n=len(flags), flags=" ".join(flags)
                 )
             )

@@ -63,3 +63,38 @@ def test_event_times_are_headed_when_everywhere(qtbot, desk):
         assert table.horizontalHeaderItem(0).text() == "When"
     assert IpnTableModel.COLUMNS[0] == "When"
     assert table_texts(view.history_table)
+
+
+def test_counts_use_plural_forms_not_parenthesised_s(qtbot, tmp_path):
+    from fpsdesk.store.db import open_database
+    from fpsdesk.store.ipns import IpnStore
+    from fpsdesk.ui.app import create_application
+    from fpsdesk.ui.notifications_view import NotificationsView
+    from tests.ui.test_empty_states import _ipn
+
+    create_application()  # loads the English plural forms, as the app does
+    conn = open_database(tmp_path / "history.sqlite3")
+    store = IpnStore(conn)
+    store.add_many([_ipn(1)])
+    view = NotificationsView(store)
+    qtbot.addWidget(view)
+    assert view.count.text() == "1 notification"
+    store.add_many([_ipn(2)])
+    view.refresh()
+    assert view.count.text() == "2 notifications"
+    conn.close()
+
+
+def test_every_parenthesised_plural_is_a_translated_plural_form():
+    """A count written "(s)" in the UI's source must be a Qt plural form with English forms."""
+    import re
+    from pathlib import Path
+
+    from lxml import etree
+
+    root = Path(__file__).resolve().parents[2]
+    ts = etree.parse(str(root / "resources" / "translations" / "fpsdesk_en.ts"))
+    plurals = {m.findtext("source") for m in ts.iter("message")}
+    for path in (root / "fpsdesk" / "ui").glob("*.py"):
+        for source in re.findall(r'tr\(\s*"([^"]*\(e?s\)[^"]*)"', path.read_text()):
+            assert source in plurals, f"{path.name}: {source!r} is not a plural form"
