@@ -386,6 +386,7 @@ class NotificationsView(QWidget):
         detail_layout.addLayout(self.detail_facts)
         detail_layout.addWidget(self.raw, 1)
         detail_layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignRight)
+        detail_layout.addStretch(0)  # takes the height only while the raw table is hidden
 
         split = QSplitter()
         split.addWidget(self.table)

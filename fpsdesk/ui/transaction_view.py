@@ -602,7 +602,9 @@ class TransactionView(QWidget):
                 reason = {
                     TransactionStatus.SUCCESS: self.tr("Completed: refund instead."),
                     TransactionStatus.FAILURE: self.tr("Failed: nothing to cancel."),
-                    TransactionStatus.CANCELLED: self.tr("Already cancelled."),
+                    TransactionStatus.CANCELLED: self.tr("The reserve expired: nothing to cancel.")
+                    if detail.status_code == "Expired"
+                    else self.tr("Already cancelled."),
                 }.get(status, "")
         self.cancel_button.setEnabled(enabled)
         self.cancel_button.setText(in_flight_text or self.tr("Cancel transaction…"))

@@ -33,6 +33,8 @@ def test_expired_reserve_is_said_once_and_plainly(qtbot, desk, dialog_log):
     assert dialog_log.titles("show_error") == []  # not repeated in a modal
     assert desk.sandbox.request_count("Cancel") == 0
     qtbot.waitUntil(lambda: shown_status(desk.window) == "Cancelled", timeout=WAIT_MS)
+    hint = desk.window.transaction_view.cancel_hint
+    qtbot.waitUntil(lambda: hint.text() == "The reserve expired: nothing to cancel.")
 
 
 @pytest.fixture
