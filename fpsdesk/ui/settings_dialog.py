@@ -179,6 +179,7 @@ class SettingsDialog(QDialog):
         self.ca_browse.clicked.connect(self._browse_ca_bundle)
         session.connection_tested.connect(self._on_tested)
         self._reload_list()
+        self._mark_unchanged()  # also when the settings could not be read: nothing typed yet
 
     # -- list ------------------------------------------------------------------------------
 
