@@ -148,7 +148,7 @@ def test_outcome_unknown_is_reconciled_and_never_resent(qtbot, desk):
     assert record.reconciled_at is not None
     assert record.status_after == "Cancelled"
     # The row is written on the actions thread before its signal is queued to the GUI thread.
-    qtbot.waitUntil(lambda: resolved, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: bool(resolved), timeout=WAIT_MS)
     assert resolved == [(record.id, txn, "succeeded", "Cancelled")]
     qtbot.waitUntil(lambda: shown_status(desk.window) == "Cancelled", timeout=WAIT_MS)
     assert desk.window.transaction_view.banner.headline.text() == "Cancelled"
