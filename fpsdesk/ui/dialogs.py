@@ -604,6 +604,9 @@ class BulkCancelDialog(QDialog):
             self.reason.hide()
         self.count_edit = QLineEdit()
         self.count_edit.setAccessibleName(self.tr("Number of transactions, typed to confirm"))
+        self.count_edit.setAccessibleDescription(
+            self.tr("Type how many transactions will be cancelled; a safeguard in Production")
+        )
         if prompt.needs_count_typed:
             typed = QLabel(
                 self.tr(

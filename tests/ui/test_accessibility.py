@@ -142,3 +142,19 @@ def test_cancel_confirmation(qtbot, desk, dialog_log):
     qtbot.addWidget(dialog)
     dialog.show()
     assert missing(dialog) == []
+
+
+def test_bulk_cancel_confirmation(qtbot, desk):
+    prompt = dialogs.BulkPrompt(
+        count=25,
+        environment="Production",
+        endpoint="https://fps.amazonaws.com/",
+        amounts="USD 1,234.50",
+        needs_count_typed=True,
+        job_id=7,
+        source="fraud.csv",
+    )
+    dialog = dialogs.BulkCancelDialog(prompt, desk.window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert missing(dialog) == []
