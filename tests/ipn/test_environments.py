@@ -94,3 +94,15 @@ def test_an_untrusted_local_sandbox_is_told_how_to_trust_it(
     assert main(["ipn", "list", "--db", db, "--transaction", LOCAL_TXN]) == 0
     line = capsys.readouterr().out
     assert f"trust it with --trust {certs.host_port}" in line, line
+
+
+def test_cli_counts_read_as_english() -> None:
+    from fpsdesk.commands.output import count
+
+    assert [count(1, "IPN"), count(2, "IPN"), count(1_200, "file")] == [
+        "1 IPN",
+        "2 IPNs",
+        "1,200 files",
+    ]
+    assert count(1, "match", "matches") == "1 match"
+    assert count(3, "match", "matches") == "3 matches"
