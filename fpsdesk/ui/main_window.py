@@ -315,6 +315,7 @@ class MainWindow(QMainWindow):
             raise RuntimeError("MainWindow already has a session")
         self._session = session
         session.lookup_finished.connect(self._on_lookup_finished)
+        session.related_status_read.connect(self._on_related_status)
         session.lookup_failed.connect(self._on_lookup_failed)
         session.lookup_abandoned.connect(self._on_lookup_abandoned)
         for signal in (
@@ -901,6 +902,9 @@ class MainWindow(QMainWindow):
             self.transaction_view.show_detail(reply.detail)
             self._reload_lists(reply.transaction_id)
         self._update_cancel()
+        related = [r.transaction_id for r in reply.detail.related_transactions]
+        if related:  # their statuses follow the links as they are read
+            self.session.read_related_statuses(related)
         self.pages.setCurrentWidget(self.transaction_view)
         self.statusBar().showMessage(
             self.tr("Read at {time} · RequestId {rid}").format(
@@ -908,6 +912,11 @@ class MainWindow(QMainWindow):
             ),
             0,
         )
+
+    @Slot(str, object)
+    def _on_related_status(self, transaction_id: str, status: TransactionStatus) -> None:
+        if not self._shut and self._transaction_view is not None:
+            self.transaction_view.set_related_status(transaction_id, status)
 
     @Slot(object)
     def _on_lookup_failed(self, failure: WorkerFailure) -> None:

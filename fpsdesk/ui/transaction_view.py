@@ -114,6 +114,8 @@ class TransactionView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.detail: TransactionDetail | None = None
+        self._related_of: str | None = None  # whose related statuses _related_status holds
+        self._related_status: dict[str, TransactionStatus] = {}
         # In a short window (a laptop at 1.5x, notices above the tabs) the page scrolls rather
         # than squeezing the cards until their lines overlap; the histories get the rest.
         page = QVBoxLayout(self)
@@ -409,15 +411,32 @@ class TransactionView(QWidget):
         self._tab_titles()
         self.rebuild_timeline()
 
+    def set_related_status(self, transaction_id: str, status: TransactionStatus) -> None:
+        """A related transaction's status, read after the page was shown, beside its link."""
+        if self.detail is None or all(
+            r.transaction_id != transaction_id for r in self.detail.related_transactions
+        ):
+            return  # another page by now
+        self._related_status[transaction_id] = status
+        self._set_related(self.detail)
+
     def _set_related(self, detail: TransactionDetail) -> None:
-        """Each related transaction as a link that opens it (its page shows its status)."""
+        """Each related transaction as a link that opens it, with its status once read."""
         label = self.fields["related"]
-        links = [
-            f"{html.escape(r.relation_type or self.tr('Related'))}: "
-            f"<a href='txn:{html.escape(r.transaction_id)}'>"
-            f"<span style='font-family: monospace'>{html.escape(r.transaction_id)}</span></a>"
-            for r in detail.related_transactions
-        ]
+        if self._related_of != detail.transaction_id:
+            self._related_of = detail.transaction_id
+            self._related_status = {}
+        links = []
+        for r in detail.related_transactions:
+            link = (
+                f"{html.escape(r.relation_type or self.tr('Related'))}: "
+                f"<a href='txn:{html.escape(r.transaction_id)}'>"
+                f"<span style='font-family: monospace'>{html.escape(r.transaction_id)}</span></a>"
+            )
+            status = self._related_status.get(r.transaction_id)
+            if status is not None:
+                link += f" · {html.escape(theme.status_look(status).label)}"
+            links.append(link)
         if not links:
             label.setTextFormat(Qt.TextFormat.PlainText)
             label.setText("—")

@@ -118,6 +118,8 @@ def test_related_transactions_are_links_that_open_them(qtbot, desk):
     assert label.textFormat() == Qt.TextFormat.RichText
     assert f"href='txn:{parent}'" in label.text()
     assert label.textInteractionFlags() & Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+    # Each link gets its transaction's status once it is read (off the GUI thread).
+    qtbot.waitUntil(lambda: f"{parent}</span></a> · Success" in label.text(), timeout=WAIT_MS)
     label.linkActivated.emit(f"txn:{parent}")
     wait_shown(qtbot, desk.window, parent)
     assert shown_status(desk.window) == "Success"
