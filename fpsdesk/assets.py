@@ -69,6 +69,15 @@ def icon_paths() -> list[Path]:
     return [p for p in paths if p.is_file()]
 
 
+def translation_path(language: str = "en") -> Path | None:
+    """The compiled Qt translation for ``language`` (English: the plural forms), if present."""
+    try:
+        path = resources_dir() / "translations" / f"fpsdesk_{language}.qm"
+    except FileNotFoundError:
+        return None
+    return path if path.is_file() else None
+
+
 def desktop_entry_path() -> Path:
     return resources_dir() / f"{APP_ID}.desktop"
 

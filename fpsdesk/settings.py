@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from fpsdesk import paths
 from fpsdesk.fps.endpoints import validate_endpoint
+from fpsdesk.fps.errors import clause
 from fpsdesk.fps.exceptions import FpsClientError
 
 try:  # POSIX: serialise read-modify-write between the app and the command line.
@@ -412,8 +413,8 @@ class SettingsStore:
                 ) from exc
             log.warning("settings file unreadable (%s); moved to %s", exc, moved)
             raise SettingsFileBroken(
-                f"The settings file could not be used ({exc}). It was kept as {moved}; "
-                "fpsdesk starts with no saved profiles. Re-add them, or repair and "
+                f"The settings file could not be used ({clause(str(exc))}). It was kept as "
+                f"{moved}; fpsdesk starts with no saved profiles. Re-add them, or repair and "
                 "rename that file.",
                 moved,
             ) from exc

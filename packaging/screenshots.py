@@ -11,6 +11,10 @@ in-process IPN receiver), in a throwaway home, and saves:
 - ``notifications.png``: the Notifications view with the newest IPN's raw parameters;
 - ``error.png``: an FPS error (an ID no account has) explained in plain language.
 
+With ``--gallery DIR`` it also saves, into DIR, states to look at that the README does not show:
+empty states (Results and Notifications filtered to nothing, and with nothing yet), an expired
+reserve's Cancel, a completed payment's next step, a related-transaction link and Settings.
+
 Only the Cancel confirmation is answered by the script (as an agent would); everything else is
 the app's own code path.
 """
@@ -57,9 +61,65 @@ def _settle(ms: int = 300) -> None:
     loop.exec()
 
 
+def _gallery(controller, window, look_up, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """States worth looking at (issue 17, items 7 to 9): each saved as ``<name>.png``."""
+    from fpsdesk.sandbox import demo
+    from fpsdesk.ui import dialogs
+    from fpsdesk.ui.settings_dialog import SettingsDialog
+
+    def shot(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+        _settle()
+        widget.grab().save(str(out / f"{name}.png"))
+        print(out / f"{name}.png")
+
+    # 7: filters that match nothing, told apart from nothing at all.
+    notifications = window.notifications
+    window.tabs.setCurrentWidget(notifications)
+    notifications.environment.setCurrentIndex(notifications.environment.findData("Production"))
+    shot(window, "notifications-no-match")
+    notifications.clear_filters()
+    notifications.table.clearSelection()
+    notifications.table.setCurrentIndex(notifications.model.index(-1, -1))
+    shot(window, "notifications-no-selection")
+    window.show_results()
+    results = window.results_view
+    results.outcome.setCurrentIndex(results.outcome.findData("unknown"))
+    shot(window, "results-no-match")
+    results.clear_filters()
+    window.tabs.setCurrentIndex(0)
+
+    # 9: a reserve that expired while its page was open, then Cancel.
+    sandbox = controller.sandbox
+    txn = sandbox.fresh_demo("Reserved")
+    look_up(txn)
+    sandbox.server.set_status(txn, "Cancelled", "Expired")
+    window.request_cancel()
+    _pump(lambda: not window.session.cancel_in_flight(txn), 20, "the blocked cancel")
+    _pump(lambda: window.session.current_lookup is None, 20, "the refresh")
+    shot(window, "expired-reserve")
+
+    # 9: a completed payment's next step, and a refund's link to its payment.
+    look_up(demo.DEMO_SUCCESS_IDS[0])
+    shot(window, "completed-refund-instead")
+    if demo.DEMO_REFUND_IDS:
+        look_up(demo.DEMO_REFUND_IDS[0])
+        shot(window, "refund-related-link")
+
+    # 8: Settings with a new profile.
+    dialog = SettingsDialog(window.session, parent=window)
+    dialog._new_profile()
+    dialog.resize(760, 460)
+    dialog.show()
+    shot(dialog, "settings-new-profile")
+    dialogs.confirm = lambda *_: True  # type: ignore[assignment]
+    dialog.close()
+    dialog.deleteLater()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--gallery", type=Path, help="also save the other states here")
     args = parser.parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -117,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
 
             look_up("1" + "Q" * 34)
             window.grab().save(str(out / "error.png"))
+            if args.gallery is not None:
+                args.gallery.mkdir(parents=True, exist_ok=True)
+                _gallery(controller, window, look_up, args.gallery)
         finally:
             controller.close()
             if controller.window is not None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from fpsdesk.cli import ExitCode
 from fpsdesk.commands.connecting import UsageError, apply_verbosity, connection
 from fpsdesk.commands.output import clean, emit, print_json, refuse, report_error, usage
+from fpsdesk.commands.output import count as n_of
 from fpsdesk.fps.exceptions import FpsClientError
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ def _confirmed(args: argparse.Namespace, conn: Connection, count: int, typed: bo
         return False
     want = str(count) if typed else "yes"
     sys.stderr.write(
-        f"Cancel {count} transaction(s) on {conn.environment} ({conn.endpoint})? "
+        f"Cancel {n_of(count, 'transaction')} on {conn.environment} ({conn.endpoint})? "
         f"Type {want} to confirm: "
     )
     sys.stderr.flush()
@@ -196,7 +197,7 @@ def _resume(args: argparse.Namespace, conn: Connection, desk: Any, jobs: Any) ->
             )
     items = [i for i in jobs.items(job.id) if i.klass == "cancellable" and i.state != "done"]
     if not args.json:
-        emit(f"Bulk run #{job.id}: {len(items)} cancel(s) left to send.", sys.stderr)
+        emit(f"Bulk run #{job.id}: {n_of(len(items), 'cancel')} left to send.", sys.stderr)
     if items and not _confirmed(args, conn, len(items), job.environment == "Production"
                                 and len(items) > 20):  # fmt: skip
         return ExitCode.FAILURE

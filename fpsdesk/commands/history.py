@@ -23,6 +23,7 @@ from fpsdesk.commands.connecting import (
     connection_options,
 )
 from fpsdesk.commands.output import clean, emit, local_time, print_json, refuse, report_error, usage
+from fpsdesk.fps.errors import clause
 from fpsdesk.fps.exceptions import FpsClientError, InvalidInput
 from fpsdesk.fps.ids import normalize_transaction_id
 
@@ -167,7 +168,10 @@ def cmd_history(args: argparse.Namespace) -> int:
         events = {r.id: actions.events(r.id) for r in records} if txn else {}
     except (StoreError, OSError, sqlite3.Error) as exc:
         return refuse(
-            f"The history cannot be read ({exc}).", args.json, ExitCode.FAILURE, "No history"
+            f"The history cannot be read ({clause(str(exc))}).",
+            args.json,
+            ExitCode.FAILURE,
+            "No history",
         )
     if args.json:
         print_json(
@@ -221,7 +225,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         ipns = IpnStore(db)
     except (StoreError, OSError, sqlite3.Error) as exc:
         return refuse(
-            f"The history cannot be used ({exc}).",
+            f"The history cannot be used ({clause(str(exc))}).",
             args.json,
             ExitCode.NOT_RECORDED,
             "No history",

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fpsdesk.cli import ExitCode
+from fpsdesk.commands.output import count as n_of
 from fpsdesk.commands.stopping import STOP_HINT, stop_on_signals
 from fpsdesk.fps.exceptions import InvalidInput
 from fpsdesk.fps.ids import normalize_transaction_id
 from fpsdesk.ipn.models import VERIFY_MODES, IpnVerdict
 from fpsdesk.ipn.parse import FORMATS
 from fpsdesk.store.db import StoreError, default_path, open_database
-from fpsdesk.store.ipns import IpnFilter, IpnRecord, IpnStore
+from fpsdesk.store.ipns import IPN_ENVIRONMENTS, IpnFilter, IpnRecord, IpnStore
 
 if TYPE_CHECKING:
     from fpsdesk.fps.client import FpsClient
@@ -80,6 +81,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     lst = sub.add_parser("list", help="print stored IPNs with verdicts and reasons")
     lst.add_argument("--transaction", metavar="ID", help="only this transaction's IPNs")
     lst.add_argument("--verdict", choices=[v.value for v in IpnVerdict])
+    lst.add_argument(
+        "--environment",
+        choices=IPN_ENVIRONMENTS,
+        metavar="ENV",
+        help="only IPNs from this FPS: " + ", ".join(f"'{e}'" for e in IPN_ENVIRONMENTS),
+    )
     lst.add_argument("--limit", type=int, default=0, help="at most this many (newest first)")
     lst.add_argument("--json", action="store_true", help="JSON lines (re-importable)")
     lst.add_argument("--db", type=Path, help="history database (default: the app's)")
@@ -192,7 +199,7 @@ def _describe(record: IpnRecord) -> str:
     who = record.transaction_id or record.notification_type
     deliveries = f" x{record.delivery_count}" if record.delivery_count > 1 else ""
     return (
-        f"{record.event_at:%Y-%m-%d %H:%M:%S}Z  {who}  {status:<9}  "
+        f"{record.event_at:%Y-%m-%d %H:%M:%S}Z  {record.environment:<13}  {who}  {status:<9}  "
         f"{record.operation or '-':<8}  {amount:<12}  {verdict}{deliveries}"
     )
 
@@ -280,7 +287,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         _err(str(problem))
     verdicts = ", ".join(f"{count} {label}" for label, count in sorted(report.verdicts.items()))
     _out(
-        f"{report.records} IPNs read from {report.files} file(s): {report.added} added, "
+        f"{n_of(report.records, 'IPN')} read from {n_of(report.files, 'file')}: "
+        f"{report.added} added, "
         f"{report.already_stored} already stored"
         + (f"; {verdicts}" if verdicts else "")
         + (f"; {len(report.problems)} could not be read" if report.problems else "")
@@ -299,10 +307,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     verdict = IpnVerdict(args.verdict) if args.verdict else None
     if transaction is not None:
         records: Any = [
-            r for r in store.for_transaction(transaction) if verdict in (None, r.verdict)
+            r
+            for r in store.for_transaction(transaction)
+            if verdict in (None, r.verdict) and args.environment in (None, r.environment)
         ]
     else:
-        filters = IpnFilter(verdict=verdict)
+        filters = IpnFilter(verdict=verdict, environment=args.environment)
         records = (
             store.page(filters, 0, args.limit)
             if args.limit > 0
@@ -319,7 +329,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         _quiet_stdout()
         return ExitCode.OK
     if not args.json and count == 0:
-        _out("No IPNs stored" + (f" for {transaction}." if transaction else "."))
+        where = f" from {args.environment}" if args.environment else ""
+        _out(f"No IPNs stored{where}" + (f" for {transaction}." if transaction else "."))
     return ExitCode.OK
 
 
@@ -344,9 +355,9 @@ def cmd_recheck(args: argparse.Namespace) -> int:
     report = recheck(store, verifier, records, endpoint_url=args.endpoint_url)
     verdicts = ", ".join(f"{count} {label}" for label, count in sorted(report.verdicts.items()))
     _out(
-        f"Re-checked {report.checked} IPN(s)"
+        f"Re-checked {n_of(report.checked, 'IPN')}"
         + (f": {verdicts}" if verdicts else "")
-        + f"; {report.changed} verdict(s) changed."
+        + f"; {n_of(report.changed, 'verdict')} changed."
     )
     return ExitCode.OK
 

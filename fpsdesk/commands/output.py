@@ -34,6 +34,11 @@ def clean(value: object) -> str:
     return "".join(ch if ch.isprintable() or ch == " " else "?" for ch in text)
 
 
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """ "1 IPN", "2 IPNs", "1,200 files": the CLI speaks English, so one rule is enough."""
+    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"
+
+
 def emit(line: str = "", stream: TextIO | None = None) -> None:
     print(line, file=stream or sys.stdout)
 

@@ -23,6 +23,7 @@ from fpsdesk.credentials import (
     validate_secret,
 )
 from fpsdesk.fps.endpoints import environment_of
+from fpsdesk.fps.errors import clause
 from fpsdesk.settings import (
     InvalidProfile,
     Profile,
@@ -243,7 +244,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
         _err(f"{exc} The profile was not removed.")
         return ExitCode.FAILURE
     except (SettingsError, OSError) as exc:
-        _err(f"The profile could not be removed ({exc}).")
+        _err(f"The profile could not be removed ({clause(str(exc))}).")
         return ExitCode.FAILURE
     note = {
         True: "its secret key was deleted from the keychain",

@@ -11,6 +11,7 @@ from typing import Any
 
 from fpsdesk import logsetup
 from fpsdesk.commands.stopping import STOP_HINT, stop_on_signals
+from fpsdesk.fps.errors import clause
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -129,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_FAILURE
     except sqlite3.DatabaseError as exc:
-        _err(f"{args.data} is not a usable sandbox data file ({exc}).")
+        _err(f"{args.data} is not a usable sandbox data file ({clause(str(exc))}).")
         return EXIT_FAILURE
     if not _loopback(args.host):
         _err(

@@ -17,6 +17,7 @@ from typing import Any
 from fpsdesk.cli import ExitCode
 from fpsdesk.commands.connecting import UsageError, apply_verbosity, connection, connection_options
 from fpsdesk.commands.output import clean, emit, local_time, print_json, report_error, usage
+from fpsdesk.commands.output import count as n_of
 from fpsdesk.fps.exceptions import FpsClientError, InvalidInput
 
 CENT = Decimal("0.01")
@@ -170,9 +171,9 @@ def _run(args: argparse.Namespace, query: Any, conn: Any) -> int:
         else ""
     )
     emit(
-        f"{len(rows)} match(es) on {conn.environment}: {progress.scanned} scanned, "
-        f"{progress.pages} page(s) read from FPS{fresh}"
-        + (f", slowed down {progress.slowed} time(s) by FPS" if progress.slowed else ""),
+        f"{n_of(len(rows), 'match', 'matches')} on {conn.environment}: "
+        f"{progress.scanned} scanned, {n_of(progress.pages, 'page')} read from FPS{fresh}"
+        + (f", slowed down {n_of(progress.slowed, 'time')} by FPS" if progress.slowed else ""),
         sys.stderr,
     )
     return ExitCode.OK

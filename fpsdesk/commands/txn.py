@@ -34,7 +34,7 @@ from fpsdesk.commands.output import (
 )
 from fpsdesk.desk.connection import Connection, build_client
 from fpsdesk.fps.endpoints import environment_of
-from fpsdesk.fps.errors import describe
+from fpsdesk.fps.errors import clause, describe
 from fpsdesk.fps.exceptions import FpsClientError, InvalidInput
 from fpsdesk.fps.ids import normalize_transaction_id
 from fpsdesk.fps.models import TransactionDetail, TransactionStatusResult
@@ -403,7 +403,7 @@ def _report_cancel(done: Any, conn: Connection, as_json: bool) -> int:
         until = done.until
         if done.follow_up_error is not None:
             emit(
-                f"  Could not read the status right after either ({clean(done.follow_up_error)}).",
+                f"  Could not read the status right after either ({clause(done.follow_up_error)}).",
                 sys.stderr,
             )
         elif done.follow_up is not None and done.follow_up.status is not None:

@@ -40,6 +40,7 @@ from fpsdesk.desk.settle import (
     utcnow,
 )
 from fpsdesk.fps.endpoints import environment_of
+from fpsdesk.fps.errors import clause
 from fpsdesk.fps.exceptions import FpsClientError, FpsError, OutcomeUnknown
 from fpsdesk.fps.models import ActionResult, TransactionStatus, TransactionStatusResult
 from fpsdesk.store.actions import ActionOutcome, ActionRecord, ActionStore, Owner
@@ -67,7 +68,9 @@ class CancelRefused(Exception):
 
 
 class NotCancellable(CancelRefused):
-    def __init__(self, transaction_id: str, status: TransactionStatus) -> None:
+    def __init__(
+        self, transaction_id: str, status: TransactionStatus, status_code: str | None = None
+    ) -> None:
         hint = {
             TransactionStatus.SUCCESS: "it completed: refund it instead",
             TransactionStatus.CANCELLED: "it is already cancelled",
@@ -76,11 +79,16 @@ class NotCancellable(CancelRefused):
         super().__init__(f"{transaction_id} is {status.value}; {hint}. Nothing was sent.")
         self.transaction_id = transaction_id
         self.status = status
+        self.status_code = status_code  # FPS's StatusCode: "Expired" for a reserve that lapsed
 
 
 class StatusChanged(CancelRefused):
     def __init__(
-        self, transaction_id: str, expected: TransactionStatus, current: TransactionStatus
+        self,
+        transaction_id: str,
+        expected: TransactionStatus,
+        current: TransactionStatus,
+        status_code: str | None = None,
     ) -> None:
         super().__init__(
             f"{transaction_id} changed from {expected.value} to {current.value} since it was "
@@ -89,6 +97,7 @@ class StatusChanged(CancelRefused):
         self.transaction_id = transaction_id
         self.expected = expected
         self.current = current
+        self.status_code = status_code
 
 
 class EarlierCancelUnresolved(CancelRefused):
@@ -118,7 +127,7 @@ class Stopping(CancelRefused):
 class NotRecorded(CancelRefused):
     def __init__(self, detail: str) -> None:
         super().__init__(
-            f"This cancel cannot be recorded in the history ({detail}). Every cancel is "
+            f"This cancel cannot be recorded in the history ({clause(detail)}). Every cancel is "
             "written down before it leaves, so nothing was sent to FPS."
         )
         self.detail = detail
@@ -215,9 +224,9 @@ class CancelDesk:
         current = self.check(transaction_id)
         status = current.transaction_status
         if expected is not None and status != expected:
-            raise StatusChanged(transaction_id, expected, status)
+            raise StatusChanged(transaction_id, expected, status, current.status_code)
         if not status.cancellable:
-            raise NotCancellable(transaction_id, status)
+            raise NotCancellable(transaction_id, status, current.status_code)
         earlier = self.unresolved_attempts(transaction_id)
         if earlier and not again:
             raise EarlierCancelUnresolved(transaction_id, earlier)

@@ -478,6 +478,12 @@ def _plain(text: str, limit: int = 600) -> str:
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
+def clause(text: str) -> str:
+    """``_plain`` text to put inside parentheses within a sentence: no closing full stop, so
+    the sentence never reads ".)." """
+    return _plain(text).rstrip(" .")
+
+
 def explain(code: str, action: str | None = None) -> ErrorInfo:
     """The catalogue entry for ``code`` (unknown codes get a generic, honest entry)."""
     info = CATALOGUE.get(code)
@@ -523,7 +529,7 @@ def describe(exc: BaseException, action: str | None = None) -> Explanation:
     if isinstance(exc, OutcomeUnknown):
         return Explanation(
             title=f"The {exc.action} of {exc.transaction_id} may or may not have happened.",
-            detail=f"The request was sent but no usable answer came back ({_plain(exc.detail)}).",
+            detail=f"The request was sent but no usable answer came back ({clause(exc.detail)}).",
             next_step=(
                 f"Do not send it again: the {exc.action.lower()} may still be on its way and take "
                 "effect. fpsdesk reads the status until it knows; a status of Reserved or "

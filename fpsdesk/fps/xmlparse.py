@@ -45,6 +45,8 @@ _ACCEPTED_NAMESPACES = frozenset({None, NS_2008, NS_2010})
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 
+# What the agent is told when a proxy, captive portal or error page answers instead of FPS.
+WEB_PAGE = "the server answered with a web page, not FPS XML"
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 # xs:dateTime: date, time, optional fraction, optional zone ('Z' or ±hh:mm).
 _DATETIME = re.compile(r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
@@ -78,6 +80,8 @@ def parse_document(body: bytes, http_status: int | None = None) -> _Element:
         )
     if not body.strip():
         raise ProtocolError("the response body is empty, expected FPS XML", http_status)
+    if _is_web_page(body):  # a proxy, captive portal or load balancer's error page
+        raise ProtocolError(WEB_PAGE, http_status)
     if _DOCTYPE.search(body):
         raise ProtocolError(
             "the response contains a DOCTYPE or ENTITY declaration; FPS never sends one, so it "
@@ -93,9 +97,9 @@ def parse_document(body: bytes, http_status: int | None = None) -> _Element:
     try:
         root = etree.fromstring(body, parser=_parser())
     except etree.XMLSyntaxError as exc:
-        kind = "an HTML page" if _looks_like_html(body) else "malformed or truncated XML"
         raise ProtocolError(
-            f"the response is {kind}, not an FPS response ({_lxml_reason(exc)})",
+            f"the response is malformed or truncated XML, not an FPS response "
+            f"({_lxml_reason(exc)})",
             http_status,
         ) from None
     except (ValueError, etree.LxmlError) as exc:
@@ -110,10 +114,7 @@ def parse_document(body: bytes, http_status: int | None = None) -> _Element:
         # Catches a DOCTYPE the byte check missed (e.g. in UTF-16).
         raise ProtocolError("the response contains a DOCTYPE; refused", http_status)
     if _local(root).lower() == "html":
-        raise ProtocolError(
-            "the response is an HTML page (a proxy, portal or error page?), not an FPS response",
-            http_status,
-        )
+        raise ProtocolError(WEB_PAGE, http_status)
     _check_namespace(root, http_status)
     _raise_if_error(root, http_status)
     return root
@@ -125,9 +126,10 @@ def _preview(body: bytes) -> str:
     return repr(text)
 
 
-def _looks_like_html(body: bytes) -> bool:
+def _is_web_page(body: bytes) -> bool:
+    """An HTML page (a proxy's, captive portal's or load balancer's), by how it starts."""
     head = body[:2048].lower()
-    return b"<html" in head or b"<body" in head or b"<!doctype html" in head
+    return b"<html" in head or b"<!doctype html" in head
 
 
 def _lxml_reason(exc: etree.XMLSyntaxError) -> str:

@@ -307,7 +307,7 @@ ENVELOPE_KEYS = frozenset(
         "received_at", "last_received_at", "source", "delivery_count", "notification_type",
         "transaction_id", "transaction_date", "transaction_status", "operation", "amount",
         "currency", "status_code", "status_message", "event_at", "checked_at", "verify_method",
-        "status_field",
+        "status_field", "environment",
     }
 )  # fmt: skip
 

@@ -148,10 +148,15 @@ class TrustPolicy:
             )
         if not self.trusts(url):
             trusted = ", ".join(sorted(self.hosts)) or "none"
+            signer = host_for_signing(url)
+            hint = (
+                f"; if it is a local sandbox of yours, trust it with --trust {signer}"
+                if is_loopback_host(host)
+                else ""
+            )
             return Verdict.failed(
                 FailReason.UNTRUSTED_CERTIFICATE_HOST,
-                f"certificate host {host_for_signing(url)} is not a trusted FPS host "
-                f"(trusted: {trusted})",
+                f"certificate host {signer} is not a trusted FPS host (trusted: {trusted}){hint}",
             )
         return None
 

@@ -372,6 +372,46 @@ DEMO_CANCELLED_IDS: tuple[str, ...] = tuple(
 DEMO_REFUND_IDS: tuple[str, ...] = tuple(DEMO_IDS[s.key] for s in SPECS if s.operation == "Refund")
 
 
+# What "Open a demo transaction" makes fresh each time for the cancellable kinds, so earlier
+# cancels never leave the menu opening one that is already cancelled. Amounts with cents .70-.79
+# stay Pending (rules.py), so the Pending one is still Pending when the agent gets to it.
+FRESH_KINDS: dict[str, dict[str, str]] = {
+    "Reserved": {
+        "status": "Reserved",
+        "status_code": "Reserved",
+        "operation": "Reserve",
+        "amount": "64.50",
+        "caller_description": "Order #10391: Walnut desk organiser (fresh demo reserve)",
+    },
+    "Pending": {
+        "status": "Pending",
+        "status_code": "PendingVerification",
+        "operation": "Pay",
+        "amount": "38.75",
+        "caller_description": "Order #10392: Linen apron, 2 x (fresh demo payment)",
+    },
+}
+
+
+def fresh_fields(kind: str) -> dict[str, Any]:
+    """Fields for ``SandboxServer.create_transaction``: a new demo transaction of ``kind``
+    (a key of ``FRESH_KINDS``), with an IPN for its state like every sandbox change."""
+    stamp = now_ms()
+    buyer, email = BUYERS[(stamp // 1000) % len(BUYERS)]
+    return {
+        **FRESH_KINDS[kind],
+        "payment_method": "CC",
+        "currency": "USD",
+        "caller_reference": f"demo-fresh-{stamp}",
+        "sender_name": buyer,
+        "sender_email": email,
+        "caller_name": "Harbor Street Goods",
+        "recipient_name": "Harbor Street Goods",
+        "recipient_email": "payments@harborstreet.example",
+        "notify": True,
+    }
+
+
 def interesting_ids() -> dict[str, Any]:
     return {
         "ids": DEMO_IDS,

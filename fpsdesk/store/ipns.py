@@ -58,6 +58,57 @@ def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+# Which FPS sent an IPN, told by its certificateUrl (FPS signs with a certificate served from
+# its own host): the names the environment badge uses, and "Unknown" for a notification without
+# one (a 2009 IPN, a return URL). One table serves the label and the SQL filter, so a row is
+# always listed under the environment it is labelled with.
+ENVIRONMENT_PREFIXES: dict[str, tuple[str, ...]] = {
+    "Production": ("https://fps.amazonaws.com/",),
+    "Sandbox": ("https://fps.sandbox.amazonaws.com/",),
+    "Local sandbox": tuple(
+        f"{scheme}://{host}"
+        for scheme in ("http", "https")
+        for host in ("127.", "localhost:", "localhost/", "[::1]")
+    ),
+}
+CUSTOM_ENVIRONMENT = "Custom"
+UNKNOWN_ENVIRONMENT = "Unknown"
+IPN_ENVIRONMENTS = (*ENVIRONMENT_PREFIXES, CUSTOM_ENVIRONMENT, UNKNOWN_ENVIRONMENT)
+_CERT_PARAM = '%["certificateUrl", "'  # how the key and its value start in the stored JSON
+
+
+def ipn_environment(params: Pairs) -> str:
+    """The environment an IPN came from (one of ``IPN_ENVIRONMENTS``)."""
+    url = (param(params, "certificateUrl") or "").lower()
+    if not url:
+        return UNKNOWN_ENVIRONMENT
+    for name, prefixes in ENVIRONMENT_PREFIXES.items():
+        if url.startswith(prefixes):
+            return name
+    return CUSTOM_ENVIRONMENT
+
+
+def _environment_clause(name: str) -> tuple[str, list[object]]:
+    """SQL (over the stored JSON of ``params``) matching exactly the rows ``ipn_environment``
+    names ``name``; LIKE is case-insensitive for ASCII, as the Python side lower-cases."""
+
+    def like_any(prefixes: Iterable[str]) -> tuple[str, list[object]]:
+        prefixes = list(prefixes)
+        return (
+            "(" + " OR ".join("params LIKE ?" for _ in prefixes) + ")",
+            [f"{_CERT_PARAM}{p}%" for p in prefixes],
+        )
+
+    if name in ENVIRONMENT_PREFIXES:
+        return like_any(ENVIRONMENT_PREFIXES[name])
+    if name == UNKNOWN_ENVIRONMENT:
+        return "params NOT LIKE ?", [f"{_CERT_PARAM}%"]
+    if name == CUSTOM_ENVIRONMENT:
+        known, args = like_any(p for group in ENVIRONMENT_PREFIXES.values() for p in group)
+        return f"(params LIKE ? AND NOT {known})", [f"{_CERT_PARAM}%", *args]
+    raise ValueError(f"unknown environment {name!r}; one of {', '.join(IPN_ENVIRONMENTS)}")
+
+
 @dataclass(frozen=True, slots=True)
 class IpnRecord:
     """One stored notification. ``params`` is verbatim; the rest is derived or bookkeeping."""
@@ -111,6 +162,11 @@ class IpnRecord:
         return self.get("statusMessage")
 
     @property
+    def environment(self) -> str:
+        """Which FPS sent it: Production, Sandbox, Local sandbox, Custom or Unknown."""
+        return ipn_environment(self.params)
+
+    @property
     def trusted(self) -> bool:
         """Only a Verified IPN may be taken as a transaction's status."""
         return self.verdict is IpnVerdict.VERIFIED
@@ -121,6 +177,7 @@ class IpnRecord:
             "id": self.id,
             "transaction_id": self.transaction_id,
             "notification_type": self.notification_type,
+            "environment": self.environment,
             "event_at": self.event_at.isoformat(),
             "transaction_status": self.transaction_status.value
             if self.transaction_status
@@ -221,6 +278,7 @@ class IpnFilter:
     verdict: IpnVerdict | None = None
     transaction_id: str | None = None
     notification_type: str | None = None
+    environment: str | None = None  # one of IPN_ENVIRONMENTS
 
     def where(self) -> tuple[str, list[object]]:
         clauses: list[str] = []
@@ -243,6 +301,10 @@ class IpnFilter:
         if self.notification_type:
             clauses.append("notification_type = ?")
             args.append(self.notification_type.strip())
+        if self.environment:
+            clause, clause_args = _environment_clause(self.environment)
+            clauses.append(clause)
+            args.extend(clause_args)
         if self.transaction_id and self.transaction_id.strip():
             prefix = self.transaction_id.strip().upper()
             clauses.append("transaction_id >= ? AND transaction_id < ?")

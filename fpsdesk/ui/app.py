@@ -16,7 +16,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QtMsgType, Signal, Slot, qInstallMessageHandler
+from PySide6.QtCore import (
+    QObject,
+    QtMsgType,
+    QTranslator,
+    Signal,
+    Slot,
+    qInstallMessageHandler,
+)
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -68,11 +75,26 @@ def window_icon() -> QIcon:
     return icon
 
 
+def qt_argv(argv: list[str]) -> list[str]:
+    """``argv`` for QApplication with the program named "fpsdesk" whatever started it.
+
+    On X11 the window's WM_CLASS instance is argv[0]'s base name: ``python3 -m fpsdesk`` would
+    make it ``__main__.py`` and a frozen or installed launcher might be anything, so window
+    managers and docks could not match the window to io.github.fpsdesk.FpsDesk.desktop
+    (StartupWMClass=fpsdesk).
+    """
+    return [APPLICATION, *argv[1:]]
+
+
 def create_application(argv: list[str] | None = None) -> QApplication:
     """The QApplication (reused if one exists, as in tests), named and themed."""
     qt_compat.protect_none_refcount()
     existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(argv or [sys.argv[0]])
+    app = (
+        existing
+        if isinstance(existing, QApplication)
+        else QApplication(qt_argv(argv or [sys.argv[0]]))
+    )
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationVersion(__version__)
@@ -81,8 +103,28 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     icon = window_icon()
     if not icon.isNull():
         app.setWindowIcon(icon)
+    install_translations(app)
     theme.apply_palette(app)
     return app
+
+
+def install_translations(app: QApplication) -> None:
+    """The English plural forms ("1 notification", "2 notifications"), once per application.
+
+    Counts are written with Qt's plural forms (``tr(text, "", n)``); without a translation
+    loaded Qt would show the source's "(s)". Built by packaging/make_translations.py.
+    """
+    from fpsdesk import assets
+
+    if app.property("fpsdesk_translations"):
+        return
+    path = assets.translation_path("en")
+    translator = QTranslator(app)
+    if path is None or not translator.load(str(path)):
+        log.warning("the English plural forms are missing; counts read '(s)'")
+        return
+    app.installTranslator(translator)
+    app.setProperty("fpsdesk_translations", True)
 
 
 class _PaletteFollower(QObject):
@@ -205,6 +247,7 @@ class AppController(QObject):
                 )
             else:
                 self.window.set_sandbox_mode(True)
+                self.window.demo_factory = self.sandbox.fresh_demo
         self.window.statusBar().clearMessage()
         if config is not None:
             self.connect_profile(config)
@@ -313,6 +356,7 @@ class AppController(QObject):
         self.session.connect_to(config)
         if self.window is not None:
             self.window.set_environment(config.environment, config.endpoint, config.profile_name)
+            self.window.statusBar().clearMessage()  # no "Not connected" once connected
         self.session.resume_unresolved()
 
     def quit_on_signal(self, signum: int) -> None:

@@ -970,7 +970,9 @@ class BulkView(QWidget):
         if not self._current(job_id) or not isinstance(value, DryRunProgress):
             return
         self.checking_title.setText(
-            self.tr("Dry run: reading {n} transaction(s)…").format(n=f"{value.total:,}")
+            self.tr("Dry run: reading {n} transaction(s)…", "", value.total).format(
+                n=f"{value.total:,}"
+            )
         )
         self.checking_bar.setRange(0, max(1, value.total))
         self.checking_bar.setValue(value.done)
@@ -1041,7 +1043,7 @@ class BulkView(QWidget):
             )
         )
         self.source_label.setText(
-            self.tr("From {source} · {lines} line(s) read on {env}").format(
+            self.tr("From {source} · {lines} line(s) read on {env}", "", len(dry.items)).format(
                 source=source, lines=f"{len(dry.items):,}", env=dry.environment
             )
         )
@@ -1053,7 +1055,9 @@ class BulkView(QWidget):
         can = dry.cancellable > 0
         self.confirm_button.setEnabled(can)
         self.confirm_button.setText(
-            self.tr("Cancel {n} transaction(s)…").format(n=f"{dry.cancellable:,}")
+            self.tr("Cancel {n} transaction(s)…", "", dry.cancellable).format(
+                n=f"{dry.cancellable:,}"
+            )
             if can
             else self.tr("Nothing to cancel")
         )
@@ -1108,7 +1112,9 @@ class BulkView(QWidget):
                     n=len(bad) - INVALID_SHOWN
                 )
             )
-        heading = self.tr("{n} line(s) without a usable transaction ID:").format(n=len(bad))
+        heading = self.tr("{n} line(s) without a usable transaction ID:", "", len(bad)).format(
+            n=len(bad)
+        )
         self.invalid_label.setText("\n".join([heading, *lines]))
         self.invalid_label.show()
 
@@ -1330,7 +1336,7 @@ class BulkView(QWidget):
             return
         job_id = self.job.id if self.job is not None else self._run_job_id
         self.title.setText(
-            self.tr("Bulk run #{job}: cancelling {n} transaction(s)").format(
+            self.tr("Bulk run #{job}: cancelling {n} transaction(s)", "", p.total).format(
                 job=job_id, n=f"{p.total:,}"
             )
         )
@@ -1396,7 +1402,9 @@ class BulkView(QWidget):
             )
         detail = self._counts(p)
         if skipped:
-            detail += self.tr(" · {n} line(s) skipped in the dry run").format(n=f"{skipped:,}")
+            detail += self.tr(" · {n} line(s) skipped in the dry run", "", skipped).format(
+                n=f"{skipped:,}"
+            )
         notes = []
         if p.stopped:
             notes.append(

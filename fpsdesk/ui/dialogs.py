@@ -182,7 +182,11 @@ class CancelDialog(QDialog):
         layout.addWidget(self.reason)
         buttons = QDialogButtonBox()
         self.confirm_button = QPushButton(self.tr("Cancel transaction"))
+        self.confirm_button.setAccessibleDescription(
+            self.tr("Sends the Cancel to FPS for this transaction")
+        )
         keep = QPushButton(self.tr("Keep it"))
+        keep.setAccessibleDescription(self.tr("Closes this without cancelling anything"))
         buttons.addButton(self.confirm_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(keep, QDialogButtonBox.ButtonRole.RejectRole)
         keep.setDefault(True)  # Enter never cancels by accident
@@ -458,6 +462,35 @@ def save_csv_path(parent: QWidget | None, suggested: str) -> str | None:
     return path or None
 
 
+def offer_refund_details(parent: QWidget | None, transaction_id: str, amount: str) -> bool:
+    """A completed payment cannot be cancelled: say how it is refunded. True: copy its details."""
+    return _ask(
+        parent,
+        QMessageBox.Icon.Information,
+        _tr("Refund instead"),
+        _tr(
+            "{id} is completed: the money has moved, so FPS cannot cancel it. To give it back, "
+            "refund it: an FPS Refund of up to {amount} for this transaction, sent from the "
+            "system that takes your payments (or by whoever handles refunds). fpsdesk does not "
+            "send refunds.\n\nCopy the transaction's details for that request?"
+        ).format(id=transaction_id, amount=amount),
+        _tr("Copy refund details"),
+        _tr("Close"),
+        default_yes=True,
+    )
+
+
+def open_ca_bundle(parent: QWidget | None, current: str) -> str | None:
+    """A profile's CA bundle: a PEM file of extra CAs (an inspecting proxy's)."""
+    path, _ = QFileDialog.getOpenFileName(
+        parent,
+        _tr("CA bundle"),
+        current or str(Path.home()),
+        _tr("PEM certificates (*.pem *.crt *.cer);;All files (*)"),
+    )
+    return path or None
+
+
 # -- bulk cancel --------------------------------------------------------------------------
 
 
@@ -490,9 +523,11 @@ class BulkCancelDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
         if prompt.resume:
-            text = self.tr("Resume bulk run #{job}: cancel the {n} transaction(s) left?")
+            text = self.tr(
+                "Resume bulk run #{job}: cancel the {n} transaction(s) left?", "", prompt.count
+            )
         else:
-            text = self.tr("Cancel {n} transaction(s)?")
+            text = self.tr("Cancel {n} transaction(s)?", "", prompt.count)
         heading = QLabel(text.format(n=f"{prompt.count:,}", job=prompt.job_id))
         heading.setWordWrap(True)
         font = heading.font()
@@ -569,6 +604,9 @@ class BulkCancelDialog(QDialog):
             self.reason.hide()
         self.count_edit = QLineEdit()
         self.count_edit.setAccessibleName(self.tr("Number of transactions, typed to confirm"))
+        self.count_edit.setAccessibleDescription(
+            self.tr("Type how many transactions will be cancelled; a safeguard in Production")
+        )
         if prompt.needs_count_typed:
             typed = QLabel(
                 self.tr(
@@ -582,9 +620,13 @@ class BulkCancelDialog(QDialog):
             self.count_edit.hide()
         buttons = QDialogButtonBox()
         self.confirm_button = QPushButton(
-            self.tr("Cancel {n} transaction(s)").format(n=f"{prompt.count:,}")
+            self.tr("Cancel {n} transaction(s)", "", prompt.count).format(n=f"{prompt.count:,}")
         )
         keep = QPushButton(self.tr("Go back"))
+        self.confirm_button.setAccessibleDescription(
+            self.tr("Starts sending the Cancels, throttled, with a report at the end")
+        )
+        keep.setAccessibleDescription(self.tr("Closes this without cancelling anything"))
         buttons.addButton(self.confirm_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(keep, QDialogButtonBox.ButtonRole.RejectRole)
         keep.setDefault(True)  # Enter never confirms by accident

@@ -12,8 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QResizeEvent
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QFont,
+    QGuiApplication,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -33,7 +40,14 @@ from fpsdesk.fps.status import TransactionStatus
 from fpsdesk.store.outcome import ActionOutcome
 from fpsdesk.ui import dialogs, theme
 from fpsdesk.ui.cancel_state import CANCEL_CHECKING, CANCEL_SENDING
-from fpsdesk.ui.widgets import EmptyState, EnvironmentBadge, OutcomeNotices, ResultBanner
+from fpsdesk.ui.widgets import (
+    EmptyState,
+    EnvironmentBadge,
+    OutcomeNotices,
+    ResultBanner,
+    accessible,
+    clear_button_named,
+)
 
 if TYPE_CHECKING:  # loaded after the first paint (AppController.start)
     from fpsdesk.ui.bulk_view import BulkView, RunSnapshot
@@ -63,6 +77,53 @@ class _BeforeLookup:
     banner_visible: bool
 
 
+def blocked_wording(blocked: CancelBlocked) -> tuple[str, str]:
+    """(headline, text) for a Cancel not sent because the fresh status read said no: what the
+    transaction is now, in the agent's words, and what to do instead; nothing was sent."""
+    was = theme.status_look(blocked.expected_status).label
+    now = theme.status_look(blocked.current_status).label
+    if blocked.current_status is TransactionStatus.CANCELLED and blocked.status_code == "Expired":
+        return (
+            QCoreApplication.translate("cancel", "Nothing to cancel: the reserve expired"),
+            QCoreApplication.translate(
+                "cancel",
+                "FPS cancelled this reserve itself when it expired, so the money is no longer "
+                "held. Nothing was sent.",
+            ),
+        )
+    if blocked.current_status is TransactionStatus.CANCELLED:
+        return (
+            QCoreApplication.translate("cancel", "Nothing to cancel: it is already cancelled"),
+            QCoreApplication.translate(
+                "cancel", "It was cancelled since it was loaded. Nothing was sent."
+            ),
+        )
+    if blocked.current_status is TransactionStatus.SUCCESS:
+        return (
+            QCoreApplication.translate("cancel", "Not cancelled: it completed meanwhile"),
+            QCoreApplication.translate(
+                "cancel",
+                "It changed from {was} to {now} since it was loaded: the payment completed, "
+                "so it can only be refunded now. Nothing was sent.",
+            ).format(was=was, now=now),
+        )
+    if blocked.current_status is TransactionStatus.FAILURE:
+        return (
+            QCoreApplication.translate("cancel", "Nothing to cancel: it failed"),
+            QCoreApplication.translate(
+                "cancel", "It failed since it was loaded; no money moves. Nothing was sent."
+            ),
+        )
+    return (
+        QCoreApplication.translate("cancel", "Not sent: it is {now} now").format(now=now),
+        QCoreApplication.translate(
+            "cancel",
+            "Its status changed from {was} to {now} since it was loaded. Nothing was sent. "
+            "Review the new status, then decide again.",
+        ).format(was=was, now=now),
+    )
+
+
 class MainWindow(QMainWindow):
     settings_requested = Signal()
     reset_sandbox_requested = Signal()
@@ -81,6 +142,9 @@ class MainWindow(QMainWindow):
         self._session: DeskSession | None = None
         self._ipn_rows = ipn_rows
         self._keychain_backend = keychain_backend
+        # Makes a fresh demo transaction of a kind ("Reserved", "Pending") and returns its ID;
+        # set by the app while it runs the local sandbox.
+        self.demo_factory: Callable[[str], str] | None = None
         self._shut = False
         self._ipn_refresh: QTimer | None = None
         self.shown_transaction: str | None = None
@@ -108,7 +172,11 @@ class MainWindow(QMainWindow):
         self.id_edit.setFont(QFont("monospace"))
         self.id_edit.setMinimumWidth(360)
         self.lookup_button = QPushButton(self.tr("Look up"))
+        self.lookup_button.setAccessibleDescription(
+            self.tr("Reads the transaction in the ID field from FPS (Enter)")
+        )
         self.lookup_button.setDefault(True)
+        clear_button_named(self.id_edit)
         header.addWidget(self.env_badge)
         header.addWidget(self.profile_label)
         header.addSpacing(12)
@@ -129,6 +197,11 @@ class MainWindow(QMainWindow):
         # -- pages --------------------------------------------------------------------------
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        accessible(
+            self.tabs.tabBar(),
+            self.tr("Transaction, Results, Notifications, Search and Bulk cancel (Ctrl+1 to 5)"),
+            self.tr("Views"),
+        )
         self.pages = QStackedWidget()
         self.welcome = EmptyState(
             self.tr("Look up a transaction"),
@@ -192,6 +265,16 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self._results_host, self.tr("Results"))
         self.tabs.addTab(self._search_host, self.tr("Search"))
         self.tabs.addTab(self._bulk_host, self.tr("Bulk cancel"))
+        # A tab's tooltip is what a screen reader gives as the tab bar's description.
+        for index, tip in enumerate(
+            (
+                self.tr("The transaction looked up, with its history (Ctrl+1)"),
+                self.tr("Recent cancellations and their outcomes (Ctrl+2)"),
+                self.tr("Find transactions without their ID (Ctrl+F)"),
+                self.tr("Cancel many transactions from a file, a dry run first (Ctrl+O)"),
+            )
+        ):
+            self.tabs.setTabToolTip(index, tip)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.notifications: QWidget | None = None
         self._wanted_tab = 0
@@ -232,6 +315,7 @@ class MainWindow(QMainWindow):
             raise RuntimeError("MainWindow already has a session")
         self._session = session
         session.lookup_finished.connect(self._on_lookup_finished)
+        session.related_status_read.connect(self._on_related_status)
         session.lookup_failed.connect(self._on_lookup_failed)
         session.lookup_abandoned.connect(self._on_lookup_abandoned)
         for signal in (
@@ -353,17 +437,20 @@ class MainWindow(QMainWindow):
         from fpsdesk.sandbox import demo
 
         self.demo_menu = self.sandbox_menu.addMenu(self.tr("&Open a demo transaction"))
+        # The cancellable kinds are made fresh (demo_factory) when the app runs the sandbox, so
+        # a demo cancelled earlier never comes back as "Reserved (can be cancelled)".
         kinds = [
-            (self.tr("&Reserved (can be cancelled)"), demo.DEMO_RESERVED_IDS),
-            (self.tr("&Pending (can be cancelled)"), demo.DEMO_PENDING_IDS),
-            (self.tr("&Completed (refund instead)"), demo.DEMO_SUCCESS_IDS),
-            (self.tr("&Failed"), demo.DEMO_FAILURE_IDS),
-            (self.tr("Already &cancelled"), demo.DEMO_CANCELLED_IDS),
+            (self.tr("&Reserved (can be cancelled)"), demo.DEMO_RESERVED_IDS, "Reserved"),
+            (self.tr("&Pending (can be cancelled)"), demo.DEMO_PENDING_IDS, "Pending"),
+            (self.tr("&Completed (refund instead)"), demo.DEMO_SUCCESS_IDS, ""),
+            (self.tr("&Failed"), demo.DEMO_FAILURE_IDS, ""),
+            (self.tr("Already &cancelled"), demo.DEMO_CANCELLED_IDS, ""),
         ]
-        for label, ids in kinds:
+        for label, ids, fresh in kinds:
             if ids:
                 action = self.demo_menu.addAction(label)
                 action.setData(ids[0])
+                action.setProperty("fresh_kind", fresh)
                 action.triggered.connect(self._open_demo)
         self.sandbox_menu.insertMenu(self.reset_sandbox_action, self.demo_menu)
         self.sandbox_menu.insertSeparator(self.reset_sandbox_action)
@@ -371,9 +458,16 @@ class MainWindow(QMainWindow):
     @Slot()
     def _open_demo(self) -> None:
         action = self.sender()
-        transaction_id = action.data() if isinstance(action, QAction) else None
-        if transaction_id:
-            self.open_transaction(str(transaction_id))
+        if not isinstance(action, QAction) or not action.data():
+            return
+        transaction_id = action.data()
+        fresh = action.property("fresh_kind")
+        if fresh and self.demo_factory is not None:
+            try:
+                transaction_id = self.demo_factory(fresh)
+            except Exception:  # the seeded one still shows the kind, if it was not cancelled
+                log.exception("a fresh demo transaction could not be made")
+        self.open_transaction(str(transaction_id))
 
     def shortcut_list(self) -> list[tuple[str, str]]:
         return [
@@ -418,6 +512,8 @@ class MainWindow(QMainWindow):
             view.restore_field_clicked.connect(self._restore_field)
             view.refresh_clicked.connect(self.refresh)
             view.ipn_table.cellDoubleClicked.connect(self._show_ipns_of_shown)
+            view.refund_help_clicked.connect(self._refund_help)
+            view.related_clicked.connect(self.open_transaction)
             self.pages.addWidget(view)
             self._transaction_view = view
             self._update_cancel()
@@ -523,7 +619,7 @@ class MainWindow(QMainWindow):
         if bulk.busy:
             bulk.start_ids(ids, "")  # says why it cannot start now
             return
-        label = self.tr("{n} transaction(s) selected in Search").format(n=len(ids))
+        label = self.tr("{n} transaction(s) selected in Search", "", len(ids)).format(n=len(ids))
         if bulk.start_ids(ids, label):
             self.show_bulk()
 
@@ -544,7 +640,9 @@ class MainWindow(QMainWindow):
         self.tabs.setTabText(index, title)
         self.tabs.setTabToolTip(
             index,
-            self.tr("{n} finished cancel(s) not seen yet").format(n=count) if count else "",
+            self.tr("{n} finished cancel(s) not seen yet", "", count).format(n=count)
+            if count
+            else "",
         )
 
     def _export_results(self) -> None:
@@ -555,7 +653,10 @@ class MainWindow(QMainWindow):
         """Add the Notifications tab (built after the first paint: it reads the IPN store)."""
         self.notifications = view
         view.setObjectName("notifications")
-        self.tabs.insertTab(self.tabs.indexOf(self._search_host), view, self.tr("Notifications"))
+        index = self.tabs.insertTab(
+            self.tabs.indexOf(self._search_host), view, self.tr("Notifications")
+        )
+        self.tabs.setTabToolTip(index, self.tr("Every notification stored, from any FPS (Ctrl+3)"))
         opener = getattr(view, "open_transaction", None)
         if opener is not None:
             opener.connect(self.open_transaction)
@@ -598,8 +699,11 @@ class MainWindow(QMainWindow):
         self.profile_label.setText(profile_name)
         self.profile_label.setVisible(bool(profile_name))
         look = theme.environment_look(environment, endpoint)
-        title = self.tr("fpsdesk — {env}").format(env=look.label.title())
-        self.setWindowTitle(title)
+        # Qt appends the application display name ("… — fpsdesk"), so the title is the
+        # environment alone; without a display name (never, in the app) it names the app.
+        env = look.label.title()
+        app_named = bool(QGuiApplication.applicationDisplayName())
+        self.setWindowTitle(env if app_named else self.tr("fpsdesk — {env}").format(env=env))
         self.connection_label.setText(endpoint)
         if self._transaction_view is not None:
             self._update_cancel()
@@ -698,6 +802,23 @@ class MainWindow(QMainWindow):
             self.id_edit.setText(txn)
         self.open_transaction(txn)
 
+    @Slot()
+    def _refund_help(self) -> None:
+        """The next step for a completed payment: how to refund it, and its details to copy."""
+        detail = self.transaction_view.detail
+        if detail is None:
+            return
+        env = self.env_badge.text().title()
+        if dialogs.offer_refund_details(
+            self, detail.transaction_id, str(detail.transaction_amount)
+        ):
+            from fpsdesk.ui.transaction_view import refund_details
+
+            QGuiApplication.clipboard().setText(refund_details(detail, env))
+            self.statusBar().showMessage(
+                self.tr("Refund details of {id} copied.").format(id=detail.transaction_id), 5000
+            )
+
     def open_transaction(self, transaction_id: str) -> None:
         if self._session is None or self._session.config is None:
             self._show_id_error(self.tr("Not connected: open Settings (Ctrl+,) to add a profile."))
@@ -781,6 +902,9 @@ class MainWindow(QMainWindow):
             self.transaction_view.show_detail(reply.detail)
             self._reload_lists(reply.transaction_id)
         self._update_cancel()
+        related = [r.transaction_id for r in reply.detail.related_transactions]
+        if related:  # their statuses follow the links as they are read
+            self.session.read_related_statuses(related)
         self.pages.setCurrentWidget(self.transaction_view)
         self.statusBar().showMessage(
             self.tr("Read at {time} · RequestId {rid}").format(
@@ -788,6 +912,11 @@ class MainWindow(QMainWindow):
             ),
             0,
         )
+
+    @Slot(str, object)
+    def _on_related_status(self, transaction_id: str, status: TransactionStatus) -> None:
+        if not self._shut and self._transaction_view is not None:
+            self.transaction_view.set_related_status(transaction_id, status)
 
     @Slot(object)
     def _on_lookup_failed(self, failure: WorkerFailure) -> None:
@@ -1093,25 +1222,15 @@ class MainWindow(QMainWindow):
     def _on_cancel_blocked(self, blocked: CancelBlocked) -> None:
         if self._shut:  # closed: late queued replies change nothing
             return
-        was = theme.status_look(blocked.expected_status).label
-        now = theme.status_look(blocked.current_status).label
-        text = self.tr(
-            "Its status changed from {was} to {now} since it was loaded. Nothing was sent."
-        ).format(was=was, now=now)
-        hint = {
-            TransactionStatus.SUCCESS: self.tr("It is completed now: refund it instead."),
-            TransactionStatus.CANCELLED: self.tr("It is already cancelled."),
-            TransactionStatus.FAILURE: self.tr("It failed: there is nothing to cancel."),
-        }.get(blocked.current_status, self.tr("Review the new status, then decide again."))
+        headline, text = blocked_wording(blocked)
         if blocked.transaction_id == self.shown_transaction:
+            # Said once, on the page it is about; a dialog repeating it would only be dismissed.
             self.transaction_view.banner.show_result(
-                theme.status_look(blocked.current_status),
-                self.tr("Not cancelled: the transaction changed"),
-                f"{text} {hint}",
-                kind="blocked",
+                theme.status_look(blocked.current_status), headline, text, kind="blocked"
             )
             self.session.lookup(blocked.transaction_id)
-        dialogs.show_error(self, self.tr("The transaction changed"), text, hint)
+            return
+        dialogs.show_error(self, headline, text)
 
     @Slot(object)
     def _on_cancel_check_failed(self, failure: WorkerFailure) -> None:

@@ -84,6 +84,7 @@ class CancelBlocked:
     transaction_id: str
     expected_status: TransactionStatus
     current_status: TransactionStatus
+    status_code: str | None = None  # FPS's StatusCode now ("Expired": a reserve that lapsed)
 
 
 @dataclass(frozen=True, slots=True)

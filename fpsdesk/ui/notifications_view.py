@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -44,9 +45,9 @@ from PySide6.QtWidgets import (
 
 from fpsdesk.fps.models import TransactionStatus
 from fpsdesk.ipn.models import IpnVerdict
-from fpsdesk.store.ipns import IpnFilter, IpnRecord, IpnStore
+from fpsdesk.store.ipns import IPN_ENVIRONMENTS, IpnFilter, IpnRecord, IpnStore
 from fpsdesk.ui import dialogs, theme
-from fpsdesk.ui.widgets import Card, format_time
+from fpsdesk.ui.widgets import Card, EmptyState, accessible, format_time
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ class IpnTableModel(QAbstractTableModel):
     """Rows of the store in date order, newest first, fetched a page at a time."""
 
     COLUMNS = (
-        "Date",
+        "When",
         "Transaction",
         "Status",
         "Signature",
@@ -115,6 +116,7 @@ class IpnTableModel(QAbstractTableModel):
         "Operation",
         "Deliveries",
         "Received",
+        "Environment",
     )
 
     def __init__(self, store: IpnStore, parent: Any = None) -> None:
@@ -227,6 +229,8 @@ class IpnTableModel(QAbstractTableModel):
             return f"{label}: {r.reason}" if r.reason and r.verdict is IpnVerdict.FAILED else label
         if column == 6:
             return str(r.delivery_count)
+        if column == 8:
+            return self.tr(r.environment)
         return format_time(r.received_at)
 
 
@@ -247,29 +251,62 @@ class NotificationsView(QWidget):
         self.date_from = QDateEdit(QDate.currentDate().addDays(-30))
         self.use_to = QCheckBox(self.tr("to"))
         self.date_to = QDateEdit(QDate.currentDate())
+        accessible(self.use_from, self.tr("Only notifications from the date beside it"))
+        accessible(self.use_to, self.tr("Only notifications up to the date beside it"))
+        accessible(self.date_from, self.tr("The first day shown"), self.tr("From date"))
+        accessible(self.date_to, self.tr("The last day shown"), self.tr("To date"))
         for edit in (self.date_from, self.date_to):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.setEnabled(False)
         self.status = QComboBox()
-        self.status.setAccessibleName(self.tr("Filter by status"))
+        accessible(
+            self.status, self.tr("Only notifications of this status"), self.tr("Filter by status")
+        )
         self.status.addItem(self.tr("Any status"), None)
         for status in TransactionStatus:
             look = theme.status_look(status)
             self.status.addItem(theme.look_icon(look), look.label, status.value)
         self.operation = QComboBox()
-        self.operation.setAccessibleName(self.tr("Filter by operation"))
+        accessible(
+            self.operation,
+            self.tr("Only notifications of this operation"),
+            self.tr("Filter by operation"),
+        )
         self.verdict = QComboBox()
-        self.verdict.setAccessibleName(self.tr("Filter by signature"))
+        accessible(
+            self.verdict,
+            self.tr("Only notifications with this signature verdict"),
+            self.tr("Filter by signature"),
+        )
         self.verdict.addItem(self.tr("Any signature"), None)
         for verdict in IpnVerdict:
             look = theme.verdict_look(verdict.value)
             self.verdict.addItem(theme.look_icon(look), look.label, verdict.value)
+        self.environment = QComboBox()
+        accessible(
+            self.environment,
+            self.tr("Only notifications from this FPS"),
+            self.tr("Filter by environment"),
+        )
+        self.environment.setToolTip(
+            self.tr("Which FPS sent the notification, told by its certificate URL")
+        )
+        self.environment.addItem(self.tr("Any environment"), None)
+        for environment in IPN_ENVIRONMENTS:
+            self.environment.addItem(self.tr(environment), environment)
         self.transaction = QLineEdit()
         self.transaction.setPlaceholderText(self.tr("Transaction ID (or its start)"))
         self.transaction.setClearButtonEnabled(True)
-        self.transaction.setAccessibleName(self.tr("Filter by transaction ID"))
+        accessible(
+            self.transaction,
+            self.tr("Only notifications of transactions whose ID starts with this"),
+            self.tr("Filter by transaction ID"),
+        )
         self.export_button = QPushButton(self.tr("Export CSV…"))
+        self.export_button.setAccessibleDescription(
+            self.tr("Saves the matching notifications to a CSV file")
+        )
         for widget in (
             self.use_from,
             self.date_from,
@@ -278,6 +315,7 @@ class NotificationsView(QWidget):
             self.status,
             self.operation,
             self.verdict,
+            self.environment,
         ):
             bar.addWidget(widget)
         bar.addWidget(self.transaction, 1)
@@ -287,6 +325,11 @@ class NotificationsView(QWidget):
         self.model = IpnTableModel(store, self)
         self.table = QTableView()
         self.table.setModel(self.model)
+        accessible(
+            self.table,
+            self.tr("Every stored notification, newest first; select one to see its details"),
+            self.tr("Notifications"),
+        )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
@@ -299,7 +342,7 @@ class NotificationsView(QWidget):
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
         # Fixed widths: sizing to contents would read every row (defeats lazy fetching).
-        for column, width in enumerate((165, 290, 100, 110, 95, 85, 75, 165)):
+        for column, width in enumerate((165, 290, 100, 110, 95, 85, 75, 165, 110)):
             header.resizeSection(column, width)
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
 
@@ -320,15 +363,30 @@ class NotificationsView(QWidget):
         self.raw = QTableWidget(0, 2)
         self.raw.setHorizontalHeaderLabels([self.tr("Parameter"), self.tr("Value (verbatim)")])
         self.raw.verticalHeader().setVisible(False)
+        accessible(
+            self.raw,
+            self.tr("The parameters FPS sent, exactly as received"),
+            self.tr("Raw parameters"),
+        )
         self.raw.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.raw.horizontalHeader().setStretchLastSection(True)
         self.raw.setWordWrap(True)
         self.open_button = QPushButton(self.tr("Open transaction"))
         self.open_button.setEnabled(False)
+        self.open_button.setAccessibleDescription(
+            self.tr("Looks up the selected notification's transaction")
+        )
         detail_layout.addWidget(self.detail_title)
+        self.detail_hint = QLabel(
+            self.tr("Select a row to see its signature verdict and its raw parameters.")
+        )
+        self.detail_hint.setWordWrap(True)
+        self.detail_hint.setStyleSheet("color: palette(placeholder-text);")
+        detail_layout.addWidget(self.detail_hint)
         detail_layout.addLayout(self.detail_facts)
         detail_layout.addWidget(self.raw, 1)
         detail_layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignRight)
+        detail_layout.addStretch(0)  # takes the height only while the raw table is hidden
 
         split = QSplitter()
         split.addWidget(self.table)
@@ -336,7 +394,17 @@ class NotificationsView(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
         split.setSizes([820, 360])
-        layout.addWidget(split, 1)
+        # No rows: say why (nothing stored yet, or nothing matches the filters) instead of a
+        # blank table beside a pane of empty labels.
+        self.empty = EmptyState("", "")
+        self.clear_filters_button = self.empty.add_action(self.tr("Clear filters"))
+        self.clear_filters_button.setAccessibleDescription(
+            self.tr("Shows every notification again")
+        )
+        self.body = QStackedWidget()
+        self.body.addWidget(split)
+        self.body.addWidget(self.empty)
+        layout.addWidget(self.body, 1)
         self.count = QLabel()
         layout.addWidget(self.count)
 
@@ -346,14 +414,16 @@ class NotificationsView(QWidget):
             signal.connect(self.apply_filters)
         for edit in (self.date_from, self.date_to):
             edit.dateChanged.connect(self.apply_filters)
-        for combo in (self.status, self.operation, self.verdict):
+        for combo in (self.status, self.operation, self.verdict, self.environment):
             combo.currentIndexChanged.connect(self.apply_filters)
         self.transaction.textChanged.connect(self.apply_filters)
         self.export_button.clicked.connect(self.export)
         self.table.selectionModel().currentRowChanged.connect(self._show_record)
         self.open_button.clicked.connect(self._open_selected)
+        self.clear_filters_button.clicked.connect(self.clear_filters)
         self._fill_operations()
         self._update_count()
+        self._show_record(QModelIndex())
 
     # -- filters -----------------------------------------------------------------------------
 
@@ -383,7 +453,24 @@ class NotificationsView(QWidget):
             operation=self.operation.currentData() or None,
             verdict=IpnVerdict(verdict) if verdict else None,
             transaction_id=self.transaction.text().strip() or None,
+            environment=self.environment.currentData() or None,
         )
+
+    def clear_filters(self) -> None:
+        """Back to every notification, with one reload."""
+        widgets = (self.use_from, self.use_to, self.status, self.operation, self.verdict)
+        for widget in (*widgets, self.environment, self.transaction):
+            widget.blockSignals(True)
+        self.use_from.setChecked(False)
+        self.use_to.setChecked(False)
+        self.date_from.setEnabled(False)
+        self.date_to.setEnabled(False)
+        for combo in (self.status, self.operation, self.verdict, self.environment):
+            combo.setCurrentIndex(0)
+        self.transaction.clear()
+        for widget in (*widgets, self.environment, self.transaction):
+            widget.blockSignals(False)
+        self.apply_filters()
 
     def apply_filters(self) -> None:
         self.model.set_filters(self.current_filters())
@@ -391,8 +478,32 @@ class NotificationsView(QWidget):
         self._show_record(QModelIndex())
 
     def _update_count(self) -> None:
-        self.count.setText(self.tr("{n} notification(s)").format(n=f"{self.model.total:,}"))
+        self.count.setText(
+            self.tr("{n} notification(s)", "", self.model.total).format(n=f"{self.model.total:,}")
+        )
         self.export_button.setEnabled(self.model.total > 0)
+        self._update_empty()
+
+    def _update_empty(self) -> None:
+        if self.model.total:
+            self.body.setCurrentIndex(0)
+            return
+        filtered = self.current_filters() != IpnFilter()
+        if filtered:
+            self.empty.title.setText(self.tr("No notifications match these filters"))
+            self.empty.body.setText(
+                self.tr("Other notifications are stored. Clear the filters to see them all.")
+            )
+        else:
+            self.empty.title.setText(self.tr("No notifications yet"))
+            self.empty.body.setText(
+                self.tr(
+                    "IPNs that FPS sends to fpsdesk, or that are imported with "
+                    '"fpsdesk ipn import", appear here with their signature verdict.'
+                )
+            )
+        self.clear_filters_button.setVisible(filtered)
+        self.body.setCurrentIndex(1)
 
     # -- live updates ------------------------------------------------------------------------
 
@@ -423,6 +534,12 @@ class NotificationsView(QWidget):
         record = self.model.record(index.row()) if index.isValid() else None
         self.raw.setRowCount(0)
         self.open_button.setEnabled(bool(record and record.transaction_id))
+        # Nothing selected: a title and a hint, not labels and a table with nothing in them.
+        for row in range(self.detail_facts.rowCount()):
+            self.detail_facts.setRowVisible(row, record is not None)
+        self.raw.setVisible(record is not None)
+        self.detail_hint.setVisible(record is None)
+        self.open_button.setVisible(record is not None)
         if record is None:
             self.detail_title.setText(self.tr("Select a notification"))
             self.detail_verdict.clear()

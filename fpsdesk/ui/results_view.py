@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from fpsdesk.store.actions import ActionOutcome, ActionRecord, ActionStore
 from fpsdesk.ui import dialogs, theme
 from fpsdesk.ui.transaction_view import TableOrEmpty, _item, make_table
-from fpsdesk.ui.widgets import EmptyState, format_time, status_item
+from fpsdesk.ui.widgets import EmptyState, accessible, format_time, status_item
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,7 @@ class ResultsView(QWidget):
         bar = QHBoxLayout()
         self.outcome = QComboBox()
         self.outcome.setAccessibleName(self.tr("Filter by outcome"))
+        self.outcome.setAccessibleDescription(self.tr("Only cancels with this outcome"))
         self.outcome.addItem(self.tr("All outcomes"), None)
         for outcome in (
             ActionOutcome.SUCCEEDED,
@@ -99,8 +100,15 @@ class ResultsView(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("Search by transaction ID"))
         self.search.setClearButtonEnabled(True)
-        self.search.setAccessibleName(self.tr("Search by transaction ID"))
+        accessible(
+            self.search,
+            self.tr("Only cancels of transactions whose ID contains this"),
+            self.tr("Search by transaction ID"),
+        )
         self.export_button = QPushButton(self.tr("Export CSV…"))
+        self.export_button.setAccessibleDescription(
+            self.tr("Saves the cancellations shown to a CSV file")
+        )
         self.count = QLabel()
         bar.addWidget(QLabel(self.tr("Show:")))
         bar.addWidget(self.outcome)
@@ -119,17 +127,22 @@ class ResultsView(QWidget):
                 self.tr("RequestId"),
             ]
         )
-        self.body = TableOrEmpty(
-            self.table,
-            EmptyState(
-                self.tr("No cancellations yet"),
-                self.tr("Cancels sent from fpsdesk appear here with their outcome."),
-            ),
+        self.empty = EmptyState("", "")
+        self.clear_filters_button = self.empty.add_action(self.tr("Clear filters"))
+        self.clear_filters_button.setAccessibleDescription(
+            self.tr("Shows every outcome and empties the search")
         )
+        self.body = TableOrEmpty(self.table, self.empty)
         layout.addWidget(self.body, 1)
         self.outcome.currentIndexChanged.connect(self.reload)
         self.search.textChanged.connect(self.reload)
         self.export_button.clicked.connect(self.export)
+        self.clear_filters_button.clicked.connect(self.clear_filters)
+        accessible(
+            self.table,
+            self.tr("Cancels sent from fpsdesk, newest first; double-click one to open it"),
+            self.tr("Cancellations"),
+        )
         self.table.cellDoubleClicked.connect(self._open_row)
         self._dirty = True
 
@@ -170,7 +183,36 @@ class ResultsView(QWidget):
         table.setUpdatesEnabled(True)
         self.count.setText(self.tr("{n} shown").format(n=len(self.records)))
         self.export_button.setEnabled(bool(self.records))
+        self._explain_empty()
         self.body.refresh()
+
+    def _filtered(self) -> bool:
+        return self.outcome.currentIndex() > 0 or bool(self.search.text().strip())
+
+    def _explain_empty(self) -> None:
+        """No rows: because nothing was ever cancelled, or because nothing matches?"""
+        filtered = self._filtered()
+        if filtered:
+            self.empty.title.setText(self.tr("No cancellations match"))
+            self.empty.body.setText(
+                self.tr("No cancel recorded here matches this outcome and search.")
+            )
+        else:
+            self.empty.title.setText(self.tr("No cancellations yet"))
+            self.empty.body.setText(
+                self.tr("Cancels sent from fpsdesk appear here with their outcome.")
+            )
+        self.clear_filters_button.setVisible(filtered)
+
+    def clear_filters(self) -> None:
+        """Every outcome and no search, with one reload."""
+        for widget in (self.outcome, self.search):
+            widget.blockSignals(True)
+        self.outcome.setCurrentIndex(0)
+        self.search.clear()
+        for widget in (self.outcome, self.search):
+            widget.blockSignals(False)
+        self.reload()
 
     def _open_row(self, row: int, _column: int) -> None:
         if 0 <= row < len(self.records):

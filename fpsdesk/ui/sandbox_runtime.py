@@ -106,6 +106,12 @@ class SandboxRuntime:
             except Exception:
                 log.debug("IPN listener failed", exc_info=True)
 
+    def fresh_demo(self, kind: str) -> str:
+        """A new demo transaction of ``kind`` ("Reserved" or "Pending"); returns its ID."""
+        from fpsdesk.sandbox import demo
+
+        return str(self.server.create_transaction(**demo.fresh_fields(kind)))
+
     def reset(self) -> None:
         """Drop every sandbox transaction and load fresh demo data."""
         self.server.reset(demo=True)

@@ -206,17 +206,20 @@ class SearchView(QWidget):
         self.to_date = self._date_edit(today, self.tr("Received until"))
         self.status = QComboBox()
         self.status.setAccessibleName(self.tr("Status"))
+        self.status.setAccessibleDescription(self.tr("Only transactions in this status"))
         self.status.addItem(self.tr("Any status"), None)
         for status in TransactionStatus:
             look = theme.status_look(status)
             self.status.addItem(theme.look_icon(look), look.label, status.value)
         self.operation = QComboBox()
         self.operation.setAccessibleName(self.tr("Operation"))
+        self.operation.setAccessibleDescription(self.tr("Only transactions of this operation"))
         self.operation.addItem(self.tr("Any operation"), None)
         for operation in OPERATIONS:
             self.operation.addItem(operation, operation)
         self.method = QComboBox()
         self.method.setAccessibleName(self.tr("Payment method"))
+        self.method.setAccessibleDescription(self.tr("Only transactions paid this way"))
         self.method.addItem(self.tr("Any payment method"), None)
         for label, code in (
             (self.tr("Credit card (CC)"), "CC"),
@@ -330,6 +333,9 @@ class SearchView(QWidget):
         )
         self.cancel_button.setEnabled(False)
         self.export_button = QPushButton(self.tr("Export CSV…"))
+        self.export_button.setAccessibleDescription(
+            self.tr("Saves the matching transactions to a CSV file")
+        )
         self.export_button.setEnabled(False)
         actions.addWidget(self.count, 1)
         actions.addWidget(self.export_button)
@@ -587,12 +593,16 @@ class SearchView(QWidget):
         self.running_changed.emit(False)
 
     def _running_text(self, p: SearchProgress) -> str:
-        text = self.tr(
-            "Searching… {pages} page(s) read from FPS, {scanned} transactions looked at, "
-            "{matches} match(es)"
-        ).format(pages=p.pages, scanned=p.scanned, matches=p.matches)
+        # One count per plural form: Qt picks a form by one number.
+        text = (
+            self.tr("Searching… {pages} page(s) read from FPS", "", p.pages).format(pages=p.pages)
+            + self.tr(", {scanned} transaction(s) looked at", "", p.scanned).format(
+                scanned=p.scanned
+            )
+            + self.tr(", {matches} match(es)", "", p.matches).format(matches=p.matches)
+        )
         if p.details:
-            text += self.tr(", {n} detail(s) read for e-mails").format(n=p.details)
+            text += self.tr(", {n} detail(s) read for e-mails", "", p.details).format(n=p.details)
         if p.slowed:
             text += self.tr(". FPS asked to slow down ({n}×): waiting, not failing").format(
                 n=p.slowed
@@ -601,16 +611,16 @@ class SearchView(QWidget):
 
     def _done_text(self, p: SearchProgress) -> str:
         if p.stopped:
-            text = self.tr("Stopped: {matches} match(es) so far, {scanned} looked at").format(
-                matches=p.matches, scanned=p.scanned
-            )
+            text = self.tr("Stopped: {matches} match(es) so far", "", p.matches).format(
+                matches=p.matches
+            ) + self.tr(", {scanned} looked at").format(scanned=p.scanned)
         else:
-            text = self.tr("{matches} match(es) in {scanned} transactions").format(
-                matches=p.matches, scanned=p.scanned
-            )
+            text = self.tr("{matches} match(es)", "", p.matches).format(
+                matches=p.matches
+            ) + self.tr(" in {scanned} transaction(s)", "", p.scanned).format(scanned=p.scanned)
         parts = []
         if p.pages:
-            parts.append(self.tr("{n} page(s) read from FPS now").format(n=p.pages))
+            parts.append(self.tr("{n} page(s) read from FPS now", "", p.pages).format(n=p.pages))
         if p.from_cache and p.oldest_read is not None:
             parts.append(
                 self.tr("{n} from the cache read at {time}").format(
@@ -642,7 +652,7 @@ class SearchView(QWidget):
         total = self.model.rowCount()
         selected = len(self.table.selectionModel().selectedRows()) if total else 0
         if total:
-            text = self.tr("{n} match(es)").format(n=total)
+            text = self.tr("{n} match(es)", "", total).format(n=total)
             if selected:
                 text += self.tr(", {k} selected").format(k=selected)
         else:

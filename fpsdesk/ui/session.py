@@ -26,6 +26,7 @@ from fpsdesk.ui.messages import (
     ConnectionTestReply,
     LookupReply,
     SettleReply,
+    StatusReply,
     WorkerFailure,
 )
 from fpsdesk.ui.reconcile import DEFAULT_DELAYS, Reconciler
@@ -48,6 +49,7 @@ class DeskSession(QObject):
     reconcile_checking = Signal(int, str)
     actions_changed = Signal(str)  # transaction_id
     connection_tested = Signal(object)  # ConnectionTestReply
+    related_status_read = Signal(str, object)  # transaction_id, TransactionStatus
     busy_changed = Signal(bool)
 
     def __init__(
@@ -73,6 +75,8 @@ class DeskSession(QObject):
         reads.lookup_done.connect(self._on_lookup_done)
         reads.failed.connect(self._on_failed)
         reads.connection_tested.connect(self._on_connection_tested)
+        reads.status_done.connect(self._on_related_status)
+        self._related_reads: set[int] = set()
         worker = self.host.worker
         worker.failed.connect(self._on_failed)
         worker.cancel_blocked.connect(self._on_cancel_blocked)
@@ -149,6 +153,22 @@ class DeskSession(QObject):
         self.lookup_abandoned.emit(self.current_transaction or "")
         return True
 
+    def read_related_statuses(self, transaction_ids: Sequence[str]) -> None:
+        """The statuses of a page's related transactions (a refund's payment, its refunds),
+        read on the pool; each arrives as ``related_status_read``. Failures are only logged:
+        the link still opens the transaction."""
+        if self.config is None or self._shut:
+            return
+        for transaction_id in dict.fromkeys(transaction_ids):
+            self._related_reads.add(self.host.read_status(transaction_id))
+
+    @Slot(object)
+    def _on_related_status(self, reply: StatusReply) -> None:
+        if self._shut or reply.request_id not in self._related_reads:
+            return
+        self._related_reads.discard(reply.request_id)
+        self.related_status_read.emit(reply.transaction_id, reply.status.transaction_status)
+
     @Slot(object)
     def _on_lookup_done(self, reply: LookupReply) -> None:
         if self._shut:  # closed: late queued replies change nothing
@@ -166,6 +186,10 @@ class DeskSession(QObject):
         if failure.operation == "cancel-check":
             self._release(failure.transaction_id, failure.request_id)
             self.cancel_check_failed.emit(failure)
+            return
+        if failure.request_id in self._related_reads:
+            self._related_reads.discard(failure.request_id)
+            log.info("related transaction %s: status not read", failure.transaction_id)
             return
         if failure.request_id != self.current_lookup:
             log.debug("ignoring stale failure %d", failure.request_id)

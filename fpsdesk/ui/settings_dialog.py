@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -32,8 +33,16 @@ from fpsdesk.settings import Profile, SettingsError, SettingsStore
 from fpsdesk.ui import dialogs, theme
 from fpsdesk.ui.messages import ConnectionConfig, ConnectionTestReply
 from fpsdesk.ui.session import DeskSession
+from fpsdesk.ui.widgets import accessible
 
 log = logging.getLogger(__name__)
+
+# What the secret field says: a saved profile's secret is in the keychain already; a new one's
+# is not anywhere yet.
+KEEP_SECRET = "Stored in the keychain; leave empty to keep"
+NEW_SECRET = "Required; kept in the system keychain once saved"
+# The name a profile is tested under before it has one.
+UNNAMED = "unsaved profile"
 
 ENDPOINT_CHOICES = (
     ("Sandbox", SANDBOX_ENDPOINT),
@@ -61,6 +70,8 @@ class SettingsDialog(QDialog):
         self._store = store or SettingsStore()
         self._credentials = credentials or CredentialStore()
         self._testing: int | None = None
+        self._loaded: tuple[object, ...] = ()  # the form as loaded or saved: what "changed" means
+        self._offer_to_use = False  # the last save was of a profile while none is in use
 
         layout = QHBoxLayout(self)
         left = QVBoxLayout()
@@ -88,19 +99,25 @@ class SettingsDialog(QDialog):
         self.access_key = QLineEdit()
         self.secret = QLineEdit()
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secret.setPlaceholderText(self.tr("Stored in the keychain; leave empty to keep"))
+        self.secret.setPlaceholderText(self.tr(NEW_SECRET))
         self.ipn_mode = QComboBox()
         self.ipn_mode.addItem(self.tr("Locally, with the FPS certificate"), "local")
         self.ipn_mode.addItem(self.tr("Remotely, with VerifySignature"), "remote")
         self.ca_bundle = QLineEdit()
         self.ca_bundle.setPlaceholderText(self.tr("Optional: PEM file of extra trusted CAs"))
+        self.ca_browse = QPushButton(self.tr("Browse…"))
+        self.ca_browse.setAccessibleDescription(self.tr("Choose the CA bundle file"))
+        ca_row = QHBoxLayout()
+        ca_row.setContentsMargins(0, 0, 0, 0)
+        ca_row.addWidget(self.ca_bundle, 1)
+        ca_row.addWidget(self.ca_browse)
         form.addRow(self.tr("Name:"), self.name)
         form.addRow(self.tr("Environment:"), self.environment)
         form.addRow(self.tr("Endpoint URL:"), self.endpoint)
         form.addRow(self.tr("Access key ID:"), self.access_key)
         form.addRow(self.tr("Secret key:"), self.secret)
         form.addRow(self.tr("Check IPN signatures:"), self.ipn_mode)
-        form.addRow(self.tr("CA bundle:"), self.ca_bundle)
+        form.addRow(self.tr("CA bundle:"), ca_row)
         right.addLayout(form)
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -117,20 +134,52 @@ class SettingsDialog(QDialog):
         actions.addWidget(self.save_button)
         actions.addWidget(self.use_button)
         right.addLayout(actions)
+        accessible(self.list, self.tr("Saved FPS profiles; the one in use is marked"))
+        accessible(self.add_button, self.tr("Starts a new, empty profile"))
+        accessible(self.remove_button, self.tr("Deletes the selected profile and its secret key"))
+        accessible(self.name, self.tr("A name for this profile"), self.tr("Name"))
+        accessible(self.environment, self.tr("Which FPS this profile uses"), self.tr("Environment"))
+        accessible(
+            self.endpoint, self.tr("The FPS endpoint URL (for Custom)"), self.tr("Endpoint URL")
+        )
+        accessible(self.access_key, self.tr("The AWS access key ID"), self.tr("Access key ID"))
+        accessible(
+            self.secret,
+            self.tr("The AWS secret key; it is kept only in the system keychain"),
+            self.tr("Secret key"),
+        )
+        accessible(
+            self.ipn_mode,
+            self.tr("How the signatures of notifications are checked"),
+            self.tr("Check IPN signatures"),
+        )
+        accessible(
+            self.ca_bundle,
+            self.tr("Optional PEM file of extra trusted certificate authorities"),
+            self.tr("CA bundle"),
+        )
+        accessible(self.test_button, self.tr("Sends one signed read and says what happened"))
+        accessible(self.save_button, self.tr("Saves the profile"))
+        accessible(self.use_button, self.tr("Saves the profile and works with it now"))
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.button(QDialogButtonBox.StandardButton.Close).setAccessibleDescription(
+            self.tr("Closes Settings; asks first if there are unsaved changes")
+        )
         close.rejected.connect(self.reject)
         right.addWidget(close)
         layout.addLayout(right, 2)
 
         self.environment.currentIndexChanged.connect(self._environment_changed)
-        self.list.currentTextChanged.connect(self._load_profile)
+        self.list.currentItemChanged.connect(self._load_item)
         self.add_button.clicked.connect(self._new_profile)
         self.remove_button.clicked.connect(self._remove_profile)
         self.test_button.clicked.connect(self.test_connection)
-        self.save_button.clicked.connect(self.save)
+        self.save_button.clicked.connect(self.save_clicked)
         self.use_button.clicked.connect(self.save_and_use)
+        self.ca_browse.clicked.connect(self._browse_ca_bundle)
         session.connection_tested.connect(self._on_tested)
         self._reload_list()
+        self._mark_unchanged()  # also when the settings could not be read: nothing typed yet
 
     # -- list ------------------------------------------------------------------------------
 
@@ -142,17 +191,64 @@ class SettingsDialog(QDialog):
             return
         self.list.blockSignals(True)
         self.list.clear()
+        in_use = self._in_use()
         for profile in settings.profiles:
-            self.list.addItem(profile.name)
+            item = QListWidgetItem(profile.name)
+            if profile.name == in_use:
+                # Said in words (and bold), not only marked: the name stays the item's data.
+                item.setText(self.tr("{name} (in use)").format(name=profile.name))
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+                item.setToolTip(self.tr("fpsdesk is working with this profile now"))
+            item.setData(Qt.ItemDataRole.UserRole, profile.name)
+            self.list.addItem(item)
         self.list.blockSignals(False)
         wanted = select or settings.current
-        matches = self.list.findItems(wanted or "", Qt.MatchFlag.MatchExactly) if wanted else []
-        if matches:
-            self.list.setCurrentItem(matches[0])
+        match = self._item_named(wanted) if wanted else None
+        if match is not None:
+            self.list.setCurrentItem(match)
         elif self.list.count():
             self.list.setCurrentRow(0)
         else:
             self._new_profile()
+
+    def _in_use(self) -> str | None:
+        """The profile the app is connected with (not the demo sandbox), if any."""
+        config = self._session.config
+        return config.profile_name if config is not None else None
+
+    def _item_named(self, name: str) -> QListWidgetItem | None:
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == name:
+                return item
+        return None
+
+    def _selected_name(self) -> str | None:
+        item = self.list.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _form_state(self) -> tuple[object, ...]:
+        return (
+            self.name.text(),
+            self.endpoint.text(),
+            self.access_key.text(),
+            self.ipn_mode.currentData(),
+            self.ca_bundle.text(),
+            self.secret.text(),
+        )
+
+    def _mark_unchanged(self) -> None:
+        self._loaded = self._form_state()
+
+    def has_changes(self) -> bool:
+        """Typed in and not saved (a secret typed counts, even for a tested profile)."""
+        return self._form_state() != self._loaded
+
+    def _load_item(self, current: QListWidgetItem | None) -> None:
+        if current is not None:
+            self._load_profile(current.data(Qt.ItemDataRole.UserRole))
 
     def _load_profile(self, name: str) -> None:
         if not name:
@@ -169,7 +265,9 @@ class SettingsDialog(QDialog):
         index = self.ipn_mode.findData(profile.ipn_verification)
         self.ipn_mode.setCurrentIndex(max(0, index))
         self.ca_bundle.setText(profile.ca_bundle or "")
+        self.secret.setPlaceholderText(self.tr(KEEP_SECRET))
         self._say("")
+        self._mark_unchanged()
 
     def _set_endpoint(self, url: str) -> None:
         index = next((i for i, (_, u) in enumerate(ENDPOINT_CHOICES) if u and u == url), 2)
@@ -191,14 +289,15 @@ class SettingsDialog(QDialog):
         self.access_key.clear()
         self.secret.clear()
         self.ca_bundle.clear()
+        self.secret.setPlaceholderText(self.tr(NEW_SECRET))
         self.name.setFocus()
         self._say(self.tr("New profile: fill in the fields and press Save."))
+        self._mark_unchanged()
 
     def _remove_profile(self) -> None:
-        selected = self.list.selectedItems()
-        if not selected:
+        name = self._selected_name()
+        if not self.list.selectedItems() or name is None:
             return
-        name = selected[0].text()
         if not dialogs.confirm(
             self,
             self.tr("Remove profile"),
@@ -227,9 +326,9 @@ class SettingsDialog(QDialog):
             color = "palette(window-text)"
         self.message.setStyleSheet(f"color: {color};")
 
-    def _profile_from_form(self) -> Profile:
+    def _profile_from_form(self, name: str | None = None) -> Profile:
         return Profile(
-            name=self.name.text(),
+            name=name or self.name.text(),
             endpoint=self.endpoint.text(),
             access_key_id=self.access_key.text(),
             ipn_verification=self.ipn_mode.currentData(),
@@ -255,9 +354,12 @@ class SettingsDialog(QDialog):
             return None
         typed = self.secret.text()
         try:
-            is_new = self._store.load().find(profile.name) is None
+            before = self._store.load()
+            is_new = before.find(profile.name) is None
+            nothing_in_use = before.current is None
         except SettingsError:
             is_new = False  # unknown: never delete a secret that may belong to a profile
+            nothing_in_use = False
         if typed:
             try:
                 self._credentials.set_secret(profile.name, typed)
@@ -292,13 +394,33 @@ class SettingsDialog(QDialog):
         self.secret.clear()
         self._reload_list(select=profile.name)
         self._say(self.tr("Saved {name}.").format(name=profile.name), ok=True)
+        self._mark_unchanged()
+        self._offer_to_use = nothing_in_use and self._in_use() is None
         return profile, secret
+
+    def save_clicked(self) -> None:
+        """Save; when no profile is in use yet (the first one), offer to work with it now."""
+        saved = self.save()
+        if saved is None or not self._offer_to_use:
+            return
+        profile, secret = saved
+        if dialogs.confirm(
+            self,
+            self.tr("Use this profile?"),
+            self.tr(
+                "{name} is saved. fpsdesk is not connected to any FPS account yet: work with "
+                "{name} now?"
+            ).format(name=profile.name),
+            self.tr("Use {name}").format(name=profile.name),
+        ):
+            self._use(profile, secret)
 
     def save_and_use(self) -> None:
         saved = self.save()
-        if saved is None:
-            return
-        profile, secret = saved
+        if saved is not None:
+            self._use(*saved)
+
+    def _use(self, profile: Profile, secret: str) -> None:
         try:
             self._store.set_current(profile.name)
         except SettingsError as exc:
@@ -307,13 +429,39 @@ class SettingsDialog(QDialog):
         self.profile_activated.emit(profile, secret)
         self.accept()
 
+    def reject(self) -> None:
+        """Esc or Close: never throw away typed changes (a tested secret included) unasked."""
+        if self.has_changes() and not dialogs.confirm(
+            self,
+            self.tr("Discard changes?"),
+            self.tr(
+                "The profile has changes that are not saved{secret}. Close and discard them?"
+            ).format(
+                secret=self.tr(", including the secret key typed") if self.secret.text() else ""
+            ),
+            self.tr("Discard"),
+        ):
+            return
+        super().reject()
+
+    def _browse_ca_bundle(self) -> None:
+        path = dialogs.open_ca_bundle(self, self.ca_bundle.text().strip())
+        if path:
+            self.ca_bundle.setText(path)
+
     # -- test ------------------------------------------------------------------------------
 
     def test_connection(self) -> None:
+        """Test what the form says; a profile needs no name (nor to be saved) to be tested."""
+        unnamed = not self.name.text().strip()
         try:
-            profile = self._profile_from_form()
+            profile = self._profile_from_form(name=self.tr(UNNAMED) if unnamed else None)
         except (SettingsError, ValueError) as exc:
             self._say(str(exc), error=True)
+            return
+        if unnamed and not self.secret.text():
+            self._say(self.tr("Type the secret key to test the connection."), error=True)
+            self.secret.setFocus()
             return
         secret = self._secret_for(profile)
         if secret is None:

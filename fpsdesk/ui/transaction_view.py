@@ -7,6 +7,7 @@ tells it the Cancel state; the view only lays them out and says why Cancel is un
 from __future__ import annotations
 
 import contextlib
+import html
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -41,6 +42,7 @@ from fpsdesk.ui.widgets import (
     EmptyState,
     ResultBanner,
     StatusChip,
+    accessible,
     format_time,
     short_id,
     status_item,
@@ -48,7 +50,7 @@ from fpsdesk.ui.widgets import (
 
 PAYMENT_METHODS = {
     "CC": "Credit card",
-    "ACH": "Bank account (ACH)",
+    "ACH": "Bank account",
     "ABT": "Amazon Payments balance",
     "Debt": "Debt balance",
     "Prepaid": "Prepaid balance",
@@ -106,10 +108,14 @@ class TransactionView(QWidget):
     # field is empty or holds no valid ID) put this transaction's ID back in it.
     lookup_field_clicked = Signal()
     restore_field_clicked = Signal()
+    refund_help_clicked = Signal()  # "Completed: refund instead": how, and the details to copy
+    related_clicked = Signal(str)  # a related transaction's ID link: open it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.detail: TransactionDetail | None = None
+        self._related_of: str | None = None  # whose related statuses _related_status holds
+        self._related_status: dict[str, TransactionStatus] = {}
         # In a short window (a laptop at 1.5x, notices above the tabs) the page scrolls rather
         # than squeezing the cards until their lines overlap; the histories get the rest.
         page = QVBoxLayout(self)
@@ -182,8 +188,16 @@ class TransactionView(QWidget):
         self.cancel_hint.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.cancel_hint.setWordWrap(True)
         self.cancel_hint.setStyleSheet("color: palette(placeholder-text);")
+        # The next step when Cancel cannot be it: a completed payment is refunded instead.
+        self.refund_button = QPushButton(self.tr("How to refund…"))
+        self.refund_button.setAccessibleDescription(
+            self.tr("Explains how to refund a completed payment and copies its details")
+        )
+        self.refund_button.clicked.connect(self.refund_help_clicked)
+        self.refund_button.hide()
         action_box.addLayout(buttons)
         action_box.addWidget(self.cancel_hint)
+        action_box.addWidget(self.refund_button, 0, Qt.AlignmentFlag.AlignRight)
         grid.addLayout(action_box, 0, 2, 2, 1, Qt.AlignmentFlag.AlignRight)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
@@ -228,6 +242,11 @@ class TransactionView(QWidget):
         # -- histories ------------------------------------------------------------------
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        accessible(
+            self.tabs.tabBar(),
+            self.tr("The timeline, FPS's status history, its notifications and staff actions"),
+            self.tr("Histories"),
+        )
         self._batching = False
         self._ipn_records: list[Any] = []
         self._action_records: list[ActionRecord] = []
@@ -249,6 +268,11 @@ class TransactionView(QWidget):
                 self.tr("Details"),
             ]
         )
+        accessible(
+            self.timeline_table,
+            self.tr("Status changes, notifications and staff actions, oldest first"),
+            self.tr("Timeline"),
+        )
         self.timeline = TableOrEmpty(
             self.timeline_table,
             EmptyState(self.tr("Nothing yet"), self.tr("Look up a transaction.")),
@@ -256,21 +280,29 @@ class TransactionView(QWidget):
         timeline_layout.addWidget(self.flags_label)
         timeline_layout.addWidget(self.timeline, 1)
         self.history_table = make_table(
-            [self.tr("Date"), self.tr("Status"), self.tr("Status code"), self.tr("Amount")]
+            [self.tr("When"), self.tr("Status"), self.tr("Status code"), self.tr("Amount")]
         )
+        accessible(self.history_table, self.tr("FPS's status history"), self.tr("Status history"))
         self.history = TableOrEmpty(
             self.history_table,
             EmptyState(self.tr("No status history"), self.tr("FPS returned no history.")),
         )
+        # "When" is when a thing happened, in every table; "Received" only ever means when
+        # fpsdesk received an IPN (Notifications) or FPS a payment (the facts card).
         self.ipn_table = make_table(
             [
-                self.tr("Received"),
+                self.tr("When"),
                 self.tr("Status"),
                 self.tr("Operation"),
                 self.tr("Amount"),
                 self.tr("Signature"),
                 self.tr("Deliveries"),
             ]
+        )
+        accessible(
+            self.ipn_table,
+            self.tr("Notifications of this transaction; double-click to see them all"),
+            self.tr("Notifications (IPN)"),
         )
         self.ipns = TableOrEmpty(
             self.ipn_table,
@@ -292,6 +324,11 @@ class TransactionView(QWidget):
                 self.tr("RequestId"),
             ]
         )
+        accessible(
+            self.actions_table,
+            self.tr("What staff did to this transaction through fpsdesk"),
+            self.tr("Staff actions"),
+        )
         self.actions_list = TableOrEmpty(
             self.actions_table,
             EmptyState(
@@ -303,6 +340,15 @@ class TransactionView(QWidget):
         self.tabs.addTab(self.history, self.tr("Status history"))
         self.tabs.addTab(self.ipns, self.tr("Notifications (IPN)"))
         self.tabs.addTab(self.actions_list, self.tr("Staff actions"))
+        for index, tip in enumerate(
+            (
+                self.tr("Everything that happened to it, oldest first, contradictions flagged"),
+                self.tr("The status history FPS returned"),
+                self.tr("The notifications received for it, with their signature verdicts"),
+                self.tr("What staff did to it through fpsdesk"),
+            )
+        ):
+            self.tabs.setTabToolTip(index, tip)
         self.tabs.setMinimumHeight(self.HISTORY_MIN_HEIGHT)
         outer.addWidget(self.tabs, 1)
 
@@ -310,6 +356,13 @@ class TransactionView(QWidget):
         label = QLabel("—")
         label.setTextFormat(Qt.TextFormat.PlainText)  # FPS's free text, never HTML
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if key == "related":  # links to the related transactions, by mouse or keyboard
+            label.setTextInteractionFlags(
+                Qt.TextInteractionFlag.TextSelectableByMouse
+                | Qt.TextInteractionFlag.LinksAccessibleByMouse
+                | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+            )
+            label.linkActivated.connect(self._open_related)
         label.setWordWrap(True)
         label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.fields[key] = label
@@ -322,11 +375,7 @@ class TransactionView(QWidget):
         status = detail.transaction_status
         look = theme.status_look(status)
         self.status_chip.set_look(look)
-        code = detail.status_code or ""
-        message = detail.status_message or ""
-        self.status_code.setText(
-            f"{code} — {message}" if code and message else (code or message or look.meaning)
-        )
+        self.status_code.setText(status_line(detail.status_code, detail.status_message, look))
         self.amount.setText(str(detail.transaction_amount))
         self.amount_caption.setText(detail.fps_operation)
         self.transaction_id.set_value(detail.transaction_id)
@@ -340,11 +389,7 @@ class TransactionView(QWidget):
         )
         self._set("caller_reference", detail.caller_reference)
         self._set("description", detail.caller_description or detail.sender_description)
-        related = ", ".join(
-            f"{r.relation_type or self.tr('Related')}: {r.transaction_id}"
-            for r in detail.related_transactions
-        )
-        self._set("related", related or None)
+        self._set_related(detail)
         self._set("sender", _person(detail.sender_name, detail.sender_email))
         self._set("recipient", _person(detail.recipient_name, detail.recipient_email))
         self._set("received", format_time(detail.date_received))
@@ -365,6 +410,45 @@ class TransactionView(QWidget):
         self.history.refresh()
         self._tab_titles()
         self.rebuild_timeline()
+
+    def set_related_status(self, transaction_id: str, status: TransactionStatus) -> None:
+        """A related transaction's status, read after the page was shown, beside its link."""
+        if self.detail is None or all(
+            r.transaction_id != transaction_id for r in self.detail.related_transactions
+        ):
+            return  # another page by now
+        self._related_status[transaction_id] = status
+        self._set_related(self.detail)
+
+    def _set_related(self, detail: TransactionDetail) -> None:
+        """Each related transaction as a link that opens it, with its status once read."""
+        label = self.fields["related"]
+        if self._related_of != detail.transaction_id:
+            self._related_of = detail.transaction_id
+            self._related_status = {}
+        links = []
+        for r in detail.related_transactions:
+            link = (
+                f"{html.escape(r.relation_type or self.tr('Related'))}: "
+                f"<a href='txn:{html.escape(r.transaction_id)}'>"
+                f"<span style='font-family: monospace'>{html.escape(r.transaction_id)}</span></a>"
+            )
+            status = self._related_status.get(r.transaction_id)
+            if status is not None:
+                link += f" · {html.escape(theme.status_look(status).label)}"
+            links.append(link)
+        if not links:
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setText("—")
+            label.setToolTip("")
+            return
+        label.setTextFormat(Qt.TextFormat.RichText)  # only escaped FPS text inside
+        label.setText("<br>".join(links))
+        label.setToolTip(self.tr("Open a related transaction to see it with its status"))
+
+    def _open_related(self, link: str) -> None:
+        if link.startswith("txn:"):
+            self.related_clicked.emit(link[4:])
 
     def _set(self, key: str, value: str | None) -> None:
         self.fields[key].setText(value or "—")
@@ -483,7 +567,7 @@ class TransactionView(QWidget):
         if flags:
             color = warn.color().name()
             self.flags_label.setText(
-                self.tr("⚠ {n} thing(s) to check: {flags}").format(
+                self.tr("⚠ {n} thing(s) to check: {flags}", "", len(flags)).format(
                     n=len(flags), flags=" ".join(flags)
                 )
             )
@@ -537,7 +621,9 @@ class TransactionView(QWidget):
                 reason = {
                     TransactionStatus.SUCCESS: self.tr("Completed: refund instead."),
                     TransactionStatus.FAILURE: self.tr("Failed: nothing to cancel."),
-                    TransactionStatus.CANCELLED: self.tr("Already cancelled."),
+                    TransactionStatus.CANCELLED: self.tr("The reserve expired: nothing to cancel.")
+                    if detail.status_code == "Expired"
+                    else self.tr("Already cancelled."),
                 }.get(status, "")
         self.cancel_button.setEnabled(enabled)
         self.cancel_button.setText(in_flight_text or self.tr("Cancel transaction…"))
@@ -549,6 +635,12 @@ class TransactionView(QWidget):
             self.cancel_hint.setStyleSheet("color: palette(placeholder-text);")
         self.cancel_button.setToolTip(reason)
         self.cancel_button.setAccessibleDescription(reason)
+        self.refund_button.setVisible(
+            not (in_flight_text or blocked_text)
+            and connected
+            and detail is not None
+            and detail.transaction_status is TransactionStatus.SUCCESS
+        )
         self._show_offer(offer, field_id or "")
 
     def _show_offer(self, offer: str, field_id: str) -> None:
@@ -583,6 +675,38 @@ class TransactionView(QWidget):
             self.lookup_field_clicked.emit()
         elif self._offer == "restore":
             self.restore_field_clicked.emit()
+
+
+def status_line(code: str | None, message: str | None, look: theme.StatusLook) -> str:
+    """The line under the status chip: FPS's StatusCode and message, minus a code that only
+    repeats the chip in FPS's spelling ("Canceled" under "Cancelled", "Success" under it)."""
+    code = code or ""
+    if _same_word(code, look.label):
+        code = ""
+    message = message or ""
+    return f"{code} — {message}" if code and message else (code or message or look.meaning)
+
+
+def _same_word(a: str, b: str) -> bool:
+    def norm(text: str) -> str:
+        return text.strip().lower().replace("cancelled", "canceled")
+
+    return bool(a) and norm(a) == norm(b)
+
+
+def refund_details(detail: TransactionDetail, environment: str) -> str:
+    """What a refund request needs, as plain text to paste into a ticket or the payments tool."""
+    lines = [
+        "Refund request",
+        f"Transaction ID: {detail.transaction_id}",
+        f"Amount: {detail.transaction_amount}",
+        f"Operation: {detail.fps_operation}",
+        f"Sender: {_person(detail.sender_name, detail.sender_email) or '-'}",
+        f"Caller reference: {detail.caller_reference or '-'}",
+        f"Description: {detail.caller_description or detail.sender_description or '-'}",
+        f"Environment: {environment}",
+    ]
+    return "\n".join(lines)
 
 
 def _person(name: str | None, email: str | None) -> str | None:

@@ -6,17 +6,19 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -117,6 +119,23 @@ def status_item(look: theme.StatusLook, text: str | None = None) -> QTableWidget
     return item
 
 
+def accessible(widget: QWidget, description: str, name: str | None = None) -> None:
+    """What a screen reader says for a control: its name (when its text or label is not
+    enough) and a description of what it does; both are read through QAccessible."""
+    if name is not None:
+        widget.setAccessibleName(name)
+    widget.setAccessibleDescription(description)
+    if isinstance(widget, QLineEdit) and widget.isClearButtonEnabled():
+        clear_button_named(widget)
+
+
+def clear_button_named(edit: QLineEdit) -> None:
+    """Qt's clear button inside a line edit has no name of its own: give it one."""
+    for button in edit.findChildren(QToolButton):
+        button.setAccessibleName(QCoreApplication.translate("widgets", "Clear"))
+        button.setAccessibleDescription(QCoreApplication.translate("widgets", "Empties the field"))
+
+
 class CopyField(QWidget):
     """A selectable value with a Copy button (codes, RequestIds, transaction IDs)."""
 
@@ -133,6 +152,7 @@ class CopyField(QWidget):
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
         self.button = QPushButton(self.tr("Copy"))
+        self.button.setAccessibleDescription(self.tr("Copies the value to the clipboard"))
         self.button.setFlat(True)
         self.button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.button.clicked.connect(self.copy)
@@ -243,6 +263,8 @@ class ResultBanner(QFrame):
             " border-radius: 6px; background: palette(base); }"
         )
         self.setAccessibleName(headline)
+        # Its icon's words and the explanation: what a screen reader reads after the headline.
+        self.setAccessibleDescription(" ".join(p for p in (look.label + ".", detail) if p))
         self.support_button.setVisible(kind not in ("progress", ""))
         self.show()
 

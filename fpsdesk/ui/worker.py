@@ -201,12 +201,16 @@ class ApiWorker(QObject):
             )
         except StatusChanged as exc:
             self.cancel_blocked.emit(
-                CancelBlocked(request.request_id, txn, request.expected_status, exc.current)
+                CancelBlocked(
+                    request.request_id, txn, request.expected_status, exc.current, exc.status_code
+                )
             )
             return
         except NotCancellable as exc:
             self.cancel_blocked.emit(
-                CancelBlocked(request.request_id, txn, request.expected_status, exc.status)
+                CancelBlocked(
+                    request.request_id, txn, request.expected_status, exc.status, exc.status_code
+                )
             )
             return
         except EarlierCancelUnresolved as exc:

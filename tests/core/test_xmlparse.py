@@ -180,7 +180,7 @@ def test_error_without_code_is_protocol_error() -> None:
         (b"Service Unavailable", "not XML"),
         (b"", "empty"),
         (b"   \n", "empty"),
-        (b"<html><body>oops</body></html>", "HTML"),
+        (b"<html><body>oops</body></html>", "web page"),
         (b"<GetTransactionStatusResponse><GetTrans", "truncated"),
         (b"\x00\x01\x02garbage", "not XML"),
     ],

@@ -32,7 +32,7 @@ def test_import_list_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     files = [str(DATA / n) for n in ("seed.form", "seed.jsonl", "seed.dump")]
     assert main(["ipn", "import", *files, "--db", db]) == 0
     out = capsys.readouterr().out
-    assert "3 IPNs read from 3 file(s): 1 added, 2 already stored" in out
+    assert "3 IPNs read from 3 files: 1 added, 2 already stored" in out
     assert main(["ipn", "import", *files, "--db", db]) == 0
     assert "0 added, 3 already stored" in capsys.readouterr().out
     assert main(["ipn", "list", "--db", db, "--transaction", TXN]) == 0
@@ -83,7 +83,7 @@ def test_import_with_endpoint_then_recheck(
     assert main(["ipn", "import", str(path), "--db", db, *trust]) == 0
     assert "1 Not checked" in capsys.readouterr().out
     assert main(["ipn", "recheck", "--db", db, "--endpoint-url", endpoint, *trust]) == 0
-    assert "Re-checked 1 IPN(s): 1 Verified; 1 verdict(s) changed." in capsys.readouterr().out
+    assert "Re-checked 1 IPN: 1 Verified; 1 verdict changed." in capsys.readouterr().out
     assert main(["ipn", "list", "--db", db, "--verdict", "verified"]) == 0
     assert "Verified" in capsys.readouterr().out
 

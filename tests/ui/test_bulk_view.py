@@ -112,7 +112,7 @@ def test_a_file_gets_a_dry_run_with_classes_counts_amounts_and_bad_lines(
     duplicate = next(i for i in view.items() if i.klass == "duplicate")
     assert duplicate.line_no == 10
     assert duplicate.message == "same as line 2"
-    assert view.confirm_button.text() == "Cancel 3 transaction(s)…"
+    assert view.confirm_button.text() == "Cancel 3 transactions…"
     assert view.confirm_button.isEnabled()
     assert str(path.resolve()) in view.source_label.text()
     # Before the run, the run's columns are hidden.
@@ -146,7 +146,7 @@ def test_the_run_cancels_each_once_and_shows_the_results(
     assert view.progress.succeeded == 6
     assert view.progress.finished
     assert view.banner.headline.text().endswith("finished: all 6 cancelled")
-    assert "1 line(s) skipped in the dry run" in view.banner.detail.text()
+    assert "1 line skipped in the dry run" in view.banner.detail.text()
     assert not view.resume_button.isVisible()
     by_id = {i.transaction_id: i for i in view.items()}
     assert {by_id[t].outcome for t in txns} == {"succeeded"}
@@ -243,7 +243,7 @@ def test_rows_selected_in_search_go_to_a_dry_run_then_are_cancelled(qtbot, desk,
     qtbot.waitUntil(lambda: view.state == "plan", timeout=RUN_MS)
     assert view.dry.cancellable == 4
     assert summary_rows(view)["Completed"][0] == "1"
-    assert "5 transaction(s) selected in Search" in view.source_label.text()
+    assert "5 transactions selected in Search" in view.source_label.text()
     view.plan_rate.setValue(20)
     assert view.confirm()
     wait_done(qtbot, view)

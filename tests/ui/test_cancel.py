@@ -94,11 +94,13 @@ def test_state_changes_between_loading_and_confirming(qtbot, desk, dialog_log):
     with qtbot.waitSignal(desk.session.cancel_blocked, timeout=WAIT_MS) as blocked:
         click_cancel(qtbot, desk)
     assert blocked.args[0].current_status.value == "Success"
-    ((title, text, hint),) = dialog_log.titles("show_error")
-    assert title == "The transaction changed"
-    assert "from Reserved to Success" in text
-    assert "Nothing was sent" in text
-    assert "refund" in hint
+    # Said once, on the page: a banner, no dialog repeating it.
+    assert dialog_log.titles("show_error") == []
+    banner = desk.window.transaction_view.banner
+    assert banner.headline.text() == "Not cancelled: it completed meanwhile"
+    assert "from Reserved to Success" in banner.detail.text()
+    assert "Nothing was sent" in banner.detail.text()
+    assert "refunded" in banner.detail.text()
     assert desk.sandbox.request_count("Cancel") == 0
     assert desk.actions.for_transaction(txn) == []
     qtbot.waitUntil(lambda: shown_status(desk.window) == "Success", timeout=WAIT_MS)
@@ -145,6 +147,8 @@ def test_outcome_unknown_is_reconciled_and_never_resent(qtbot, desk):
     record = desk.actions.get(record.id)
     assert record.reconciled_at is not None
     assert record.status_after == "Cancelled"
+    # The row is written on the actions thread before its signal is queued to the GUI thread.
+    qtbot.waitUntil(lambda: bool(resolved), timeout=WAIT_MS)
     assert resolved == [(record.id, txn, "succeeded", "Cancelled")]
     qtbot.waitUntil(lambda: shown_status(desk.window) == "Cancelled", timeout=WAIT_MS)
     assert desk.window.transaction_view.banner.headline.text() == "Cancelled"

@@ -13,6 +13,7 @@ from fpsdesk.ipn.parse import from_pairs
 from fpsdesk.store.db import open_database
 from fpsdesk.store.ipns import IpnStore, NewIpn
 from fpsdesk.ui import dialogs
+from fpsdesk.ui.app import create_application
 from fpsdesk.ui.notifications_view import PAGE_SIZE, NotificationsView
 
 pytestmark = pytest.mark.gui
@@ -62,6 +63,7 @@ def view(qtbot, tmp_path):
         )
         for n in range(TOTAL)
     )
+    create_application()  # with its English plural forms
     widget = NotificationsView(store)
     qtbot.addWidget(widget)
     widget.resize(1200, 700)
@@ -74,7 +76,7 @@ def test_lazy_model_loads_pages_on_demand(qtbot, view):
     model = view.model
     assert model.total == TOTAL
     assert model.rowCount() == PAGE_SIZE
-    assert view.count.text() == f"{TOTAL} notification(s)"
+    assert view.count.text() == f"{TOTAL} notifications"
     view.table.scrollToBottom()
     qtbot.waitUntil(lambda: model.rowCount() > PAGE_SIZE)
     while model.canFetchMore():
