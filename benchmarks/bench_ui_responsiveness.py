@@ -138,6 +138,7 @@ def _measure(rounds: int, sandbox: Any, setup: str) -> list[Row]:
     from fpsdesk.store.db import open_database
     from fpsdesk.ui import dialogs
     from fpsdesk.ui.app import create_application
+    from fpsdesk.ui.interpreter import GuiThreadCollector
     from fpsdesk.ui.main_window import MainWindow
     from fpsdesk.ui.messages import ConnectionConfig
     from fpsdesk.ui.session import DeskSession
@@ -154,6 +155,8 @@ def _measure(rounds: int, sandbox: Any, setup: str) -> list[Row]:
     )
     window = MainWindow(session)
     window.show()
+    collector = GuiThreadCollector(window)
+    collector.install()  # as run_gui does once the window is up
     ticker = _Ticker()
     lookup_ms, cancel_ms, idle_ms = 0.0, 0.0, 0.0
     try:
@@ -186,6 +189,7 @@ def _measure(rounds: int, sandbox: Any, setup: str) -> list[Row]:
             _pump_until(lambda e=end: time.monotonic() > e)
             idle_ms = max(idle_ms, ticker.stop_ms())
     finally:
+        collector.uninstall()
         window.close()
         dialogs.confirm_cancel = confirm  # type: ignore[assignment]
         conn.close()

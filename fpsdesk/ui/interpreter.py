@@ -4,13 +4,15 @@ Two things outside our code stalled the window for 30 to 70 ms during long jobs 
 bulk cancel, a search over months of activity):
 
 - **Garbage collection.** CPython collects whenever a thread allocates enough, on that
-  thread, with the interpreter lock held: a full collection started by a worker building a
-  result list froze the GUI thread for 25 ms and more. Here the automatic collector is turned
-  off and the GUI thread collects instead, from a timer, with the thresholds CPython itself
-  uses (so no cycle lives much longer than it would have). The objects that exist once the
-  window is up (modules, classes, Qt wrappers: most of the heap) are frozen first, so a full
-  collection walks only what was made since. pyqtgraph's ``GarbageCollector`` does the same
-  for the same reason.
+  thread, with the interpreter lock held. Young collections are short (they walk at most a
+  few thousand new objects) and stay automatic. A *full* collection walks the whole heap: one
+  started by a worker building a result list froze the window for 25 ms and more. Here
+  automatic collections never reach the oldest generation; the GUI thread makes the full
+  collections instead, from a timer, by CPython's own rules (after ten collections of the
+  middle generation, and only once the long-lived objects grew by a quarter since the last
+  one). The objects that exist once the window is up (modules, classes, Qt wrappers: most of
+  the heap) are frozen first, so a full collection walks only what was made since.
+  pyqtgraph's ``GarbageCollector`` moves collection to the GUI thread for the same reason.
 - **The lock hand-over.** Every Python call the GUI thread makes (a slot, a model's
   ``data``) must take the lock; while a worker runs Python, the GUI thread waits for the
   interpreter's switch interval (5 ms by default) before the worker is made to let go, once
@@ -30,12 +32,13 @@ from PySide6.QtCore import QObject, QTimer, Slot
 log = logging.getLogger(__name__)
 
 SWITCH_INTERVAL_S = 0.001
-CHECK_MS = 250  # often enough that young objects stay few, so each check is quick
-_THRESHOLDS = gc.get_threshold()  # CPython's own, read before anything changes them
+CHECK_MS = 250
+_NEVER = 1 << 30  # a threshold automatic collection never reaches
+_GROWTH = 0.25  # CPython's rule: a full collection once the long-lived grew by a quarter
 
 
 class GuiThreadCollector(QObject):
-    """Runs the cyclic garbage collector on the GUI thread, between events."""
+    """Makes the full garbage collections on the GUI thread, between events."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -44,18 +47,20 @@ class GuiThreadCollector(QObject):
         self._timer.timeout.connect(self.check)
         self._installed = False
         self._switch_before = sys.getswitchinterval()
-        self._gc_was_enabled = gc.isenabled()
-        self.longest_ms = 0.0  # for the benchmarks: the longest collection this made
+        self._thresholds = gc.get_threshold()
+        self._long_lived = 0  # objects in the oldest generation after the last full collection
+        self.longest_ms = 0.0  # for the benchmarks: the longest full collection made here
 
     def install(self) -> None:
-        """Freeze what exists now, then collect from the timer instead of on any thread."""
+        """Freeze what exists now; from then on, full collections happen only in ``check``."""
         if self._installed:
             return
         self._switch_before = sys.getswitchinterval()
-        self._gc_was_enabled = gc.isenabled()
+        self._thresholds = gc.get_threshold()
         gc.collect()  # nothing unreachable may be frozen: it could never be freed
         gc.freeze()
-        gc.disable()
+        self._long_lived = len(gc.get_objects(generation=2))
+        gc.set_threshold(self._thresholds[0], self._thresholds[1], _NEVER)
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         self._timer.start()
         self._installed = True
@@ -65,9 +70,8 @@ class GuiThreadCollector(QObject):
         if not self._installed:
             return
         self._timer.stop()
+        gc.set_threshold(*self._thresholds)
         gc.unfreeze()
-        if self._gc_was_enabled:
-            gc.enable()
         sys.setswitchinterval(self._switch_before)
         self._installed = False
 
@@ -75,18 +79,20 @@ class GuiThreadCollector(QObject):
     def installed(self) -> bool:
         return self._installed
 
+    def due(self) -> bool:
+        """Whether CPython itself would make a full collection now."""
+        if gc.get_count()[2] < self._thresholds[2]:
+            return False
+        return len(gc.get_objects(generation=2)) - self._long_lived > self._long_lived * _GROWTH
+
     @Slot()
     def check(self) -> None:
-        """Collect the generations CPython would have collected by now."""
-        young, middle, old = gc.get_count()
-        if young < _THRESHOLDS[0]:
+        if not self.due():
             return
-        generation = 0
-        if middle >= _THRESHOLDS[1]:
-            generation = 2 if old >= _THRESHOLDS[2] else 1
         started = time.perf_counter()
-        gc.collect(generation)
+        gc.collect()
         took = (time.perf_counter() - started) * 1000
+        self._long_lived = len(gc.get_objects(generation=2))
         self.longest_ms = max(self.longest_ms, took)
         if took > 8:
-            log.debug("garbage collection of generation %d took %.1f ms", generation, took)
+            log.debug("a full garbage collection took %.1f ms", took)

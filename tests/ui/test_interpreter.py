@@ -1,4 +1,4 @@
-"""The GUI thread, not whichever thread allocates, runs the cyclic garbage collector."""
+"""Full garbage collections happen on the GUI thread, never on a worker holding the lock."""
 
 from __future__ import annotations
 
@@ -16,39 +16,63 @@ class _Node:
         self.me = self  # a cycle: only the cyclic collector frees it
 
 
-def test_installed_collector_frees_cycles_from_its_timer_and_gives_everything_back(
-    qtbot: Any,
-) -> None:
-    switch, enabled = sys.getswitchinterval(), gc.isenabled()
+def _old_garbage() -> weakref.ref[_Node]:
+    """A cycle in the oldest generation, unreachable: only a full collection frees it."""
+    node = _Node()
+    gc.collect(1)  # survivors of the two young generations move to the oldest
+    dead = weakref.ref(node)
+    del node
+    return dead
+
+
+def test_full_collections_move_from_workers_to_the_gui_thread(qtbot: Any) -> None:
+    switch, thresholds = sys.getswitchinterval(), gc.get_threshold()
     collector = GuiThreadCollector()
     collector.install()
+    kept: list[object] = []
     try:
-        assert not gc.isenabled()
+        assert gc.isenabled()  # young collections stay automatic
         assert sys.getswitchinterval() == SWITCH_INTERVAL_S
         assert gc.get_freeze_count() > 0  # what existed at start-up is out of every walk
-        node = _Node()
-        dead = weakref.ref(node)
-        del node
-        # Garbage made on a worker thread: with automatic collection off, it would stay.
-        worker = threading.Thread(target=lambda: [_Node() for _ in range(5_000)])
+        dead = _old_garbage()
+
+        def allocate() -> None:  # far past the point where CPython would collect in full
+            for _ in range(200):
+                kept.append([[] for _ in range(1_000)])
+
+        worker = threading.Thread(target=allocate)
         worker.start()
         worker.join()
-        assert dead() is not None  # nothing collected it on the worker thread
-        qtbot.waitUntil(lambda: dead() is None, timeout=5_000)
+        assert gc.get_count()[2] >= thresholds[2]  # a full collection was due...
+        assert dead() is not None  # ...and the worker did not make it
+        qtbot.waitUntil(lambda: dead() is None, timeout=5_000)  # the GUI thread's timer did
+        assert collector.longest_ms > 0
     finally:
         collector.uninstall()
-    assert gc.isenabled() == enabled
+        kept.clear()
+    assert gc.get_threshold() == thresholds
     assert sys.getswitchinterval() == switch
     assert gc.get_freeze_count() == 0
 
 
-def test_check_collects_nothing_below_cpythons_threshold() -> None:
-    gc.collect()
+def test_no_full_collection_until_the_long_lived_objects_grew_by_a_quarter() -> None:
     collector = GuiThreadCollector()
-    node = _Node()
-    dead = weakref.ref(node)
-    del node
-    collector.check()  # one young object: CPython would not collect yet either
-    assert dead() is not None
+    collector.install()
+    kept = [[] for _ in range(10_000)]  # long-lived objects made after start-up
+    try:
+        for _ in range(10):
+            gc.collect(1)
+        assert collector.due()  # grew from nothing
+        collector.check()
+        dead = _old_garbage()
+        for _ in range(20):  # the count says due, the heap has not grown: CPython waits too
+            gc.collect(1)
+        assert gc.get_count()[2] >= 10
+        assert not collector.due()
+        collector.check()
+        assert dead() is not None
+    finally:
+        collector.uninstall()
+        kept.clear()
     gc.collect()
     assert dead() is None
