@@ -193,8 +193,23 @@ def verdict_look(verdict: str) -> StatusLook:
     return table.get(key, StatusLook(verdict, "question", "#5b616b", "#aab0b8", ""))
 
 
+# Painted badges by (shape, colour, size, ratio): a look-up shows a dozen and a table
+# hundreds, all from a handful of looks; painting each afresh was a third of a look-up's
+# time on the GUI thread. Finite (shapes x colours x sizes), so never evicted.
+_pixmaps: dict[tuple[str, int, int, float], QPixmap] = {}
+_icons: dict[tuple[str, int, int], QIcon] = {}
+
+
 def shape_pixmap(shape: str, color: QColor, size: int = 16, ratio: float = 1.0) -> QPixmap:
     """A round badge in ``color`` with a white glyph whose shape tells the state apart."""
+    key = (shape, color.rgba(), size, ratio)
+    px = _pixmaps.get(key)
+    if px is None:
+        px = _pixmaps[key] = _paint_badge(shape, color, size, ratio)
+    return px
+
+
+def _paint_badge(shape: str, color: QColor, size: int, ratio: float) -> QPixmap:
     px = QPixmap(int(size * ratio), int(size * ratio))
     px.setDevicePixelRatio(ratio)
     px.fill(Qt.GlobalColor.transparent)
@@ -241,9 +256,13 @@ def shape_pixmap(shape: str, color: QColor, size: int = 16, ratio: float = 1.0) 
 
 
 def look_icon(look: StatusLook, size: int = 16) -> QIcon:
-    icon = QIcon()
-    for ratio in (1.0, 2.0):
-        icon.addPixmap(shape_pixmap(look.shape, look.color(), size, ratio))
+    color = look.color()
+    key = (look.shape, color.rgba(), size)
+    icon = _icons.get(key)
+    if icon is None:
+        icon = _icons[key] = QIcon()
+        for ratio in (1.0, 2.0):
+            icon.addPixmap(shape_pixmap(look.shape, color, size, ratio))
     return icon
 
 

@@ -258,10 +258,12 @@ class ResultBanner(QFrame):
         self.request_id.setVisible(bool(request_id))
         self.request_caption.setVisible(bool(request_id))
         tint = color.name()
-        self.setStyleSheet(
+        sheet = (
             f"QFrame#banner {{ border: 1px solid {tint}; border-left: 5px solid {tint};"
             " border-radius: 6px; background: palette(base); }"
         )
+        if self.styleSheet() != sheet:  # restyling re-polishes every child: only on change
+            self.setStyleSheet(sheet)
         self.setAccessibleName(headline)
         # Its icon's words and the explanation: what a screen reader reads after the headline.
         self.setAccessibleDescription(" ".join(p for p in (look.label + ".", detail) if p))
