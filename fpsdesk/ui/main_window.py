@@ -64,6 +64,7 @@ if TYPE_CHECKING:  # loaded after the first paint (AppController.start)
     from fpsdesk.ui.transaction_view import TransactionView
 
 log = logging.getLogger(__name__)
+PREBUILD_MS = 250  # after attach_session: the transaction page is built while the agent reads
 
 IpnRowsSource = Callable[[str], list[Any]]
 
@@ -344,6 +345,17 @@ class MainWindow(QMainWindow):
                 profile_name or self.profile_label.text(),
             )
         self._on_tab_changed(self.tabs.currentIndex())
+        # The transaction page (~30 ms to build) and the cancel's modules (~30 ms to import)
+        # are made ready just after start-up, while the agent reads the window, not inside
+        # the first look-up or cancel (each a 30 ms stall).
+        QTimer.singleShot(PREBUILD_MS, self, self._prebuild)
+
+    def _prebuild(self) -> None:
+        if not self._shut:
+            from fpsdesk.ui.worker import warm_up
+
+            _ = self.transaction_view
+            warm_up()
 
     # -- menus and shortcuts ---------------------------------------------------------------
 
