@@ -21,12 +21,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from fpsdesk.desk.cancel import (
     CancelDesk,
@@ -62,6 +63,8 @@ from fpsdesk.store.bulk import (
 )
 
 log = logging.getLogger(__name__)
+_J = TypeVar("_J")
+_R = TypeVar("_R")
 
 MAX_ITEMS = 100_000
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -260,6 +263,21 @@ class RunProgress:
         return left / self.rate if self.rate > 0 else None
 
 
+def _bounded_map(
+    pool: ThreadPoolExecutor, fn: Callable[[_J], _R], jobs: Iterable[_J], *, ahead: int
+) -> Iterator[_R]:
+    """``pool.map`` (results in order) with at most ``ahead`` jobs submitted at a time:
+    ``map`` submits every job at once, and 10,000 waiting futures were 10,000 sets of objects
+    for each garbage collection to walk while the dry run read."""
+    waiting: deque[Future[_R]] = deque()
+    for job in jobs:
+        waiting.append(pool.submit(fn, job))
+        if len(waiting) >= ahead:
+            yield waiting.popleft().result()
+    while waiting:
+        yield waiting.popleft().result()
+
+
 class BulkDesk:
     """Dry runs and runs of bulk cancels against one FPS."""
 
@@ -351,7 +369,7 @@ class BulkDesk:
             return seq, item
 
         with ThreadPoolExecutor(self._readers, thread_name_prefix="fpsdesk-dry-run") as pool:
-            for seq, item in pool.map(read, pending):
+            for seq, item in _bounded_map(pool, read, pending, ahead=4 * self._readers):
                 items[seq] = item
         ordered = [items[seq] for seq in sorted(items)]
         job_id = self._jobs.create(

@@ -83,7 +83,11 @@ class GuiThreadCollector(QObject):
         """Whether CPython itself would make a full collection now."""
         if gc.get_count()[2] < self._thresholds[2]:
             return False
-        return len(gc.get_objects(generation=2)) - self._long_lived > self._long_lived * _GROWTH
+        # Measured against the frozen objects too, as CPython measures against the whole old
+        # generation: else, with the start-up heap frozen, every small growth looks like a
+        # quarter and full collections come far more often than CPython would make them.
+        base = self._long_lived + gc.get_freeze_count()
+        return len(gc.get_objects(generation=2)) - self._long_lived > base * _GROWTH
 
     @Slot()
     def check(self) -> None:
