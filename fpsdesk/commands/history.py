@@ -9,7 +9,6 @@ until every outcome is known or the time is up.
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 import time
 from datetime import UTC, datetime
@@ -144,7 +143,7 @@ def _record_json(record: ActionRecord, events: list[ActionEvent] | None = None) 
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from fpsdesk.store import StoreError
+    from fpsdesk.store.db import database_errors
 
     txn: str | None = None
     if args.transaction:
@@ -166,7 +165,7 @@ def cmd_history(args: argparse.Namespace) -> int:
             records = [r for r in records if not r.resolved]
         records = records[: args.limit]
         events = {r.id: actions.events(r.id) for r in records} if txn else {}
-    except (StoreError, OSError, sqlite3.Error) as exc:
+    except database_errors(OSError) as exc:
         return refuse(
             f"The history cannot be read ({clause(str(exc))}).",
             args.json,
@@ -209,8 +208,9 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_reconcile(args: argparse.Namespace) -> int:
     from fpsdesk.desk.connection import build_client
     from fpsdesk.desk.settle import Settler, apply_ipn_truths
-    from fpsdesk.store import IpnStore, StoreError, open_database
+    from fpsdesk.store import IpnStore, open_database
     from fpsdesk.store.actions import ActionStore
+    from fpsdesk.store.db import database_errors
 
     if not 0 <= args.wait <= 24 * 3600:
         return usage("--wait must be between 0 and 86400 seconds.", args.json)
@@ -223,7 +223,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         db = open_database()
         actions = ActionStore(db)
         ipns = IpnStore(db)
-    except (StoreError, OSError, sqlite3.Error) as exc:
+    except database_errors(OSError) as exc:
         return refuse(
             f"The history cannot be used ({clause(str(exc))}).",
             args.json,

@@ -8,7 +8,6 @@ JSON and exit codes (fpsdesk.cli.ExitCode, listed in the README).
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -276,11 +275,12 @@ def cmd_cancel(args: argparse.Namespace) -> int:
             NotRecorded,
             StatusChanged,
         )
-        from fpsdesk.store import ActionStore, StoreError, open_database
+        from fpsdesk.store import ActionStore, open_database
+        from fpsdesk.store.db import database_errors
 
         try:
             actions = ActionStore(open_database())
-        except (StoreError, OSError, sqlite3.Error) as exc:
+        except database_errors(OSError) as exc:
             return _not_recorded(str(NotRecorded(str(exc))), args.json)
         with build_client(conn) as client:
             desk = CancelDesk(client, actions)

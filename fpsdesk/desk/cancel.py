@@ -22,7 +22,6 @@ A Cancel is sent once per intent, recorded always, and its outcome told truthful
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,7 +43,7 @@ from fpsdesk.fps.errors import clause
 from fpsdesk.fps.exceptions import FpsClientError, FpsError, OutcomeUnknown
 from fpsdesk.fps.models import ActionResult, TransactionStatus, TransactionStatusResult
 from fpsdesk.store.actions import ActionOutcome, ActionRecord, ActionStore, Owner
-from fpsdesk.store.db import StoreError
+from fpsdesk.store.db import database_errors
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +274,7 @@ class CancelDesk:
                 lease_until=now + lease,
                 decide_after=decide_after(now),
             )
-        except (StoreError, OSError, sqlite3.Error) as exc:
+        except database_errors(OSError) as exc:
             raise NotRecorded(str(exc)) from exc
 
     def _send(
@@ -347,7 +346,7 @@ class CancelDesk:
                 error_code=answer.error_code,
                 error_message=answer.error_message,
             )
-        except (OSError, sqlite3.Error) as exc:
+        except database_errors(OSError) as exc:
             # Sent already: the row stays "pending" and is settled once our lease runs out.
             log.warning("could not record the answer of action %d: %s", action_id, exc)
             return str(exc)

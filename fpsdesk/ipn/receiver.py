@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 import socket
 import socketserver
-import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterable
@@ -41,7 +40,7 @@ from fpsdesk.fps.signing import host_for_signing
 from fpsdesk.ipn.models import FailReason, IpnParseError, Verdict, VerifyMode
 from fpsdesk.ipn.parse import charset_of, form_pairs, from_pairs, query_pairs
 from fpsdesk.ipn.verify import IpnVerifier, TrustPolicy
-from fpsdesk.store.db import StoreError, open_database
+from fpsdesk.store.db import database_errors, open_database
 from fpsdesk.store.ipns import IpnRecord, IpnStore
 
 log = logging.getLogger(__name__)
@@ -209,7 +208,7 @@ class IpnReceiver:
             result = self.store.add(
                 ipn, verdict, source=source, endpoint_url=endpoint, http_method="POST"
             )
-        except (sqlite3.Error, StoreError, OSError):
+        except database_errors(OSError):
             log.exception("IPN could not be stored; FPS will retry")
             return _reply(start_response, "503 Service Unavailable", "not stored; retry later")
         log.info(
@@ -239,7 +238,7 @@ class IpnReceiver:
     ) -> list[bytes]:
         try:
             self.store.quarantine(body, error=error, source=source, content_type=content_type)
-        except (sqlite3.Error, StoreError, OSError):
+        except database_errors(OSError):
             log.exception("refused IPN body could not be quarantined")
             return _reply(start_response, "503 Service Unavailable", "not stored; retry later")
         log.warning("refused a POST that is not an IPN: %s", error)

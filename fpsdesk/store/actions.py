@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import getpass
 import socket
-import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from fpsdesk.store.db import transaction
+from fpsdesk.store.db import HistoryConnection, transaction
 from fpsdesk.store.outcome import ActionOutcome as ActionOutcome  # re-exported
 
 
@@ -87,7 +87,7 @@ def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def _record(row: sqlite3.Row) -> ActionRecord:
+def _record(row: Any) -> ActionRecord:
     created = _dt(row["created_at"])
     assert created is not None
     return ActionRecord(
@@ -116,7 +116,7 @@ def _record(row: sqlite3.Row) -> ActionRecord:
     )
 
 
-def _event(row: sqlite3.Row) -> ActionEvent:
+def _event(row: Any) -> ActionEvent:
     at = _dt(row["at"])
     assert at is not None
     return ActionEvent(
@@ -145,7 +145,7 @@ def current_operator() -> str:
 class ActionStore:
     """Thread-safe access to the ``actions`` table of one open database."""
 
-    def __init__(self, conn: sqlite3.Connection, recorder: str | None = None) -> None:
+    def __init__(self, conn: HistoryConnection, recorder: str | None = None) -> None:
         self._conn = conn
         self._lock = threading.Lock()
         # Who writes the events of this store: the OS user and host, unless told otherwise.
@@ -172,7 +172,8 @@ class ActionStore:
             cur = self._conn.execute(
                 "INSERT INTO actions (kind, transaction_id, reason, operator, environment,"
                 " endpoint, created_at, outcome, status_before, owner_host, owner_pid,"
-                " owner_started, lease_until, decide_after) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " owner_started, lease_until, decide_after) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                " RETURNING id",
                 (
                     kind,
                     transaction_id,
@@ -190,9 +191,9 @@ class ActionStore:
                     _iso(decide_after),
                 ),
             )
-            assert cur.lastrowid is not None
-            self._append(cur.lastrowid, now, ActionOutcome.PENDING, status_before, "recorded", None)
-            return cur.lastrowid
+            action_id = int(cur.fetchone()[0])
+            self._append(action_id, now, ActionOutcome.PENDING, status_before, "recorded", None)
+            return action_id
 
     def finish(
         self,
@@ -279,14 +280,19 @@ class ActionStore:
         )
 
     def database_file(self) -> Path | None:
-        """The history file this log writes to (None for an in-memory database), so other
-        threads can open their own connection to it."""
+        """The history file this log writes to (None for an in-memory database or a shared
+        PostgreSQL history), so other threads can open their own connection to it."""
+        path = getattr(self._conn, "path", None)
+        if path is None:
+            return None
         with self._lock:
-            rows = self._conn.execute("PRAGMA database_list").fetchall()
-        for row in rows:
-            if row[1] == "main" and row[2]:
-                return Path(row[2])
-        return None
+            found: Path | None = path()
+        return found
+
+    def location(self) -> str:
+        """Where this log is: a file, or a PostgreSQL URL without its password."""
+        with self._lock:
+            return self._conn.location()
 
     def events(self, action_id: int) -> list[ActionEvent]:
         """Every change of this action's outcome, oldest first."""

@@ -1,18 +1,24 @@
-"""Open the history database: WAL mode, a schema version, and forward-only migrations.
+"""Open the history: a local SQLite file (the default) or a team's PostgreSQL database.
 
-Each migration is a list of SQL statements applied in one transaction; ``PRAGMA user_version``
-records how far a file has come. Add a migration at the end, never edit an applied one.
+Both backends share one interface (:class:`HistoryConnection`: ``execute``, ``executemany``,
+``transaction``) and one list of forward-only migrations, :data:`MIGRATIONS`, written in the
+SQL both understand; the few PostgreSQL spellings are made from it in fpsdesk/store/postgres.py.
+Each migration is a list of statements applied in one transaction; SQLite's
+``PRAGMA user_version`` (PostgreSQL: the ``fpsdesk_schema`` table) records how far a database
+has come. Add a migration at the end, never edit an applied one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
+import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any, Protocol
 
 from fpsdesk.paths import data_dir, ensure
 
@@ -232,8 +238,68 @@ MIGRATIONS: list[list[str]] = [
 ]
 
 
+class Cursor(Protocol):
+    """What the stores read from a statement: rows that index by name and by position."""
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class HistoryConnection(Protocol):
+    """One open history, on either backend. Statements use ``?`` placeholders."""
+
+    backend: str  # "sqlite" | "postgresql"
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Any: ...
+
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Any: ...
+
+    def transaction(self, lock: threading.Lock | None = None) -> AbstractContextManager[None]: ...
+
+    def location(self) -> str: ...
+
+    def close(self) -> None: ...
+
+
+def database_errors(*extra: type[BaseException]) -> tuple[type[BaseException], ...]:
+    """The exceptions a history operation may raise for a database reason (not a bug), and
+    ``extra``.
+
+    psycopg's are included once it has been imported (only a PostgreSQL history imports it,
+    so the desktop app's start never pays for it).
+    """
+    errors: list[type[BaseException]] = [StoreError, sqlite3.Error]
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None:
+        errors.append(psycopg.Error)
+    return (*errors, *extra)
+
+
+class SqliteHistory(sqlite3.Connection):
+    """A history file: a ``sqlite3.Connection`` with the shared interface added."""
+
+    backend = "sqlite"
+
+    def transaction(self, lock: threading.Lock | None = None) -> AbstractContextManager[None]:
+        return _sqlite_transaction(self, lock)
+
+    def path(self) -> Path | None:
+        """The file (None for an in-memory database)."""
+        for row in self.execute("PRAGMA database_list").fetchall():
+            if row[1] == "main" and row[2]:
+                return Path(row[2])
+        return None
+
+    def location(self) -> str:
+        found = self.path()
+        return str(found) if found is not None else ":memory:"
+
+
 @contextmanager
-def transaction(conn: sqlite3.Connection, lock: threading.Lock | None = None) -> Iterator[None]:
+def _sqlite_transaction(conn: sqlite3.Connection, lock: threading.Lock | None) -> Iterator[None]:
     """One write transaction (``BEGIN IMMEDIATE`` … ``COMMIT``), rolled back on any error.
 
     History connections autocommit (isolation_level None), so ``with conn:`` alone would make
@@ -250,20 +316,55 @@ def transaction(conn: sqlite3.Connection, lock: threading.Lock | None = None) ->
         conn.execute("COMMIT")
 
 
+def transaction(
+    conn: HistoryConnection | sqlite3.Connection, lock: threading.Lock | None = None
+) -> AbstractContextManager[None]:
+    """One write transaction on either backend; a plain ``sqlite3.Connection`` works too."""
+    if isinstance(conn, sqlite3.Connection) and not isinstance(conn, SqliteHistory):
+        return _sqlite_transaction(conn, lock)
+    return conn.transaction(lock)
+
+
+def is_postgres_url(location: object) -> bool:
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
 def default_path() -> Path:
     return ensure(data_dir()) / "history.sqlite3"
 
 
-def open_database(path: Path | str | None = None) -> sqlite3.Connection:
-    """Open (creating if needed) and migrate the history database at ``path``.
+def open_database(
+    path: Path | str | None = None, *, password: str | None = None
+) -> HistoryConnection:
+    """Open (creating if needed) and migrate the history at ``path``.
 
-    ``":memory:"`` gives a private in-memory database. The connection is in autocommit mode;
-    writers use ``with conn:`` blocks so each write is one durable transaction.
+    ``path`` is a file, ``":memory:"`` (a private in-memory database), or a
+    ``postgresql://`` URL (a team's shared history; ``password`` for it comes from the
+    keychain, never from a file). None: the configured history (fpsdesk/store/location.py).
+    Connections autocommit; writers use :meth:`HistoryConnection.transaction`.
     """
-    target = str(default_path() if path is None else path)
+    if path is None:
+        from fpsdesk.store.location import configured_history
+
+        path, password = configured_history()
+    if is_postgres_url(path):
+        from fpsdesk.store.postgres import open_postgres
+
+        assert isinstance(path, str)
+        return open_postgres(path, password=password)
+    return open_sqlite(path)
+
+
+def open_sqlite(path: Path | str) -> SqliteHistory:
+    """Open (creating if needed) and migrate the history file at ``path``."""
+    target = str(path)
     try:
         conn = sqlite3.connect(
-            target, timeout=LOCK_WAIT_SECONDS, isolation_level=None, check_same_thread=False
+            target,
+            timeout=LOCK_WAIT_SECONDS,
+            isolation_level=None,
+            check_same_thread=False,
+            factory=SqliteHistory,
         )
         conn.row_factory = sqlite3.Row
         if target != ":memory:":

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from fpsdesk.fps.models import Amount, TransactionStatus
 from fpsdesk.ipn.models import (
@@ -39,6 +39,7 @@ from fpsdesk.ipn.models import (
     legacy_status,
     param,
 )
+from fpsdesk.store.db import HistoryConnection, transaction
 
 _RANK = {IpnVerdict.NOT_CHECKED: 0, IpnVerdict.FAILED: 1, IpnVerdict.VERIFIED: 2}
 
@@ -312,7 +313,7 @@ class IpnFilter:
         return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), args
 
 
-def _record(row: sqlite3.Row) -> IpnRecord:
+def _record(row: Any) -> IpnRecord:
     status = row["transaction_status"]
     field = row["status_field"] or (STATUS_FIELD if status else None)
     amount = row["amount"]
@@ -350,7 +351,7 @@ def _record(row: sqlite3.Row) -> IpnRecord:
     )
 
 
-def _quarantine_record(row: sqlite3.Row) -> QuarantineRecord:
+def _quarantine_record(row: Any) -> QuarantineRecord:
     body = bytes(row["body"])
     return QuarantineRecord(
         id=row["id"],
@@ -370,14 +371,16 @@ class IpnStore:
     """Thread-safe access to the ``ipns`` and ``ipn_quarantine`` tables of one open database."""
 
     def __init__(
-        self, conn: sqlite3.Connection, *, quarantine_limits: QuarantineLimits | None = None
+        self, conn: HistoryConnection, *, quarantine_limits: QuarantineLimits | None = None
     ) -> None:
         self._conn = conn
         self._lock = threading.Lock()
         self.quarantine_limits = quarantine_limits or QuarantineLimits()
         # open_database sets this already; the receiver's acknowledgement depends on it, so
-        # make sure whatever connection we were given syncs every commit to disk.
-        conn.execute("PRAGMA synchronous=FULL")
+        # make sure whatever SQLite connection we were given syncs every commit to disk
+        # (PostgreSQL's commit is durable unless its server is told otherwise).
+        if getattr(conn, "backend", "sqlite") == "sqlite":
+            conn.execute("PRAGMA synchronous=FULL")
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -404,15 +407,9 @@ class IpnStore:
     def add_many(self, items: Iterable[NewIpn], *, delivery: bool = True) -> list[AddResult]:
         """Store many notifications in one transaction (imports, benchmarks)."""
         results: list[AddResult] = []
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                for item in items:
-                    results.append(self._add_one(item, delivery))
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        with transaction(self._conn, self._lock):
+            for item in items:
+                results.append(self._add_one(item, delivery))
         return results
 
     def _add_one(self, item: NewIpn, delivery: bool) -> AddResult:
@@ -427,9 +424,9 @@ class IpnStore:
             old = IpnVerdict(row["verdict"])
             if delivery:
                 self._conn.execute(
-                    "UPDATE ipns SET delivery_count = ?, last_received_at = MAX(last_received_at,"
-                    " ?) WHERE id = ?",
-                    (count, received, row["id"]),
+                    "UPDATE ipns SET delivery_count = ?, last_received_at = CASE WHEN"
+                    " last_received_at < ? THEN ? ELSE last_received_at END WHERE id = ?",
+                    (count, received, received, row["id"]),
                 )
             best = old
             if _RANK[verdict.status] > _RANK[old]:
@@ -444,7 +441,7 @@ class IpnStore:
             " status_code, currency, amount, verdict, reason_code, reason, verify_method,"
             " checked_at, endpoint_url, http_method, source, received_at, last_received_at,"
             " delivery_count, status_field)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?)",
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?) RETURNING id",
             (
                 digest,
                 json.dumps([list(p) for p in ipn.params], ensure_ascii=False),
@@ -471,8 +468,7 @@ class IpnStore:
                 field,
             ),
         )
-        assert cur.lastrowid is not None
-        return AddResult(cur.lastrowid, True, 1, verdict.status)
+        return AddResult(int(cur.fetchone()[0]), True, 1, verdict.status)
 
     def _write_verdict(self, ipn_id: int, verdict: Verdict, endpoint_url: str | None) -> None:
         self._conn.execute(
@@ -493,7 +489,7 @@ class IpnStore:
         self, ipn_id: int, verdict: Verdict, *, endpoint_url: str | None = None
     ) -> None:
         """Record the outcome of a re-check (whatever it is: a re-check may also downgrade)."""
-        with self._lock, self._conn:
+        with transaction(self._conn, self._lock):
             self._write_verdict(ipn_id, verdict, endpoint_url)
 
     def quarantine(
@@ -514,49 +510,42 @@ class IpnStore:
         limits = self.quarantine_limits
         digest = hashlib.sha256(body).hexdigest()
         when = _iso(received_at or _now())
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                row = self._conn.execute(
-                    "SELECT id FROM ipn_quarantine WHERE content_hash = ?", (digest,)
-                ).fetchone()
-                if row is not None:
-                    self._conn.execute(
-                        "UPDATE ipn_quarantine SET delivery_count = delivery_count + 1,"
-                        " last_received_at = ? WHERE id = ?",
-                        (when, row["id"]),
-                    )
-                    qid = int(row["id"])
-                else:
-                    cur = self._conn.execute(
-                        "INSERT INTO ipn_quarantine (content_hash, body, body_size, content_type,"
-                        " error, source, received_at, last_received_at, delivery_count)"
-                        " VALUES (?,?,?,?,?,?,?,?,1)",
-                        (
-                            digest,
-                            body[: limits.prefix],
-                            len(body),
-                            content_type,
-                            error[:1000],
-                            source[:1000],
-                            when,
-                            when,
-                        ),
-                    )
-                    assert cur.lastrowid is not None
-                    qid = cur.lastrowid
-                    self._trim_quarantine(qid, when)
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        with transaction(self._conn, self._lock):
+            row = self._conn.execute(
+                "SELECT id FROM ipn_quarantine WHERE content_hash = ?", (digest,)
+            ).fetchone()
+            if row is not None:
+                self._conn.execute(
+                    "UPDATE ipn_quarantine SET delivery_count = delivery_count + 1,"
+                    " last_received_at = ? WHERE id = ?",
+                    (when, row["id"]),
+                )
+                qid = int(row["id"])
+            else:
+                cur = self._conn.execute(
+                    "INSERT INTO ipn_quarantine (content_hash, body, body_size, content_type,"
+                    " error, source, received_at, last_received_at, delivery_count)"
+                    " VALUES (?,?,?,?,?,?,?,?,1) RETURNING id",
+                    (
+                        digest,
+                        body[: limits.prefix],
+                        len(body),
+                        content_type,
+                        error[:1000],
+                        source[:1000],
+                        when,
+                        when,
+                    ),
+                )
+                qid = int(cur.fetchone()[0])
+                self._trim_quarantine(qid, when)
         return qid
 
     def _trim_quarantine(self, keep: int, when: str) -> None:
         """Drop the least recently seen bodies (never ``keep``) until within the caps."""
         limits = self.quarantine_limits
         rows, size = self._conn.execute(
-            "SELECT COUNT(*), COALESCE(SUM(length(body)), 0) FROM ipn_quarantine"
+            "SELECT COUNT(*), CAST(COALESCE(SUM(length(body)), 0) AS BIGINT) FROM ipn_quarantine"
         ).fetchone()
         if rows <= limits.rows and size <= limits.bytes:
             return

@@ -1,0 +1,16 @@
+"""Where the history is: the local file (the default) or the team's PostgreSQL database.
+
+A profile may name a shared history (``postgresql://user@host:port/db``); its password lives in
+the keychain beside the profile's FPS secret, never in a file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def configured_history() -> tuple[Path | str, str | None]:
+    """The current profile's history location and, for PostgreSQL, its password."""
+    from fpsdesk.store.db import default_path
+
+    return default_path(), None
