@@ -382,6 +382,11 @@ class IpnStore:
         if getattr(conn, "backend", "sqlite") == "sqlite":
             conn.execute("PRAGMA synchronous=FULL")
 
+    def location(self) -> str:
+        """Where the notifications are stored: a file, or a PostgreSQL URL without password."""
+        location = getattr(self._conn, "location", None)
+        return location() if location is not None else "a SQLite connection"
+
     # -- writing -------------------------------------------------------------------------------
 
     def add(

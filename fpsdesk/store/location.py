@@ -14,3 +14,10 @@ def configured_history() -> tuple[Path | str, str | None]:
     from fpsdesk.store.db import default_path
 
     return default_path(), None
+
+
+def history_arg(text: str) -> Path | str:
+    """A ``--db`` value: a ``postgresql://`` URL as given, anything else a file path."""
+    from fpsdesk.store.db import is_postgres_url
+
+    return text if is_postgres_url(text) else Path(text)
