@@ -235,6 +235,15 @@ MIGRATIONS: list[list[str]] = [
         # for a 2009 notification that has only that (mapped, and shown as such).
         "ALTER TABLE ipns ADD COLUMN status_field TEXT",
     ],
+    # 7: the claim of a Cancel in flight. At most one per transaction and environment, enforced
+    # by a unique index, so desks sharing one history never both send a Cancel of the same
+    # transaction; the claim is released when the sender records FPS's answer (or its loss),
+    # or when the action is settled. See ActionStore.start and fpsdesk/desk/cancel.py.
+    [
+        "ALTER TABLE actions ADD COLUMN claim INTEGER",
+        "CREATE UNIQUE INDEX actions_cancel_claim ON actions(transaction_id, environment)"
+        " WHERE claim IS NOT NULL",
+    ],
 ]
 
 
@@ -323,6 +332,13 @@ def transaction(
     if isinstance(conn, sqlite3.Connection) and not isinstance(conn, SqliteHistory):
         return _sqlite_transaction(conn, lock)
     return conn.transaction(lock)
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """A unique constraint refused a row (SQLite or PostgreSQL)."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "UNIQUE" in str(exc)
+    return getattr(exc, "sqlstate", None) == "23505"
 
 
 def is_postgres_url(location: object) -> bool:
