@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from fpsdesk.paths import data_dir, ensure
 
@@ -244,6 +245,17 @@ MIGRATIONS: list[list[str]] = [
         "CREATE UNIQUE INDEX actions_cancel_claim ON actions(transaction_id, environment)"
         " WHERE claim IS NOT NULL",
     ],
+    # 8: which local histories were copied into this one (``fpsdesk history migrate``), so a
+    # copy resumes where it stopped and another desk's history is never mixed in by id.
+    [
+        """
+        CREATE TABLE history_copies (
+            source TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT
+        )
+        """,
+    ],
 ]
 
 
@@ -364,9 +376,12 @@ def open_database(
 
         path, password = configured_history()
     if is_postgres_url(path):
+        from fpsdesk.store.location import history_password
         from fpsdesk.store.postgres import open_postgres
 
         assert isinstance(path, str)
+        if password is None and urlsplit(path).password is None:
+            password = history_password(path)
         return open_postgres(path, password=password)
     return open_sqlite(path)
 

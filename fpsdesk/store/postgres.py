@@ -182,7 +182,7 @@ class PostgresHistory:
             self._conn = conn = self._connect()
         return conn
 
-    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> psycopg.Cursor[Row]:
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Any:
         return self._live().execute(placeholders(sql), parameters)
 
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> None:
@@ -237,6 +237,16 @@ class PostgresHistory:
             if not conn.broken:
                 conn.execute("ROLLBACK")
             raise
+
+    def advance_identities(self, tables: Iterable[str]) -> None:
+        """Move each table's id sequence past its highest id (after rows were copied in with
+        their ids), so the next insert does not collide."""
+        with self.transaction():
+            for table in tables:
+                self.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                    f" COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table}"
+                )
 
     def schema_version(self) -> int:
         row = self.execute("SELECT version FROM fpsdesk_schema").fetchone()
