@@ -22,12 +22,12 @@ from fpsdesk.store import copy as copying
 from fpsdesk.store.actions import ActionOutcome, ActionStore
 from fpsdesk.store.activity import ActivityCache, CachedTxn
 from fpsdesk.store.bulk import BulkItem, BulkStore
-from fpsdesk.store.db import open_database, open_sqlite
+from fpsdesk.store.db import StoreError, open_database, open_sqlite
 from fpsdesk.store.ipns import IpnStore
 from fpsdesk.store.location import configured_history, history_password
 from fpsdesk.store.postgres import PostgresHistory, connection_options
 from tests.fixtures.cli import cli_env
-from tests.fixtures.postgres import PASSWORD, PostgresServer
+from tests.fixtures.postgres import PASSWORD, TLS_HOST, PostgresServer
 from tests.ipn.helpers import ipn_fields
 
 PROFILE = Profile("team", "https://fps.sandbox.amazonaws.com/", "AKIAEXAMPLE")
@@ -196,3 +196,24 @@ def test_another_desks_history_is_not_mixed_in(tmp_path: Path, postgres_url: str
     assert "Nothing was copied" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert PASSWORD not in refused.stderr + refused.stdout
+
+
+def test_a_remote_history_is_reached_over_verified_tls(
+    postgres_server: PostgresServer, postgres_url: str
+) -> None:
+    """A host name that is not this machine: TLS with the server's certificate checked against
+    the CA and the name (sslmode=verify-full), the default; no CA or a wrong name: refused."""
+    database = postgres_url.rsplit("/", 1)[1]
+    remote = f"postgresql://fpsdesk:{PASSWORD}@{TLS_HOST}:{postgres_server.port}/{database}"
+    reach = "hostaddr=127.0.0.1"  # the name is checked; the address is this machine's
+    history = open_database(f"{remote}?{reach}&sslrootcert={postgres_server.ca_file}")
+    row = history.execute(
+        "SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+    ).fetchone()
+    assert row[0] is True
+    assert row[1].startswith("TLS")
+    with pytest.raises(StoreError, match="certificate verify failed"):
+        open_database(f"{remote}?{reach}")  # the system CAs do not know the team's CA
+    wrong_name = remote.replace(TLS_HOST, "other.team.test")
+    with pytest.raises(StoreError, match="does not match host name"):
+        open_database(f"{wrong_name}?{reach}&sslrootcert={postgres_server.ca_file}")
