@@ -174,10 +174,9 @@ class PostgresHistory:
     def _live(self) -> psycopg.Connection[Row]:
         """The connection, opened again if the server dropped it (outside a transaction)."""
         conn = self._conn
-        if conn.closed or conn.broken:
-            if conn.info.transaction_status != psycopg.pq.TransactionStatus.UNKNOWN:
-                with contextlib.suppress(psycopg.Error):
-                    conn.close()
+        if conn.broken:  # lost (not closed on purpose: that stays closed)
+            with contextlib.suppress(psycopg.Error):
+                conn.close()
             log.info("reconnecting to the shared history %s", redact(self._url))
             self._conn = conn = self._connect()
         return conn
