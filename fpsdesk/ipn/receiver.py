@@ -114,6 +114,8 @@ class IpnReceiver:
 
     def _handle(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         method = str(environ.get("REQUEST_METHOD", "")).upper()
+        if method in ("GET", "HEAD") and environ.get("PATH_INFO") == "/healthz":
+            return self._health(start_response)
         if method in ("GET", "HEAD") and not environ.get("QUERY_STRING"):
             return _reply(start_response, "200 OK", "fpsdesk IPN receiver: POST notifications here")
         if method != "POST":
@@ -226,6 +228,16 @@ class IpnReceiver:
                 except Exception:
                     log.exception("IPN on_stored callback failed")
         return _reply(start_response, "200 OK", "OK")
+
+    def _health(self, start_response: StartResponse) -> list[bytes]:
+        """For a load balancer: 200 only while the history answers (a receiver that cannot
+        store answers every IPN with 503, so it should get none)."""
+        try:
+            self.store.ping()
+        except database_errors(OSError) as exc:
+            log.warning("health check: the history does not answer: %s", exc)
+            return _reply(start_response, "503 Service Unavailable", "database unreachable")
+        return _reply(start_response, "200 OK", "ok")
 
     def _quarantine(
         self,

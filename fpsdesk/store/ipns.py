@@ -387,6 +387,11 @@ class IpnStore:
         location = getattr(self._conn, "location", None)
         return location() if location is not None else "a SQLite connection"
 
+    def ping(self) -> None:
+        """One round trip to the history (raises what the backend raises if it is gone)."""
+        with self._lock:
+            self._conn.execute("SELECT 1").fetchone()
+
     # -- writing -------------------------------------------------------------------------------
 
     def add(
