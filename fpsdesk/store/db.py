@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -31,7 +32,20 @@ class StoreError(Exception):
 # How long an open waits for other processes holding the file (SQLite's busy timeout).
 LOCK_WAIT_SECONDS = 10.0
 
-MIGRATIONS: list[list[str]] = [
+
+@dataclass(frozen=True)
+class Spelled:
+    """A migration step the two backends spell differently (a trigger, say): SQLite's
+    statement and PostgreSQL's statements. Rare by design; plain DDL is translated by
+    ``fpsdesk.store.postgres.ddl``."""
+
+    sqlite: str
+    postgresql: tuple[str, ...]
+
+
+Statement = str | Spelled
+
+MIGRATIONS: list[list[Statement]] = [
     # 1: staff actions (Cancel and friends), written before the request is sent.
     [
         """
@@ -453,7 +467,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
         version = _schema_version(conn)
         for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
             for statement in statements:
-                conn.execute(statement)
+                conn.execute(statement.sqlite if isinstance(statement, Spelled) else statement)
             conn.execute(f"PRAGMA user_version = {number}")
         conn.execute("COMMIT")
     except BaseException:

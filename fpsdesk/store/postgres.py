@@ -11,7 +11,9 @@ Every SQL difference between the two backends lives here, and it is small:
   SQLite's ``BEGIN IMMEDIATE`` takes the file's write lock: the stores' read-then-write steps
   (an IPN's delivery count, the quarantine's caps, settling an action) stay correct under any
   number of desks and receiver workers writing at once;
-- the schema version is a one-row table instead of ``PRAGMA user_version``.
+- the schema version is a one-row table instead of ``PRAGMA user_version``;
+- a migration step that cannot be translated (a trigger) is written both ways in
+  ``MIGRATIONS`` as ``Spelled(sqlite=…, postgresql=(…))``.
 
 A connection that the server dropped (restart, network) is opened again on the next
 statement outside a transaction; inside one the error reaches the caller, which refuses or
@@ -33,7 +35,7 @@ from urllib.parse import parse_qsl, urlsplit
 import psycopg
 from psycopg.rows import RowMaker
 
-from fpsdesk.store.db import MIGRATIONS, StoreError
+from fpsdesk.store.db import MIGRATIONS, Spelled, Statement, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,13 @@ def placeholders(sql: str) -> str:
         if len(_QMARK_CACHE) < 4096:
             _QMARK_CACHE[sql] = done
     return done
+
+
+def spell(statement: Statement) -> tuple[str, ...]:
+    """A migration step as PostgreSQL's statements: its own spelling, or the translated DDL."""
+    if isinstance(statement, Spelled):
+        return statement.postgresql
+    return (ddl(statement),)
 
 
 def ddl(statement: str) -> str:
@@ -229,7 +238,8 @@ class PostgresHistory:
                 )
             for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in statements:
-                    conn.execute(ddl(statement))
+                    for text in spell(statement):
+                        conn.execute(text)
                 conn.execute("UPDATE fpsdesk_schema SET version = %s", (number,))
             conn.execute("COMMIT")
         except BaseException:

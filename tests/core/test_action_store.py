@@ -9,8 +9,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from fpsdesk.store import ActionOutcome, ActionStore, StoreError, open_database
-from fpsdesk.store.db import MIGRATIONS
+from fpsdesk.store import ActionOutcome, ActionStore, StoreError, db, open_database, postgres
+from fpsdesk.store.db import MIGRATIONS, Spelled, database_errors
 from fpsdesk.store.postgres import PostgresHistory
 from tests.fixtures.postgres import PASSWORD, PostgresServer
 
@@ -145,3 +145,27 @@ def test_an_unreachable_server_is_a_clear_error_without_the_password(
 def test_a_wrong_password_is_refused(postgres_server: PostgresServer, postgres_url: str) -> None:
     with pytest.raises(StoreError, match="password authentication failed"):
         open_database(postgres_url.replace(PASSWORD, "wrong"))
+
+
+def test_a_step_spelled_for_each_backend_applies_on_both(
+    history: Path | str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trigger (SQLite and PostgreSQL write them differently) as one migration step."""
+    kept = Spelled(
+        sqlite="CREATE TRIGGER actions_kind_kept BEFORE UPDATE OF kind ON actions"
+        " BEGIN SELECT RAISE(ABORT, 'kind is never rewritten'); END",
+        postgresql=(
+            "CREATE FUNCTION actions_kind_kept() RETURNS trigger LANGUAGE plpgsql AS $$"
+            " BEGIN RAISE EXCEPTION 'kind is never rewritten'; END $$",
+            "CREATE TRIGGER actions_kind_kept BEFORE UPDATE OF kind ON actions"
+            " FOR EACH ROW EXECUTE FUNCTION actions_kind_kept()",
+        ),
+    )
+    monkeypatch.setattr(db, "MIGRATIONS", [*MIGRATIONS, [kept]])
+    monkeypatch.setattr(postgres, "MIGRATIONS", db.MIGRATIONS)
+    conn = open_database(history)
+    store = ActionStore(conn)
+    action = _start(store)
+    with pytest.raises(database_errors(), match="kind is never rewritten"):
+        conn.execute("UPDATE actions SET kind = 'Refund' WHERE id = ?", (action,))
+    store.finish(action, ActionOutcome.SUCCEEDED)  # other columns still change
