@@ -292,7 +292,9 @@ class HistoryConnection(Protocol):
 
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Any: ...
 
-    def transaction(self, lock: threading.Lock | None = None) -> AbstractContextManager[None]: ...
+    def transaction(
+        self, lock: threading.Lock | None = None, *, exclusive: bool = True
+    ) -> AbstractContextManager[None]: ...
 
     def location(self) -> str: ...
 
@@ -318,7 +320,10 @@ class SqliteHistory(sqlite3.Connection):
 
     backend = "sqlite"
 
-    def transaction(self, lock: threading.Lock | None = None) -> AbstractContextManager[None]:
+    def transaction(
+        self, lock: threading.Lock | None = None, *, exclusive: bool = True
+    ) -> AbstractContextManager[None]:
+        """SQLite has one writer at a time whatever ``exclusive`` says."""
         return _sqlite_transaction(self, lock)
 
     def path(self) -> Path | None:
@@ -352,12 +357,19 @@ def _sqlite_transaction(conn: sqlite3.Connection, lock: threading.Lock | None) -
 
 
 def transaction(
-    conn: HistoryConnection | sqlite3.Connection, lock: threading.Lock | None = None
+    conn: HistoryConnection | sqlite3.Connection,
+    lock: threading.Lock | None = None,
+    *,
+    exclusive: bool = True,
 ) -> AbstractContextManager[None]:
-    """One write transaction on either backend; a plain ``sqlite3.Connection`` works too."""
+    """One write transaction on either backend; a plain ``sqlite3.Connection`` works too.
+
+    ``exclusive`` (the default) serialises it with every other writer, as SQLite always does;
+    a writer whose every statement is safe under concurrency by itself may pass False, and on
+    PostgreSQL it then commits side by side with others."""
     if isinstance(conn, sqlite3.Connection) and not isinstance(conn, SqliteHistory):
         return _sqlite_transaction(conn, lock)
-    return conn.transaction(lock)
+    return conn.transaction(lock, exclusive=exclusive)
 
 
 def is_unique_violation(exc: BaseException) -> bool:

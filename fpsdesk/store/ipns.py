@@ -417,32 +417,48 @@ class IpnStore:
     def add_many(self, items: Iterable[NewIpn], *, delivery: bool = True) -> list[AddResult]:
         """Store many notifications in one transaction (imports, benchmarks)."""
         results: list[AddResult] = []
-        with transaction(self._conn, self._lock):
+        # Not exclusive: every step below is safe against other writers by itself (a unique
+        # insert, an atomic increment, a conditional verdict), so several receiver workers on
+        # PostgreSQL commit side by side. SQLite still has one writer at a time.
+        with transaction(self._conn, self._lock, exclusive=False):
             for item in items:
                 results.append(self._add_one(item, delivery))
         return results
 
     def _add_one(self, item: NewIpn, delivery: bool) -> AddResult:
-        ipn, verdict = item.ipn, item.verdict
-        digest = content_hash(ipn.params)
+        digest = content_hash(item.ipn.params)
         received = _iso(item.received_at or _now())
         row = self._conn.execute(
             "SELECT id, delivery_count, verdict FROM ipns WHERE content_hash = ?", (digest,)
         ).fetchone()
-        if row is not None:
-            count = row["delivery_count"] + (1 if delivery else 0)
-            old = IpnVerdict(row["verdict"])
-            if delivery:
+        if row is None:
+            new_id = self._insert(item, digest, received)
+            if new_id is not None:
+                return AddResult(new_id, True, 1, item.verdict.status)
+            # Another writer stored the same notification just now: a repeat after all.
+            row = self._conn.execute(
+                "SELECT id, delivery_count, verdict FROM ipns WHERE content_hash = ?", (digest,)
+            ).fetchone()
+        count = int(row["delivery_count"])
+        if delivery:
+            count = int(
                 self._conn.execute(
-                    "UPDATE ipns SET delivery_count = ?, last_received_at = CASE WHEN"
-                    " last_received_at < ? THEN ? ELSE last_received_at END WHERE id = ?",
-                    (count, received, received, row["id"]),
-                )
-            best = old
-            if _RANK[verdict.status] > _RANK[old]:
-                self._write_verdict(row["id"], verdict, item.endpoint_url)
-                best = verdict.status
-            return AddResult(row["id"], False, count, best)
+                    "UPDATE ipns SET delivery_count = delivery_count + 1, last_received_at ="
+                    " CASE WHEN last_received_at < ? THEN ? ELSE last_received_at END"
+                    " WHERE id = ? RETURNING delivery_count",
+                    (received, received, row["id"]),
+                ).fetchone()[0]
+            )
+        best = IpnVerdict(row["verdict"])
+        if _RANK[item.verdict.status] > _RANK[best] and self._upgrade_verdict(
+            row["id"], item.verdict, item.endpoint_url
+        ):
+            best = item.verdict.status
+        return AddResult(row["id"], False, count, best)
+
+    def _insert(self, item: NewIpn, digest: str, received: str) -> int | None:
+        """A new row; None if a row with this content appeared meanwhile (not an error)."""
+        ipn, verdict = item.ipn, item.verdict
         amount = ipn.amount
         status, field = ipn.status_and_field
         cur = self._conn.execute(
@@ -451,7 +467,8 @@ class IpnStore:
             " status_code, currency, amount, verdict, reason_code, reason, verify_method,"
             " checked_at, endpoint_url, http_method, source, received_at, last_received_at,"
             " delivery_count, status_field)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?) RETURNING id",
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?)"
+            " ON CONFLICT (content_hash) DO NOTHING RETURNING id",
             (
                 digest,
                 json.dumps([list(p) for p in ipn.params], ensure_ascii=False),
@@ -478,7 +495,29 @@ class IpnStore:
                 field,
             ),
         )
-        return AddResult(int(cur.fetchone()[0]), True, 1, verdict.status)
+        inserted = cur.fetchone()
+        return int(inserted[0]) if inserted is not None else None
+
+    def _upgrade_verdict(self, ipn_id: int, verdict: Verdict, endpoint_url: str | None) -> bool:
+        """Write ``verdict`` only over a weaker one (checked in the statement itself, so two
+        writers cannot replace a stronger verdict); True if it was written."""
+        rank = " ".join(f"WHEN '{v.value}' THEN {r}" for v, r in _RANK.items())
+        row = self._conn.execute(
+            "UPDATE ipns SET verdict = ?, reason_code = ?, reason = ?, verify_method = ?,"
+            " checked_at = ?, endpoint_url = COALESCE(?, endpoint_url)"
+            f" WHERE id = ? AND (CASE verdict {rank} ELSE 0 END) < ? RETURNING id",
+            (
+                verdict.status.value,
+                verdict.reason_code.value if verdict.reason_code else None,
+                verdict.reason,
+                verdict.method,
+                _iso(_now()),
+                endpoint_url,
+                ipn_id,
+                _RANK[verdict.status],
+            ),
+        ).fetchone()
+        return row is not None
 
     def _write_verdict(self, ipn_id: int, verdict: Verdict, endpoint_url: str | None) -> None:
         self._conn.execute(

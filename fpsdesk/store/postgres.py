@@ -9,8 +9,9 @@ Every SQL difference between the two backends lives here, and it is small:
   whatever the database's locale; the column ``end`` is quoted (a reserved word here);
 - a write transaction takes one advisory lock (:data:`WRITE_LOCK`) after ``BEGIN``, the way
   SQLite's ``BEGIN IMMEDIATE`` takes the file's write lock: the stores' read-then-write steps
-  (an IPN's delivery count, the quarantine's caps, settling an action) stay correct under any
-  number of desks and receiver workers writing at once;
+  (the quarantine's caps, settling an action, a Cancel's claim) stay correct under any number
+  of desks and receiver workers writing at once. Storing an IPN needs no such lock (each of
+  its statements is safe by itself), so receiver workers commit side by side;
 - the schema version is a one-row table instead of ``PRAGMA user_version``;
 - a migration step that cannot be translated (a trigger) is written both ways in
   ``MIGRATIONS`` as ``Spelled(sqlite=…, postgresql=(…))``.
@@ -198,13 +199,17 @@ class PostgresHistory:
             cur.executemany(placeholders(sql), parameters)
 
     @contextmanager
-    def transaction(self, lock: threading.Lock | None = None) -> Iterator[None]:
-        """One write transaction, serialised with every other writer (see the docstring)."""
+    def transaction(
+        self, lock: threading.Lock | None = None, *, exclusive: bool = True
+    ) -> Iterator[None]:
+        """One write transaction, serialised with every other exclusive writer (see the
+        docstring) unless ``exclusive`` is False."""
         with lock or contextlib.nullcontext():
             conn = self._live()
             conn.execute("BEGIN")
             try:
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                if exclusive:
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
                 yield
             except BaseException:
                 if not conn.broken:
