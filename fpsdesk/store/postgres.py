@@ -3,6 +3,7 @@
 Every SQL difference between the two backends lives here, and it is small:
 
 - placeholders: the stores write ``?``; psycopg wants ``%s`` (and a literal ``%`` doubled);
+- ``LIKE`` is ``ILIKE``: SQLite's LIKE ignores the case of ASCII letters;
 - the migrations' DDL (:func:`ddl`): ``INTEGER PRIMARY KEY`` becomes an identity column,
   ``INTEGER`` ``BIGINT``, ``BLOB`` ``BYTEA``, and text columns compare byte-wise
   (``COLLATE "C"``) like SQLite, so ISO timestamps and ID prefixes order the same on both
@@ -89,10 +90,12 @@ _QMARK_CACHE: dict[str, str] = {}
 
 
 def placeholders(sql: str) -> str:
-    """``?`` → ``%s`` (and ``%`` → ``%%``). The stores never put ``?`` inside a literal."""
+    """``?`` → ``%s`` (and ``%`` → ``%%``), and ``LIKE`` → ``ILIKE``: SQLite's LIKE ignores
+    the case of ASCII letters, PostgreSQL's does not. The stores never put ``?`` or the word
+    LIKE inside a literal."""
     done = _QMARK_CACHE.get(sql)
     if done is None:
-        done = sql.replace("%", "%%").replace("?", "%s")
+        done = re.sub(r"\bLIKE\b", "ILIKE", sql.replace("%", "%%").replace("?", "%s"))
         if len(_QMARK_CACHE) < 4096:
             _QMARK_CACHE[sql] = done
     return done
