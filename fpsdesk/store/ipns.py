@@ -428,17 +428,14 @@ class IpnStore:
     def _add_one(self, item: NewIpn, delivery: bool) -> AddResult:
         digest = content_hash(item.ipn.params)
         received = _iso(item.received_at or _now())
+        # Insert first: a new notification (the common case) is one statement; a repeat is
+        # refused by the unique content hash and counted below.
+        new_id = self._insert(item, digest, received)
+        if new_id is not None:
+            return AddResult(new_id, True, 1, item.verdict.status)
         row = self._conn.execute(
             "SELECT id, delivery_count, verdict FROM ipns WHERE content_hash = ?", (digest,)
         ).fetchone()
-        if row is None:
-            new_id = self._insert(item, digest, received)
-            if new_id is not None:
-                return AddResult(new_id, True, 1, item.verdict.status)
-            # Another writer stored the same notification just now: a repeat after all.
-            row = self._conn.execute(
-                "SELECT id, delivery_count, verdict FROM ipns WHERE content_hash = ?", (digest,)
-            ).fetchone()
         count = int(row["delivery_count"])
         if delivery:
             count = int(
