@@ -38,6 +38,7 @@ class ExitCode:
     NOT_RECORDED = 6  # the history could not be written, so nothing was sent
     NOT_CANCELLABLE = 7  # not Reserved or Pending (checked before sending, or proved after)
     EARLIER_UNRESOLVED = 8  # an earlier cancel may still take effect: not sent without --again
+    BEING_CANCELLED = 9  # another desk is sending (or just sent) a Cancel of it: not sent
 
 
 # Options of the top-level parser that take a value (so the value is not a command name).

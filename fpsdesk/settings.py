@@ -147,6 +147,41 @@ def _validate_ca_bundle(value: str | None) -> str | None:
     return value.strip()
 
 
+LOCAL_HISTORY = "local"
+
+
+def validate_history(value: str | None) -> str:
+    """``local`` (the file on this machine) or ``postgresql://user@host[:port]/db`` (a team's
+    shared history). The URL never holds the password: that lives in the keychain."""
+    from urllib.parse import urlsplit
+
+    if value is None or not str(value).strip() or str(value).strip() == LOCAL_HISTORY:
+        return LOCAL_HISTORY
+    text = str(value).strip()
+    if any(not ch.isprintable() or ch.isspace() for ch in text):
+        raise InvalidProfile("A history location cannot contain spaces or control characters.")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        raise InvalidProfile(f"The history location is not a valid URL ({exc}).") from None
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise InvalidProfile(
+            "A history location is 'local' or postgresql://user@host:port/database."
+        )
+    if parts.password is not None:
+        raise InvalidProfile(
+            "Leave the password out of the history URL: fpsdesk keeps it in the system "
+            "keychain (it asks for it), never in a file."
+        )
+    if not parts.username or not parts.hostname or parts.path.strip("/") == "":
+        raise InvalidProfile(
+            "A shared history URL names the user, the host and the database: "
+            "postgresql://user@host:5432/fpsdesk."
+        )
+    return text
+
+
 @dataclass(frozen=True)
 class Profile:
     """One FPS account a support agent works with. Construction validates every field.
@@ -154,6 +189,8 @@ class Profile:
     ``ipn_verification``: "local" checks IPN signatures with the pinned certificate,
     "remote" asks the endpoint's VerifySignature action (spec §6).
     ``ca_bundle``: a PEM file of extra trusted CAs for a private endpoint; None = system CAs.
+    ``history``: where the history is: ``local`` (this machine's file) or a team's shared
+    ``postgresql://user@host:port/db`` (fpsdesk/store/location.py).
     """
 
     name: str
@@ -161,6 +198,7 @@ class Profile:
     access_key_id: str
     ipn_verification: IpnVerification = "local"
     ca_bundle: str | None = None
+    history: str = LOCAL_HISTORY
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", validate_name(self.name))
@@ -171,22 +209,26 @@ class Profile:
                 f"IPN verification is 'local' or 'remote', not {self.ipn_verification!r}."
             )
         object.__setattr__(self, "ca_bundle", _validate_ca_bundle(self.ca_bundle))
+        object.__setattr__(self, "history", validate_history(self.history))
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "endpoint": self.endpoint,
             "access_key_id": self.access_key_id,
             "ipn_verification": self.ipn_verification,
             "ca_bundle": self.ca_bundle,
         }
+        if self.history != LOCAL_HISTORY:  # a local profile's entry stays as it always was
+            data["history"] = self.history
+        return data
 
     @classmethod
     def from_json(cls, data: object) -> Profile:
         """Build from a decoded JSON object; InvalidProfile for any wrong shape or value."""
         if not isinstance(data, dict):
             raise InvalidProfile("A profile entry is not an object.")
-        known = {"name", "endpoint", "access_key_id", "ipn_verification", "ca_bundle"}
+        known = {"name", "endpoint", "access_key_id", "ipn_verification", "ca_bundle", "history"}
         missing = {"name", "endpoint", "access_key_id"} - data.keys()
         if missing:
             raise InvalidProfile(f"A profile entry lacks {', '.join(sorted(missing))}.")
@@ -202,12 +244,16 @@ class Profile:
             raise InvalidProfile("A profile's CA bundle is not a path.")
         if mode not in IPN_VERIFICATION_MODES:
             raise InvalidProfile(f"IPN verification is 'local' or 'remote', not {mode!r}.")
+        history = data.get("history", LOCAL_HISTORY)
+        if not isinstance(history, str):
+            raise InvalidProfile("A profile's history location is not text.")
         return cls(
             name=data["name"],
             endpoint=data["endpoint"],
             access_key_id=data["access_key_id"],
             ipn_verification=mode,
             ca_bundle=ca_bundle,
+            history=history,
         )
 
 

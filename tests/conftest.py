@@ -19,6 +19,8 @@ pytest_plugins = [
     "tests.fixtures.sandbox",
     "tests.fixtures.keychain",
     "tests.fixtures.processes",
+    "tests.fixtures.postgres",
+    "tests.fixtures.history",
 ]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import signal
-import sqlite3
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -95,12 +94,13 @@ def cmd_bulk(args: argparse.Namespace) -> int:
 
 
 def _open(as_json: bool) -> tuple[Any, Any] | int:
-    from fpsdesk.store import ActionStore, StoreError, open_database
+    from fpsdesk.store import ActionStore, open_database
     from fpsdesk.store.bulk import BulkStore
+    from fpsdesk.store.db import database_errors
 
     try:
         db = open_database()
-    except (StoreError, OSError, sqlite3.Error) as exc:
+    except database_errors(OSError) as exc:
         return refuse(
             f"The history cannot be written ({exc}), so nothing was checked or sent.",
             as_json,

@@ -9,10 +9,10 @@ until every outcome is known or the time is up.
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fpsdesk.cli import ExitCode
@@ -49,6 +49,23 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     history.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
     history.add_argument("--json", action="store_true", help="machine-readable JSON on stdout")
+    history.add_argument(
+        "action",
+        nargs="?",
+        choices=("migrate",),
+        help="migrate: copy the local history into a shared PostgreSQL history (--to); "
+        "idempotent and resumable, the counts are verified at the end",
+    )
+    history.add_argument(
+        "--to", metavar="URL", help="migrate: postgresql://user@host:port/db (no password)"
+    )
+    history.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="FILE",
+        help="migrate: the local history file (default: this desk's)",
+    )
     history.set_defaults(func=cmd_history)
 
     reconcile = subparsers.add_parser(
@@ -143,8 +160,57 @@ def _record_json(record: ActionRecord, events: list[ActionEvent] | None = None) 
     return data
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Copy the local history into a shared one; per-table counts, verified."""
+    from fpsdesk.settings import InvalidProfile, validate_history
+    from fpsdesk.store.copy import copy_history
+    from fpsdesk.store.db import database_errors, default_path, open_database, open_sqlite
+    from fpsdesk.store.postgres import PostgresHistory
+
+    if not args.to:
+        return usage("migrate needs --to postgresql://user@host:port/database.", args.json)
+    try:
+        url = validate_history(args.to)
+    except InvalidProfile as exc:
+        return usage(str(exc), args.json)
+    if not url.startswith("postgres"):
+        return usage("migrate copies into a postgresql:// history.", args.json)
+    source_path: Path = args.source or default_path()
+    if not source_path.is_file():
+        return usage(f"There is no local history at {source_path}.", args.json)
+    try:
+        source = open_sqlite(source_path)
+        target = open_database(url)
+        assert isinstance(target, PostgresHistory)
+        report = copy_history(source, source_path, target)
+    except database_errors(OSError) as exc:
+        return refuse(f"Nothing more was copied: {exc}", args.json, ExitCode.FAILURE, "Not copied")
+    if args.json:
+        print_json(
+            {
+                "ok": report.ok,
+                "source": report.source,
+                "target": report.target,
+                "tables": [
+                    {"table": t.table, "source": t.source, "target": t.target, "copied": t.copied}
+                    for t in report.tables
+                ],
+            }
+        )
+    else:
+        emit(f"Copied {report.source} into {report.target}:")
+        for t in report.tables:
+            mark = "ok" if t.ok else "MISSING ROWS"
+            emit(f"  {t.table:<16} {t.source:>9} here  {t.target:>9} there  +{t.copied:<9} {mark}")
+        emit("All rows are there." if report.ok else "Some rows are missing: run it again.")
+    return ExitCode.OK if report.ok else ExitCode.FAILURE
+
+
 def cmd_history(args: argparse.Namespace) -> int:
-    from fpsdesk.store import StoreError
+    from fpsdesk.store.db import database_errors
+
+    if args.action == "migrate":
+        return cmd_migrate(args)
 
     txn: str | None = None
     if args.transaction:
@@ -166,7 +232,7 @@ def cmd_history(args: argparse.Namespace) -> int:
             records = [r for r in records if not r.resolved]
         records = records[: args.limit]
         events = {r.id: actions.events(r.id) for r in records} if txn else {}
-    except (StoreError, OSError, sqlite3.Error) as exc:
+    except database_errors(OSError) as exc:
         return refuse(
             f"The history cannot be read ({clause(str(exc))}).",
             args.json,
@@ -209,8 +275,9 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_reconcile(args: argparse.Namespace) -> int:
     from fpsdesk.desk.connection import build_client
     from fpsdesk.desk.settle import Settler, apply_ipn_truths
-    from fpsdesk.store import IpnStore, StoreError, open_database
+    from fpsdesk.store import IpnStore, open_database
     from fpsdesk.store.actions import ActionStore
+    from fpsdesk.store.db import database_errors
 
     if not 0 <= args.wait <= 24 * 3600:
         return usage("--wait must be between 0 and 86400 seconds.", args.json)
@@ -223,7 +290,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         db = open_database()
         actions = ActionStore(db)
         ipns = IpnStore(db)
-    except (StoreError, OSError, sqlite3.Error) as exc:
+    except database_errors(OSError) as exc:
         return refuse(
             f"The history cannot be used ({clause(str(exc))}).",
             args.json,

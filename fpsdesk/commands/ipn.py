@@ -21,8 +21,9 @@ from fpsdesk.fps.exceptions import InvalidInput
 from fpsdesk.fps.ids import normalize_transaction_id
 from fpsdesk.ipn.models import VERIFY_MODES, IpnVerdict
 from fpsdesk.ipn.parse import FORMATS
-from fpsdesk.store.db import StoreError, default_path, open_database
+from fpsdesk.store.db import StoreError, open_database
 from fpsdesk.store.ipns import IPN_ENVIRONMENTS, IpnFilter, IpnRecord, IpnStore
+from fpsdesk.store.location import history_arg
 
 if TYPE_CHECKING:
     from fpsdesk.fps.client import FpsClient
@@ -89,7 +90,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     lst.add_argument("--limit", type=int, default=0, help="at most this many (newest first)")
     lst.add_argument("--json", action="store_true", help="JSON lines (re-importable)")
-    lst.add_argument("--db", type=Path, help="history database (default: the app's)")
+    lst.add_argument(
+        "--db", type=history_arg, help="history: a file or a postgresql:// URL (default: the app's)"
+    )
     lst.set_defaults(func=cmd_list)
 
     recheck = sub.add_parser(
@@ -104,13 +107,18 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     recheck.set_defaults(func=cmd_recheck)
 
     quarantine = sub.add_parser("quarantine", help="print bodies refused as not being IPNs")
-    quarantine.add_argument("--db", type=Path)
+    quarantine.add_argument("--db", type=history_arg)
     quarantine.add_argument("--limit", type=int, default=50)
     quarantine.set_defaults(func=cmd_quarantine)
 
 
+DB_HELP = "history: a file or a postgresql:// URL (default: the configured history)"
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, help="history database (default: the app's)")
+    parser.add_argument(
+        "--db", type=history_arg, help="history: a file or a postgresql:// URL (default: the app's)"
+    )
     parser.add_argument(
         "--endpoint-url",
         metavar="URL",
@@ -144,8 +152,9 @@ def _quiet_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def _store(path: Path | None) -> IpnStore:
-    return IpnStore(open_database(path if path is not None else default_path()))
+def _store(path: Path | str | None) -> IpnStore:
+    """The IPN store of ``--db`` (a file or a postgresql:// URL), else the configured history."""
+    return IpnStore(open_database(path))
 
 
 def _verifier(args: argparse.Namespace) -> IpnVerifier:
@@ -245,7 +254,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     trusted = ", ".join(sorted(verifier.trust.hosts))
     with stop_on_signals() as stop:
         out.put(
-            f"Receiving IPNs at {server.url} (database {args.db or default_path()}; "
+            f"Receiving IPNs at {server.url} (database {store.location()}; "
             f"verification {verifier.mode}; trusted certificate hosts: {trusted}). "
             f"{STOP_HINT}"
         )

@@ -66,6 +66,20 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     add.add_argument("--current", action="store_true", help="make it the current profile")
     add.set_defaults(func=cmd_add)
 
+    history = sub.add_parser(
+        "history",
+        help="where a profile's history is: local, or a team's shared PostgreSQL",
+        description="Point a profile at its history: 'local' (this machine's file, the "
+        "default) or postgresql://user@host:port/database, shared by a team. The database "
+        "password is read like the secret key (hidden prompt, or stdin) and kept in the "
+        "keychain; the connection is tried (and the schema created) before anything is saved. "
+        "A host other than this machine is reached with TLS, verifying its certificate "
+        "(sslmode=verify-full); add ?sslrootcert=/path/ca.pem for a private CA.",
+    )
+    history.add_argument("name", help="the profile")
+    history.add_argument("location", help="local, or postgresql://user@host:port/database")
+    history.set_defaults(func=cmd_history)
+
     lst = sub.add_parser("list", help="list saved profiles")
     lst.set_defaults(func=cmd_list)
 
@@ -78,13 +92,13 @@ def _err(message: str) -> None:
     print(f"fpsdesk: {message}", file=sys.stderr)  # noqa: T201
 
 
-def _read_secret(name: str) -> str:
+def _read_secret(name: str, prompt: str | None = None) -> str:
     """Hidden prompt on a terminal; otherwise the first line of stdin."""
     if sys.stdin is None:
         raise InvalidSecret("No secret key given: stdin is closed.")
     if sys.stdin.isatty():
         try:
-            return getpass.getpass(f"Secret key for profile {name!r} (input hidden): ")
+            return getpass.getpass(prompt or f"Secret key for profile {name!r} (input hidden): ")
         except EOFError:
             raise InvalidSecret("No secret key given.") from None
     data = sys.stdin.read(MAX_STDIN_SECRET + 1)
@@ -173,6 +187,56 @@ def cmd_add(args: argparse.Namespace) -> int:
         f"{verb} profile {profile.name!r} ({environment_of(profile.endpoint)}: "
         f"{profile.endpoint}). Secret key stored in: {backend_name()}."
     )
+    return ExitCode.OK
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """Set a profile's history location; the password goes to the keychain, tried first."""
+    from dataclasses import replace
+
+    from fpsdesk.settings import LOCAL_HISTORY, validate_history
+    from fpsdesk.store.db import database_errors, open_database
+    from fpsdesk.store.location import history_account, store_history_password
+
+    settings = SettingsStore()
+    try:
+        profile = settings.get(args.name)
+        location = validate_history(args.location)
+    except (InvalidProfile, ProfileNotFound) as exc:
+        _err(str(exc))
+        return ExitCode.USAGE
+    except SettingsError as exc:
+        _err(str(exc))
+        return ExitCode.FAILURE
+    if location != LOCAL_HISTORY:
+        account = history_account(location)
+        try:
+            password = validate_secret(
+                _read_secret(account, f"Password of the history {account} (input hidden): ")
+            )
+        except InvalidSecret as exc:
+            _err(str(exc).replace("secret key", "password"))
+            return ExitCode.USAGE
+        except KeyboardInterrupt:
+            _err("Cancelled; nothing was saved.")
+            return 130
+        try:
+            open_database(location, password=password).close()
+        except database_errors(OSError) as exc:
+            _err(f"{exc} Nothing was saved.")
+            return ExitCode.FAILURE
+        try:
+            store_history_password(location, password)
+        except CredentialError as exc:
+            _err(f"{exc} The password cannot be kept, so nothing was saved.")
+            return ExitCode.FAILURE
+    try:
+        settings.save(replace(profile, history=location))
+    except (SettingsError, OSError) as exc:
+        _err(f"The profile could not be saved ({exc}); nothing was changed.")
+        return ExitCode.FAILURE
+    where = "this machine's history file" if location == LOCAL_HISTORY else location
+    print(f"Profile {profile.name!r} now keeps its history in {where}.")  # noqa: T201
     return ExitCode.OK
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import sqlite3
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -109,12 +108,13 @@ def cmd_search(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, query: Any, conn: Any) -> int:
     from fpsdesk.desk.connection import build_client
     from fpsdesk.desk.search import Searcher, search_rows
-    from fpsdesk.store import StoreError, open_database
+    from fpsdesk.store import open_database
     from fpsdesk.store.activity import ActivityCache
+    from fpsdesk.store.db import database_errors
 
     try:
         db = open_database()
-    except (StoreError, OSError, sqlite3.Error) as exc:
+    except database_errors(OSError) as exc:
         emit(f"fpsdesk: warning: no search cache ({exc}); reading every page.", sys.stderr)
         db = open_database(":memory:")
     cache = ActivityCache(db)

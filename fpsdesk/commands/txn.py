@@ -8,7 +8,6 @@ JSON and exit codes (fpsdesk.cli.ExitCode, listed in the README).
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -270,17 +269,19 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
     def body(txid: str, conn: Connection) -> int:
         from fpsdesk.desk.cancel import (
+            BeingCancelled,
             CancelDesk,
             EarlierCancelUnresolved,
             NotCancellable,
             NotRecorded,
             StatusChanged,
         )
-        from fpsdesk.store import ActionStore, StoreError, open_database
+        from fpsdesk.store import ActionStore, open_database
+        from fpsdesk.store.db import database_errors
 
         try:
             actions = ActionStore(open_database())
-        except (StoreError, OSError, sqlite3.Error) as exc:
+        except database_errors(OSError) as exc:
             return _not_recorded(str(NotRecorded(str(exc))), args.json)
         with build_client(conn) as client:
             desk = CancelDesk(client, actions)
@@ -304,6 +305,8 @@ def cmd_cancel(args: argparse.Namespace) -> int:
                 return refuse(
                     f"Not cancelled: {exc}", args.json, ExitCode.NOT_CANCELLABLE, "Not cancellable"
                 )
+            except BeingCancelled as exc:
+                return _being_cancelled(desk, exc, args.json)
             except EarlierCancelUnresolved as exc:
                 if not args.json:
                     _print_earlier(exc.earlier)
@@ -317,6 +320,23 @@ def cmd_cancel(args: argparse.Namespace) -> int:
         return _report_cancel(done, conn, args.json)
 
     return _run(args, body)
+
+
+def _being_cancelled(desk: Any, exc: Any, as_json: bool) -> int:
+    """Another desk holds the claim: say who and since when, then wait for its outcome."""
+    from fpsdesk.desk.settle import state_of
+
+    holder = exc.holder
+    if holder.claimed and not as_json:
+        emit(f"{exc} Waiting for its outcome…", sys.stderr)
+    final = desk.wait_for(holder.id) if holder.claimed else holder
+    outcome = state_of(final).value if final is not None else "unknown"
+    return refuse(
+        f"{exc} Its outcome: {outcome}.",
+        as_json,
+        ExitCode.BEING_CANCELLED,
+        "Being cancelled by another desk",
+    )
 
 
 def _not_recorded(message: str, as_json: bool) -> int:

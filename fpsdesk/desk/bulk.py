@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from fpsdesk.desk.cancel import (
+    BeingCancelled,
     CancelDesk,
     EarlierCancelUnresolved,
     NotCancellable,
@@ -507,6 +508,15 @@ class BulkDesk:
                 state=DONE,
                 outcome=CancelState.NOT_CANCELLED.value,
                 status_after=exc.status.value,
+                message=str(exc),
+            )
+        except BeingCancelled as exc:
+            # Another desk sharing the history has it: never a second Cancel.
+            result = replace(
+                item,
+                state=DONE,
+                action_id=exc.holder.id,
+                outcome=state_of(exc.holder).value,
                 message=str(exc),
             )
         except EarlierCancelUnresolved as exc:

@@ -5,16 +5,21 @@ A Cancel is sent once per intent, recorded always, and its outcome told truthful
 1. **Read the status now**, always (also for ``--yes``): a transaction the agent saw as Reserved
    may have completed since. Not Reserved or Pending, or not what the agent confirmed: nothing
    is sent (``NotCancellable``, ``StatusChanged``).
-2. **No blind second Cancel.** If an earlier Cancel of this transaction is still unresolved
+2. **One sender at a time, across desks.** A Cancel takes its transaction's claim in the same
+   write that records it (a unique index in the history: fpsdesk/store/actions.py). A desk
+   that finds the claim held, or a Cancel recorded since it looked, sends nothing and says who
+   has it (``BeingCancelled``: "Being cancelled by alice on desk-7 since 14:05 UTC"); it can
+   then wait for that Cancel's outcome (:meth:`CancelDesk.wait_for`).
+3. **No blind second Cancel.** If an earlier Cancel of this transaction is still unresolved
    (in flight, or its answer was lost and it may still take effect), a new one needs
    ``again=True``, which the front ends ask for explicitly, naming the earlier attempt
    (``EarlierCancelUnresolved``). The fresh read is applied first, so attempts it settles
    no longer count.
-3. **Record before send.** The row is committed durably before the request is signed; if it
+4. **Record before send.** The row is committed durably before the request is signed; if it
    cannot be written (disk full, read-only, locked, corrupt), nothing is sent
    (``NotRecorded``).
-4. **Send once.** The client never retries a Cancel.
-5. **Classify** FPS's answer: Cancelled; not cancelled (FPS refused it, with its code); or
+5. **Send once.** The client never retries a Cancel.
+6. **Classify** FPS's answer: Cancelled; not cancelled (FPS refused it, with its code); or
    unknown (the request may have reached FPS). An unknown outcome is settled later
    (fpsdesk/desk/settle.py), or at once with ``follow_up=True`` if one read proves it.
 """
@@ -22,13 +27,12 @@ A Cancel is sent once per intent, recorded always, and its outcome told truthful
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from fpsdesk.desk.owner import this_process
+from fpsdesk.desk.owner import describe_owner, owner_gone, this_process
 from fpsdesk.desk.settle import (
     LEASE_SLACK,
     CancelState,
@@ -43,8 +47,8 @@ from fpsdesk.fps.endpoints import environment_of
 from fpsdesk.fps.errors import clause
 from fpsdesk.fps.exceptions import FpsClientError, FpsError, OutcomeUnknown
 from fpsdesk.fps.models import ActionResult, TransactionStatus, TransactionStatusResult
-from fpsdesk.store.actions import ActionOutcome, ActionRecord, ActionStore, Owner
-from fpsdesk.store.db import StoreError
+from fpsdesk.store.actions import ActionOutcome, ActionRecord, ActionStore, ClaimTaken, Owner
+from fpsdesk.store.db import database_errors
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +116,24 @@ class EarlierCancelUnresolved(CancelRefused):
         )
         self.transaction_id = transaction_id
         self.earlier = earlier
+
+
+class BeingCancelled(CancelRefused):
+    """Another desk (or process) holds this transaction's claim, or has just sent a Cancel."""
+
+    def __init__(self, holder: ActionRecord) -> None:
+        who = describe_owner(holder)
+        since = f"{holder.created_at.astimezone(UTC):%H:%M} UTC"
+        if holder.claimed:
+            text = f"Being cancelled by {who} since {since} (action #{holder.id})."
+        else:
+            text = (
+                f"{holder.transaction_id} was just cancelled by {who} at {since} "
+                f"(action #{holder.id}, {state_of(holder).value})."
+            )
+        super().__init__(f"{text} Nothing was sent.")
+        self.holder = holder
+        self.transaction_id = holder.transaction_id
 
 
 class Stopping(CancelRefused):
@@ -219,8 +241,9 @@ class CancelDesk:
         again: bool = False,
     ) -> tuple[TransactionStatusResult, tuple[Settlement, ...]]:
         """Steps 1 and 2 without sending: the fresh status and the earlier unresolved attempts
-        (empty unless ``again``). Raises CancelRefused when a Cancel must not be sent. A front
-        end that asks a person first calls this, asks, then ``cancel`` (which checks again)."""
+        (empty unless ``again``). Raises CancelRefused when a Cancel must not be sent: a Cancel
+        in flight from anyone is ``BeingCancelled`` even with ``again``. A front end that asks a
+        person first calls this, asks, then ``cancel`` (which checks again)."""
         current = self.check(transaction_id)
         status = current.transaction_status
         if expected is not None and status != expected:
@@ -228,6 +251,10 @@ class CancelDesk:
         if not status.cancellable:
             raise NotCancellable(transaction_id, status, current.status_code)
         earlier = self.unresolved_attempts(transaction_id)
+        now = self._clock()
+        for attempt in earlier:
+            if attempt.record.claimed and not owner_gone(attempt.record, now):
+                raise BeingCancelled(attempt.record)
         if earlier and not again:
             raise EarlierCancelUnresolved(transaction_id, earlier)
         return current, earlier
@@ -245,6 +272,10 @@ class CancelDesk:
     ) -> CancelResult:
         """Run the whole lifecycle once. Raises CancelRefused (nothing sent) or what the
         status read raises (FpsClientError: nothing sent either)."""
+        # Where the history stood before the status read: a Cancel another sender recorded
+        # (or learnt the fate of) after this point may postdate that read, so the claim
+        # refuses ours even if that Cancel has finished by now.
+        seen = self._actions.mark()
         current, earlier = self.prepare(transaction_id, expected=expected, again=again)
         status = current.transaction_status
         if earlier:
@@ -255,12 +286,14 @@ class CancelDesk:
             )
         if should_stop is not None and should_stop():
             raise Stopping(transaction_id)
-        action_id = self._record(transaction_id, reason, status)
+        action_id = self._record(transaction_id, reason, status, seen)
         if on_recorded is not None:
             on_recorded(action_id)
         return self._send(transaction_id, reason, action_id, status, follow_up)
 
-    def _record(self, transaction_id: str, reason: str | None, status: TransactionStatus) -> int:
+    def _record(
+        self, transaction_id: str, reason: str | None, status: TransactionStatus, seen: int
+    ) -> int:
         now = self._clock()
         lease = timedelta(seconds=self._client.deadline_seconds) + LEASE_SLACK
         try:
@@ -274,9 +307,39 @@ class CancelDesk:
                 owner=self._owner,
                 lease_until=now + lease,
                 decide_after=decide_after(now),
+                claim=True,
+                seen_through=seen,
             )
-        except (StoreError, OSError, sqlite3.Error) as exc:
+        except ClaimTaken as exc:
+            raise BeingCancelled(exc.holder) from exc
+        except database_errors(OSError) as exc:
             raise NotRecorded(str(exc)) from exc
+
+    def wait_for(
+        self,
+        action_id: int,
+        *,
+        timeout: float | None = None,
+        poll: float = 0.25,
+        sleep: Callable[[float], None] | None = None,
+    ) -> ActionRecord | None:
+        """Wait until another sender's Cancel is no longer in flight (its answer recorded, or
+        settled) and return it; None if there is no such action. By default waits until that
+        sender's lease runs out, since then the settler may take it over."""
+        import time
+
+        pause = sleep or time.sleep
+        record = self._actions.get(action_id)
+        if timeout is None:
+            lease = record.lease_until if record is not None else None
+            timeout = max(0.0, (lease - self._clock()).total_seconds()) if lease else 0.0
+        deadline = time.monotonic() + timeout
+        while record is not None and record.outcome is ActionOutcome.PENDING:
+            if time.monotonic() >= deadline:
+                break
+            pause(poll)
+            record = self._actions.get(action_id)
+        return record
 
     def _send(
         self,
@@ -347,7 +410,7 @@ class CancelDesk:
                 error_code=answer.error_code,
                 error_message=answer.error_message,
             )
-        except (OSError, sqlite3.Error) as exc:
+        except database_errors(OSError) as exc:
             # Sent already: the row stays "pending" and is settled once our lease runs out.
             log.warning("could not record the answer of action %d: %s", action_id, exc)
             return str(exc)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 import socket
 import socketserver
-import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterable
@@ -41,7 +40,7 @@ from fpsdesk.fps.signing import host_for_signing
 from fpsdesk.ipn.models import FailReason, IpnParseError, Verdict, VerifyMode
 from fpsdesk.ipn.parse import charset_of, form_pairs, from_pairs, query_pairs
 from fpsdesk.ipn.verify import IpnVerifier, TrustPolicy
-from fpsdesk.store.db import StoreError, open_database
+from fpsdesk.store.db import database_errors, open_database
 from fpsdesk.store.ipns import IpnRecord, IpnStore
 
 log = logging.getLogger(__name__)
@@ -115,6 +114,8 @@ class IpnReceiver:
 
     def _handle(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         method = str(environ.get("REQUEST_METHOD", "")).upper()
+        if method in ("GET", "HEAD") and environ.get("PATH_INFO") == "/healthz":
+            return self._health(start_response)
         if method in ("GET", "HEAD") and not environ.get("QUERY_STRING"):
             return _reply(start_response, "200 OK", "fpsdesk IPN receiver: POST notifications here")
         if method != "POST":
@@ -209,7 +210,7 @@ class IpnReceiver:
             result = self.store.add(
                 ipn, verdict, source=source, endpoint_url=endpoint, http_method="POST"
             )
-        except (sqlite3.Error, StoreError, OSError):
+        except database_errors(OSError):
             log.exception("IPN could not be stored; FPS will retry")
             return _reply(start_response, "503 Service Unavailable", "not stored; retry later")
         log.info(
@@ -228,6 +229,16 @@ class IpnReceiver:
                     log.exception("IPN on_stored callback failed")
         return _reply(start_response, "200 OK", "OK")
 
+    def _health(self, start_response: StartResponse) -> list[bytes]:
+        """For a load balancer: 200 only while the history answers (a receiver that cannot
+        store answers every IPN with 503, so it should get none)."""
+        try:
+            self.store.ping()
+        except database_errors(OSError) as exc:
+            log.warning("health check: the history does not answer: %s", exc)
+            return _reply(start_response, "503 Service Unavailable", "database unreachable")
+        return _reply(start_response, "200 OK", "ok")
+
     def _quarantine(
         self,
         start_response: StartResponse,
@@ -239,7 +250,7 @@ class IpnReceiver:
     ) -> list[bytes]:
         try:
             self.store.quarantine(body, error=error, source=source, content_type=content_type)
-        except (sqlite3.Error, StoreError, OSError):
+        except database_errors(OSError):
             log.exception("refused IPN body could not be quarantined")
             return _reply(start_response, "503 Service Unavailable", "not stored; retry later")
         log.warning("refused a POST that is not an IPN: %s", error)

@@ -2,13 +2,14 @@
 
 Configured from the environment, since WSGI servers pass no arguments:
 
-- ``FPSDESK_IPN_DB``: the history database (default: the app's);
+- ``FPSDESK_IPN_DB``: the history: a file or a team's ``postgresql://`` URL (its password from
+  the keychain, else libpq's ``PGPASSWORD``); default: the configured history;
 - ``FPSDESK_IPN_ENDPOINT_URL``: the public URL FPS posts to (default: rebuilt per request);
 - ``FPSDESK_IPN_TRUST``: comma-separated certificate hosts (default: both Amazon FPS hosts);
 - ``FPSDESK_IPN_VERIFY``: ``local`` (default) or ``off``.
 
 Writes are durable before the 200 under any server; with several worker processes each has its
-own connection and SQLite serialises the writers.
+own connection, and SQLite (or, for PostgreSQL, one advisory lock) serialises the writers.
 """
 
 from __future__ import annotations

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import getpass
 import socket
-import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from fpsdesk.store.db import transaction
+from fpsdesk.store.db import HistoryConnection, database_errors, is_unique_violation, transaction
 from fpsdesk.store.outcome import ActionOutcome as ActionOutcome  # re-exported
 
 
@@ -49,6 +49,7 @@ class ActionRecord:
     lease_until: datetime | None = None
     decide_after: datetime | None = None
     corrected_from: ActionOutcome | None = None
+    claimed: bool = False  # holds the claim of its transaction (a Cancel in flight)
 
     @property
     def resolved(self) -> bool:
@@ -87,7 +88,7 @@ def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def _record(row: sqlite3.Row) -> ActionRecord:
+def _record(row: Any) -> ActionRecord:
     created = _dt(row["created_at"])
     assert created is not None
     return ActionRecord(
@@ -113,10 +114,11 @@ def _record(row: sqlite3.Row) -> ActionRecord:
         lease_until=_dt(row["lease_until"]),
         decide_after=_dt(row["decide_after"]),
         corrected_from=ActionOutcome(row["corrected_from"]) if row["corrected_from"] else None,
+        claimed=row["claim"] is not None,
     )
 
 
-def _event(row: sqlite3.Row) -> ActionEvent:
+def _event(row: Any) -> ActionEvent:
     at = _dt(row["at"])
     assert at is not None
     return ActionEvent(
@@ -135,6 +137,15 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds") if moment else None
 
 
+class ClaimTaken(Exception):
+    """Another sender got there first: ``holder`` is its action (in flight, or just recorded
+    after what this sender had seen)."""
+
+    def __init__(self, holder: ActionRecord) -> None:
+        super().__init__(f"action #{holder.id} holds the claim of {holder.transaction_id}")
+        self.holder = holder
+
+
 def current_operator() -> str:
     try:
         return getpass.getuser()
@@ -145,7 +156,7 @@ def current_operator() -> str:
 class ActionStore:
     """Thread-safe access to the ``actions`` table of one open database."""
 
-    def __init__(self, conn: sqlite3.Connection, recorder: str | None = None) -> None:
+    def __init__(self, conn: HistoryConnection, recorder: str | None = None) -> None:
         self._conn = conn
         self._lock = threading.Lock()
         # Who writes the events of this store: the OS user and host, unless told otherwise.
@@ -164,35 +175,93 @@ class ActionStore:
         owner: Owner | None = None,
         lease_until: datetime | None = None,
         decide_after: datetime | None = None,
+        claim: bool = False,
+        seen_through: int | None = None,
     ) -> int:
-        """Record an action about to be sent; durable when this returns (or it raises)."""
+        """Record an action about to be sent; durable when this returns (or it raises).
+
+        With ``claim`` the row also takes its transaction's claim (one per transaction and
+        environment, a unique index): ``ClaimTaken`` if another action of this kind holds it,
+        or if, since ``seen_through`` (the caller's :meth:`mark`, taken before its status
+        read), one was recorded or its sender learnt that it happened or may have happened:
+        the status the caller read may predate it. Checked and written in one write
+        transaction; the index refuses a second claim even if a writer skipped the check.
+        """
         who = operator or (owner.user if owner else None) or current_operator()
         now = _now()
-        with transaction(self._conn, self._lock):
-            cur = self._conn.execute(
-                "INSERT INTO actions (kind, transaction_id, reason, operator, environment,"
-                " endpoint, created_at, outcome, status_before, owner_host, owner_pid,"
-                " owner_started, lease_until, decide_after) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    kind,
-                    transaction_id,
-                    reason,
-                    who,
-                    environment,
-                    endpoint,
-                    now,
-                    ActionOutcome.PENDING.value,
-                    status_before,
-                    owner.host if owner else None,
-                    owner.pid if owner else None,
-                    owner.started if owner else None,
-                    _iso(lease_until),
-                    _iso(decide_after),
-                ),
-            )
-            assert cur.lastrowid is not None
-            self._append(cur.lastrowid, now, ActionOutcome.PENDING, status_before, "recorded", None)
-            return cur.lastrowid
+        try:
+            with transaction(self._conn, self._lock):
+                if claim:
+                    self._check_claim(kind, transaction_id, environment, seen_through)
+                cur = self._conn.execute(
+                    "INSERT INTO actions (kind, transaction_id, reason, operator, environment,"
+                    " endpoint, created_at, outcome, status_before, owner_host, owner_pid,"
+                    " owner_started, lease_until, decide_after, claim)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                    (
+                        kind,
+                        transaction_id,
+                        reason,
+                        who,
+                        environment,
+                        endpoint,
+                        now,
+                        ActionOutcome.PENDING.value,
+                        status_before,
+                        owner.host if owner else None,
+                        owner.pid if owner else None,
+                        owner.started if owner else None,
+                        _iso(lease_until),
+                        _iso(decide_after),
+                        1 if claim else None,
+                    ),
+                )
+                action_id = int(cur.fetchone()[0])
+                self._append(action_id, now, ActionOutcome.PENDING, status_before, "recorded", None)
+                return action_id
+        except database_errors() as exc:
+            if not (claim and is_unique_violation(exc)):
+                raise
+            with self._lock:
+                holder = self._claim_holder(kind, transaction_id, environment, None)
+            if holder is None:  # released in between: still nothing was recorded
+                raise
+            raise ClaimTaken(holder) from exc
+
+    def _claim_holder(
+        self, kind: str, transaction_id: str, environment: str, seen_through: int | None
+    ) -> ActionRecord | None:
+        # A sender's own events since the mark: its recording, or an answer that it happened
+        # (or may have). Readers' settlements do not count: they change no FPS state.
+        newer = (
+            "OR EXISTS (SELECT 1 FROM action_events e WHERE e.action_id = a.id AND e.id > ?"
+            " AND e.source IN ('recorded', 'answer') AND e.outcome != 'failed')"
+            if seen_through is not None
+            else ""
+        )
+        args: list[object] = [kind, transaction_id, environment]
+        if seen_through is not None:
+            args.append(seen_through)
+        row = self._conn.execute(
+            "SELECT a.* FROM actions a WHERE a.kind=? AND a.transaction_id=? AND"
+            f" a.environment=? AND (a.claim IS NOT NULL {newer})"
+            " ORDER BY a.claim IS NULL, a.id DESC LIMIT 1",
+            args,
+        ).fetchone()
+        return _record(row) if row is not None else None
+
+    def _check_claim(
+        self, kind: str, transaction_id: str, environment: str, seen_through: int | None
+    ) -> None:
+        holder = self._claim_holder(kind, transaction_id, environment, seen_through)
+        if holder is not None:
+            raise ClaimTaken(holder)
+
+    def mark(self) -> int:
+        """A point in the history's sequence of events (0: none yet), for ``seen_through``."""
+        with self._lock:
+            row = self._conn.execute("SELECT MAX(id) FROM action_events").fetchone()
+        return int(row[0] or 0)
 
     def finish(
         self,
@@ -210,7 +279,7 @@ class ActionStore:
         with transaction(self._conn, self._lock):
             self._conn.execute(
                 "UPDATE actions SET outcome=?, finished_at=?, status_after=?, request_id=?,"
-                " error_code=?, error_message=? WHERE id=?",
+                " error_code=?, error_message=?, claim=NULL WHERE id=?",
                 (
                     outcome.value,
                     now,
@@ -249,8 +318,8 @@ class ActionStore:
                 corrected = before.value
             self._conn.execute(
                 "UPDATE actions SET outcome=?, status_after=COALESCE(?, status_after),"
-                " reconciled_at=?, finished_at=COALESCE(finished_at, ?), corrected_from=?"
-                " WHERE id=?",
+                " reconciled_at=?, finished_at=COALESCE(finished_at, ?), corrected_from=?,"
+                " claim=NULL WHERE id=?",
                 (outcome.value, status_after, now, now, corrected, action_id),
             )
             self._append(action_id, now, outcome, status_after, source, detail)
@@ -279,14 +348,19 @@ class ActionStore:
         )
 
     def database_file(self) -> Path | None:
-        """The history file this log writes to (None for an in-memory database), so other
-        threads can open their own connection to it."""
+        """The history file this log writes to (None for an in-memory database or a shared
+        PostgreSQL history), so other threads can open their own connection to it."""
+        path = getattr(self._conn, "path", None)
+        if path is None:
+            return None
         with self._lock:
-            rows = self._conn.execute("PRAGMA database_list").fetchall()
-        for row in rows:
-            if row[1] == "main" and row[2]:
-                return Path(row[2])
-        return None
+            found: Path | None = path()
+        return found
+
+    def location(self) -> str:
+        """Where this log is: a file, or a PostgreSQL URL without its password."""
+        with self._lock:
+            return self._conn.location()
 
     def events(self, action_id: int) -> list[ActionEvent]:
         """Every change of this action's outcome, oldest first."""

@@ -9,13 +9,13 @@ activity has names but no e-mails).
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from fpsdesk.store.db import transaction
+from fpsdesk.store.db import HistoryConnection, transaction
 
 
 def iso(moment: datetime) -> str:
@@ -72,7 +72,7 @@ _COLUMNS = (
 )
 
 
-def _row(row: sqlite3.Row) -> CachedTxn:
+def _row(row: Any) -> CachedTxn:
     return CachedTxn(
         transaction_id=row["transaction_id"],
         date_received=_dt(row["date_received"]),
@@ -95,7 +95,7 @@ def _row(row: sqlite3.Row) -> CachedTxn:
 class ActivityCache:
     """Thread-safe access to the search cache tables of one open history database."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: HistoryConnection) -> None:
         self._conn = conn
         self._lock = threading.Lock()
 
@@ -155,14 +155,14 @@ class ActivityCache:
     def add_span(self, env_key: str, start: datetime, end: datetime, read_at: datetime) -> None:
         with transaction(self._conn, self._lock):
             self._conn.execute(
-                "INSERT INTO activity_spans (env_key, start, end, read_at) VALUES (?,?,?,?)",
+                'INSERT INTO activity_spans (env_key, start, "end", read_at) VALUES (?,?,?,?)',
                 (env_key, iso(start), iso(end), iso(read_at)),
             )
 
     def spans(self, env_key: str) -> list[Span]:
         with self._lock:
             rows = self._conn.execute(
-                "SELECT start, end, read_at FROM activity_spans WHERE env_key=? ORDER BY start",
+                'SELECT start, "end", read_at FROM activity_spans WHERE env_key=? ORDER BY start',
                 (env_key,),
             ).fetchall()
         return [Span(_dt(r[0]), _dt(r[1]), _dt(r[2])) for r in rows]

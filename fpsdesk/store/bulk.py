@@ -8,13 +8,13 @@ cancel lifecycle, which finds the earlier attempt and refuses a second Cancel.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from fpsdesk.store.db import transaction
+from fpsdesk.store.db import HistoryConnection, transaction
 
 # Item classes (the dry run's verdicts) and states.
 CANCELLABLE = "cancellable"
@@ -84,7 +84,7 @@ class BulkJob:
     updated_at: datetime
 
 
-def _item(row: sqlite3.Row) -> BulkItem:
+def _item(row: Any) -> BulkItem:
     return BulkItem(
         job_id=row["job_id"],
         seq=row["seq"],
@@ -104,7 +104,7 @@ def _item(row: sqlite3.Row) -> BulkItem:
     )
 
 
-def _job(row: sqlite3.Row) -> BulkJob:
+def _job(row: Any) -> BulkJob:
     return BulkJob(
         id=row["id"],
         created_at=datetime.fromisoformat(row["created_at"]),
@@ -121,7 +121,7 @@ def _job(row: sqlite3.Row) -> BulkJob:
 class BulkStore:
     """Thread-safe access to the bulk tables of one open history database."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: HistoryConnection) -> None:
         self._conn = conn
         self._lock = threading.Lock()
 
@@ -140,11 +140,10 @@ class BulkStore:
         with transaction(self._conn, self._lock):
             cur = self._conn.execute(
                 "INSERT INTO bulk_jobs (created_at, environment, endpoint, operator, source,"
-                " reason, state, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                " reason, state, updated_at) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
                 (now, environment, endpoint, operator, source, reason, JOB_DRY_RUN, now),
             )
-            job_id = cur.lastrowid
-            assert job_id is not None
+            job_id = int(cur.fetchone()[0])
             self._conn.executemany(
                 "INSERT INTO bulk_items (job_id, seq, line_no, line, transaction_id, class,"
                 " status, amount, currency, state, message, updated_at)"
@@ -220,7 +219,7 @@ class BulkStore:
     def set_reason(self, job_id: int, reason: str | None) -> None:
         """The reason sent with each Cancel, when it is given at the confirmation (the app asks
         for it after the dry run); the run reads it from the job."""
-        with self._lock, self._conn:
+        with transaction(self._conn, self._lock):
             self._conn.execute(
                 "UPDATE bulk_jobs SET reason=?, updated_at=? WHERE id=?", (reason, _now(), job_id)
             )

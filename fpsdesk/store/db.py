@@ -1,18 +1,26 @@
-"""Open the history database: WAL mode, a schema version, and forward-only migrations.
+"""Open the history: a local SQLite file (the default) or a team's PostgreSQL database.
 
-Each migration is a list of SQL statements applied in one transaction; ``PRAGMA user_version``
-records how far a file has come. Add a migration at the end, never edit an applied one.
+Both backends share one interface (:class:`HistoryConnection`: ``execute``, ``executemany``,
+``transaction``) and one list of forward-only migrations, :data:`MIGRATIONS`, written in the
+SQL both understand; the few PostgreSQL spellings are made from it in fpsdesk/store/postgres.py.
+Each migration is a list of statements applied in one transaction; SQLite's
+``PRAGMA user_version`` (PostgreSQL: the ``fpsdesk_schema`` table) records how far a database
+has come. Add a migration at the end, never edit an applied one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
+import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from fpsdesk.paths import data_dir, ensure
 
@@ -24,7 +32,20 @@ class StoreError(Exception):
 # How long an open waits for other processes holding the file (SQLite's busy timeout).
 LOCK_WAIT_SECONDS = 10.0
 
-MIGRATIONS: list[list[str]] = [
+
+@dataclass(frozen=True)
+class Spelled:
+    """A migration step the two backends spell differently (a trigger, say): SQLite's
+    statement and PostgreSQL's statements. Rare by design; plain DDL is translated by
+    ``fpsdesk.store.postgres.ddl``."""
+
+    sqlite: str
+    postgresql: tuple[str, ...]
+
+
+Statement = str | Spelled
+
+MIGRATIONS: list[list[Statement]] = [
     # 1: staff actions (Cancel and friends), written before the request is sent.
     [
         """
@@ -229,11 +250,96 @@ MIGRATIONS: list[list[str]] = [
         # for a 2009 notification that has only that (mapped, and shown as such).
         "ALTER TABLE ipns ADD COLUMN status_field TEXT",
     ],
+    # 7: the claim of a Cancel in flight. At most one per transaction and environment, enforced
+    # by a unique index, so desks sharing one history never both send a Cancel of the same
+    # transaction; the claim is released when the sender records FPS's answer (or its loss),
+    # or when the action is settled. See ActionStore.start and fpsdesk/desk/cancel.py.
+    [
+        "ALTER TABLE actions ADD COLUMN claim INTEGER",
+        "CREATE UNIQUE INDEX actions_cancel_claim ON actions(transaction_id, environment)"
+        " WHERE claim IS NOT NULL",
+    ],
+    # 8: which local histories were copied into this one (``fpsdesk history migrate``), so a
+    # copy resumes where it stopped and another desk's history is never mixed in by id.
+    [
+        """
+        CREATE TABLE history_copies (
+            source TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT
+        )
+        """,
+    ],
 ]
 
 
+class Cursor(Protocol):
+    """What the stores read from a statement: rows that index by name and by position."""
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class HistoryConnection(Protocol):
+    """One open history, on either backend. Statements use ``?`` placeholders."""
+
+    backend: str  # "sqlite" | "postgresql"
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Any: ...
+
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Any: ...
+
+    def transaction(
+        self, lock: threading.Lock | None = None, *, exclusive: bool = True
+    ) -> AbstractContextManager[None]: ...
+
+    def location(self) -> str: ...
+
+    def close(self) -> None: ...
+
+
+def database_errors(*extra: type[BaseException]) -> tuple[type[BaseException], ...]:
+    """The exceptions a history operation may raise for a database reason (not a bug), and
+    ``extra``.
+
+    psycopg's are included once it has been imported (only a PostgreSQL history imports it,
+    so the desktop app's start never pays for it).
+    """
+    errors: list[type[BaseException]] = [StoreError, sqlite3.Error]
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None:
+        errors.append(psycopg.Error)
+    return (*errors, *extra)
+
+
+class SqliteHistory(sqlite3.Connection):
+    """A history file: a ``sqlite3.Connection`` with the shared interface added."""
+
+    backend = "sqlite"
+
+    def transaction(
+        self, lock: threading.Lock | None = None, *, exclusive: bool = True
+    ) -> AbstractContextManager[None]:
+        """SQLite has one writer at a time whatever ``exclusive`` says."""
+        return _sqlite_transaction(self, lock)
+
+    def path(self) -> Path | None:
+        """The file (None for an in-memory database)."""
+        for row in self.execute("PRAGMA database_list").fetchall():
+            if row[1] == "main" and row[2]:
+                return Path(row[2])
+        return None
+
+    def location(self) -> str:
+        found = self.path()
+        return str(found) if found is not None else ":memory:"
+
+
 @contextmanager
-def transaction(conn: sqlite3.Connection, lock: threading.Lock | None = None) -> Iterator[None]:
+def _sqlite_transaction(conn: sqlite3.Connection, lock: threading.Lock | None) -> Iterator[None]:
     """One write transaction (``BEGIN IMMEDIATE`` … ``COMMIT``), rolled back on any error.
 
     History connections autocommit (isolation_level None), so ``with conn:`` alone would make
@@ -250,20 +356,72 @@ def transaction(conn: sqlite3.Connection, lock: threading.Lock | None = None) ->
         conn.execute("COMMIT")
 
 
+def transaction(
+    conn: HistoryConnection | sqlite3.Connection,
+    lock: threading.Lock | None = None,
+    *,
+    exclusive: bool = True,
+) -> AbstractContextManager[None]:
+    """One write transaction on either backend; a plain ``sqlite3.Connection`` works too.
+
+    ``exclusive`` (the default) serialises it with every other writer, as SQLite always does;
+    a writer whose every statement is safe under concurrency by itself may pass False, and on
+    PostgreSQL it then commits side by side with others."""
+    if isinstance(conn, sqlite3.Connection) and not isinstance(conn, SqliteHistory):
+        return _sqlite_transaction(conn, lock)
+    return conn.transaction(lock, exclusive=exclusive)
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """A unique constraint refused a row (SQLite or PostgreSQL)."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "UNIQUE" in str(exc)
+    return getattr(exc, "sqlstate", None) == "23505"
+
+
+def is_postgres_url(location: object) -> bool:
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
 def default_path() -> Path:
     return ensure(data_dir()) / "history.sqlite3"
 
 
-def open_database(path: Path | str | None = None) -> sqlite3.Connection:
-    """Open (creating if needed) and migrate the history database at ``path``.
+def open_database(
+    path: Path | str | None = None, *, password: str | None = None
+) -> HistoryConnection:
+    """Open (creating if needed) and migrate the history at ``path``.
 
-    ``":memory:"`` gives a private in-memory database. The connection is in autocommit mode;
-    writers use ``with conn:`` blocks so each write is one durable transaction.
+    ``path`` is a file, ``":memory:"`` (a private in-memory database), or a
+    ``postgresql://`` URL (a team's shared history; ``password`` for it comes from the
+    keychain, never from a file). None: the configured history (fpsdesk/store/location.py).
+    Connections autocommit; writers use :meth:`HistoryConnection.transaction`.
     """
-    target = str(default_path() if path is None else path)
+    if path is None:
+        from fpsdesk.store.location import configured_history
+
+        path, password = configured_history()
+    if is_postgres_url(path):
+        from fpsdesk.store.location import history_password
+        from fpsdesk.store.postgres import open_postgres
+
+        assert isinstance(path, str)
+        if password is None and urlsplit(path).password is None:
+            password = history_password(path)
+        return open_postgres(path, password=password)
+    return open_sqlite(path)
+
+
+def open_sqlite(path: Path | str) -> SqliteHistory:
+    """Open (creating if needed) and migrate the history file at ``path``."""
+    target = str(path)
     try:
         conn = sqlite3.connect(
-            target, timeout=LOCK_WAIT_SECONDS, isolation_level=None, check_same_thread=False
+            target,
+            timeout=LOCK_WAIT_SECONDS,
+            isolation_level=None,
+            check_same_thread=False,
+            factory=SqliteHistory,
         )
         conn.row_factory = sqlite3.Row
         if target != ":memory:":
@@ -321,7 +479,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
         version = _schema_version(conn)
         for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
             for statement in statements:
-                conn.execute(statement)
+                conn.execute(statement.sqlite if isinstance(statement, Spelled) else statement)
             conn.execute(f"PRAGMA user_version = {number}")
         conn.execute("COMMIT")
     except BaseException:

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from fpsdesk.fps.models import Amount, TransactionStatus
 from fpsdesk.ipn.models import (
@@ -39,6 +39,7 @@ from fpsdesk.ipn.models import (
     legacy_status,
     param,
 )
+from fpsdesk.store.db import HistoryConnection, transaction
 
 _RANK = {IpnVerdict.NOT_CHECKED: 0, IpnVerdict.FAILED: 1, IpnVerdict.VERIFIED: 2}
 
@@ -312,7 +313,7 @@ class IpnFilter:
         return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), args
 
 
-def _record(row: sqlite3.Row) -> IpnRecord:
+def _record(row: Any) -> IpnRecord:
     status = row["transaction_status"]
     field = row["status_field"] or (STATUS_FIELD if status else None)
     amount = row["amount"]
@@ -350,7 +351,7 @@ def _record(row: sqlite3.Row) -> IpnRecord:
     )
 
 
-def _quarantine_record(row: sqlite3.Row) -> QuarantineRecord:
+def _quarantine_record(row: Any) -> QuarantineRecord:
     body = bytes(row["body"])
     return QuarantineRecord(
         id=row["id"],
@@ -370,14 +371,26 @@ class IpnStore:
     """Thread-safe access to the ``ipns`` and ``ipn_quarantine`` tables of one open database."""
 
     def __init__(
-        self, conn: sqlite3.Connection, *, quarantine_limits: QuarantineLimits | None = None
+        self, conn: HistoryConnection, *, quarantine_limits: QuarantineLimits | None = None
     ) -> None:
         self._conn = conn
         self._lock = threading.Lock()
         self.quarantine_limits = quarantine_limits or QuarantineLimits()
         # open_database sets this already; the receiver's acknowledgement depends on it, so
-        # make sure whatever connection we were given syncs every commit to disk.
-        conn.execute("PRAGMA synchronous=FULL")
+        # make sure whatever SQLite connection we were given syncs every commit to disk
+        # (PostgreSQL's commit is durable unless its server is told otherwise).
+        if getattr(conn, "backend", "sqlite") == "sqlite":
+            conn.execute("PRAGMA synchronous=FULL")
+
+    def location(self) -> str:
+        """Where the notifications are stored: a file, or a PostgreSQL URL without password."""
+        location = getattr(self._conn, "location", None)
+        return location() if location is not None else "a SQLite connection"
+
+    def ping(self) -> None:
+        """One round trip to the history (raises what the backend raises if it is gone)."""
+        with self._lock:
+            self._conn.execute("SELECT 1").fetchone()
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -404,38 +417,45 @@ class IpnStore:
     def add_many(self, items: Iterable[NewIpn], *, delivery: bool = True) -> list[AddResult]:
         """Store many notifications in one transaction (imports, benchmarks)."""
         results: list[AddResult] = []
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                for item in items:
-                    results.append(self._add_one(item, delivery))
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        # Not exclusive: every step below is safe against other writers by itself (a unique
+        # insert, an atomic increment, a conditional verdict), so several receiver workers on
+        # PostgreSQL commit side by side. SQLite still has one writer at a time.
+        with transaction(self._conn, self._lock, exclusive=False):
+            for item in items:
+                results.append(self._add_one(item, delivery))
         return results
 
     def _add_one(self, item: NewIpn, delivery: bool) -> AddResult:
-        ipn, verdict = item.ipn, item.verdict
-        digest = content_hash(ipn.params)
+        digest = content_hash(item.ipn.params)
         received = _iso(item.received_at or _now())
+        # Insert first: a new notification (the common case) is one statement; a repeat is
+        # refused by the unique content hash and counted below.
+        new_id = self._insert(item, digest, received)
+        if new_id is not None:
+            return AddResult(new_id, True, 1, item.verdict.status)
         row = self._conn.execute(
             "SELECT id, delivery_count, verdict FROM ipns WHERE content_hash = ?", (digest,)
         ).fetchone()
-        if row is not None:
-            count = row["delivery_count"] + (1 if delivery else 0)
-            old = IpnVerdict(row["verdict"])
-            if delivery:
+        count = int(row["delivery_count"])
+        if delivery:
+            count = int(
                 self._conn.execute(
-                    "UPDATE ipns SET delivery_count = ?, last_received_at = MAX(last_received_at,"
-                    " ?) WHERE id = ?",
-                    (count, received, row["id"]),
-                )
-            best = old
-            if _RANK[verdict.status] > _RANK[old]:
-                self._write_verdict(row["id"], verdict, item.endpoint_url)
-                best = verdict.status
-            return AddResult(row["id"], False, count, best)
+                    "UPDATE ipns SET delivery_count = delivery_count + 1, last_received_at ="
+                    " CASE WHEN last_received_at < ? THEN ? ELSE last_received_at END"
+                    " WHERE id = ? RETURNING delivery_count",
+                    (received, received, row["id"]),
+                ).fetchone()[0]
+            )
+        best = IpnVerdict(row["verdict"])
+        if _RANK[item.verdict.status] > _RANK[best] and self._upgrade_verdict(
+            row["id"], item.verdict, item.endpoint_url
+        ):
+            best = item.verdict.status
+        return AddResult(row["id"], False, count, best)
+
+    def _insert(self, item: NewIpn, digest: str, received: str) -> int | None:
+        """A new row; None if a row with this content appeared meanwhile (not an error)."""
+        ipn, verdict = item.ipn, item.verdict
         amount = ipn.amount
         status, field = ipn.status_and_field
         cur = self._conn.execute(
@@ -444,7 +464,8 @@ class IpnStore:
             " status_code, currency, amount, verdict, reason_code, reason, verify_method,"
             " checked_at, endpoint_url, http_method, source, received_at, last_received_at,"
             " delivery_count, status_field)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?)",
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?)"
+            " ON CONFLICT (content_hash) DO NOTHING RETURNING id",
             (
                 digest,
                 json.dumps([list(p) for p in ipn.params], ensure_ascii=False),
@@ -471,8 +492,29 @@ class IpnStore:
                 field,
             ),
         )
-        assert cur.lastrowid is not None
-        return AddResult(cur.lastrowid, True, 1, verdict.status)
+        inserted = cur.fetchone()
+        return int(inserted[0]) if inserted is not None else None
+
+    def _upgrade_verdict(self, ipn_id: int, verdict: Verdict, endpoint_url: str | None) -> bool:
+        """Write ``verdict`` only over a weaker one (checked in the statement itself, so two
+        writers cannot replace a stronger verdict); True if it was written."""
+        rank = " ".join(f"WHEN '{v.value}' THEN {r}" for v, r in _RANK.items())
+        row = self._conn.execute(
+            "UPDATE ipns SET verdict = ?, reason_code = ?, reason = ?, verify_method = ?,"
+            " checked_at = ?, endpoint_url = COALESCE(?, endpoint_url)"
+            f" WHERE id = ? AND (CASE verdict {rank} ELSE 0 END) < ? RETURNING id",
+            (
+                verdict.status.value,
+                verdict.reason_code.value if verdict.reason_code else None,
+                verdict.reason,
+                verdict.method,
+                _iso(_now()),
+                endpoint_url,
+                ipn_id,
+                _RANK[verdict.status],
+            ),
+        ).fetchone()
+        return row is not None
 
     def _write_verdict(self, ipn_id: int, verdict: Verdict, endpoint_url: str | None) -> None:
         self._conn.execute(
@@ -493,7 +535,7 @@ class IpnStore:
         self, ipn_id: int, verdict: Verdict, *, endpoint_url: str | None = None
     ) -> None:
         """Record the outcome of a re-check (whatever it is: a re-check may also downgrade)."""
-        with self._lock, self._conn:
+        with transaction(self._conn, self._lock):
             self._write_verdict(ipn_id, verdict, endpoint_url)
 
     def quarantine(
@@ -514,49 +556,42 @@ class IpnStore:
         limits = self.quarantine_limits
         digest = hashlib.sha256(body).hexdigest()
         when = _iso(received_at or _now())
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                row = self._conn.execute(
-                    "SELECT id FROM ipn_quarantine WHERE content_hash = ?", (digest,)
-                ).fetchone()
-                if row is not None:
-                    self._conn.execute(
-                        "UPDATE ipn_quarantine SET delivery_count = delivery_count + 1,"
-                        " last_received_at = ? WHERE id = ?",
-                        (when, row["id"]),
-                    )
-                    qid = int(row["id"])
-                else:
-                    cur = self._conn.execute(
-                        "INSERT INTO ipn_quarantine (content_hash, body, body_size, content_type,"
-                        " error, source, received_at, last_received_at, delivery_count)"
-                        " VALUES (?,?,?,?,?,?,?,?,1)",
-                        (
-                            digest,
-                            body[: limits.prefix],
-                            len(body),
-                            content_type,
-                            error[:1000],
-                            source[:1000],
-                            when,
-                            when,
-                        ),
-                    )
-                    assert cur.lastrowid is not None
-                    qid = cur.lastrowid
-                    self._trim_quarantine(qid, when)
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        with transaction(self._conn, self._lock):
+            row = self._conn.execute(
+                "SELECT id FROM ipn_quarantine WHERE content_hash = ?", (digest,)
+            ).fetchone()
+            if row is not None:
+                self._conn.execute(
+                    "UPDATE ipn_quarantine SET delivery_count = delivery_count + 1,"
+                    " last_received_at = ? WHERE id = ?",
+                    (when, row["id"]),
+                )
+                qid = int(row["id"])
+            else:
+                cur = self._conn.execute(
+                    "INSERT INTO ipn_quarantine (content_hash, body, body_size, content_type,"
+                    " error, source, received_at, last_received_at, delivery_count)"
+                    " VALUES (?,?,?,?,?,?,?,?,1) RETURNING id",
+                    (
+                        digest,
+                        body[: limits.prefix],
+                        len(body),
+                        content_type,
+                        error[:1000],
+                        source[:1000],
+                        when,
+                        when,
+                    ),
+                )
+                qid = int(cur.fetchone()[0])
+                self._trim_quarantine(qid, when)
         return qid
 
     def _trim_quarantine(self, keep: int, when: str) -> None:
         """Drop the least recently seen bodies (never ``keep``) until within the caps."""
         limits = self.quarantine_limits
         rows, size = self._conn.execute(
-            "SELECT COUNT(*), COALESCE(SUM(length(body)), 0) FROM ipn_quarantine"
+            "SELECT COUNT(*), CAST(COALESCE(SUM(length(body)), 0) AS BIGINT) FROM ipn_quarantine"
         ).fetchone()
         if rows <= limits.rows and size <= limits.bytes:
             return

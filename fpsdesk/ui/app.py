@@ -35,9 +35,8 @@ from fpsdesk.ui.main_window import MainWindow
 from fpsdesk.ui.unix_signals import SignalQuitter
 
 if TYPE_CHECKING:  # loaded just after the first paint (AppController.start)
-    import sqlite3
-
     from fpsdesk.store.actions import ActionStore
+    from fpsdesk.store.db import HistoryConnection
     from fpsdesk.ui.messages import ConnectionConfig
     from fpsdesk.ui.session import DeskSession
 
@@ -181,8 +180,8 @@ class AppController(QObject):
         self._on_window = on_window  # the start-up probe watches the window (smoke.py)
         # Opened by start() right after the window's first paint: the history database, the
         # action log, the session with its worker thread, the IPN store.
-        self.db: sqlite3.Connection | None = None
-        self.ipn_db: sqlite3.Connection | None = None
+        self.db: HistoryConnection | None = None
+        self.ipn_db: HistoryConnection | None = None
         self.actions: ActionStore | None = None
         self.session: DeskSession | None = None
         self.ipns: Any = None

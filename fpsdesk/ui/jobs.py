@@ -21,17 +21,19 @@ thread. A job never raises across threads: an exception becomes an ``ErrorView``
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from fpsdesk.ui.messages import ConnectionConfig, ErrorView
+
+if TYPE_CHECKING:
+    from fpsdesk.store.db import HistoryConnection
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,7 @@ class JobContext:
         self._job = job
         self.stop = job.stop_event
         self._client: Any = None
-        self._db: sqlite3.Connection | None = None
+        self._db: HistoryConnection | None = None
         self._last_report = 0.0
 
     def client(self) -> Any:
@@ -71,7 +73,7 @@ class JobContext:
             self._client = self._job.client_factory(self._job.config)
         return self._client
 
-    def database(self) -> sqlite3.Connection:
+    def database(self) -> HistoryConnection:
         if self._db is None:
             from fpsdesk.store.db import open_database
 
@@ -155,11 +157,11 @@ def job_error(exc: BaseException) -> ErrorView:
     """An ErrorView for what ended a job: input and history problems are plain sentences."""
     from fpsdesk.desk.bulk import BulkInputError
     from fpsdesk.desk.cancel import NotRecorded
-    from fpsdesk.store.db import StoreError
+    from fpsdesk.store.db import database_errors
 
     if isinstance(exc, BulkInputError):
         return ErrorView(kind="invalid", title=str(exc), explanation="")
-    if isinstance(exc, (NotRecorded, StoreError, sqlite3.Error, OSError)):
+    if isinstance(exc, database_errors(NotRecorded, OSError)):
         return ErrorView(
             kind="not_recorded",
             title="The history could not be written, so nothing more was sent.",

@@ -42,6 +42,7 @@ class ErrorView:
     """An error as the agent sees it: what happened, why, what to do, what to quote."""
 
     kind: str  # fps | network | tls | timeout | protocol | outcome_unknown | invalid | internal
+    # | not_recorded | being_cancelled
     title: str
     explanation: str
     code: str | None = None

@@ -93,6 +93,15 @@ def _not_recorded_view(message: str) -> ErrorView:
     )
 
 
+def _being_cancelled_view(message: str) -> ErrorView:
+    return ErrorView(
+        kind="being_cancelled",
+        title="Not sent: another desk is cancelling it",
+        explanation=message,
+        next_step="Look it up again in a moment: that Cancel's outcome appears in the timeline.",
+    )
+
+
 class ApiWorker(QObject):
     """Runs on the actions thread. Slots are invoked by queued signals from ``WorkerHost``."""
 
@@ -178,6 +187,7 @@ class ApiWorker(QObject):
 
     def _cancel(self, request: CancelRequest) -> None:
         from fpsdesk.desk.cancel import (
+            BeingCancelled,
             EarlierCancelUnresolved,
             NotCancellable,
             NotRecorded,
@@ -211,6 +221,11 @@ class ApiWorker(QObject):
                 CancelBlocked(
                     request.request_id, txn, request.expected_status, exc.status, exc.status_code
                 )
+            )
+            return
+        except BeingCancelled as exc:
+            self.cancel_done.emit(
+                CancelReply(request.request_id, txn, None, error=_being_cancelled_view(str(exc)))
             )
             return
         except EarlierCancelUnresolved as exc:

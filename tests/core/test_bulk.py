@@ -33,8 +33,9 @@ UNKNOWN = "1" + "Z" * 34  # well formed, never issued
 
 
 @pytest.fixture
-def stores(tmp_path: Path) -> Iterator[tuple[ActionStore, BulkStore]]:
-    conn = open_database(tmp_path / "history.sqlite3")
+def stores(history: Path | str) -> Iterator[tuple[ActionStore, BulkStore]]:
+    """Both backends."""
+    conn = open_database(history)
     try:
         yield ActionStore(conn), BulkStore(conn)
     finally:

@@ -32,8 +32,9 @@ from tests.fixtures.cli import wait_until
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[ActionStore]:
-    conn = open_database(tmp_path / "history.sqlite3")
+def store(history: Path | str) -> Iterator[ActionStore]:
+    """The cancel lifecycle's tests run on both backends."""
+    conn = open_database(history)
     try:
         yield ActionStore(conn)
     finally:

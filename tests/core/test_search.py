@@ -43,8 +43,9 @@ def client(volume: SandboxServer) -> Iterator[FpsClient]:
 
 
 @pytest.fixture
-def cache(tmp_path: Path) -> Iterator[ActivityCache]:
-    conn = open_database(tmp_path / "history.sqlite3")
+def cache(history: Path | str) -> Iterator[ActivityCache]:
+    """Both backends."""
+    conn = open_database(history)
     try:
         yield ActivityCache(conn)
     finally:

@@ -30,8 +30,8 @@ def _write_local_ipn(path: Path, signer: Signer, certs: CertServer) -> None:
     path.write_text(urlencode(pairs) + "\n", encoding="utf-8")
 
 
-def _history(tmp_path: Path, signer: Signer, certs: CertServer) -> str:
-    db = str(tmp_path / "h.sqlite3")
+def _history(tmp_path: Path, signer: Signer, certs: CertServer, db: str | None = None) -> str:
+    db = db or str(tmp_path / "h.sqlite3")
     local = tmp_path / "local.form"
     _write_local_ipn(local, signer, certs)
     no_cert = tmp_path / "old.form"
@@ -66,9 +66,10 @@ def test_every_row_says_its_environment_and_lists_filter_by_it(
 
 
 def test_store_filter_agrees_with_the_label(
-    tmp_path: Path, signer: Signer, certs: CertServer
+    tmp_path: Path, signer: Signer, certs: CertServer, history: Path | str
 ) -> None:
-    db = _history(tmp_path, signer, certs)
+    """On both backends (the filter is SQL over the stored parameters)."""
+    db = _history(tmp_path, signer, certs, str(history))
     store = IpnStore(open_database(db))
     labels = {r.transaction_id: r.environment for r in store.iter_all()}
     for environment in IPN_ENVIRONMENTS:

@@ -4,7 +4,6 @@ receiving URL taken into account, and Not checked verdicts settled later by a re
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -23,12 +22,13 @@ ENDPOINT = "https://merchant.example.com/fps/ipn"
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "history.sqlite3"
+def db_path(history: Path | str) -> Path | str:
+    """The importer's tests run on both backends."""
+    return history
 
 
 @pytest.fixture
-def store(db_path: Path) -> IpnStore:
+def store(db_path: Path | str) -> IpnStore:
     return IpnStore(open_database(db_path))
 
 
@@ -39,20 +39,23 @@ def verifier(certs: CertServer, tmp_path: Path) -> IpnVerifier:
     )
 
 
-def _snapshot(db_path: Path) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(db_path)
+def _snapshot(db_path: Path | str) -> list[tuple[object, ...]]:
+    conn = open_database(db_path)
     try:
-        return conn.execute(
-            "SELECT id, content_hash, params, verdict, reason, delivery_count, received_at,"
-            " last_received_at, checked_at FROM ipns ORDER BY id"
-        ).fetchall()
+        return [
+            tuple(row)
+            for row in conn.execute(
+                "SELECT id, content_hash, params, verdict, reason, delivery_count, received_at,"
+                " last_received_at, checked_at FROM ipns ORDER BY id"
+            ).fetchall()
+        ]
     finally:
         conn.close()
 
 
 @pytest.mark.parametrize("name", SEED_FILES)
 def test_each_format_imports_the_seed_sample(
-    name: str, store: IpnStore, verifier: IpnVerifier, db_path: Path
+    name: str, store: IpnStore, verifier: IpnVerifier, db_path: Path | str
 ) -> None:
     report = Importer(store, verifier).import_paths([DATA / name])
     assert report.ok, report.problems
@@ -72,7 +75,7 @@ def test_each_format_imports_the_seed_sample(
 
 
 def test_all_formats_of_one_notification_are_one_row(
-    store: IpnStore, verifier: IpnVerifier, db_path: Path
+    store: IpnStore, verifier: IpnVerifier, db_path: Path | str
 ) -> None:
     paths = [DATA / n for n in SEED_FILES]
     report = Importer(store, verifier).import_paths(paths)

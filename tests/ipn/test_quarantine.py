@@ -33,7 +33,7 @@ def _files_size(db: Path) -> int:
 
 
 @pytest.fixture
-def history(tmp_path: Path) -> Path:
+def history_file(tmp_path: Path) -> Path:
     return tmp_path / "history.sqlite3"
 
 
@@ -41,9 +41,9 @@ def _serve(store: IpnStore) -> ReceiverServer:
     return ReceiverServer(make_app(store=store, trusted_hosts=["127.0.0.1:1"])).start()
 
 
-def test_a_flood_of_megabyte_garbage_keeps_only_prefixes(history: Path) -> None:
-    store = IpnStore(open_database(history))
-    before = _files_size(history)
+def test_a_flood_of_megabyte_garbage_keeps_only_prefixes(history_file: Path) -> None:
+    store = IpnStore(open_database(history_file))
+    before = _files_size(history_file)
     server = _serve(store)
     digests = {}
     try:
@@ -56,7 +56,7 @@ def test_a_flood_of_megabyte_garbage_keeps_only_prefixes(history: Path) -> None:
                 assert answer.status_code == 400, answer.text
     finally:
         server.stop()
-    grown = _files_size(history) - before
+    grown = _files_size(history_file) - before
     assert grown < 4 * MIB, f"the history grew by {grown} bytes for 100 refused bodies"
     kept = store.quarantined(limit=1000)
     assert len(kept) == 100
@@ -66,7 +66,8 @@ def test_a_flood_of_megabyte_garbage_keeps_only_prefixes(history: Path) -> None:
         assert digests[record.content_hash] == record.size == MIB
 
 
-def test_the_caps_drop_the_oldest_count_them_and_never_touch_ipns(history: Path) -> None:
+def test_the_caps_drop_the_oldest_count_them_and_never_touch_ipns(history: Path | str) -> None:
+    """Through the receiver and the command line, on both backends."""
     limits = QuarantineLimits(prefix=64, rows=5, bytes=250)
     store = IpnStore(open_database(history), quarantine_limits=limits)
     server = _serve(store)
@@ -115,8 +116,9 @@ def test_the_caps_drop_the_oldest_count_them_and_never_touch_ipns(history: Path)
     assert f"sha256 {kept[0].content_hash}" in shown.stdout
 
 
-def test_a_history_from_before_the_caps_is_cut_down_when_opened(history: Path) -> None:
+def test_a_history_from_before_the_caps_is_cut_down_when_opened(history_file: Path) -> None:
     """Schema 3 kept whole bodies; the quarantine migration (6) keeps their prefix, size, hash."""
+    history = history_file
     conn = sqlite3.connect(history)
     for statements in MIGRATIONS[:3]:
         for statement in statements:

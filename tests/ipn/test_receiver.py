@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import socket
-import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,8 +27,9 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> IpnStore:
-    return IpnStore(open_database(tmp_path / "history.sqlite3"))
+def store(history: Path | str) -> IpnStore:
+    """The receiver's tests run on both backends."""
+    return IpnStore(open_database(history))
 
 
 @pytest.fixture
@@ -62,14 +62,15 @@ def test_a_genuine_ipn_is_stored_verified_then_acknowledged(
     certs: CertServer,
     store: IpnStore,
     stored: list[IpnRecord],
-    tmp_path: Path,
+    history: Path | str,
 ) -> None:
     url = receiver.url + "fps/ipn"
     response = requests.post(url, data=_signed(signer, certs, url), headers=FORM, timeout=10)
     assert response.status_code == 200
-    # Acknowledged means on disk: a separate connection to the file sees it.
-    other = sqlite3.connect(tmp_path / "history.sqlite3")
-    assert other.execute("SELECT verdict, delivery_count FROM ipns").fetchall() == [("verified", 1)]
+    # Acknowledged means committed: a separate connection to the history sees it.
+    other = open_database(history)
+    rows = other.execute("SELECT verdict, delivery_count FROM ipns").fetchall()
+    assert [tuple(r) for r in rows] == [("verified", 1)]
     (record,) = store.for_transaction(ipn_fields()["transactionId"])
     assert record.trusted
     assert record.endpoint_url == url

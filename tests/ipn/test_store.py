@@ -4,6 +4,7 @@ date order, quarantine, and the schema migration."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,8 +39,9 @@ def _ipn(txn: str, epoch: int, status: str = "SUCCESS", operation: str = "PAY", 
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> IpnStore:
-    return IpnStore(open_database(tmp_path / "history.sqlite3"))
+def store(history: Path | str) -> IpnStore:
+    """Every test here runs on both backends (a SQLite file and a PostgreSQL database)."""
+    return IpnStore(open_database(history))
 
 
 def test_a_stored_ipn_reads_back_raw_parsed_and_with_its_verdict(store: IpnStore) -> None:
@@ -171,7 +173,8 @@ def test_count_and_page_agree_under_every_filter(store: IpnStore) -> None:
     assert len(list(store.iter_all(batch=8))) == 60
 
 
-def test_paging_uses_the_date_index(store: IpnStore, tmp_path: Path) -> None:
+def test_paging_uses_the_date_index(tmp_path: Path) -> None:
+    IpnStore(open_database(tmp_path / "history.sqlite3"))
     conn = sqlite3.connect(tmp_path / "history.sqlite3")
     plan = " ".join(
         str(row[-1])
@@ -231,3 +234,24 @@ def test_iter_all_pages_by_key_through_equal_dates(store: IpnStore, newest_first
     assert keys == sorted(keys, reverse=newest_first)
     paged = list(store.iter_all(IpnFilter(operation="PAY"), newest_first=newest_first, batch=4))
     assert [r.id for r in paged] == [r.id for r in rows if r.operation == "PAY"]
+
+
+def test_writers_on_their_own_connections_store_each_ipn_once(history: Path | str) -> None:
+    """Eight writers (as receiver workers: one connection each) deliver the same 40 IPNs at
+    once: one row per notification, every delivery counted, on both backends."""
+    open_database(history).close()
+    items = [_ipn(f"1{n:034d}", 1_600_000_000 + n) for n in range(40)]
+
+    def deliver() -> None:
+        store = IpnStore(open_database(history))
+        for ipn in items:
+            store.add(ipn, FAILED, source="http")
+
+    threads = [threading.Thread(target=deliver) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    store = IpnStore(open_database(history))
+    assert store.count() == 40
+    assert {r.delivery_count for r in store.iter_all()} == {8}

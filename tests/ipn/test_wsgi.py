@@ -49,9 +49,10 @@ def _call(app: WSGIApplication, method: str, body: bytes = b"", **extra: str) ->
 
 
 def test_the_environment_configured_application_under_the_wsgi_validator(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signer: Signer, certs: CertServer
+    history: Path | str, monkeypatch: pytest.MonkeyPatch, signer: Signer, certs: CertServer
 ) -> None:
-    db = tmp_path / "h.sqlite3"
+    """On both backends (FPSDESK_IPN_DB is a file or a postgresql:// URL)."""
+    db = history
     endpoint = "https://merchant.example.com/ipn"
     monkeypatch.setenv("FPSDESK_IPN_DB", str(db))
     monkeypatch.setenv("FPSDESK_IPN_TRUST", certs.host_port)
