@@ -149,7 +149,7 @@ def test_verify_signature_sample(stub: StubServer, client: FpsClient) -> None:
 def test_error_response_shape(stub: StubServer, client: FpsClient) -> None:
     stub.push(Reply(status=400, body=fpsstub.ERROR_RESPONSE_XML))
     with pytest.raises(FpsError) as info:
-        client.get_transaction_status("FAKE")
+        client.get_transaction_status("1" + "F" * 34)  # well-shaped, so it is sent
     err = info.value
     assert err.code == "InvalidParams"
     assert err.message == ("transactionId has to be a valid transaction ID. Specified value: FAKE")
