@@ -189,8 +189,10 @@ class CancelDialog(QDialog):
         keep.setAccessibleDescription(self.tr("Closes this without cancelling anything"))
         buttons.addButton(self.confirm_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(keep, QDialogButtonBox.ButtonRole.RejectRole)
-        keep.setDefault(True)  # Enter never cancels by accident
-        self.confirm_button.setAutoDefault(False)
+        # Enter takes "Keep it" unless the agent has moved the focus to "Cancel transaction":
+        # then Enter presses the focused button, as Space does (never a cancel by accident).
+        keep.setDefault(True)
+        self.confirm_button.setAutoDefault(True)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)

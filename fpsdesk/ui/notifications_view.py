@@ -324,6 +324,7 @@ class NotificationsView(QWidget):
 
         self.model = IpnTableModel(store, self)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # one Tab stop; arrows move inside
         self.table.setModel(self.model)
         accessible(
             self.table,
@@ -361,6 +362,7 @@ class NotificationsView(QWidget):
         self.detail_facts.addRow(self.tr("Signature:"), self.detail_verdict)
         self.detail_facts.addRow(self.tr("Received:"), self.detail_source)
         self.raw = QTableWidget(0, 2)
+        self.raw.setTabKeyNavigation(False)
         self.raw.setHorizontalHeaderLabels([self.tr("Parameter"), self.tr("Value (verbatim)")])
         self.raw.verticalHeader().setVisible(False)
         accessible(

@@ -66,6 +66,8 @@ def make_table(headers: Sequence[str]) -> QTableWidget:
     table.setAlternatingRowColors(True)
     table.setShowGrid(False)
     table.setWordWrap(False)
+    # Tab leaves the table (arrows move inside it): one Tab stop, never a cell-by-cell trap.
+    table.setTabKeyNavigation(False)
     header = table.horizontalHeader()
     header.setHighlightSections(False)
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)

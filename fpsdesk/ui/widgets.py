@@ -6,8 +6,8 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QResizeEvent
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QPainter, QPaintEvent, QPalette, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -136,6 +136,23 @@ def clear_button_named(edit: QLineEdit) -> None:
         button.setAccessibleDescription(QCoreApplication.translate("widgets", "Empties the field"))
 
 
+class RingButton(QPushButton):
+    """A push button that draws a clear focus ring in the highlight colour whenever it has the
+    focus: Fusion's own is a faint 1-pixel tint, and only after a Tab, which agents miss."""
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self.hasFocus():
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(self.palette().color(QPalette.ColorRole.Highlight))
+        pen.setWidthF(2.0)
+        painter.setPen(pen)
+        painter.drawRoundedRect(self.rect().adjusted(1, 1, -1, -1), 3, 3)
+        painter.end()
+
+
 class CopyField(QWidget):
     """A selectable value with a Copy button (codes, RequestIds, transaction IDs)."""
 
@@ -151,10 +168,11 @@ class CopyField(QWidget):
             Qt.TextInteractionFlag.TextSelectableByMouse
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
-        self.button = QPushButton(self.tr("Copy"))
+        # A real button (frame, focus ring, Enter/Space), not a flat word that reads as text.
+        self.button = RingButton(self.tr("Copy"))
         self.button.setAccessibleDescription(self.tr("Copies the value to the clipboard"))
-        self.button.setFlat(True)
         self.button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.button.setToolTip(self.tr("Copy to the clipboard"))
         self.button.clicked.connect(self.copy)
         layout.addWidget(self.label)
         layout.addWidget(self.button)
@@ -166,9 +184,25 @@ class CopyField(QWidget):
         self.button.setAccessibleName(self.tr("Copy {value}").format(value=value or ""))
 
     def copy(self) -> None:
+        """Copy, and say so on the button for two seconds (a copy is otherwise invisible)."""
         text = self.label.text()
         QGuiApplication.clipboard().setText(text)
+        confirm_copied(self.button, self.tr("Copy"))
         self.copied.emit(text)
+
+
+def confirm_copied(button: QPushButton, label: str) -> None:
+    """Show "✓ Copied" on a copy button for two seconds, then its own label again; the width
+    stays put so the row does not jump."""
+    button.setMinimumWidth(button.sizeHint().width())
+    button.setText(QApplication.translate("CopyField", "✓ Copied"))
+    button.setAccessibleDescription(QApplication.translate("CopyField", "Copied"))
+    QTimer.singleShot(2000, button, lambda: _restore_copy(button, label))
+
+
+def _restore_copy(button: QPushButton, label: str) -> None:
+    button.setText(label)
+    button.setAccessibleDescription("")
 
 
 class ResultBanner(QFrame):
@@ -196,6 +230,14 @@ class ResultBanner(QFrame):
         self.detail = QLabel()
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # What the app is doing about it right now (an unknown outcome: checking, next check).
+        self.progress = QLabel()
+        self.progress.setWordWrap(True)
+        self.progress.setAccessibleName(self.tr("What fpsdesk is doing now"))
+        progress_font = self.progress.font()
+        progress_font.setItalic(True)
+        self.progress.setFont(progress_font)
+        self.progress.hide()
         codes = QHBoxLayout()
         codes.setSpacing(4)
         self.code_caption = QLabel(self.tr("Code:"))
@@ -208,7 +250,7 @@ class ResultBanner(QFrame):
         codes.addWidget(self.request_caption)
         codes.addWidget(self.request_id)
         codes.addStretch(1)
-        self.support_button = QPushButton(self.tr("Copy for support"))
+        self.support_button = RingButton(self.tr("Copy for support"))
         self.support_button.setToolTip(
             self.tr(
                 "Copy a note for escalation: what happened, code, RequestId, transaction, "
@@ -219,6 +261,7 @@ class ResultBanner(QFrame):
         codes.addWidget(self.support_button)
         body.addWidget(self.headline)
         body.addWidget(self.detail)
+        body.addWidget(self.progress)
         body.addLayout(codes)
         outer.addLayout(body, 1)
         close = QPushButton("✕")
@@ -251,6 +294,7 @@ class ResultBanner(QFrame):
         self.headline.setText(headline)
         self.detail.setText(detail)
         self.detail.setVisible(bool(detail))
+        self.set_progress("")
         self.code.set_value(code)
         self.code.setVisible(bool(code))
         self.code_caption.setVisible(bool(code))
@@ -269,6 +313,10 @@ class ResultBanner(QFrame):
         self.setAccessibleDescription(" ".join(p for p in (look.label + ".", detail) if p))
         self.support_button.setVisible(kind not in ("progress", ""))
         self.show()
+
+    def set_progress(self, text: str) -> None:
+        self.progress.setText(text)
+        self.progress.setVisible(bool(text))
 
     def support_note(self) -> str:
         """Plain text for a ticket; only what is on screen, so no secret can be in it."""
@@ -289,6 +337,7 @@ class ResultBanner(QFrame):
 
     def copy_support_note(self) -> None:
         QGuiApplication.clipboard().setText(self.support_note())
+        confirm_copied(self.support_button, self.tr("Copy for support"))
 
     def _dismiss(self) -> None:
         self.hide()
