@@ -591,19 +591,9 @@ class NotificationsView(QWidget):
     # -- export ------------------------------------------------------------------------------
 
     def export(self) -> None:
-        path = dialogs.save_csv_path(self, str(Path.home() / "fpsdesk-notifications.csv"))
-        if not path:
-            return
-        try:
-            count = write_csv(
-                Path(path), self._store.iter_all(self.model.filters, newest_first=True)
-            )
-        except OSError as exc:
-            dialogs.show_error(
-                self,
-                self.tr("Export failed"),
-                self.tr("Could not write {path}.").format(path=path),
-                str(exc),
-            )
-            return
-        log.info("exported %d IPNs to %s", count, path)
+        filters = self.model.filters
+
+        def write(path: Path) -> int:
+            return write_csv(path, self._store.iter_all(filters, newest_first=True))
+
+        dialogs.export_csv(self, "fpsdesk-notifications.csv", write, "IPNs")

@@ -197,7 +197,9 @@ def test_invalid_id_is_refused_before_sending(stub: StubServer, client: FpsClien
     from fpsdesk.fps.exceptions import InvalidInput
 
     with pytest.raises(InvalidInput):
-        client.cancel("14gki1sksr1v6do1rccb32rbr6klodmgqud")
+        client.cancel("14GKI1SKSR1V6DO1RCCB32RBR6KLODMGQU")  # 34 characters
+    with pytest.raises(InvalidInput):
+        client.cancel("12345")
     with pytest.raises(InvalidInput):
         client.get_transaction("X" * 36)
     assert stub.count() == 0
