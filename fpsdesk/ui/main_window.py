@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         self.demo_factory: Callable[[str], str] | None = None
         self._shut = False
         self._ipn_refresh: QTimer | None = None
+        self._reread_for: tuple[str, int] | None = None  # the IPN a page was last re-read for
         # While an unknown outcome is on the page: says each second what the app is doing.
         self._unknown_ticker = QTimer(self)
         self._unknown_ticker.setInterval(1000)
@@ -997,6 +998,14 @@ class MainWindow(QMainWindow):
             and self.transaction_view.detail.transaction_id == failure.transaction_id
         ):
             self._banner_error(self.transaction_view.banner, error)
+            if self.transaction_view.stale_text:
+                self.transaction_view.mark_stale(
+                    self.tr(
+                        "A newer Verified notification says otherwise, and reading the "
+                        "transaction again failed (see above): Cancel stays off until a read "
+                        "succeeds (Refresh, F5)."
+                    )
+                )
             return
         self._banner_error(self.error_banner, error)
         self.error_heading.setText(
@@ -1450,8 +1459,38 @@ class MainWindow(QMainWindow):
                 self.transaction_view.set_ipns(self._ipn_rows(txn))
             except Exception:
                 log.exception("reading the IPNs of %s failed", txn)
+            else:
+                self._reread_if_contradicted(txn)
         if self.notifications is not None and hasattr(self.notifications, "on_ipns_arrived"):
             self.notifications.on_ipns_arrived()
+
+    def _reread_if_contradicted(self, txn: str) -> None:
+        """A Verified IPN newer than the page says another status: mark the page out of date,
+        turn Cancel off, and read the transaction again (once per such notification)."""
+        view = self.transaction_view
+        newer = view.newer_trusted_ipn()
+        if newer is None:
+            return
+        key = (txn, newer.id)
+        if key == self._reread_for:
+            return  # already read again for it: the timeline keeps flagging the difference
+        self._reread_for = key
+        from fpsdesk.ui.timeline import local_hm
+
+        view.mark_stale(
+            self.tr(
+                "A Verified notification at {time} says {ipn}; this page shows {page}. "
+                "Reading the transaction again…"
+            ).format(
+                time=local_hm(newer.event_at),
+                ipn=theme.status_look(newer.transaction_status).label,
+                page=theme.status_look(view.detail.transaction_status).label
+                if view.detail is not None
+                else "—",
+            )
+        )
+        self._update_cancel()
+        self.session.lookup(txn)
 
     # -- geometry and shutdown -------------------------------------------------------------
 

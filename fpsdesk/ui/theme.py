@@ -193,6 +193,17 @@ def verdict_look(verdict: str) -> StatusLook:
     return table.get(key, StatusLook(verdict, "question", "#5b616b", "#aab0b8", ""))
 
 
+def untrusted_look() -> StatusLook:
+    """An IPN whose signature did not verify: grey and struck, never a status colour."""
+    return StatusLook(
+        _tr("Untrusted"),
+        "slash",
+        "#5b616b",
+        "#aab0b8",
+        _tr("Not a verified notification: not trusted as the transaction's status."),
+    )
+
+
 # Painted badges by (shape, colour, size, ratio): a look-up shows a dozen and a table
 # hundreds, all from a handful of looks; painting each afresh was a third of a look-up's
 # time on the GUI thread. Finite (shapes x colours x sizes), so never evicted.

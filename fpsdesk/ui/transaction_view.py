@@ -9,9 +9,10 @@ from __future__ import annotations
 import contextlib
 import html
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -134,6 +135,22 @@ class TransactionView(QWidget):
 
         self.banner = ResultBanner()
         outer.addWidget(self.banner)
+        # A newer Verified IPN says something else than this page: prominent, above the card,
+        # until the page is read again (Cancel is off meanwhile).
+        self.stale_label = QLabel()
+        self.stale_label.setObjectName("stale")
+        self.stale_label.setWordWrap(True)
+        self.stale_label.setAccessibleName(self.tr("This page may be out of date"))
+        self.stale_label.hide()
+        outer.addWidget(self.stale_label)
+        self.stale_text = ""
+        # What the sources disagree on (from the timeline), on the page, not only in its tab.
+        self.flags_label = QLabel()
+        self.flags_label.setWordWrap(True)
+        self.flags_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.flags_label.setAccessibleName(self.tr("Things to check"))
+        self.flags_label.hide()
+        outer.addWidget(self.flags_label)
 
         # -- summary card: status, amount, action -------------------------------------
         summary = Card()
@@ -257,10 +274,6 @@ class TransactionView(QWidget):
         timeline_layout = QVBoxLayout(timeline_page)
         timeline_layout.setContentsMargins(0, 6, 0, 0)
         timeline_layout.setSpacing(6)
-        self.flags_label = QLabel()
-        self.flags_label.setWordWrap(True)
-        self.flags_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.flags_label.hide()
         self.timeline_table = make_table(
             [
                 self.tr("When"),
@@ -279,7 +292,6 @@ class TransactionView(QWidget):
             self.timeline_table,
             EmptyState(self.tr("Nothing yet"), self.tr("Look up a transaction.")),
         )
-        timeline_layout.addWidget(self.flags_label)
         timeline_layout.addWidget(self.timeline, 1)
         self.history_table = make_table(
             [self.tr("When"), self.tr("Status"), self.tr("Status code"), self.tr("Amount")]
@@ -374,6 +386,7 @@ class TransactionView(QWidget):
 
     def show_detail(self, detail: TransactionDetail) -> None:
         self.detail = detail
+        self.mark_stale("")  # a fresh read
         status = detail.transaction_status
         look = theme.status_look(status)
         self.status_chip.set_look(look)
@@ -452,6 +465,41 @@ class TransactionView(QWidget):
         if link.startswith("txn:"):
             self.related_clicked.emit(link[4:])
 
+    def mark_stale(self, text: str) -> None:
+        """Say prominently that a newer notification contradicts this page ("" clears it)."""
+        self.stale_text = text
+        self.stale_label.setText(f"⚠ {text}" if text else "")
+        if text:
+            warn = theme.outcome_look("unknown").color().name()
+            self.stale_label.setStyleSheet(
+                f"QLabel#stale {{ color: {warn}; font-weight: 600; border: 2px solid {warn};"
+                " border-radius: 6px; padding: 8px 10px; background: palette(base); }"
+            )
+        self.stale_label.setVisible(bool(text))
+
+    def newer_trusted_ipn(self) -> Any | None:
+        """The newest Verified IPN, if it is newer than FPS's last status change and says
+        another status than the page: the page is out of date."""
+        detail = self.detail
+        if detail is None:
+            return None
+        trusted = [
+            r
+            for r in self._ipn_records
+            if r.transaction_id == detail.transaction_id
+            and r.verdict.value == "verified"
+            and r.transaction_status is not None
+        ]
+        if not trusted:
+            return None
+        newest = max(trusted, key=lambda r: _aware(r.event_at))
+        latest = max((_aware(e.date) for e in detail.status_history), default=None)
+        if newest.transaction_status == detail.transaction_status:
+            return None
+        if latest is not None and _aware(newest.event_at) <= latest:
+            return None
+        return newest
+
     def _set(self, key: str, value: str | None) -> None:
         self.fields[key].setText(value or "—")
 
@@ -486,7 +534,7 @@ class TransactionView(QWidget):
             row = table.rowCount()
             table.insertRow(row)
             table.setItem(row, 0, _item(format_time(ipn.event_at)))
-            table.setItem(row, 1, status_item(theme.status_look(ipn.transaction_status)))
+            table.setItem(row, 1, _ipn_status_item(ipn.transaction_status, ipn.verdict.value))
             table.setItem(row, 2, _item(ipn.operation))
             table.setItem(row, 3, _item(str(ipn.amount) if ipn.amount else None))
             verdict = theme.verdict_look(ipn.verdict.value)
@@ -545,10 +593,12 @@ class TransactionView(QWidget):
             table.setItem(row, 0, _item(format_time(event.when)))
             table.setItem(row, 1, _item(self.tr(event.source)))
             if event.kind == "action":
-                look = theme.outcome_look(event.outcome or "")
+                event_item = status_item(theme.outcome_look(event.outcome or ""), event.title)
+            elif event.kind == "ipn":
+                event_item = _ipn_status_item(event.status, event.verdict, event.title)
             else:
-                look = theme.status_look(event.status)
-            table.setItem(row, 2, status_item(look, event.title))
+                event_item = status_item(theme.status_look(event.status), event.title)
+            table.setItem(row, 2, event_item)
             if event.verdict:
                 table.setItem(row, 3, status_item(theme.verdict_look(event.verdict)))
             else:
@@ -601,6 +651,8 @@ class TransactionView(QWidget):
             reason = self.tr("Not connected: open Settings.")
         elif detail is None:
             reason = ""
+        elif self.stale_text:
+            reason = self.tr("Reading it again first: a newer notification says otherwise.")
         else:
             status = detail.transaction_status
             if status.cancellable and check_field and field_id != detail.transaction_id:
@@ -709,6 +761,36 @@ def refund_details(detail: TransactionDetail, environment: str) -> str:
         f"Environment: {environment}",
     ]
     return "\n".join(lines)
+
+
+def _ipn_status_item(
+    status: TransactionStatus | None, verdict: str | None, title: str | None = None
+) -> QTableWidgetItem:
+    """An IPN's status: a fact only when its signature is Verified. Otherwise grey, struck
+    through, marked "Untrusted" and with the reason, so it never reads as a status."""
+    if verdict == "verified":
+        return status_item(theme.status_look(status), title)
+    label = title or theme.status_look(status).label
+    look = theme.untrusted_look()
+    item = status_item(
+        look,
+        QCoreApplication.translate("TransactionView", "Untrusted: {status}").format(status=label),
+    )
+    font = item.font()
+    font.setStrikeOut(True)
+    item.setFont(font)
+    item.setForeground(look.color())
+    item.setToolTip(
+        QCoreApplication.translate(
+            "TransactionView",
+            "Signature {verdict}: this notification is not trusted as the transaction's status.",
+        ).format(verdict=theme.verdict_look(verdict or "").label.lower())
+    )
+    return item
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _person(name: str | None, email: str | None) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QPushButton
 
 from fpsdesk.fps.models import TransactionStatus
 from tests.ui.helpers import (
@@ -90,7 +91,7 @@ def test_several_ids_in_a_paste_offer_a_choice(qtbot, desk):
     window.id_edit.setFocus()
     qtbot.keyClick(window.id_edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert "holds 2 transaction IDs: pick one." in window.id_error.text()
-    buttons = window.id_choices.findChildren(type(window.lookup_button))
+    buttons = window.id_choices.findChildren(QPushButton)
     assert [b.text() for b in buttons] == [first, second]
     assert window.id_choices.isVisible()
     assert desk.sandbox.request_count("GetTransaction") == 0
