@@ -17,11 +17,20 @@ reserve's Cancel, a completed payment's next step, a related-transaction link an
 
 Only the Cancel confirmation is answered by the script (as an agent would); everything else is
 the app's own code path.
+
+    python3 packaging/screenshots.py --out /tmp/shots --scale 2 --dark --size 900x600 --check
+
+renders the same screens with fonts at 2× (what display scaling does to text while fixed
+pixel sizes stay), in the dark palette, in a 900×600 window, saves them with the
+scale and palette in their names, and prints one JSON object: the window's minimum size and,
+per screen, every label, button or amount/ID column narrower than its text
+(fpsdesk.ui.layout_check). tests/ui/test_nothing_cut_off.py runs exactly that.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -120,9 +129,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--gallery", type=Path, help="also save the other states here")
+    parser.add_argument("--scale", type=float, default=1.0, help="text scale (1, 1.5, 2)")
+    parser.add_argument("--dark", action="store_true", help="the dark palette")
+    parser.add_argument("--size", default=f"{WIDTH}x{HEIGHT}", help="window size, WxH")
+    parser.add_argument("--check", action="store_true", help="print what is cut off, as JSON")
     args = parser.parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
+    width, height = (int(n) for n in args.size.lower().split("x"))
+    suffix = (
+        ""
+        if args.scale == 1.0 and not args.dark and not args.check
+        else (f"-{args.scale:g}x-{'dark' if args.dark else 'light'}-{width}x{height}")
+    )
+    report: dict[str, object] = {}
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="fpsdesk-shots-") as tmp:
         _isolate(Path(tmp))
@@ -131,11 +151,37 @@ def main(argv: list[str] | None = None) -> int:
         from fpsdesk.ui import dialogs
 
         qt_app = gui.create_application([sys.argv[0]])
+        if args.scale != 1.0:
+            # What 1.5x or 2x display scaling does to text on X11 (Xft.dpi): every font grows,
+            # fixed pixel sizes do not. Set before any widget exists, as the desktop would.
+            font = qt_app.font()
+            font.setPointSizeF(font.pointSizeF() * args.scale)
+            qt_app.setFont(font)
+        if args.dark:
+            from PySide6.QtCore import Qt
+            from PySide6.QtGui import QGuiApplication
+
+            from fpsdesk.ui import theme
+
+            QGuiApplication.styleHints().setColorScheme(Qt.ColorScheme.Dark)
+            theme.apply_palette(qt_app)
+        from fpsdesk.ui.layout_check import cut_off
+
+        def shot(name: str) -> None:
+            window.grab().save(str(out / f"{name}{suffix}.png"))
+            if args.check:
+                view = window.transaction_view
+                key = [view.amount, view.cancel_button, view.transaction_id.label]
+                report[name] = [c.as_dict() for c in cut_off(window, key)]
+
         run_args = argparse.Namespace(sandbox=True, profile=None, smoke_test=False, verbose=0)
         controller = gui.AppController(run_args)
         try:
             window = controller.start()
-            window.resize(WIDTH, HEIGHT)
+            window.resize(width, height)
+            _settle()
+            minimum = window.minimumSizeHint().expandedTo(window.minimumSize())
+            report["minimum_size"] = [minimum.width(), minimum.height()]
             session = window.session
             txn = demo.DEMO_RESERVED_IDS[0]
 
@@ -148,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             look_up(txn)
             window.transaction_view.tabs.setCurrentIndex(0)
             _settle()
-            window.grab().save(str(out / "reserved.png"))
+            shot("reserved")
 
             dialogs.confirm_cancel = lambda *_: "Customer asked to cancel the order"  # type: ignore[assignment]
             window.request_cancel()
@@ -166,17 +212,17 @@ def main(argv: list[str] | None = None) -> int:
             window.on_ipns_arrived()
             window.transaction_view.tabs.setCurrentIndex(0)
             _settle()
-            window.grab().save(str(out / "cancelled.png"))
+            shot("cancelled")
 
             window.tabs.setCurrentWidget(window.notifications)
             window.notifications.refresh()
             window.notifications.table.selectRow(0)
             _settle()
-            window.grab().save(str(out / "notifications.png"))
+            shot("notifications")
             window.tabs.setCurrentIndex(0)
 
             look_up("1" + "Q" * 34)
-            window.grab().save(str(out / "error.png"))
+            shot("error")
             if args.gallery is not None:
                 args.gallery.mkdir(parents=True, exist_ok=True)
                 _gallery(controller, window, look_up, args.gallery)
@@ -186,8 +232,11 @@ def main(argv: list[str] | None = None) -> int:
                 controller.window.deleteLater()
             qt_app.processEvents()
             del controller
+    if args.check:
+        print(json.dumps(report))
+        return 0
     for name in ("reserved", "cancelled", "notifications", "error"):
-        print(out / f"{name}.png")
+        print(out / f"{name}{suffix}.png")
     return 0
 
 

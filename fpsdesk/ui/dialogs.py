@@ -116,7 +116,7 @@ class CancelDialog(QDialog):
         amount_caption.setAlignment(Qt.AlignmentFlag.AlignRight)
         grid.addWidget(amount_caption, 0, 1)
         self.transaction_label = _plain(prompt.transaction_id)
-        mono = QFont("monospace")
+        mono = theme.mono_font()
         mono.setStyleHint(QFont.StyleHint.Monospace)
         mono.setPointSizeF(self.font().pointSizeF() * 1.1)
         self.transaction_label.setFont(mono)

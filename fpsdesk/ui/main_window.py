@@ -16,17 +16,18 @@ from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, 
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
-    QFont,
     QGuiApplication,
     QKeySequence,
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -176,7 +177,7 @@ class MainWindow(QMainWindow):
         )
         self.id_edit.setAccessibleName(self.tr("Transaction ID"))
         self.id_edit.setClearButtonEnabled(True)
-        self.id_edit.setFont(QFont("monospace"))
+        self.id_edit.setFont(theme.mono_font())
         self.id_edit.setMinimumWidth(360)
         self.lookup_button = RingButton(self.tr("Look up"))
         self.lookup_button.setAccessibleDescription(
@@ -232,10 +233,17 @@ class MainWindow(QMainWindow):
             self.tr("Stop waiting for this look-up and go back to what was shown before")
         )
         self.stop_button.clicked.connect(self.stop_lookup)
-        self.error_page = QWidget()
-        error_layout = QVBoxLayout(self.error_page)
-        error_layout.setContentsMargins(40, 40, 40, 0)
+        # Scrolls rather than squeezing the explanation when the window is short or the text
+        # large.
+        self.error_page = QScrollArea()
+        self.error_page.setWidgetResizable(True)
+        self.error_page.setFrameShape(QFrame.Shape.NoFrame)
+        error_content = QWidget()
+        self.error_page.setWidget(error_content)
+        error_layout = QVBoxLayout(error_content)
+        error_layout.setContentsMargins(24, 24, 24, 0)
         self.error_heading = QLabel()
+        self.error_heading.setWordWrap(True)  # it names the ID: wrapped, never cut
         heading_font = self.error_heading.font()
         heading_font.setPointSizeF(heading_font.pointSizeF() * 1.1)
         self.error_heading.setFont(heading_font)
@@ -730,7 +738,15 @@ class MainWindow(QMainWindow):
         env = look.label.title()
         app_named = bool(QGuiApplication.applicationDisplayName())
         self.setWindowTitle(env if app_named else self.tr("fpsdesk — {env}").format(env=env))
-        self.connection_label.setText(endpoint)
+        # The endpoint is context, not a key value: elided (whole in the tooltip) so the status
+        # message beside it keeps its room.
+        room = self.connection_label.fontMetrics().horizontalAdvance("x" * 32)
+        self.connection_label.setText(
+            self.connection_label.fontMetrics().elidedText(
+                endpoint, Qt.TextElideMode.ElideMiddle, room
+            )
+        )
+        self.connection_label.setToolTip(endpoint)
         if self._transaction_view is not None:
             self._update_cancel()
         if environment and self._jobs is not None and self._job_config() is not None:
@@ -819,7 +835,7 @@ class MainWindow(QMainWindow):
         layout = self._id_choices_row
         for txn in several.choices[:6]:
             button = QPushButton(txn)
-            button.setFont(QFont("monospace"))
+            button.setFont(theme.mono_font())
             button.setAutoDefault(True)
             button.setAccessibleName(self.tr("Look up {id}").format(id=txn))
             button.clicked.connect(lambda _=False, t=txn: self._choose_id(t))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
+    QFont,
     QGuiApplication,
     QIcon,
     QPainter,
@@ -106,6 +107,15 @@ def apply_palette(app: QApplication) -> None:
         _system_palette = QPalette(QGuiApplication.palette())
     app.setStyle("Fusion")
     app.setPalette(_dark_palette() if is_dark() else _light_palette())
+
+
+def mono_font() -> QFont:
+    """A fixed-width font at the application's size (IDs, RequestIds): QFont("monospace")
+    alone is 12 points whatever size the agent's desktop uses for text."""
+    font = QFont(QApplication.font())
+    font.setFamily("monospace")
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    return font
 
 
 # -- statuses ----------------------------------------------------------------------------

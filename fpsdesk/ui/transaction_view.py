@@ -12,10 +12,11 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -45,6 +46,7 @@ from fpsdesk.ui.widgets import (
     StatusChip,
     accessible,
     format_time,
+    keep_words_whole,
     short_id,
     status_item,
 )
@@ -82,7 +84,7 @@ def _item(text: str | None, mono: bool = False) -> QTableWidgetItem:
     if text:
         item.setToolTip(text)
     if mono:
-        item.setFont(QFont("monospace"))
+        item.setFont(theme.mono_font())
     return item
 
 
@@ -221,6 +223,11 @@ class TransactionView(QWidget):
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         outer.addWidget(summary)
+        # In a narrow window (or with large text) the buttons go under the status and amount,
+        # and the two columns of facts one under the other: nothing needs a sideways scroll.
+        self._summary_grid = grid
+        self._action_box = action_box
+        self._actions_below = False
 
         # -- facts card -----------------------------------------------------------------
         facts = Card()
@@ -234,7 +241,7 @@ class TransactionView(QWidget):
             form.setVerticalSpacing(6)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.transaction_id = CopyField()
-        self.transaction_id.label.setFont(QFont("monospace"))
+        self.transaction_id.label.setFont(theme.mono_font())
         self.fields: dict[str, QLabel] = {}
         left.addRow(self.tr("Transaction ID"), self.transaction_id)
         for key, caption in (
@@ -256,6 +263,8 @@ class TransactionView(QWidget):
             right.addRow(caption, self._field(key))
         facts_layout.addLayout(left, 3)
         facts_layout.addLayout(right, 2)
+        self._facts_layout = facts_layout
+        self._facts_columns = (left, right)
         outer.addWidget(facts)
 
         # -- histories ------------------------------------------------------------------
@@ -413,6 +422,8 @@ class TransactionView(QWidget):
         )
         self._set("fees", f"{detail.fps_fees} ({self.tr('paid by')} {detail.fps_fees_paid_by})")
         self._set("caller", detail.caller_name)
+        # Once the new texts are laid out (and the page is on screen).
+        QTimer.singleShot(0, self, self._reflow)
         table = self.history_table
         table.setRowCount(0)
         for entry in sorted(detail.status_history, key=lambda e: e.date):
@@ -502,6 +513,56 @@ class TransactionView(QWidget):
 
     def _set(self, key: str, value: str | None) -> None:
         self.fields[key].setText(value or "—")
+        keep_words_whole(self.fields[key])  # an e-mail or an ID wraps whole, never cut
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._reflow()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self._reflow)
+
+    def _reflow(self) -> None:
+        """Side by side when the page is wide enough, one under the other when it is not."""
+        room = self.page_scroll.viewport().width()
+        grid = self._summary_grid
+        margins = grid.contentsMargins()
+        beside = (
+            self.status_chip.minimumSizeHint().width()
+            + max(self.amount.sizeHint().width(), self.amount_caption.sizeHint().width())
+            + self._action_box.sizeHint().width()
+            + 2 * grid.horizontalSpacing()
+            + margins.left()
+            + margins.right()
+            + 8
+        )
+        below = beside > room
+        if below != self._actions_below:
+            self._actions_below = below
+            grid.removeItem(self._action_box)
+            if below:
+                grid.addLayout(self._action_box, 2, 0, 1, 2, Qt.AlignmentFlag.AlignRight)
+            else:
+                grid.addLayout(self._action_box, 0, 2, 2, 1, Qt.AlignmentFlag.AlignRight)
+        facts = self._facts_layout
+        left, right = self._facts_columns
+        fm = facts.contentsMargins()
+        side_by_side = (
+            left.minimumSize().width()
+            + right.minimumSize().width()
+            + facts.spacing()
+            + fm.left()
+            + fm.right()
+            + 8
+        )
+        direction = (
+            QBoxLayout.Direction.TopToBottom
+            if side_by_side > room
+            else QBoxLayout.Direction.LeftToRight
+        )
+        if facts.direction() != direction:
+            facts.setDirection(direction)
 
     def set_actions(self, records: Sequence[ActionRecord]) -> None:
         table = self.actions_table
@@ -681,6 +742,7 @@ class TransactionView(QWidget):
                 }.get(status, "")
         self.cancel_button.setEnabled(enabled)
         self.cancel_button.setText(in_flight_text or self.tr("Cancel transaction…"))
+        self._fit_cancel_button()
         self.cancel_hint.setText(reason if not in_flight_text else "")
         if offer or (enabled and earlier_note):  # worth noticing: where the eye already is
             warn = theme.outcome_look("unknown").color().name()
@@ -696,6 +758,13 @@ class TransactionView(QWidget):
             and detail.transaction_status is TransactionStatus.SUCCESS
         )
         self._show_offer(offer, field_id or "")
+
+    def _fit_cancel_button(self) -> None:
+        """Wide enough for its bold text plus the style sheet's padding: the sheet's padding is
+        not in the size hint, so without this "Cancel transaction…" loses its first letter."""
+        button = self.cancel_button
+        text = button.fontMetrics().horizontalAdvance(button.text())
+        button.setMinimumWidth(max(170, text + 2 * 14 + 2 * 2 + 12))
 
     def _show_offer(self, offer: str, field_id: str) -> None:
         self._offer = offer

@@ -11,6 +11,7 @@ from PySide6.QtGui import QGuiApplication, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -46,6 +47,14 @@ def short_id(transaction_id: str, other: str = "") -> str:
     if length >= len(transaction_id) - 1:
         return transaction_id
     return f"{transaction_id[:length]}…"
+
+
+def keep_words_whole(label: QLabel) -> None:
+    """A wrapping label breaks only between words: make it at least as wide as its longest
+    word (an ID, a URL), so the layout scrolls instead of cutting that word."""
+    metrics = label.fontMetrics()
+    widest = max((metrics.horizontalAdvance(w) for w in label.text().split()), default=0)
+    label.setMinimumWidth(widest + 2)
 
 
 class Card(QFrame):
@@ -180,6 +189,9 @@ class CopyField(QWidget):
 
     def set_value(self, value: str | None) -> None:
         self.label.setText(value or "—")
+        # An ID, a code or a RequestId is never cut: the layout gives it its whole width (the
+        # page scrolls if the window is narrower).
+        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance(value or "—") + 2)
         self.button.setVisible(bool(value))
         self.button.setAccessibleName(self.tr("Copy {value}").format(value=value or ""))
 
@@ -238,18 +250,23 @@ class ResultBanner(QFrame):
         progress_font.setItalic(True)
         self.progress.setFont(progress_font)
         self.progress.hide()
-        codes = QHBoxLayout()
-        codes.setSpacing(4)
+        # One value per row: a code or a RequestId is never squeezed to fit beside another.
+        codes = QGridLayout()
+        codes.setHorizontalSpacing(6)
+        codes.setVerticalSpacing(2)
         self.code_caption = QLabel(self.tr("Code:"))
         self.code = CopyField()
         self.request_caption = QLabel(self.tr("RequestId:"))
         self.request_id = CopyField()
-        codes.addWidget(self.code_caption)
-        codes.addWidget(self.code)
-        codes.addSpacing(12)
-        codes.addWidget(self.request_caption)
-        codes.addWidget(self.request_id)
-        codes.addStretch(1)
+        # Caption beside the value while there is room; the value alone decides the banner's
+        # narrowest width (a RequestId in large text still fits a 900-pixel window).
+        codes.addWidget(self.code_caption, 0, 0)
+        codes.addWidget(self.code, 0, 1)
+        codes.addWidget(self.request_caption, 1, 0)
+        codes.addWidget(self.request_id, 1, 1)
+        codes.setColumnStretch(1, 1)
+        self._codes = codes
+        self._captions_above = False
         self.support_button = RingButton(self.tr("Copy for support"))
         self.support_button.setToolTip(
             self.tr(
@@ -258,7 +275,9 @@ class ResultBanner(QFrame):
             )
         )
         self.support_button.clicked.connect(self.copy_support_note)
-        codes.addWidget(self.support_button)
+        codes.addWidget(
+            self.support_button, 4, 0, 1, 2, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+        )
         body.addWidget(self.headline)
         body.addWidget(self.detail)
         body.addWidget(self.progress)
@@ -266,7 +285,7 @@ class ResultBanner(QFrame):
         outer.addLayout(body, 1)
         close = QPushButton("✕")
         close.setFlat(True)
-        close.setFixedWidth(28)
+        close.setFixedWidth(max(28, close.fontMetrics().horizontalAdvance("✕") + 18))
         close.setToolTip(self.tr("Dismiss"))
         close.setAccessibleName(self.tr("Dismiss the result"))
         close.clicked.connect(self._dismiss)
@@ -313,6 +332,38 @@ class ResultBanner(QFrame):
         self.setAccessibleDescription(" ".join(p for p in (look.label + ".", detail) if p))
         self.support_button.setVisible(kind not in ("progress", ""))
         self.show()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_captions()
+
+    def _place_captions(self) -> None:
+        """Captions above their values when the values and captions side by side do not fit."""
+        codes = self._codes
+        caption = max(self.code_caption.sizeHint().width(), self.request_caption.sizeHint().width())
+        value = max(self.code.minimumSizeHint().width(), self.request_id.minimumSizeHint().width())
+        # The room the page gives the banner (its scroll area's viewport, else the window),
+        # less the banner's own icon, margins and close button.
+        room_widget: QWidget | None = self.parentWidget()
+        while room_widget is not None and not isinstance(room_widget, QScrollArea):
+            room_widget = room_widget.parentWidget()
+        room = room_widget.viewport().width() if room_widget is not None else self.window().width()
+        chrome = self.width() - self.detail.width()
+        above = caption + codes.horizontalSpacing() + value > room - chrome - 8
+        if above == self._captions_above:
+            return
+        self._captions_above = above
+        rows = ((self.code_caption, self.code), (self.request_caption, self.request_id))
+        for caption_label, field in rows:
+            codes.removeWidget(caption_label)
+            codes.removeWidget(field)
+        for n, (caption_label, field) in enumerate(rows):
+            if above:
+                codes.addWidget(caption_label, 2 * n, 0, 1, 2)
+                codes.addWidget(field, 2 * n + 1, 0, 1, 2)
+            else:
+                codes.addWidget(caption_label, n, 0)
+                codes.addWidget(field, n, 1)
 
     def set_progress(self, text: str) -> None:
         self.progress.setText(text)
