@@ -9,7 +9,10 @@ in-process IPN receiver), in a throwaway home, and saves:
 - ``cancelled.png``: the same transaction after a Cancel (result banner, new status, and the
   Cancelled IPN that arrived live);
 - ``notifications.png``: the Notifications view with the newest IPN's raw parameters;
-- ``error.png``: an FPS error (an ID no account has) explained in plain language.
+- ``error.png``: an FPS error (an ID no account has) explained in plain language;
+- ``outcome-unknown.png``: a Cancel whose answer was lost, the banner saying what the app does
+  (reading the status, the next check, check k of n), and ``outcome-settled.png`` once settled;
+- ``newer-notification.png``: a Verified Failure IPN arriving while the Reserved page is open.
 
 With ``--gallery DIR`` it also saves, into DIR, states to look at that the README does not show:
 empty states (Results and Notifications filtered to nothing, and with nothing yet), an expired
@@ -223,6 +226,54 @@ def main(argv: list[str] | None = None) -> int:
 
             look_up("1" + "Q" * 34)
             shot("error")
+
+            # A Cancel whose answer is lost while the status reads that would settle it fail:
+            # the banner says what the app is doing about it.
+            server = controller.sandbox.server
+            lost = demo.DEMO_RESERVED_IDS[1]
+            look_up(lost)
+            server.inject_fault(action="Cancel", transaction_id=lost, kind="drop_after")
+
+            def break_status_reads(transaction_id: str, state: str) -> None:
+                # Once the Cancel is on the wire (the status check before it has passed).
+                if transaction_id == lost and state == "sending":
+                    server.inject_fault(
+                        action="GetTransactionStatus", transaction_id=lost, kind="html", times=None
+                    )
+
+            session.cancel_state_changed.connect(break_status_reads)
+            # Hold back the IPNs meanwhile: the Cancelled one would settle it at once.
+            server.set_ipn_urls([])
+            server.inject_fault(
+                action="GetTransaction", transaction_id=lost, kind="html", times=None
+            )
+            window.request_cancel()
+            _pump(lambda: not session.cancel_in_flight(lost), 20, "the lost cancel")
+            banner = window.transaction_view.banner
+            _pump(lambda: banner.progress.isVisible(), 20, "the unknown outcome's progress")
+            window.transaction_view.page_scroll.verticalScrollBar().setValue(0)
+            _settle(1200)
+            shot("outcome-unknown")
+            session.cancel_state_changed.disconnect(break_status_reads)
+            server.clear_faults()
+            server.set_ipn_urls([controller.sandbox.receiver_url])
+            _pump(lambda: banner.kind == "reconciled", 60, "the unknown outcome to settle")
+            _settle()
+            shot("outcome-settled")
+
+            # FPS fails a Reserved transaction while its page is open: its Verified IPN arrives
+            # live, the page says it is out of date and reads it again (held up here a moment).
+            failing = demo.DEMO_RESERVED_IDS[2]
+            look_up(failing)
+            server.inject_fault(action="GetTransaction", kind="delay", delay_ms=4000)
+            server.set_status(failing, "Failure")
+            view = window.transaction_view
+            _pump(lambda: bool(view.stale_text), 20, "the newer notification")
+            view.page_scroll.verticalScrollBar().setValue(0)
+            _settle()
+            shot("newer-notification")
+            _pump(lambda: session.current_lookup is None, 20, "the re-read")
+            server.clear_faults()
             if args.gallery is not None:
                 args.gallery.mkdir(parents=True, exist_ok=True)
                 _gallery(controller, window, look_up, args.gallery)
@@ -235,7 +286,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         print(json.dumps(report))
         return 0
-    for name in ("reserved", "cancelled", "notifications", "error"):
+    for name in (
+        "reserved",
+        "cancelled",
+        "notifications",
+        "error",
+        "outcome-unknown",
+        "outcome-settled",
+        "newer-notification",
+    ):
         print(out / f"{name}{suffix}.png")
     return 0
 

@@ -67,8 +67,9 @@ def cut_labels(root: QWidget) -> list[CutOff]:
                     )
                 )
                 continue
+            # heightForWidth counts the whole label (a style sheet's padding and border too).
             need = label.heightForWidth(label.width())
-            have = rect.height()
+            have = label.height()
         else:
             lines = text.split("\n")
             need = max(label.fontMetrics().horizontalAdvance(line) for line in lines)

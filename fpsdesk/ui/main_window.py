@@ -1013,7 +1013,18 @@ class MainWindow(QMainWindow):
             self.transaction_view.detail is not None
             and self.transaction_view.detail.transaction_id == failure.transaction_id
         ):
-            self._banner_error(self.transaction_view.banner, error)
+            banner = self.transaction_view.banner
+            if banner.isVisible() and banner.kind in ("outcome_unknown", "cancelled", "reconciled"):
+                # A cancel's outcome stays in front of the agent: a failed re-read behind it is
+                # said in the status bar, not over it.
+                self.statusBar().showMessage(
+                    self.tr("Could not read {id} again: {why}").format(
+                        id=failure.transaction_id, why=error.title
+                    ),
+                    15000,
+                )
+            else:
+                self._banner_error(banner, error)
             if self.transaction_view.stale_text:
                 self.transaction_view.mark_stale(
                     self.tr(

@@ -260,3 +260,28 @@ def test_a_throttled_cancel_is_a_refusal_not_an_unknown(qtbot, desk):
     assert not banner.progress.isVisible()
     (record,) = desk.actions.for_transaction(txn)
     assert record.outcome == ActionOutcome.FAILED
+
+
+def test_a_failed_re_read_never_hides_the_unknown_outcome(qtbot, desk):
+    txn = desk.sandbox.create_transaction(status="Reserved")
+    desk.sandbox.inject_fault(action="Cancel", transaction_id=txn, kind="drop_after")
+
+    def break_reads(transaction_id, state):
+        if state == "sending":
+            for action in ("GetTransactionStatus", "GetTransaction"):
+                desk.sandbox.inject_fault(
+                    action=action, transaction_id=txn, kind="html", times=None
+                )
+
+    desk.session.cancel_state_changed.connect(break_reads)
+    lookup(qtbot, desk.window, txn)
+    failed = []
+    desk.session.lookup_failed.connect(failed.append)
+    with qtbot.waitSignal(desk.session.cancel_finished, timeout=WAIT_MS):
+        click_cancel(qtbot, desk)
+    qtbot.waitUntil(lambda: bool(failed), timeout=WAIT_MS)  # the window's re-read failed
+    banner = desk.window.transaction_view.banner
+    assert banner.kind == "outcome_unknown"
+    assert "may or may not have happened" in banner.headline.text()
+    assert "Could not read" in desk.window.statusBar().currentMessage()
+    desk.sandbox.clear_faults()
