@@ -353,7 +353,7 @@ class MainWindow(QMainWindow):
         session.cancel_needs_again.connect(self._on_cancel_needs_again)
         session.cancel_check_failed.connect(self._on_cancel_check_failed)
         session.action_resolved.connect(self._on_action_resolved)
-        session.reconcile_checking.connect(lambda *_: self._tick_unknown())
+        session.reconcile_checking.connect(self._on_reconcile_checking)
         session.actions_changed.connect(self._on_actions_changed)
         session.busy_changed.connect(self._on_busy)
         from fpsdesk.ui.jobs import JobHost, history_file
@@ -1267,8 +1267,15 @@ class MainWindow(QMainWindow):
             self._update_cancel()
             self.session.lookup(txn)  # show the new status and history
 
+    @Slot(int, str)
+    def _on_reconcile_checking(self, _action_id: int, _transaction_id: str) -> None:
+        self._tick_unknown()
+
     def _tick_unknown(self) -> None:
         """Say on an unknown-outcome banner what fpsdesk does about it now; stop once settled."""
+        if self._shut or self._transaction_view is None:
+            self._unknown_ticker.stop()
+            return
         banner = self.transaction_view.banner
         txn = self.shown_transaction
         progress = self.session.reconciler.progress(txn) if txn and not self._shut else None
