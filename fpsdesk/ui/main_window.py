@@ -988,12 +988,12 @@ class MainWindow(QMainWindow):
         if related:  # their statuses follow the links as they are read
             self.session.read_related_statuses(related)
         self.pages.setCurrentWidget(self.transaction_view)
-        self.statusBar().showMessage(
-            self.tr("Read at {time} · RequestId {rid}").format(
-                time=_now_text(), rid=reply.detail.request_id
-            ),
-            0,
+        read = self.tr("Read at {time} · RequestId {rid}").format(
+            time=_now_text(), rid=reply.detail.request_id
         )
+        # On the page, whole (a RequestId is never cut); the status bar keeps the short form.
+        self.transaction_view.set_read(read)
+        self.statusBar().showMessage(self.tr("Read at {time}").format(time=_now_text()), 0)
 
     @Slot(str, object)
     def _on_related_status(self, transaction_id: str, status: TransactionStatus) -> None:
@@ -1018,10 +1018,7 @@ class MainWindow(QMainWindow):
                 # A cancel's outcome stays in front of the agent: a failed re-read behind it is
                 # said in the status bar, not over it.
                 self.statusBar().showMessage(
-                    self.tr("Could not read {id} again: {why}").format(
-                        id=failure.transaction_id, why=error.title
-                    ),
-                    15000,
+                    self.tr("Could not read it again: {why}").format(why=error.title), 15000
                 )
             else:
                 self._banner_error(banner, error)

@@ -167,6 +167,14 @@ class TransactionView(QWidget):
         self.status_code.setStyleSheet("color: palette(placeholder-text);")
         grid.addWidget(self.status_chip, 0, 0)
         grid.addWidget(self.status_code, 1, 0)
+        # When this page was read, and FPS's RequestId for that read (whole, selectable).
+        self.read_label = QLabel()
+        self.read_label.setWordWrap(True)
+        self.read_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.read_label.setStyleSheet("color: palette(placeholder-text);")
+        self.read_label.setAccessibleName(self.tr("When this page was read"))
+        self.read_label.hide()
+        grid.addWidget(self.read_label, 2, 0, 1, 2)
 
         self.amount = QLabel()
         amount_font = self.amount.font()
@@ -476,6 +484,11 @@ class TransactionView(QWidget):
         if link.startswith("txn:"):
             self.related_clicked.emit(link[4:])
 
+    def set_read(self, text: str) -> None:
+        self.read_label.setText(text)
+        keep_words_whole(self.read_label)
+        self.read_label.setVisible(bool(text))
+
     def mark_stale(self, text: str) -> None:
         """Say prominently that a newer notification contradicts this page ("" clears it)."""
         self.stale_text = text
@@ -542,7 +555,7 @@ class TransactionView(QWidget):
             self._actions_below = below
             grid.removeItem(self._action_box)
             if below:
-                grid.addLayout(self._action_box, 2, 0, 1, 2, Qt.AlignmentFlag.AlignRight)
+                grid.addLayout(self._action_box, 3, 0, 1, 2, Qt.AlignmentFlag.AlignRight)
             else:
                 grid.addLayout(self._action_box, 0, 2, 2, 1, Qt.AlignmentFlag.AlignRight)
         facts = self._facts_layout
@@ -563,6 +576,7 @@ class TransactionView(QWidget):
         )
         if facts.direction() != direction:
             facts.setDirection(direction)
+        self._fit_hint()
 
     def set_actions(self, records: Sequence[ActionRecord]) -> None:
         table = self.actions_table
@@ -757,7 +771,14 @@ class TransactionView(QWidget):
             and detail is not None
             and detail.transaction_status is TransactionStatus.SUCCESS
         )
+        self._fit_hint()
         self._show_offer(offer, field_id or "")
+
+    def _fit_hint(self) -> None:
+        """The grid does not give a wrapped label nested in its action column the height its
+        lines need at large text sizes: ask for it."""
+        hint = self.cancel_hint
+        hint.setMinimumHeight(hint.heightForWidth(max(hint.width(), 1)) if hint.text() else 0)
 
     def _fit_cancel_button(self) -> None:
         """Wide enough for its bold text plus the style sheet's padding: the sheet's padding is

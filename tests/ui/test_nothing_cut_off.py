@@ -2,9 +2,11 @@
 
 Each combination runs ``packaging/screenshots.py --check`` in its own process (the application
 font is set before any widget exists, as display scaling does; one QApplication per process),
-which looks up a demo transaction, cancels it, opens the Notifications view with a row selected
-and shows an FPS error, and reports every label, button or amount/ID column narrower than its
-text (fpsdesk.ui.layout_check). The checker itself is tested here on widgets known to be cut.
+which looks up a demo transaction, cancels it, opens the Notifications view with a row selected,
+shows an FPS error, an unknown outcome (and its settling) and a newer notification, and reports
+every label, button or amount/ID column narrower than its text, and an amount, ID or Cancel
+button out of view sideways (fpsdesk.ui.layout_check). The six run at once. The checker itself
+is tested here on widgets known to be cut.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,35 +28,59 @@ from tests.fixtures.processes import Children
 pytestmark = pytest.mark.gui
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENS = ("reserved", "cancelled", "notifications", "error")
+SCREENS = (
+    "reserved",
+    "cancelled",
+    "notifications",
+    "error",
+    "outcome-unknown",
+    "outcome-settled",
+    "newer-notification",
+)
 
 
-def _render(children: Children, tmp_path: Path, scale: float, dark: bool) -> dict:
-    args = [
-        sys.executable,
-        str(ROOT / "packaging" / "screenshots.py"),
-        "--out",
-        str(tmp_path),
-        "--scale",
-        str(scale),
-        "--size",
-        "900x600",
-        "--check",
-    ] + (["--dark"] if dark else [])
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    process = children.start(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    out, err = process.communicate(timeout=180)
-    assert process.returncode == 0, err.decode(errors="replace")[-2000:]
-    return json.loads(out)
+COMBINATIONS = [(scale, dark) for scale in (1.0, 1.5, 2.0) for dark in (False, True)]
+
+
+@pytest.fixture(scope="module")
+def renders(tmp_path_factory) -> Iterator[dict[tuple[float, bool], tuple[dict, Path]]]:
+    """All six renders at once, each in its own process (they mostly wait on the sandbox)."""
+    started = Children()
+    running = {}
+    try:
+        for scale, dark in COMBINATIONS:
+            out = tmp_path_factory.mktemp(f"shots-{scale:g}-{int(dark)}")
+            args = [
+                sys.executable,
+                str(ROOT / "packaging" / "screenshots.py"),
+                "--out",
+                str(out),
+                "--scale",
+                str(scale),
+                "--size",
+                "900x600",
+                "--check",
+            ] + (["--dark"] if dark else [])
+            env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+            process = started.start(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+            running[(scale, dark)] = (process, out)
+        results = {}
+        for key, (process, out) in running.items():
+            stdout, stderr = process.communicate(timeout=300)
+            assert process.returncode == 0, stderr.decode(errors="replace")[-2000:]
+            results[key] = (json.loads(stdout), out)
+        yield results
+    finally:
+        started.close()
 
 
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
 @pytest.mark.parametrize("scale", [1.0, 1.5, 2.0], ids=["1x", "1.5x", "2x"])
-def test_main_screens_cut_nothing_off(children, tmp_path, scale, dark):
-    report = _render(children, tmp_path, scale, dark)
+def test_main_screens_cut_nothing_off(renders, scale, dark):
+    report, out = renders[(scale, dark)]
     for screen in SCREENS:
         assert report[screen] == [], f"{screen} at {scale}x ({'dark' if dark else 'light'})"
-        assert (tmp_path / f"{screen}-{scale:g}x-{'dark' if dark else 'light'}-900x600.png").stat()
+        assert (out / f"{screen}-{scale:g}x-{'dark' if dark else 'light'}-900x600.png").stat()
     width, height = report["minimum_size"]
     # At 2x the smallest window must still fit a 1440×900 screen.
     assert width <= 1440
