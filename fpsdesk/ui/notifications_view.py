@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFontMetrics, QShowEvent
+from PySide6.QtGui import QBrush, QFont, QFontMetrics, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -131,6 +131,11 @@ class IpnTableModel(QAbstractTableModel):
         self._total = 0
         self._icons: dict[tuple[str, str], Any] = {}
         self._mono = theme.mono_font()
+        self._struck = QFont()
+        self._struck.setStrikeOut(True)
+        untrusted = theme.untrusted_look()
+        self._untrusted_icon = theme.look_icon(untrusted)
+        self._untrusted_color = QBrush(untrusted.color())
         self.reload()
 
     @property
@@ -200,7 +205,10 @@ class IpnTableModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(record, column)
+        untrusted = column == 2 and record.verdict is not IpnVerdict.VERIFIED
         if role == Qt.ItemDataRole.DecorationRole:
+            if untrusted and record.transaction_status is not None:
+                return self._untrusted_icon
             if column == 2 and record.transaction_status is not None:
                 return self._icon("status", record.transaction_status.value)
             if column == 3:
@@ -209,6 +217,14 @@ class IpnTableModel(QAbstractTableModel):
             return record.reason
         if role == Qt.ItemDataRole.FontRole and column == 1:
             return self._mono
+        # A status from a notification whose signature is not Verified is not a fact: grey,
+        # struck through, "Untrusted: …" (the reason is in the Signature column).
+        if untrusted and role == Qt.ItemDataRole.FontRole:
+            return self._struck
+        if untrusted and role == Qt.ItemDataRole.ForegroundRole:
+            return self._untrusted_color
+        if untrusted and role == Qt.ItemDataRole.ToolTipRole:
+            return self.tr("Not a Verified notification: not trusted as the transaction's status.")
         return None
 
     def _text(self, r: IpnRecord, column: int) -> str:
@@ -220,6 +236,8 @@ class IpnTableModel(QAbstractTableModel):
             if r.transaction_status is None:
                 return r.notification_type
             label = theme.status_look(r.transaction_status).label
+            if r.verdict is not IpnVerdict.VERIFIED:
+                label = self.tr("Untrusted: {status}").format(status=label)
             if r.status_from_legacy_field:  # a 2009 IPN: say where the status came from
                 label = self.tr("{label} (2009 status {raw})").format(
                     label=label, raw=r.get("status") or "?"
