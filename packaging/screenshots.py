@@ -9,7 +9,10 @@ in-process IPN receiver), in a throwaway home, and saves:
 - ``cancelled.png``: the same transaction after a Cancel (result banner, new status, and the
   Cancelled IPN that arrived live);
 - ``notifications.png``: the Notifications view with the newest IPN's raw parameters;
-- ``error.png``: an FPS error (an ID no account has) explained in plain language.
+- ``error.png``: an FPS error (an ID no account has) explained in plain language;
+- ``outcome-unknown.png``: a Cancel whose answer was lost, the banner saying what the app does
+  (reading the status, the next check, check k of n), and ``outcome-settled.png`` once settled;
+- ``newer-notification.png``: a Verified Failure IPN arriving while the Reserved page is open.
 
 With ``--gallery DIR`` it also saves, into DIR, states to look at that the README does not show:
 empty states (Results and Notifications filtered to nothing, and with nothing yet), an expired
@@ -17,11 +20,20 @@ reserve's Cancel, a completed payment's next step, a related-transaction link an
 
 Only the Cancel confirmation is answered by the script (as an agent would); everything else is
 the app's own code path.
+
+    python3 packaging/screenshots.py --out /tmp/shots --scale 2 --dark --size 900x600 --check
+
+renders the same screens with fonts at 2× (what display scaling does to text while fixed
+pixel sizes stay), in the dark palette, in a 900×600 window, saves them with the
+scale and palette in their names, and prints one JSON object: the window's minimum size and,
+per screen, every label, button or amount/ID column narrower than its text
+(fpsdesk.ui.layout_check). tests/ui/test_nothing_cut_off.py runs exactly that.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -120,9 +132,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--gallery", type=Path, help="also save the other states here")
+    parser.add_argument("--scale", type=float, default=1.0, help="text scale (1, 1.5, 2)")
+    parser.add_argument("--dark", action="store_true", help="the dark palette")
+    parser.add_argument("--size", default=f"{WIDTH}x{HEIGHT}", help="window size, WxH")
+    parser.add_argument("--check", action="store_true", help="print what is cut off, as JSON")
     args = parser.parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
+    width, height = (int(n) for n in args.size.lower().split("x"))
+    suffix = (
+        ""
+        if args.scale == 1.0 and not args.dark and not args.check
+        else (f"-{args.scale:g}x-{'dark' if args.dark else 'light'}-{width}x{height}")
+    )
+    report: dict[str, object] = {}
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="fpsdesk-shots-") as tmp:
         _isolate(Path(tmp))
@@ -131,11 +154,37 @@ def main(argv: list[str] | None = None) -> int:
         from fpsdesk.ui import dialogs
 
         qt_app = gui.create_application([sys.argv[0]])
+        if args.scale != 1.0:
+            # What 1.5x or 2x display scaling does to text on X11 (Xft.dpi): every font grows,
+            # fixed pixel sizes do not. Set before any widget exists, as the desktop would.
+            font = qt_app.font()
+            font.setPointSizeF(font.pointSizeF() * args.scale)
+            qt_app.setFont(font)
+        if args.dark:
+            from PySide6.QtCore import Qt
+            from PySide6.QtGui import QGuiApplication
+
+            from fpsdesk.ui import theme
+
+            QGuiApplication.styleHints().setColorScheme(Qt.ColorScheme.Dark)
+            theme.apply_palette(qt_app)
+        from fpsdesk.ui.layout_check import cut_off
+
+        def shot(name: str) -> None:
+            window.grab().save(str(out / f"{name}{suffix}.png"))
+            if args.check:
+                view = window.transaction_view
+                key = [view.amount, view.cancel_button, view.transaction_id.label]
+                report[name] = [c.as_dict() for c in cut_off(window, key)]
+
         run_args = argparse.Namespace(sandbox=True, profile=None, smoke_test=False, verbose=0)
         controller = gui.AppController(run_args)
         try:
             window = controller.start()
-            window.resize(WIDTH, HEIGHT)
+            window.resize(width, height)
+            _settle()
+            minimum = window.minimumSizeHint().expandedTo(window.minimumSize())
+            report["minimum_size"] = [minimum.width(), minimum.height()]
             session = window.session
             txn = demo.DEMO_RESERVED_IDS[0]
 
@@ -148,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             look_up(txn)
             window.transaction_view.tabs.setCurrentIndex(0)
             _settle()
-            window.grab().save(str(out / "reserved.png"))
+            shot("reserved")
 
             dialogs.confirm_cancel = lambda *_: "Customer asked to cancel the order"  # type: ignore[assignment]
             window.request_cancel()
@@ -166,17 +215,65 @@ def main(argv: list[str] | None = None) -> int:
             window.on_ipns_arrived()
             window.transaction_view.tabs.setCurrentIndex(0)
             _settle()
-            window.grab().save(str(out / "cancelled.png"))
+            shot("cancelled")
 
             window.tabs.setCurrentWidget(window.notifications)
             window.notifications.refresh()
             window.notifications.table.selectRow(0)
             _settle()
-            window.grab().save(str(out / "notifications.png"))
+            shot("notifications")
             window.tabs.setCurrentIndex(0)
 
             look_up("1" + "Q" * 34)
-            window.grab().save(str(out / "error.png"))
+            shot("error")
+
+            # A Cancel whose answer is lost while the status reads that would settle it fail:
+            # the banner says what the app is doing about it.
+            server = controller.sandbox.server
+            lost = demo.DEMO_RESERVED_IDS[1]
+            look_up(lost)
+            server.inject_fault(action="Cancel", transaction_id=lost, kind="drop_after")
+
+            def break_status_reads(transaction_id: str, state: str) -> None:
+                # Once the Cancel is on the wire (the status check before it has passed).
+                if transaction_id == lost and state == "sending":
+                    server.inject_fault(
+                        action="GetTransactionStatus", transaction_id=lost, kind="html", times=None
+                    )
+
+            session.cancel_state_changed.connect(break_status_reads)
+            # Hold back the IPNs meanwhile: the Cancelled one would settle it at once.
+            server.set_ipn_urls([])
+            server.inject_fault(
+                action="GetTransaction", transaction_id=lost, kind="html", times=None
+            )
+            window.request_cancel()
+            _pump(lambda: not session.cancel_in_flight(lost), 20, "the lost cancel")
+            banner = window.transaction_view.banner
+            _pump(lambda: banner.progress.isVisible(), 20, "the unknown outcome's progress")
+            window.transaction_view.page_scroll.verticalScrollBar().setValue(0)
+            _settle(1200)
+            shot("outcome-unknown")
+            session.cancel_state_changed.disconnect(break_status_reads)
+            server.clear_faults()
+            server.set_ipn_urls([controller.sandbox.receiver_url])
+            _pump(lambda: banner.kind == "reconciled", 60, "the unknown outcome to settle")
+            _settle()
+            shot("outcome-settled")
+
+            # FPS fails a Reserved transaction while its page is open: its Verified IPN arrives
+            # live, the page says it is out of date and reads it again (held up here a moment).
+            failing = demo.DEMO_RESERVED_IDS[2]
+            look_up(failing)
+            server.inject_fault(action="GetTransaction", kind="delay", delay_ms=4000)
+            server.set_status(failing, "Failure")
+            view = window.transaction_view
+            _pump(lambda: bool(view.stale_text), 20, "the newer notification")
+            view.page_scroll.verticalScrollBar().setValue(0)
+            _settle()
+            shot("newer-notification")
+            _pump(lambda: session.current_lookup is None, 20, "the re-read")
+            server.clear_faults()
             if args.gallery is not None:
                 args.gallery.mkdir(parents=True, exist_ok=True)
                 _gallery(controller, window, look_up, args.gallery)
@@ -186,8 +283,19 @@ def main(argv: list[str] | None = None) -> int:
                 controller.window.deleteLater()
             qt_app.processEvents()
             del controller
-    for name in ("reserved", "cancelled", "notifications", "error"):
-        print(out / f"{name}.png")
+    if args.check:
+        print(json.dumps(report))
+        return 0
+    for name in (
+        "reserved",
+        "cancelled",
+        "notifications",
+        "error",
+        "outcome-unknown",
+        "outcome-settled",
+        "newer-notification",
+    ):
+        print(out / f"{name}{suffix}.png")
     return 0
 
 

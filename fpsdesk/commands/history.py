@@ -25,7 +25,7 @@ from fpsdesk.commands.connecting import (
 from fpsdesk.commands.output import clean, emit, local_time, print_json, refuse, report_error, usage
 from fpsdesk.fps.errors import clause
 from fpsdesk.fps.exceptions import FpsClientError, InvalidInput
-from fpsdesk.fps.ids import normalize_transaction_id
+from fpsdesk.fps.ids import pick_transaction_id
 
 if TYPE_CHECKING:
     from fpsdesk.desk.connection import Connection
@@ -215,7 +215,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     txn: str | None = None
     if args.transaction:
         try:
-            txn = normalize_transaction_id(args.transaction)
+            txn = pick_transaction_id(args.transaction)
         except InvalidInput as exc:
             return usage(str(exc), args.json)
     if not 1 <= args.limit <= 100_000:

@@ -18,7 +18,7 @@ from fpsdesk.cli import ExitCode
 from fpsdesk.commands.output import count as n_of
 from fpsdesk.commands.stopping import STOP_HINT, stop_on_signals
 from fpsdesk.fps.exceptions import InvalidInput
-from fpsdesk.fps.ids import normalize_transaction_id
+from fpsdesk.fps.ids import pick_transaction_id
 from fpsdesk.ipn.models import VERIFY_MODES, IpnVerdict
 from fpsdesk.ipn.parse import FORMATS
 from fpsdesk.store.db import StoreError, open_database
@@ -308,7 +308,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     try:
-        transaction = normalize_transaction_id(args.transaction) if args.transaction else None
+        transaction = pick_transaction_id(args.transaction) if args.transaction else None
         store = _store(args.db)
     except (InvalidInput, StoreError) as exc:
         _err(str(exc))
@@ -347,7 +347,7 @@ def cmd_recheck(args: argparse.Namespace) -> int:
     from fpsdesk.ipn.recheck import not_checked, recheck
 
     try:
-        transaction = normalize_transaction_id(args.transaction) if args.transaction else None
+        transaction = pick_transaction_id(args.transaction) if args.transaction else None
         verifier = _verifier(args)
         store = _store(args.db)
     except (InvalidInput, _SetupError, StoreError) as exc:

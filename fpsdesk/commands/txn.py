@@ -35,7 +35,7 @@ from fpsdesk.desk.connection import Connection, build_client
 from fpsdesk.fps.endpoints import environment_of
 from fpsdesk.fps.errors import clause, describe
 from fpsdesk.fps.exceptions import FpsClientError, InvalidInput
-from fpsdesk.fps.ids import normalize_transaction_id
+from fpsdesk.fps.ids import pick_transaction_id
 from fpsdesk.fps.models import TransactionDetail, TransactionStatusResult
 
 MAX_REASON_LENGTH = 1000
@@ -119,7 +119,7 @@ def _run(args: argparse.Namespace, body: Callable[[str, Connection], int]) -> in
     try:
         apply_verbosity(args)
         try:
-            txid = normalize_transaction_id(args.transaction_id)
+            txid = pick_transaction_id(args.transaction_id)
         except InvalidInput as exc:
             raise UsageError(str(exc)) from None
         return body(txid, connection(args))

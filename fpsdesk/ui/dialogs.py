@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QCoreApplication, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -116,7 +116,7 @@ class CancelDialog(QDialog):
         amount_caption.setAlignment(Qt.AlignmentFlag.AlignRight)
         grid.addWidget(amount_caption, 0, 1)
         self.transaction_label = _plain(prompt.transaction_id)
-        mono = QFont("monospace")
+        mono = theme.mono_font()
         mono.setStyleHint(QFont.StyleHint.Monospace)
         mono.setPointSizeF(self.font().pointSizeF() * 1.1)
         self.transaction_label.setFont(mono)
@@ -189,8 +189,10 @@ class CancelDialog(QDialog):
         keep.setAccessibleDescription(self.tr("Closes this without cancelling anything"))
         buttons.addButton(self.confirm_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(keep, QDialogButtonBox.ButtonRole.RejectRole)
-        keep.setDefault(True)  # Enter never cancels by accident
-        self.confirm_button.setAutoDefault(False)
+        # Enter takes "Keep it" unless the agent has moved the focus to "Cancel transaction":
+        # then Enter presses the focused button, as Space does (never a cancel by accident).
+        keep.setDefault(True)
+        self.confirm_button.setAutoDefault(True)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -724,3 +726,31 @@ def export_csv(
         )
         return
     log.info("exported %d %s to %s", count, what, path)
+    show_exported(parent, count, Path(path))
+
+
+def open_folder(path: Path) -> bool:
+    """Open the folder holding ``path`` in the desktop's file manager."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+
+
+def show_exported(parent: QWidget | None, count: int, path: Path) -> QMessageBox:
+    """Say how many rows went to which file, with a button that opens its folder. Not modal:
+    the agent goes on working, and the note closes with its window."""
+    rows = _tr("1 row") if count == 1 else _tr("{n} rows").format(n=count)
+    box = QMessageBox(
+        QMessageBox.Icon.Information,
+        _tr("Export finished"),
+        _tr("{rows} written to {name}").format(rows=rows, name=path.name),
+        QMessageBox.StandardButton.NoButton,
+        parent,
+    )
+    box.setInformativeText(_tr("in {folder}").format(folder=path.parent))
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    folder = box.addButton(_tr("Open folder"), QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    folder.clicked.connect(lambda: open_folder(path))
+    box.setObjectName("export-finished")
+    box.show()
+    return box

@@ -16,17 +16,18 @@ from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, 
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
-    QFont,
     QGuiApplication,
     QKeySequence,
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -35,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from fpsdesk import __version__
 from fpsdesk.fps.exceptions import InvalidInput
-from fpsdesk.fps.ids import extract_transaction_id, normalize_transaction_id
+from fpsdesk.fps.ids import SeveralTransactionIds, pick_transaction_id
 from fpsdesk.fps.status import TransactionStatus
 from fpsdesk.store.outcome import ActionOutcome
 from fpsdesk.ui import dialogs, theme
@@ -45,6 +46,7 @@ from fpsdesk.ui.widgets import (
     EnvironmentBadge,
     OutcomeNotices,
     ResultBanner,
+    RingButton,
     accessible,
     clear_button_named,
 )
@@ -148,6 +150,11 @@ class MainWindow(QMainWindow):
         self.demo_factory: Callable[[str], str] | None = None
         self._shut = False
         self._ipn_refresh: QTimer | None = None
+        self._reread_for: tuple[str, int] | None = None  # the IPN a page was last re-read for
+        # While an unknown outcome is on the page: says each second what the app is doing.
+        self._unknown_ticker = QTimer(self)
+        self._unknown_ticker.setInterval(1000)
+        self._unknown_ticker.timeout.connect(self._tick_unknown)
         self.shown_transaction: str | None = None
         self._before_lookup: _BeforeLookup | None = None
         self.setWindowTitle(self.tr("fpsdesk"))
@@ -170,9 +177,9 @@ class MainWindow(QMainWindow):
         )
         self.id_edit.setAccessibleName(self.tr("Transaction ID"))
         self.id_edit.setClearButtonEnabled(True)
-        self.id_edit.setFont(QFont("monospace"))
+        self.id_edit.setFont(theme.mono_font())
         self.id_edit.setMinimumWidth(360)
-        self.lookup_button = QPushButton(self.tr("Look up"))
+        self.lookup_button = RingButton(self.tr("Look up"))
         self.lookup_button.setAccessibleDescription(
             self.tr("Reads the transaction in the ID field from FPS (Enter)")
         )
@@ -189,6 +196,13 @@ class MainWindow(QMainWindow):
         self.id_error.setAccessibleName(self.tr("Transaction ID problem"))
         self.id_error.hide()
         root.addWidget(self.id_error)
+        # Several IDs in one paste: one button per ID, the agent picks (keyboard: Tab, Enter).
+        self.id_choices = QWidget()
+        self.id_choices.setAccessibleName(self.tr("Transaction IDs in the pasted text"))
+        self._id_choices_row = QHBoxLayout(self.id_choices)
+        self._id_choices_row.setContentsMargins(0, 0, 0, 0)
+        self.id_choices.hide()
+        root.addWidget(self.id_choices)
         # Cancels that finished while the agent looked elsewhere; each stays until dismissed.
         self.notices = OutcomeNotices()
         self.notices.open_requested.connect(self._open_notice)
@@ -219,10 +233,17 @@ class MainWindow(QMainWindow):
             self.tr("Stop waiting for this look-up and go back to what was shown before")
         )
         self.stop_button.clicked.connect(self.stop_lookup)
-        self.error_page = QWidget()
-        error_layout = QVBoxLayout(self.error_page)
-        error_layout.setContentsMargins(40, 40, 40, 0)
+        # Scrolls rather than squeezing the explanation when the window is short or the text
+        # large.
+        self.error_page = QScrollArea()
+        self.error_page.setWidgetResizable(True)
+        self.error_page.setFrameShape(QFrame.Shape.NoFrame)
+        error_content = QWidget()
+        self.error_page.setWidget(error_content)
+        error_layout = QVBoxLayout(error_content)
+        error_layout.setContentsMargins(24, 24, 24, 0)
         self.error_heading = QLabel()
+        self.error_heading.setWordWrap(True)  # it names the ID: wrapped, never cut
         heading_font = self.error_heading.font()
         heading_font.setPointSizeF(heading_font.pointSizeF() * 1.1)
         self.error_heading.setFont(heading_font)
@@ -332,6 +353,7 @@ class MainWindow(QMainWindow):
         session.cancel_needs_again.connect(self._on_cancel_needs_again)
         session.cancel_check_failed.connect(self._on_cancel_check_failed)
         session.action_resolved.connect(self._on_action_resolved)
+        session.reconcile_checking.connect(self._on_reconcile_checking)
         session.actions_changed.connect(self._on_actions_changed)
         session.busy_changed.connect(self._on_busy)
         from fpsdesk.ui.jobs import JobHost, history_file
@@ -716,7 +738,15 @@ class MainWindow(QMainWindow):
         env = look.label.title()
         app_named = bool(QGuiApplication.applicationDisplayName())
         self.setWindowTitle(env if app_named else self.tr("fpsdesk — {env}").format(env=env))
-        self.connection_label.setText(endpoint)
+        # The endpoint is context, not a key value: elided (whole in the tooltip) so the status
+        # message beside it keeps its room.
+        room = self.connection_label.fontMetrics().horizontalAdvance("x" * 32)
+        self.connection_label.setText(
+            self.connection_label.fontMetrics().elidedText(
+                endpoint, Qt.TextElideMode.ElideMiddle, room
+            )
+        )
+        self.connection_label.setToolTip(endpoint)
         if self._transaction_view is not None:
             self._update_cancel()
         if environment and self._jobs is not None and self._job_config() is not None:
@@ -760,13 +790,19 @@ class MainWindow(QMainWindow):
         self.id_edit.selectAll()
 
     def _on_id_edited(self, text: str) -> None:
-        """A paste of a longer text or URL: keep only the one ID inside it."""
+        """A paste of a longer text or URL: keep only the one ID inside it, or offer the several."""
         self._show_id_error("")
         stripped = text.strip()
         if not stripped or (len(stripped) <= 35 and stripped.isalnum()):
             return
-        found = extract_transaction_id(text)
-        if found and found != text:
+        try:
+            found = pick_transaction_id(text)
+        except SeveralTransactionIds as several:
+            self._offer_id_choices(several)
+            return
+        except InvalidInput:
+            return  # said on Enter: the agent may still be typing
+        if found != text:
             self.id_edit.setText(found)
             self.statusBar().showMessage(
                 self.tr("Picked the transaction ID out of the pasted text."), 5000
@@ -777,12 +813,45 @@ class MainWindow(QMainWindow):
         color = theme.status_look(TransactionStatus.FAILURE).color().name()
         self.id_error.setStyleSheet(f"color: {color};")
         self.id_error.setVisible(bool(message))
+        if not message:
+            self._clear_id_choices()
+
+    def _clear_id_choices(self) -> None:
+        layout = self._id_choices_row
+        while layout.count():
+            item = layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self.id_choices.hide()
+
+    def _offer_id_choices(self, several: SeveralTransactionIds) -> None:
+        """Show why nothing was looked up, and one button per ID found (the first 6)."""
+        self._show_id_error(
+            self.tr("The pasted text holds {n} transaction IDs: pick one.").format(
+                n=len(several.choices)
+            )
+        )
+        layout = self._id_choices_row
+        for txn in several.choices[:6]:
+            button = QPushButton(txn)
+            button.setFont(theme.mono_font())
+            button.setAutoDefault(True)
+            button.setAccessibleName(self.tr("Look up {id}").format(id=txn))
+            button.clicked.connect(lambda _=False, t=txn: self._choose_id(t))
+            layout.addWidget(button)
+        layout.addStretch(1)
+        self.id_choices.show()
+
+    def _choose_id(self, txn: str) -> None:
+        self._show_id_error("")
+        self.id_edit.setText(txn)
+        self.open_transaction(txn)
 
     def _field_transaction_id(self) -> str | None:
         """The ID the field shows, read exactly as a look-up would read it; None if none."""
-        text = self.id_edit.text()
         try:
-            return normalize_transaction_id(extract_transaction_id(text) or text)
+            return pick_transaction_id(self.id_edit.text())
         except InvalidInput:
             return None
 
@@ -802,10 +871,11 @@ class MainWindow(QMainWindow):
             )
 
     def lookup_from_field(self) -> None:
-        text = self.id_edit.text()
-        candidate = extract_transaction_id(text) or text
         try:
-            txn = normalize_transaction_id(candidate)
+            txn = pick_transaction_id(self.id_edit.text())
+        except SeveralTransactionIds as several:
+            self._offer_id_choices(several)
+            return
         except InvalidInput as exc:
             self._show_id_error(str(exc))
             return
@@ -918,12 +988,12 @@ class MainWindow(QMainWindow):
         if related:  # their statuses follow the links as they are read
             self.session.read_related_statuses(related)
         self.pages.setCurrentWidget(self.transaction_view)
-        self.statusBar().showMessage(
-            self.tr("Read at {time} · RequestId {rid}").format(
-                time=_now_text(), rid=reply.detail.request_id
-            ),
-            0,
+        read = self.tr("Read at {time} · RequestId {rid}").format(
+            time=_now_text(), rid=reply.detail.request_id
         )
+        # On the page, whole (a RequestId is never cut); the status bar keeps the short form.
+        self.transaction_view.set_read(read)
+        self.statusBar().showMessage(self.tr("Read at {time}").format(time=_now_text()), 0)
 
     @Slot(str, object)
     def _on_related_status(self, transaction_id: str, status: TransactionStatus) -> None:
@@ -943,7 +1013,23 @@ class MainWindow(QMainWindow):
             self.transaction_view.detail is not None
             and self.transaction_view.detail.transaction_id == failure.transaction_id
         ):
-            self._banner_error(self.transaction_view.banner, error)
+            banner = self.transaction_view.banner
+            if banner.isVisible() and banner.kind in ("outcome_unknown", "cancelled", "reconciled"):
+                # A cancel's outcome stays in front of the agent: a failed re-read behind it is
+                # said in the status bar, not over it.
+                self.statusBar().showMessage(
+                    self.tr("Could not read it again: {why}").format(why=error.title), 15000
+                )
+            else:
+                self._banner_error(banner, error)
+            if self.transaction_view.stale_text:
+                self.transaction_view.mark_stale(
+                    self.tr(
+                        "A newer Verified notification says otherwise, and reading the "
+                        "transaction again failed (see above): Cancel stays off until a read "
+                        "succeeds (Refresh, F5)."
+                    )
+                )
             return
         self._banner_error(self.error_banner, error)
         self.error_heading.setText(
@@ -1019,18 +1105,19 @@ class MainWindow(QMainWindow):
             field_id=self._field_transaction_id(),
             check_field=True,
         )
-        # While the field shows another ID the shortcut stays live: it says why it will not
-        # cancel and offers the look-up (request_cancel).
-        self.cancel_action.setEnabled(view.cancel_button.isEnabled() or bool(view.field_offer))
+        # The shortcut stays live whenever a transaction is on the page: when it will not
+        # cancel it says why (completed, failed, in flight) or offers the look-up (request_cancel).
+        self.cancel_action.setEnabled(
+            view.cancel_button.isEnabled() or bool(view.field_offer) or view.detail is not None
+        )
 
     def request_cancel(self) -> None:
         view = self.transaction_view
         detail = view.detail
-        if (
-            detail is None
-            or self.pages.currentWidget() is not view
-            or self.session.cancel_in_flight(detail.transaction_id)
-        ):
+        if detail is None or self.pages.currentWidget() is not view:
+            return
+        if self.session.cancel_in_flight(detail.transaction_id):
+            self._say_why_not(detail.transaction_id, self.tr("a cancel of it is already running."))
             return
         field_id = self._field_transaction_id()
         if field_id != detail.transaction_id:
@@ -1044,6 +1131,7 @@ class MainWindow(QMainWindow):
                     self._restore_field()
             return
         if not view.cancel_button.isEnabled():
+            self._say_why_not(detail.transaction_id, view.cancel_hint.text())
             return
         config = self.session.config
         prompt = dialogs.CancelPrompt(
@@ -1070,6 +1158,13 @@ class MainWindow(QMainWindow):
         ):
             return
         self.session.cancel(detail.transaction_id, reason, detail.transaction_status)
+
+    def _say_why_not(self, transaction_id: str, why: str) -> None:
+        """Ctrl+Shift+X that will not cancel: say why where the agent looks, never silently."""
+        text = self.tr("Not cancelling {id}: {why}").format(
+            id=transaction_id, why=why or self.tr("it cannot be cancelled now.")
+        )
+        self.statusBar().showMessage(text, 10000)
 
     @Slot(str, str)
     def _on_cancel_state(self, transaction_id: str, state: str) -> None:
@@ -1162,11 +1257,45 @@ class MainWindow(QMainWindow):
             self._notice(txn, look, outcome, summary, show)
         if show is not None and txn == self.shown_transaction:
             show()
+            self._tick_unknown()
         if self._results is not None:
             self._results.mark_dirty()
         if txn == self.shown_transaction:
             self._update_cancel()
             self.session.lookup(txn)  # show the new status and history
+
+    @Slot(int, str)
+    def _on_reconcile_checking(self, _action_id: int, _transaction_id: str) -> None:
+        self._tick_unknown()
+
+    def _tick_unknown(self) -> None:
+        """Say on an unknown-outcome banner what fpsdesk does about it now; stop once settled."""
+        if self._shut or self._transaction_view is None:
+            self._unknown_ticker.stop()
+            return
+        banner = self.transaction_view.banner
+        txn = self.shown_transaction
+        progress = self.session.reconciler.progress(txn) if txn and not self._shut else None
+        if banner.kind != "outcome_unknown" or not banner.isVisible() or progress is None:
+            self._unknown_ticker.stop()
+            if banner.kind == "outcome_unknown":
+                banner.set_progress("")
+            return
+        if progress.planned is not None:
+            which = self.tr("check {k} of {n}").format(k=progress.attempt, n=progress.planned)
+        else:
+            which = self.tr("check {k}").format(k=progress.attempt)
+        if progress.checking:
+            text = self.tr("Now: reading its status from FPS ({which})…").format(which=which)
+        else:
+            text = self.tr("Now: waiting; next status check in {s} s ({which}).").format(
+                s=max(1, round(progress.next_in or 0)), which=which
+            )
+        banner.set_progress(
+            text + " " + self.tr("Nothing to do: the outcome will replace this message.")
+        )
+        if not self._unknown_ticker.isActive():
+            self._unknown_ticker.start()
 
     def _looking_at(self, transaction_id: str) -> bool:
         """The agent has this transaction's page in front of them right now."""
@@ -1212,6 +1341,7 @@ class MainWindow(QMainWindow):
         self.notices.remove(transaction_id)
         if callable(show):
             show()
+            self._tick_unknown()
 
     @Slot(object)
     def _on_cancel_needs_again(self, needs: CancelNeedsAgain) -> None:
@@ -1238,7 +1368,11 @@ class MainWindow(QMainWindow):
         if blocked.transaction_id == self.shown_transaction:
             # Said once, on the page it is about; a dialog repeating it would only be dismissed.
             self.transaction_view.banner.show_result(
-                theme.status_look(blocked.current_status), headline, text, kind="blocked"
+                theme.status_look(blocked.current_status),
+                headline,
+                text,
+                kind="blocked",
+                context=self._context(blocked.transaction_id),
             )
             self.session.lookup(blocked.transaction_id)
             return
@@ -1293,9 +1427,18 @@ class MainWindow(QMainWindow):
                 status=look.label
             )
         self.statusBar().showMessage(f"{txn}: {headline}", 10000)
+        context = self._context(txn)
+        record = self.session.actions.get(action_id)
+        if record is not None and (record.error_code or record.error_message):
+            # The error that left it unknown: what support asks for first.
+            original = ": ".join(x for x in (record.error_code, record.error_message) if x)
+            context += "\n" + self.tr("Original error: {error}").format(error=original)
+        request_id = record.request_id if record is not None else None
 
         def show() -> None:
-            self.transaction_view.banner.show_result(look, headline, detail, kind="reconciled")
+            self.transaction_view.banner.show_result(
+                look, headline, detail, None, request_id, kind="reconciled", context=context
+            )
 
         self._notice(txn, look, headline, summary, show)
         if self._results is not None:
@@ -1347,8 +1490,38 @@ class MainWindow(QMainWindow):
                 self.transaction_view.set_ipns(self._ipn_rows(txn))
             except Exception:
                 log.exception("reading the IPNs of %s failed", txn)
+            else:
+                self._reread_if_contradicted(txn)
         if self.notifications is not None and hasattr(self.notifications, "on_ipns_arrived"):
             self.notifications.on_ipns_arrived()
+
+    def _reread_if_contradicted(self, txn: str) -> None:
+        """A Verified IPN newer than the page says another status: mark the page out of date,
+        turn Cancel off, and read the transaction again (once per such notification)."""
+        view = self.transaction_view
+        newer = view.newer_trusted_ipn()
+        if newer is None:
+            return
+        key = (txn, newer.id)
+        if key == self._reread_for:
+            return  # already read again for it: the timeline keeps flagging the difference
+        self._reread_for = key
+        from fpsdesk.ui.timeline import local_hm
+
+        view.mark_stale(
+            self.tr(
+                "A Verified notification at {time} says {ipn}; this page shows {page}. "
+                "Reading the transaction again…"
+            ).format(
+                time=local_hm(newer.event_at),
+                ipn=theme.status_look(newer.transaction_status).label,
+                page=theme.status_look(view.detail.transaction_status).label
+                if view.detail is not None
+                else "—",
+            )
+        )
+        self._update_cancel()
+        self.session.lookup(txn)
 
     # -- geometry and shutdown -------------------------------------------------------------
 
@@ -1403,6 +1576,7 @@ class MainWindow(QMainWindow):
         if self._shut:
             return
         self._shut = True
+        self._unknown_ticker.stop()
         if self._ipn_refresh is not None:
             self._ipn_refresh.stop()
         self._save_geometry()

@@ -22,20 +22,24 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtGui import QBrush, QFont, QFontMetrics, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
+    QStyle,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -47,7 +51,7 @@ from fpsdesk.fps.models import TransactionStatus
 from fpsdesk.ipn.models import IpnVerdict
 from fpsdesk.store.ipns import IPN_ENVIRONMENTS, IpnFilter, IpnRecord, IpnStore
 from fpsdesk.ui import dialogs, theme
-from fpsdesk.ui.widgets import Card, EmptyState, accessible, format_time
+from fpsdesk.ui.widgets import Card, EmptyState, accessible, format_time, keep_words_whole
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +130,12 @@ class IpnTableModel(QAbstractTableModel):
         self._rows: list[IpnRecord] = []
         self._total = 0
         self._icons: dict[tuple[str, str], Any] = {}
+        self._mono = theme.mono_font()
+        self._struck = QFont()
+        self._struck.setStrikeOut(True)
+        untrusted = theme.untrusted_look()
+        self._untrusted_icon = theme.look_icon(untrusted)
+        self._untrusted_color = QBrush(untrusted.color())
         self.reload()
 
     @property
@@ -195,7 +205,10 @@ class IpnTableModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(record, column)
+        untrusted = column == 2 and record.verdict is not IpnVerdict.VERIFIED
         if role == Qt.ItemDataRole.DecorationRole:
+            if untrusted and record.transaction_status is not None:
+                return self._untrusted_icon
             if column == 2 and record.transaction_status is not None:
                 return self._icon("status", record.transaction_status.value)
             if column == 3:
@@ -203,7 +216,15 @@ class IpnTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and column == 3 and record.reason:
             return record.reason
         if role == Qt.ItemDataRole.FontRole and column == 1:
-            return QFont("monospace")
+            return self._mono
+        # A status from a notification whose signature is not Verified is not a fact: grey,
+        # struck through, "Untrusted: …" (the reason is in the Signature column).
+        if untrusted and role == Qt.ItemDataRole.FontRole:
+            return self._struck
+        if untrusted and role == Qt.ItemDataRole.ForegroundRole:
+            return self._untrusted_color
+        if untrusted and role == Qt.ItemDataRole.ToolTipRole:
+            return self.tr("Not a Verified notification: not trusted as the transaction's status.")
         return None
 
     def _text(self, r: IpnRecord, column: int) -> str:
@@ -215,6 +236,8 @@ class IpnTableModel(QAbstractTableModel):
             if r.transaction_status is None:
                 return r.notification_type
             label = theme.status_look(r.transaction_status).label
+            if r.verdict is not IpnVerdict.VERIFIED:
+                label = self.tr("Untrusted: {status}").format(status=label)
             if r.status_from_legacy_field:  # a 2009 IPN: say where the status came from
                 label = self.tr("{label} (2009 status {raw})").format(
                     label=label, raw=r.get("status") or "?"
@@ -246,7 +269,11 @@ class NotificationsView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
-        bar = QHBoxLayout()
+        # The filters keep their natural widths; in a narrow window or with large text the row
+        # scrolls sideways instead of squeezing a combo to "Any st".
+        bar_host = QWidget()
+        bar = QHBoxLayout(bar_host)
+        bar.setContentsMargins(0, 0, 0, 0)
         self.use_from = QCheckBox(self.tr("From"))
         self.date_from = QDateEdit(QDate.currentDate().addDays(-30))
         self.use_to = QCheckBox(self.tr("to"))
@@ -317,13 +344,25 @@ class NotificationsView(QWidget):
             self.verdict,
             self.environment,
         ):
+            widget.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             bar.addWidget(widget)
+        self.transaction.setMinimumWidth(self.fontMetrics().horizontalAdvance("0" * 24))
+        self.export_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         bar.addWidget(self.transaction, 1)
         bar.addWidget(self.export_button)
-        layout.addLayout(bar)
+        self.filter_bar = QScrollArea()
+        self.filter_bar.setWidget(bar_host)
+        self.filter_bar.setWidgetResizable(True)
+        self.filter_bar.setFrameShape(QFrame.Shape.NoFrame)
+        self.filter_bar.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.filter_bar.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        scrollbar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.filter_bar.setFixedHeight(bar_host.sizeHint().height() + scrollbar + 2)
+        layout.addWidget(self.filter_bar)
 
         self.model = IpnTableModel(store, self)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # one Tab stop; arrows move inside
         self.table.setModel(self.model)
         accessible(
             self.table,
@@ -341,10 +380,13 @@ class NotificationsView(QWidget):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
-        # Fixed widths: sizing to contents would read every row (defeats lazy fetching).
-        for column, width in enumerate((165, 290, 100, 110, 95, 85, 75, 165, 110)):
+        # Widths from the fonts and a widest sample (sizing to contents would read every row and
+        # defeat lazy fetching): an ID or an amount never shows cut short, at any text size.
+        for column, width in enumerate(self._column_widths()):
             header.resizeSection(column, width)
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        # Amount next to the ID, where it stays in view in a narrow window (display order only).
+        header.moveSection(header.visualIndex(4), 2)
 
         self.detail = Card()
         detail_layout = QVBoxLayout(self.detail)
@@ -353,6 +395,10 @@ class NotificationsView(QWidget):
         font = self.detail_title.font()
         font.setBold(True)
         self.detail_title.setFont(font)
+        # Wraps (the ID in it is never cut): selecting a row must not widen the pane and push
+        # the table's columns off screen.
+        self.detail_title.setWordWrap(True)
+        self.detail.setMinimumWidth(self.fontMetrics().horizontalAdvance("0" * 28))
         self.detail_facts = QFormLayout()
         self.detail_verdict = QLabel()
         self.detail_verdict.setWordWrap(True)
@@ -361,6 +407,7 @@ class NotificationsView(QWidget):
         self.detail_facts.addRow(self.tr("Signature:"), self.detail_verdict)
         self.detail_facts.addRow(self.tr("Received:"), self.detail_source)
         self.raw = QTableWidget(0, 2)
+        self.raw.setTabKeyNavigation(False)
         self.raw.setHorizontalHeaderLabels([self.tr("Parameter"), self.tr("Value (verbatim)")])
         self.raw.verticalHeader().setVisible(False)
         accessible(
@@ -388,9 +435,15 @@ class NotificationsView(QWidget):
         detail_layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignRight)
         detail_layout.addStretch(0)  # takes the height only while the raw table is hidden
 
+        # The selected notification's facts scroll inside their pane (an ID is never cut and
+        # never widens the pane over the table's columns).
+        detail_scroll = QScrollArea()
+        detail_scroll.setWidget(self.detail)
+        detail_scroll.setWidgetResizable(True)
+        detail_scroll.setFrameShape(QFrame.Shape.NoFrame)
         split = QSplitter()
         split.addWidget(self.table)
-        split.addWidget(self.detail)
+        split.addWidget(detail_scroll)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
         split.setSizes([820, 360])
@@ -424,6 +477,39 @@ class NotificationsView(QWidget):
         self._fill_operations()
         self._update_count()
         self._show_record(QModelIndex())
+
+    def _column_widths(self) -> list[int]:
+        """Each column's width: its widest sample (or its title) in its font, the item margins
+        and, where the column has one, the icon."""
+        when = format_time(datetime(2026, 12, 30, 23, 59, 59).astimezone())
+        statuses = [theme.status_look(s).label for s in TransactionStatus]
+        verdicts = [theme.verdict_look(v.value).label for v in IpnVerdict]
+        samples: tuple[list[str], ...] = (
+            [when],
+            ["W" * 35],
+            statuses,
+            verdicts,
+            ["USD 99999.99"],
+            ["Reserve", "Settle", "Refund"],
+            ["9999"],
+            [when],
+            [self.tr(e) for e in IPN_ENVIRONMENTS],
+        )
+        plain = self.table.fontMetrics()
+        mono = QFontMetrics(theme.mono_font())
+        style = self.style()
+        margin = 2 * (style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1) + 12
+        icon = style.pixelMetric(QStyle.PixelMetric.PM_SmallIconSize) + 8
+        widths = []
+        for column, texts in enumerate(samples):
+            metrics = mono if column == 1 else plain
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            need = max(
+                *(metrics.horizontalAdvance(t) for t in texts),
+                plain.horizontalAdvance(title) + 12,
+            )
+            widths.append(need + margin + (icon if column in (2, 3) else 0))
+        return widths
 
     # -- filters -----------------------------------------------------------------------------
 
@@ -571,13 +657,15 @@ class NotificationsView(QWidget):
         else:  # imported from a file, say which
             posted = self.tr("posted to {url}; from {source}").format(url=url, source=record.source)
         self.detail_source.setText(f"{received}\n{posted}")
+        for label in (self.detail_title, self.detail_verdict, self.detail_source):
+            keep_words_whole(label)
         for key, value in record.params:
             row = self.raw.rowCount()
             self.raw.insertRow(row)
             self.raw.setItem(row, 0, QTableWidgetItem(key))
             item = QTableWidgetItem(value)
             item.setToolTip(value)
-            item.setFont(QFont("monospace"))
+            item.setFont(theme.mono_font())
             self.raw.setItem(row, 1, item)
         self.raw.resizeColumnToContents(0)
 
@@ -589,19 +677,9 @@ class NotificationsView(QWidget):
     # -- export ------------------------------------------------------------------------------
 
     def export(self) -> None:
-        path = dialogs.save_csv_path(self, str(Path.home() / "fpsdesk-notifications.csv"))
-        if not path:
-            return
-        try:
-            count = write_csv(
-                Path(path), self._store.iter_all(self.model.filters, newest_first=True)
-            )
-        except OSError as exc:
-            dialogs.show_error(
-                self,
-                self.tr("Export failed"),
-                self.tr("Could not write {path}.").format(path=path),
-                str(exc),
-            )
-            return
-        log.info("exported %d IPNs to %s", count, path)
+        filters = self.model.filters
+
+        def write(path: Path) -> int:
+            return write_csv(path, self._store.iter_all(filters, newest_first=True))
+
+        dialogs.export_csv(self, "fpsdesk-notifications.csv", write, "IPNs")

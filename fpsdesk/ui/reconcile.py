@@ -28,6 +28,16 @@ DEFAULT_DELAYS: tuple[float, ...] = (2.0, 5.0, 10.0, 20.0, 40.0, 60.0)
 RESOLVED = {"succeeded": "succeeded", "not cancelled": "failed"}
 
 
+@dataclass(frozen=True)
+class CheckProgress:
+    """What the reconciler is doing for one transaction, for the page to say."""
+
+    checking: bool  # a status read is on its way now
+    next_in: float | None  # seconds to the next read, when waiting
+    attempt: int  # the read in flight, or the next one (1-based)
+    planned: int | None  # how many reads until a verdict is certain (None: no deadline known)
+
+
 @dataclass
 class _Entry:
     transaction_id: str
@@ -62,6 +72,39 @@ class Reconciler(QObject):
 
     def is_pending(self, transaction_id: str) -> bool:
         return transaction_id in self._entries
+
+    def progress(self, transaction_id: str) -> CheckProgress | None:
+        """Checking now, or when the next read is and which one of how many; None if settled."""
+        entry = self._entries.get(transaction_id)
+        if entry is None:
+            return None
+        now = time.monotonic()
+        checking = entry.request_id is not None
+        planned: int | None = None
+        if entry.until is not None:
+            # The reads left on the backoff schedule before the deadline, plus the one at it.
+            left = (entry.until - datetime.now(UTC)).total_seconds()
+            at = 0.0 if checking else max(0.0, entry.due - now)
+            planned = entry.attempts + 1
+            step = entry.attempts + 1
+            while at < left:
+                at += self._delays[min(step, len(self._delays) - 1)]
+                step += 1
+                planned += 1
+        return CheckProgress(
+            checking=checking,
+            next_in=None if checking else max(0.0, entry.due - now),
+            attempt=entry.attempts + 1,
+            planned=planned,
+        )
+
+    def check_now(self, transaction_id: str) -> None:
+        """Read now rather than at the next step (a look-up just showed a final status)."""
+        entry = self._entries.get(transaction_id)
+        if entry is None or entry.request_id is not None or self._stopped:
+            return
+        entry.due = time.monotonic()
+        self._schedule()
 
     def add(
         self,

@@ -21,6 +21,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont, QIcon
 
+from fpsdesk.ui import theme
+
 ModelIndex = QModelIndex | QPersistentModelIndex
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _DECORATION = Qt.ItemDataRole.DecorationRole
@@ -72,7 +74,7 @@ class RowModel(QAbstractTableModel):
         self._where: dict[Hashable, int] = {}
         self._sort_column = -1
         self._order = Qt.SortOrder.AscendingOrder
-        self._mono = QFont("monospace")
+        self._mono = theme.mono_font()
         self._mono.setStyleHint(QFont.StyleHint.Monospace)
 
     # -- reading -----------------------------------------------------------------------

@@ -177,6 +177,10 @@ class DeskSession(QObject):
             log.debug("ignoring stale look-up reply %d", reply.request_id)
             return
         self.current_lookup = None
+        if not reply.detail.transaction_status.cancellable:
+            # A final status settles an unknown Cancel: settle it now, not at the next step,
+            # so the page never says Cancelled next to "may or may not have happened".
+            self.reconciler.check_now(reply.transaction_id)
         self.lookup_finished.emit(reply)
 
     @Slot(object)

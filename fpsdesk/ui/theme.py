@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
+    QFont,
     QGuiApplication,
     QIcon,
     QPainter,
@@ -108,6 +109,15 @@ def apply_palette(app: QApplication) -> None:
     app.setPalette(_dark_palette() if is_dark() else _light_palette())
 
 
+def mono_font() -> QFont:
+    """A fixed-width font at the application's size (IDs, RequestIds): QFont("monospace")
+    alone is 12 points whatever size the agent's desktop uses for text."""
+    font = QFont(QApplication.font())
+    font.setFamily("monospace")
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    return font
+
+
 # -- statuses ----------------------------------------------------------------------------
 
 
@@ -191,6 +201,17 @@ def verdict_look(verdict: str) -> StatusLook:
         "notchecked": StatusLook(_tr("Not checked"), "question", "#5b616b", "#aab0b8", ""),
     }
     return table.get(key, StatusLook(verdict, "question", "#5b616b", "#aab0b8", ""))
+
+
+def untrusted_look() -> StatusLook:
+    """An IPN whose signature did not verify: grey and struck, never a status colour."""
+    return StatusLook(
+        _tr("Untrusted"),
+        "slash",
+        "#5b616b",
+        "#aab0b8",
+        _tr("Not a verified notification: not trusted as the transaction's status."),
+    )
 
 
 # Painted badges by (shape, colour, size, ratio): a look-up shows a dozen and a table

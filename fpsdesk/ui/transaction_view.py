@@ -9,12 +9,14 @@ from __future__ import annotations
 import contextlib
 import html
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -44,6 +46,7 @@ from fpsdesk.ui.widgets import (
     StatusChip,
     accessible,
     format_time,
+    keep_words_whole,
     short_id,
     status_item,
 )
@@ -66,6 +69,8 @@ def make_table(headers: Sequence[str]) -> QTableWidget:
     table.setAlternatingRowColors(True)
     table.setShowGrid(False)
     table.setWordWrap(False)
+    # Tab leaves the table (arrows move inside it): one Tab stop, never a cell-by-cell trap.
+    table.setTabKeyNavigation(False)
     header = table.horizontalHeader()
     header.setHighlightSections(False)
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -79,7 +84,7 @@ def _item(text: str | None, mono: bool = False) -> QTableWidgetItem:
     if text:
         item.setToolTip(text)
     if mono:
-        item.setFont(QFont("monospace"))
+        item.setFont(theme.mono_font())
     return item
 
 
@@ -132,6 +137,22 @@ class TransactionView(QWidget):
 
         self.banner = ResultBanner()
         outer.addWidget(self.banner)
+        # A newer Verified IPN says something else than this page: prominent, above the card,
+        # until the page is read again (Cancel is off meanwhile).
+        self.stale_label = QLabel()
+        self.stale_label.setObjectName("stale")
+        self.stale_label.setWordWrap(True)
+        self.stale_label.setAccessibleName(self.tr("This page may be out of date"))
+        self.stale_label.hide()
+        outer.addWidget(self.stale_label)
+        self.stale_text = ""
+        # What the sources disagree on (from the timeline), on the page, not only in its tab.
+        self.flags_label = QLabel()
+        self.flags_label.setWordWrap(True)
+        self.flags_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.flags_label.setAccessibleName(self.tr("Things to check"))
+        self.flags_label.hide()
+        outer.addWidget(self.flags_label)
 
         # -- summary card: status, amount, action -------------------------------------
         summary = Card()
@@ -146,6 +167,14 @@ class TransactionView(QWidget):
         self.status_code.setStyleSheet("color: palette(placeholder-text);")
         grid.addWidget(self.status_chip, 0, 0)
         grid.addWidget(self.status_code, 1, 0)
+        # When this page was read, and FPS's RequestId for that read (whole, selectable).
+        self.read_label = QLabel()
+        self.read_label.setWordWrap(True)
+        self.read_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.read_label.setStyleSheet("color: palette(placeholder-text);")
+        self.read_label.setAccessibleName(self.tr("When this page was read"))
+        self.read_label.hide()
+        grid.addWidget(self.read_label, 2, 0, 1, 2)
 
         self.amount = QLabel()
         amount_font = self.amount.font()
@@ -202,6 +231,11 @@ class TransactionView(QWidget):
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         outer.addWidget(summary)
+        # In a narrow window (or with large text) the buttons go under the status and amount,
+        # and the two columns of facts one under the other: nothing needs a sideways scroll.
+        self._summary_grid = grid
+        self._action_box = action_box
+        self._actions_below = False
 
         # -- facts card -----------------------------------------------------------------
         facts = Card()
@@ -215,7 +249,7 @@ class TransactionView(QWidget):
             form.setVerticalSpacing(6)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.transaction_id = CopyField()
-        self.transaction_id.label.setFont(QFont("monospace"))
+        self.transaction_id.label.setFont(theme.mono_font())
         self.fields: dict[str, QLabel] = {}
         left.addRow(self.tr("Transaction ID"), self.transaction_id)
         for key, caption in (
@@ -237,6 +271,8 @@ class TransactionView(QWidget):
             right.addRow(caption, self._field(key))
         facts_layout.addLayout(left, 3)
         facts_layout.addLayout(right, 2)
+        self._facts_layout = facts_layout
+        self._facts_columns = (left, right)
         outer.addWidget(facts)
 
         # -- histories ------------------------------------------------------------------
@@ -255,10 +291,6 @@ class TransactionView(QWidget):
         timeline_layout = QVBoxLayout(timeline_page)
         timeline_layout.setContentsMargins(0, 6, 0, 0)
         timeline_layout.setSpacing(6)
-        self.flags_label = QLabel()
-        self.flags_label.setWordWrap(True)
-        self.flags_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.flags_label.hide()
         self.timeline_table = make_table(
             [
                 self.tr("When"),
@@ -277,7 +309,6 @@ class TransactionView(QWidget):
             self.timeline_table,
             EmptyState(self.tr("Nothing yet"), self.tr("Look up a transaction.")),
         )
-        timeline_layout.addWidget(self.flags_label)
         timeline_layout.addWidget(self.timeline, 1)
         self.history_table = make_table(
             [self.tr("When"), self.tr("Status"), self.tr("Status code"), self.tr("Amount")]
@@ -372,6 +403,7 @@ class TransactionView(QWidget):
 
     def show_detail(self, detail: TransactionDetail) -> None:
         self.detail = detail
+        self.mark_stale("")  # a fresh read
         status = detail.transaction_status
         look = theme.status_look(status)
         self.status_chip.set_look(look)
@@ -398,6 +430,8 @@ class TransactionView(QWidget):
         )
         self._set("fees", f"{detail.fps_fees} ({self.tr('paid by')} {detail.fps_fees_paid_by})")
         self._set("caller", detail.caller_name)
+        # Once the new texts are laid out (and the page is on screen).
+        QTimer.singleShot(0, self, self._reflow)
         table = self.history_table
         table.setRowCount(0)
         for entry in sorted(detail.status_history, key=lambda e: e.date):
@@ -450,8 +484,99 @@ class TransactionView(QWidget):
         if link.startswith("txn:"):
             self.related_clicked.emit(link[4:])
 
+    def set_read(self, text: str) -> None:
+        self.read_label.setText(text)
+        keep_words_whole(self.read_label)
+        self.read_label.setVisible(bool(text))
+
+    def mark_stale(self, text: str) -> None:
+        """Say prominently that a newer notification contradicts this page ("" clears it)."""
+        self.stale_text = text
+        self.stale_label.setText(f"⚠ {text}" if text else "")
+        if text:
+            warn = theme.outcome_look("unknown").color().name()
+            self.stale_label.setStyleSheet(
+                f"QLabel#stale {{ color: {warn}; font-weight: 600; border: 2px solid {warn};"
+                " border-radius: 6px; padding: 8px 10px; background: palette(base); }"
+            )
+        self.stale_label.setVisible(bool(text))
+
+    def newer_trusted_ipn(self) -> Any | None:
+        """The newest Verified IPN, if it is newer than FPS's last status change and says
+        another status than the page: the page is out of date."""
+        detail = self.detail
+        if detail is None:
+            return None
+        trusted = [
+            r
+            for r in self._ipn_records
+            if r.transaction_id == detail.transaction_id
+            and r.verdict.value == "verified"
+            and r.transaction_status is not None
+        ]
+        if not trusted:
+            return None
+        newest = max(trusted, key=lambda r: _aware(r.event_at))
+        latest = max((_aware(e.date) for e in detail.status_history), default=None)
+        if newest.transaction_status == detail.transaction_status:
+            return None
+        if latest is not None and _aware(newest.event_at) <= latest:
+            return None
+        return newest
+
     def _set(self, key: str, value: str | None) -> None:
         self.fields[key].setText(value or "—")
+        keep_words_whole(self.fields[key])  # an e-mail or an ID wraps whole, never cut
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._reflow()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self._reflow)
+
+    def _reflow(self) -> None:
+        """Side by side when the page is wide enough, one under the other when it is not."""
+        room = self.page_scroll.viewport().width()
+        grid = self._summary_grid
+        margins = grid.contentsMargins()
+        beside = (
+            self.status_chip.minimumSizeHint().width()
+            + max(self.amount.sizeHint().width(), self.amount_caption.sizeHint().width())
+            + self._action_box.sizeHint().width()
+            + 2 * grid.horizontalSpacing()
+            + margins.left()
+            + margins.right()
+            + 8
+        )
+        below = beside > room
+        if below != self._actions_below:
+            self._actions_below = below
+            grid.removeItem(self._action_box)
+            if below:
+                grid.addLayout(self._action_box, 3, 0, 1, 2, Qt.AlignmentFlag.AlignRight)
+            else:
+                grid.addLayout(self._action_box, 0, 2, 2, 1, Qt.AlignmentFlag.AlignRight)
+        facts = self._facts_layout
+        left, right = self._facts_columns
+        fm = facts.contentsMargins()
+        side_by_side = (
+            left.minimumSize().width()
+            + right.minimumSize().width()
+            + facts.spacing()
+            + fm.left()
+            + fm.right()
+            + 8
+        )
+        direction = (
+            QBoxLayout.Direction.TopToBottom
+            if side_by_side > room
+            else QBoxLayout.Direction.LeftToRight
+        )
+        if facts.direction() != direction:
+            facts.setDirection(direction)
+        self._fit_hint()
 
     def set_actions(self, records: Sequence[ActionRecord]) -> None:
         table = self.actions_table
@@ -484,7 +609,7 @@ class TransactionView(QWidget):
             row = table.rowCount()
             table.insertRow(row)
             table.setItem(row, 0, _item(format_time(ipn.event_at)))
-            table.setItem(row, 1, status_item(theme.status_look(ipn.transaction_status)))
+            table.setItem(row, 1, _ipn_status_item(ipn.transaction_status, ipn.verdict.value))
             table.setItem(row, 2, _item(ipn.operation))
             table.setItem(row, 3, _item(str(ipn.amount) if ipn.amount else None))
             verdict = theme.verdict_look(ipn.verdict.value)
@@ -543,10 +668,12 @@ class TransactionView(QWidget):
             table.setItem(row, 0, _item(format_time(event.when)))
             table.setItem(row, 1, _item(self.tr(event.source)))
             if event.kind == "action":
-                look = theme.outcome_look(event.outcome or "")
+                event_item = status_item(theme.outcome_look(event.outcome or ""), event.title)
+            elif event.kind == "ipn":
+                event_item = _ipn_status_item(event.status, event.verdict, event.title)
             else:
-                look = theme.status_look(event.status)
-            table.setItem(row, 2, status_item(look, event.title))
+                event_item = status_item(theme.status_look(event.status), event.title)
+            table.setItem(row, 2, event_item)
             if event.verdict:
                 table.setItem(row, 3, status_item(theme.verdict_look(event.verdict)))
             else:
@@ -599,6 +726,8 @@ class TransactionView(QWidget):
             reason = self.tr("Not connected: open Settings.")
         elif detail is None:
             reason = ""
+        elif self.stale_text:
+            reason = self.tr("Reading it again first: a newer notification says otherwise.")
         else:
             status = detail.transaction_status
             if status.cancellable and check_field and field_id != detail.transaction_id:
@@ -627,6 +756,7 @@ class TransactionView(QWidget):
                 }.get(status, "")
         self.cancel_button.setEnabled(enabled)
         self.cancel_button.setText(in_flight_text or self.tr("Cancel transaction…"))
+        self._fit_cancel_button()
         self.cancel_hint.setText(reason if not in_flight_text else "")
         if offer or (enabled and earlier_note):  # worth noticing: where the eye already is
             warn = theme.outcome_look("unknown").color().name()
@@ -641,7 +771,21 @@ class TransactionView(QWidget):
             and detail is not None
             and detail.transaction_status is TransactionStatus.SUCCESS
         )
+        self._fit_hint()
         self._show_offer(offer, field_id or "")
+
+    def _fit_hint(self) -> None:
+        """The grid does not give a wrapped label nested in its action column the height its
+        lines need at large text sizes: ask for it."""
+        hint = self.cancel_hint
+        hint.setMinimumHeight(hint.heightForWidth(max(hint.width(), 1)) if hint.text() else 0)
+
+    def _fit_cancel_button(self) -> None:
+        """Wide enough for its bold text plus the style sheet's padding: the sheet's padding is
+        not in the size hint, so without this "Cancel transaction…" loses its first letter."""
+        button = self.cancel_button
+        text = button.fontMetrics().horizontalAdvance(button.text())
+        button.setMinimumWidth(max(170, text + 2 * 14 + 2 * 2 + 12))
 
     def _show_offer(self, offer: str, field_id: str) -> None:
         self._offer = offer
@@ -707,6 +851,36 @@ def refund_details(detail: TransactionDetail, environment: str) -> str:
         f"Environment: {environment}",
     ]
     return "\n".join(lines)
+
+
+def _ipn_status_item(
+    status: TransactionStatus | None, verdict: str | None, title: str | None = None
+) -> QTableWidgetItem:
+    """An IPN's status: a fact only when its signature is Verified. Otherwise grey, struck
+    through, marked "Untrusted" and with the reason, so it never reads as a status."""
+    if verdict == "verified":
+        return status_item(theme.status_look(status), title)
+    label = title or theme.status_look(status).label
+    look = theme.untrusted_look()
+    item = status_item(
+        look,
+        QCoreApplication.translate("TransactionView", "Untrusted: {status}").format(status=label),
+    )
+    font = item.font()
+    font.setStrikeOut(True)
+    item.setFont(font)
+    item.setForeground(look.color())
+    item.setToolTip(
+        QCoreApplication.translate(
+            "TransactionView",
+            "Signature {verdict}: this notification is not trusted as the transaction's status.",
+        ).format(verdict=theme.verdict_look(verdict or "").label.lower())
+    )
+    return item
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _person(name: str | None, email: str | None) -> str | None:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QResizeEvent
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QPainter, QPaintEvent, QPalette, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -46,6 +47,14 @@ def short_id(transaction_id: str, other: str = "") -> str:
     if length >= len(transaction_id) - 1:
         return transaction_id
     return f"{transaction_id[:length]}…"
+
+
+def keep_words_whole(label: QLabel) -> None:
+    """A wrapping label breaks only between words: make it at least as wide as its longest
+    word (an ID, a URL), so the layout scrolls instead of cutting that word."""
+    metrics = label.fontMetrics()
+    widest = max((metrics.horizontalAdvance(w) for w in label.text().split()), default=0)
+    label.setMinimumWidth(widest + 2)
 
 
 class Card(QFrame):
@@ -136,6 +145,23 @@ def clear_button_named(edit: QLineEdit) -> None:
         button.setAccessibleDescription(QCoreApplication.translate("widgets", "Empties the field"))
 
 
+class RingButton(QPushButton):
+    """A push button that draws a clear focus ring in the highlight colour whenever it has the
+    focus: Fusion's own is a faint 1-pixel tint, and only after a Tab, which agents miss."""
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self.hasFocus():
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(self.palette().color(QPalette.ColorRole.Highlight))
+        pen.setWidthF(2.0)
+        painter.setPen(pen)
+        painter.drawRoundedRect(self.rect().adjusted(1, 1, -1, -1), 3, 3)
+        painter.end()
+
+
 class CopyField(QWidget):
     """A selectable value with a Copy button (codes, RequestIds, transaction IDs)."""
 
@@ -151,10 +177,11 @@ class CopyField(QWidget):
             Qt.TextInteractionFlag.TextSelectableByMouse
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
-        self.button = QPushButton(self.tr("Copy"))
+        # A real button (frame, focus ring, Enter/Space), not a flat word that reads as text.
+        self.button = RingButton(self.tr("Copy"))
         self.button.setAccessibleDescription(self.tr("Copies the value to the clipboard"))
-        self.button.setFlat(True)
         self.button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.button.setToolTip(self.tr("Copy to the clipboard"))
         self.button.clicked.connect(self.copy)
         layout.addWidget(self.label)
         layout.addWidget(self.button)
@@ -162,13 +189,32 @@ class CopyField(QWidget):
 
     def set_value(self, value: str | None) -> None:
         self.label.setText(value or "—")
+        # An ID, a code or a RequestId is never cut: the layout gives it its whole width (the
+        # page scrolls if the window is narrower).
+        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance(value or "—") + 2)
         self.button.setVisible(bool(value))
         self.button.setAccessibleName(self.tr("Copy {value}").format(value=value or ""))
 
     def copy(self) -> None:
+        """Copy, and say so on the button for two seconds (a copy is otherwise invisible)."""
         text = self.label.text()
         QGuiApplication.clipboard().setText(text)
+        confirm_copied(self.button, self.tr("Copy"))
         self.copied.emit(text)
+
+
+def confirm_copied(button: QPushButton, label: str) -> None:
+    """Show "✓ Copied" on a copy button for two seconds, then its own label again; the width
+    stays put so the row does not jump."""
+    button.setMinimumWidth(button.sizeHint().width())
+    button.setText(QApplication.translate("CopyField", "✓ Copied"))
+    button.setAccessibleDescription(QApplication.translate("CopyField", "Copied"))
+    QTimer.singleShot(2000, button, lambda: _restore_copy(button, label))
+
+
+def _restore_copy(button: QPushButton, label: str) -> None:
+    button.setText(label)
+    button.setAccessibleDescription("")
 
 
 class ResultBanner(QFrame):
@@ -196,19 +242,32 @@ class ResultBanner(QFrame):
         self.detail = QLabel()
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        codes = QHBoxLayout()
-        codes.setSpacing(4)
+        # What the app is doing about it right now (an unknown outcome: checking, next check).
+        self.progress = QLabel()
+        self.progress.setWordWrap(True)
+        self.progress.setAccessibleName(self.tr("What fpsdesk is doing now"))
+        progress_font = self.progress.font()
+        progress_font.setItalic(True)
+        self.progress.setFont(progress_font)
+        self.progress.hide()
+        # One value per row: a code or a RequestId is never squeezed to fit beside another.
+        codes = QGridLayout()
+        codes.setHorizontalSpacing(6)
+        codes.setVerticalSpacing(2)
         self.code_caption = QLabel(self.tr("Code:"))
         self.code = CopyField()
         self.request_caption = QLabel(self.tr("RequestId:"))
         self.request_id = CopyField()
-        codes.addWidget(self.code_caption)
-        codes.addWidget(self.code)
-        codes.addSpacing(12)
-        codes.addWidget(self.request_caption)
-        codes.addWidget(self.request_id)
-        codes.addStretch(1)
-        self.support_button = QPushButton(self.tr("Copy for support"))
+        # Caption beside the value while there is room; the value alone decides the banner's
+        # narrowest width (a RequestId in large text still fits a 900-pixel window).
+        codes.addWidget(self.code_caption, 0, 0)
+        codes.addWidget(self.code, 0, 1)
+        codes.addWidget(self.request_caption, 1, 0)
+        codes.addWidget(self.request_id, 1, 1)
+        codes.setColumnStretch(1, 1)
+        self._codes = codes
+        self._captions_above = False
+        self.support_button = RingButton(self.tr("Copy for support"))
         self.support_button.setToolTip(
             self.tr(
                 "Copy a note for escalation: what happened, code, RequestId, transaction, "
@@ -216,14 +275,17 @@ class ResultBanner(QFrame):
             )
         )
         self.support_button.clicked.connect(self.copy_support_note)
-        codes.addWidget(self.support_button)
+        codes.addWidget(
+            self.support_button, 4, 0, 1, 2, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+        )
         body.addWidget(self.headline)
         body.addWidget(self.detail)
+        body.addWidget(self.progress)
         body.addLayout(codes)
         outer.addLayout(body, 1)
         close = QPushButton("✕")
         close.setFlat(True)
-        close.setFixedWidth(28)
+        close.setFixedWidth(max(28, close.fontMetrics().horizontalAdvance("✕") + 18))
         close.setToolTip(self.tr("Dismiss"))
         close.setAccessibleName(self.tr("Dismiss the result"))
         close.clicked.connect(self._dismiss)
@@ -251,6 +313,7 @@ class ResultBanner(QFrame):
         self.headline.setText(headline)
         self.detail.setText(detail)
         self.detail.setVisible(bool(detail))
+        self.set_progress("")
         self.code.set_value(code)
         self.code.setVisible(bool(code))
         self.code_caption.setVisible(bool(code))
@@ -269,6 +332,42 @@ class ResultBanner(QFrame):
         self.setAccessibleDescription(" ".join(p for p in (look.label + ".", detail) if p))
         self.support_button.setVisible(kind not in ("progress", ""))
         self.show()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_captions()
+
+    def _place_captions(self) -> None:
+        """Captions above their values when the values and captions side by side do not fit."""
+        codes = self._codes
+        caption = max(self.code_caption.sizeHint().width(), self.request_caption.sizeHint().width())
+        value = max(self.code.minimumSizeHint().width(), self.request_id.minimumSizeHint().width())
+        # The room the page gives the banner (its scroll area's viewport, else the window),
+        # less the banner's own icon, margins and close button.
+        room_widget: QWidget | None = self.parentWidget()
+        while room_widget is not None and not isinstance(room_widget, QScrollArea):
+            room_widget = room_widget.parentWidget()
+        room = room_widget.viewport().width() if room_widget is not None else self.window().width()
+        chrome = self.width() - self.detail.width()
+        above = caption + codes.horizontalSpacing() + value > room - chrome - 8
+        if above == self._captions_above:
+            return
+        self._captions_above = above
+        rows = ((self.code_caption, self.code), (self.request_caption, self.request_id))
+        for caption_label, field in rows:
+            codes.removeWidget(caption_label)
+            codes.removeWidget(field)
+        for n, (caption_label, field) in enumerate(rows):
+            if above:
+                codes.addWidget(caption_label, 2 * n, 0, 1, 2)
+                codes.addWidget(field, 2 * n + 1, 0, 1, 2)
+            else:
+                codes.addWidget(caption_label, n, 0)
+                codes.addWidget(field, n, 1)
+
+    def set_progress(self, text: str) -> None:
+        self.progress.setText(text)
+        self.progress.setVisible(bool(text))
 
     def support_note(self) -> str:
         """Plain text for a ticket; only what is on screen, so no secret can be in it."""
@@ -289,6 +388,7 @@ class ResultBanner(QFrame):
 
     def copy_support_note(self) -> None:
         QGuiApplication.clipboard().setText(self.support_note())
+        confirm_copied(self.support_button, self.tr("Copy for support"))
 
     def _dismiss(self) -> None:
         self.hide()

@@ -136,11 +136,38 @@ def test_server_text_cannot_inject_terminal_escapes(stub: StubServer) -> None:
     assert "ref?31mRED?x" in result.stdout
 
 
-@pytest.mark.parametrize("bad", ["14gki1sksr1v6do1rccb32rbr6klodmgqud", "X" * 36, "   ", "1 2"])
+@pytest.mark.parametrize("bad", ["12345", TXID[:34], "X" * 36, "   ", "1 2", "no id in here"])
 def test_invalid_id_exit_2_nothing_sent(stub: StubServer, bad: str) -> None:
     result = run_cli("status", bad, "--endpoint", stub.url)
     assert result.returncode == 2
     assert "transaction ID" in result.stderr
+    _no_traceback(result)
+    assert stub.count() == 0
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        f"https://shop.example/orders?txn={TXID}&ref=mail",
+        f"Subject: please cancel transaction {TXID} today",
+        TXID.lower(),
+    ],
+)
+def test_status_finds_the_id_like_the_field_does(stub: StubServer, pasted: str) -> None:
+    stub.push(Reply(body=fpsstub.STATUS_XML))
+    result = run_cli("status", pasted, "--endpoint", stub.url)
+    assert result.returncode == 0, result.stderr
+    assert stub.count("GetTransactionStatus") == 1
+    assert stub.requests[0].param_dict["TransactionId"] == TXID
+
+
+def test_status_with_two_ids_names_both_and_sends_nothing(stub: StubServer) -> None:
+    other = "14GKE3B85HCMF1BTSH5C4PD2IHZL95RJ2LM"
+    result = run_cli("status", f"{TXID} or {other}", "--endpoint", stub.url)
+    assert result.returncode == 2
+    assert "2 transaction IDs" in result.stderr
+    assert TXID in result.stderr
+    assert other in result.stderr
     _no_traceback(result)
     assert stub.count() == 0
 

@@ -149,7 +149,7 @@ def test_verify_signature_sample(stub: StubServer, client: FpsClient) -> None:
 def test_error_response_shape(stub: StubServer, client: FpsClient) -> None:
     stub.push(Reply(status=400, body=fpsstub.ERROR_RESPONSE_XML))
     with pytest.raises(FpsError) as info:
-        client.get_transaction_status("FAKE")
+        client.get_transaction_status("1" + "F" * 34)  # well-shaped, so it is sent
     err = info.value
     assert err.code == "InvalidParams"
     assert err.message == ("transactionId has to be a valid transaction ID. Specified value: FAKE")
@@ -197,7 +197,9 @@ def test_invalid_id_is_refused_before_sending(stub: StubServer, client: FpsClien
     from fpsdesk.fps.exceptions import InvalidInput
 
     with pytest.raises(InvalidInput):
-        client.cancel("14gki1sksr1v6do1rccb32rbr6klodmgqud")
+        client.cancel("14GKI1SKSR1V6DO1RCCB32RBR6KLODMGQU")  # 34 characters
+    with pytest.raises(InvalidInput):
+        client.cancel("12345")
     with pytest.raises(InvalidInput):
         client.get_transaction("X" * 36)
     assert stub.count() == 0

@@ -186,7 +186,7 @@ def test_transaction_ids(text: str) -> None:
     if normalized is None:
         assert message.isprintable()
     else:
-        assert normalized == text.strip()
+        assert normalized == text.strip().upper()
         assert normalized.isascii()
         assert normalized.isalnum()
         assert len(normalized) <= 35

@@ -160,6 +160,7 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
     monkeypatch.setattr(dialogs, "show_shortcuts", recorder("show_shortcuts"))
     monkeypatch.setattr(dialogs, "show_unexpected_error", recorder("show_unexpected_error"))
     monkeypatch.setattr(dialogs, "save_csv_path", recorder("save_csv_path"))
+    monkeypatch.setattr(dialogs, "open_folder", recorder("open_folder", True))
     monkeypatch.setattr(
         dialogs,
         "run_modal",

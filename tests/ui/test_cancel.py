@@ -68,8 +68,8 @@ def test_cancel_refused_for_success(qtbot, desk, dialog_log):
     view = desk.window.transaction_view
     assert not view.cancel_button.isEnabled()
     assert view.cancel_hint.text() == "Completed: refund instead."
-    assert not desk.window.cancel_action.isEnabled()
-    desk.window.request_cancel()  # e.g. the shortcut, if it were reachable
+    desk.window.request_cancel()  # the shortcut: it says why instead of doing nothing
+    assert "refund instead" in desk.window.statusBar().currentMessage()
     click_cancel(qtbot, desk)
     assert dialog_log.titles("confirm_cancel") == []
     assert desk.sandbox.request_count("Cancel") == 0
@@ -189,3 +189,99 @@ def test_outcome_unknown_shown_until_a_status_read_settles_it(qtbot, desk):
         lambda: desk.actions.get(record.id).outcome == ActionOutcome.SUCCEEDED, timeout=WAIT_MS
     )
     assert desk.sandbox.request_count("Cancel") == 1
+
+
+def test_unknown_outcome_says_what_the_app_is_doing_and_settles(qtbot, desk):
+    txn = desk.sandbox.create_transaction(status="Reserved")
+    desk.sandbox.inject_fault(action="Cancel", transaction_id=txn, kind="drop_after")
+
+    def break_status_reads(transaction_id, state):
+        if state == "sending":
+            desk.sandbox.inject_fault(
+                action="GetTransactionStatus", transaction_id=txn, kind="html", times=None
+            )
+
+    desk.session.cancel_state_changed.connect(break_status_reads)
+    lookup(qtbot, desk.window, txn)
+    with qtbot.waitSignal(desk.session.cancel_finished, timeout=WAIT_MS):
+        click_cancel(qtbot, desk)
+    banner = desk.window.transaction_view.banner
+    assert banner.kind == "outcome_unknown"
+    qtbot.waitUntil(lambda: banner.progress.isVisible(), timeout=WAIT_MS)
+    said = banner.progress.text()
+    assert said.startswith("Now: "), said
+    assert " of " in said, said
+    assert "reading its status" in said or "next status check in" in said, said
+    qtbot.waitUntil(
+        lambda: desk.sandbox.request_count("GetTransactionStatus") >= 2, timeout=WAIT_MS
+    )
+    # The whole banner never advises a retry or a refresh while the app is checking.
+    whole = " ".join([banner.headline.text(), banner.detail.text(), banner.progress.text()])
+    for advice in ("try again", "retry", "Refresh"):
+        assert advice not in whole, whole
+    desk.sandbox.clear_faults()
+    qtbot.waitUntil(lambda: banner.headline.text() == "Cancelled", timeout=WAIT_MS)
+    assert not banner.progress.isVisible()
+    assert banner.kind == "reconciled"
+    # The follow-up banner's note carries what support needs.
+    note = banner.support_note()
+    assert f"Transaction: {txn}" in note
+    assert "Environment: Local sandbox" in note
+    assert "Original error: " in note
+    assert desk.sandbox.request_count("Cancel") == 1
+
+
+def test_a_final_status_on_the_page_settles_the_unknown_at_once(qtbot, desk):
+    slow = (30.0, 30.0)  # the scheduled checks are far away: only the page's read can settle it
+    desk.session.reconciler._delays = slow
+    txn = desk.sandbox.create_transaction(status="Reserved")
+    desk.sandbox.inject_fault(action="Cancel", transaction_id=txn, kind="drop_after")
+    lookup(qtbot, desk.window, txn)
+    with qtbot.waitSignal(desk.session.cancel_finished, timeout=WAIT_MS):
+        click_cancel(qtbot, desk)
+    banner = desk.window.transaction_view.banner
+    # The window re-reads the transaction after the Cancel: it shows Cancelled, and the
+    # banner follows within moments instead of saying "may or may not" for 30 s.
+    qtbot.waitUntil(lambda: shown_status(desk.window) == "Cancelled", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: banner.headline.text() == "Cancelled", timeout=5000)
+    assert banner.kind == "reconciled"
+
+
+def test_a_throttled_cancel_is_a_refusal_not_an_unknown(qtbot, desk):
+    txn = desk.sandbox.create_transaction(status="Reserved")
+    desk.sandbox.inject_fault(action="Cancel", transaction_id=txn, kind="throttled")
+    lookup(qtbot, desk.window, txn)
+    with qtbot.waitSignal(desk.session.cancel_finished, timeout=WAIT_MS) as finished:
+        click_cancel(qtbot, desk)
+    assert not finished.args[0].unknown
+    banner = desk.window.transaction_view.banner
+    assert "may or may not" not in banner.headline.text()
+    assert banner.code.label.text() == "RequestThrottled"
+    assert not banner.progress.isVisible()
+    (record,) = desk.actions.for_transaction(txn)
+    assert record.outcome == ActionOutcome.FAILED
+
+
+def test_a_failed_re_read_never_hides_the_unknown_outcome(qtbot, desk):
+    txn = desk.sandbox.create_transaction(status="Reserved")
+    desk.sandbox.inject_fault(action="Cancel", transaction_id=txn, kind="drop_after")
+
+    def break_reads(transaction_id, state):
+        if state == "sending":
+            for action in ("GetTransactionStatus", "GetTransaction"):
+                desk.sandbox.inject_fault(
+                    action=action, transaction_id=txn, kind="html", times=None
+                )
+
+    desk.session.cancel_state_changed.connect(break_reads)
+    lookup(qtbot, desk.window, txn)
+    failed = []
+    desk.session.lookup_failed.connect(failed.append)
+    with qtbot.waitSignal(desk.session.cancel_finished, timeout=WAIT_MS):
+        click_cancel(qtbot, desk)
+    qtbot.waitUntil(lambda: bool(failed), timeout=WAIT_MS)  # the window's re-read failed
+    banner = desk.window.transaction_view.banner
+    assert banner.kind == "outcome_unknown"
+    assert "may or may not have happened" in banner.headline.text()
+    assert "Could not read" in desk.window.statusBar().currentMessage()
+    desk.sandbox.clear_faults()

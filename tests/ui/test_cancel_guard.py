@@ -125,10 +125,16 @@ def test_empty_or_unfinished_field_blocks_cancel_and_offers_to_put_the_id_back(
     press_cancel_shortcut(qtbot, window)
     assert dialog_log.titles("offer_lookup_first") == [(txn, None)]
     assert dialog_log.titles("confirm_cancel") == []
-    # Half of the ID is another (valid) ID: the offer names it in full, not as "1ABC…".
+    # Half of the ID is not an ID (an ID has 35 characters): the offer is to put it back.
     qtbot.keyClicks(window.id_edit, txn[:20])
     assert not view.cancel_button.isEnabled()
-    assert view.lookup_first_button.text() == f"Look up {txn[:20]} first"
+    assert view.lookup_first_button.text() == f"Put {txn[:8]}… back"
+    # Another ID sharing its first 20 characters: the offer names it as far as they differ.
+    other = txn[:20] + ("Y" if txn[20] == "Z" else "Z") * 15
+    window.id_edit.selectAll()
+    qtbot.keyClicks(window.id_edit, other)
+    assert not view.cancel_button.isEnabled()
+    assert view.lookup_first_button.text() == f"Look up {other[:24]}… first"
     # Text with no ID in it: the offer is to put the shown ID back.
     window.id_edit.selectAll()
     qtbot.keyClicks(window.id_edit, "see ticket 4417")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QPushButton
 
 from fpsdesk.fps.models import TransactionStatus
 from tests.ui.helpers import (
@@ -51,11 +52,55 @@ def test_lookup_shows_each_status(qtbot, desk, status):
 def test_invalid_id_explained_inline_before_any_request(qtbot, desk):
     type_and_enter(qtbot, desk.window, "  abc-123  ")
     assert desk.window.id_error.isVisible()
-    assert "capital letters" in desk.window.id_error.text()
+    assert "found '-'" in desk.window.id_error.text()
     type_and_enter(qtbot, desk.window, "")
     assert "Enter a transaction ID" in desk.window.id_error.text()
     assert desk.sandbox.request_count("GetTransaction") == 0
     assert desk.session.current_lookup is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("12345", "A transaction ID has 35 characters; this one has 5."),
+        ("1" + "A" * 33, "this one has 34."),
+        ("Hello, I would like to cancel my order please", "No transaction ID in the pasted text."),
+    ],
+)
+def test_wrong_length_or_prose_is_explained_locally(qtbot, desk, typed, said):
+    type_and_enter(qtbot, desk.window, typed)
+    assert said in desk.window.id_error.text()
+    assert desk.sandbox.request_count("GetTransaction") == 0
+    assert desk.session.current_lookup is None
+
+
+def test_a_lower_case_id_is_upper_cased_and_looked_up(qtbot, desk):
+    txn = desk.sandbox.create_transaction(status="Reserved")
+    type_and_enter(qtbot, desk.window, txn.lower())
+    wait_shown(qtbot, desk.window, txn)
+    assert desk.window.id_edit.text() == txn
+    assert not desk.window.id_error.isVisible()
+
+
+def test_several_ids_in_a_paste_offer_a_choice(qtbot, desk):
+    first = desk.sandbox.create_transaction(status="Reserved")
+    second = desk.sandbox.create_transaction(status="Pending")
+    window = desk.window
+    QGuiApplication.clipboard().setText(f"Refund {first}? No wait, it was {second}.")
+    window.id_edit.clear()
+    window.id_edit.setFocus()
+    qtbot.keyClick(window.id_edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert "holds 2 transaction IDs: pick one." in window.id_error.text()
+    buttons = window.id_choices.findChildren(QPushButton)
+    assert [b.text() for b in buttons] == [first, second]
+    assert window.id_choices.isVisible()
+    assert desk.sandbox.request_count("GetTransaction") == 0
+    qtbot.keyClick(window.id_edit, Qt.Key.Key_Return)  # Enter alone does not guess
+    assert desk.sandbox.request_count("GetTransaction") == 0
+    buttons[1].click()
+    wait_shown(qtbot, window, second)
+    assert window.id_edit.text() == second
+    assert not window.id_choices.isVisible()
 
 
 def test_whitespace_trimmed_and_pasted_text_yields_the_id(qtbot, desk):

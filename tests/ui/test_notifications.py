@@ -137,3 +137,23 @@ def test_csv_export_honours_the_filters(view, monkeypatch, tmp_path):
     assert len(rows) == TOTAL // 5
     assert {r["transaction_status"] for r in rows} == {"Reserved"}
     assert all("signatureMethod=RSA-SHA1" in r["raw_parameters"] for r in rows)
+
+
+def test_an_untrusted_notification_never_shows_its_status_as_a_fact(qtbot, view):
+    from PySide6.QtCore import Qt
+
+    from fpsdesk.ui import theme
+
+    view.verdict.setCurrentIndex(view.verdict.findData("failed"))
+    index = view.model.index(0, 2)
+    record = view.model.record(0)
+    label = theme.status_look(record.transaction_status).label
+    assert index.data() == f"Untrusted: {label}"
+    assert index.data(Qt.ItemDataRole.FontRole).strikeOut()
+    assert index.data(Qt.ItemDataRole.ForegroundRole).color() == theme.untrusted_look().color()
+    assert "not trusted" in index.data(Qt.ItemDataRole.ToolTipRole)
+    # A Verified one reads as its status, plainly.
+    view.verdict.setCurrentIndex(view.verdict.findData("verified"))
+    verified = view.model.index(0, 2)
+    assert not verified.data().startswith("Untrusted")
+    assert verified.data(Qt.ItemDataRole.FontRole) is None
