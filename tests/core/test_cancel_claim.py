@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import threading
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,7 +24,8 @@ from fpsdesk.fps.models import ActionResult, TransactionStatusResult
 from fpsdesk.sandbox import SandboxServer
 from fpsdesk.store.actions import ActionOutcome, ActionStore, ClaimTaken
 from fpsdesk.store.db import open_database
-from tests.fixtures.cli import fpsdesk
+from tests.fixtures.cli import cli_env
+from tests.fixtures.processes import Children
 
 
 def _desk(client: object, history: Path | str, agent: str) -> CancelDesk:
@@ -140,7 +142,7 @@ def test_a_confirmed_second_cancel_after_an_unknown_one_is_still_possible(
 
 
 def test_the_command_line_names_the_holder_then_shows_its_outcome(
-    sandbox: SandboxServer, sandbox_client: FpsClient
+    sandbox: SandboxServer, sandbox_client: FpsClient, children: Children
 ) -> None:
     """``fpsdesk cancel`` on a transaction another desk is cancelling: exit 9, who and since
     when, then that Cancel's outcome once its answer is recorded."""
@@ -155,17 +157,29 @@ def test_the_command_line_names_the_holder_then_shows_its_outcome(
         lease_until=datetime.now(UTC) + timedelta(minutes=1),
         claim=True,
     )
-    answer = threading.Timer(
-        1.0, lambda: alice.finish(held, ActionOutcome.SUCCEEDED, status_after="Cancelled")
+    # Alice's answer is recorded once the command says it is waiting for it (not after a fixed
+    # delay: on a loaded machine the command may start after the delay, find no claim, and
+    # cancel for real).
+    proc = children.start(
+        [sys.executable, "-m", "fpsdesk", "cancel", txn, "--yes", "--endpoint", sandbox.url],
+        env=cli_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    answer.start()
-    try:
-        done = fpsdesk("cancel", txn, "--yes", "--endpoint", sandbox.url)
-    finally:
-        answer.join()
-    assert done.returncode == 9, done.stderr
-    assert re.search(r"Being cancelled by alice on \S+ .*since \d\d:\d\d UTC", done.stderr)
-    assert "Waiting for its outcome" in done.stderr
-    assert "Its outcome: succeeded." in done.stderr
-    assert "Traceback" not in done.stderr
+    assert proc.stderr is not None
+    said = []
+    for line in proc.stderr:
+        said.append(line)
+        if "Waiting for its outcome" in line:
+            alice.finish(held, ActionOutcome.SUCCEEDED, status_after="Cancelled")
+            break
+    rest = proc.communicate(timeout=60)[1]
+    stderr = "".join(said) + rest
+    assert proc.returncode == 9, stderr
+    assert re.search(r"Being cancelled by alice on \S+ .*since \d\d:\d\d UTC", stderr)
+    assert "Waiting for its outcome" in stderr
+    assert "Its outcome: succeeded." in stderr
+    assert "Traceback" not in stderr
     assert sandbox.request_counts_by_transaction("Cancel") == {}
