@@ -143,7 +143,7 @@ def _measure(size: int, root: pathlib.Path) -> list[Row]:
         for name in ("confirm_bulk_cancel", "open_bulk_file", "offer_resume_bulk")
     }
     listing = root / "ids.csv"
-    dialogs.confirm_bulk_cancel = lambda *_: "benchmark"  # type: ignore[assignment]
+    dialogs.confirm_bulk_cancel = lambda *_: dialogs.ReasonChoice("other", "benchmark")  # type: ignore[assignment]
     dialogs.open_bulk_file = lambda *_: str(listing)  # type: ignore[assignment]
     dialogs.offer_resume_bulk = lambda *_: False  # type: ignore[assignment]
     ticker = _Ticker()

@@ -147,7 +147,7 @@ def _measure(rounds: int, sandbox: Any, setup: str) -> list[Row]:
     app = QApplication.instance()
     assert app is not None
     confirm = dialogs.confirm_cancel
-    dialogs.confirm_cancel = lambda *_: "benchmark"  # type: ignore[assignment]
+    dialogs.confirm_cancel = lambda *_: dialogs.ReasonChoice("other", "benchmark")  # type: ignore[assignment]
     conn = open_database(":memory:")
     session = DeskSession(ActionStore(conn))
     session.connect_to(

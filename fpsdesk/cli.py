@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 COMMAND_MODULES = (
     "fpsdesk.commands.txn",
     "fpsdesk.commands.history",
+    "fpsdesk.commands.report",
     "fpsdesk.commands.search",
     "fpsdesk.commands.sandbox",
     "fpsdesk.commands.ipn",

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fpsdesk import paths
+from fpsdesk.desk.reasons import DEFAULT_REASON_CODES, InvalidReasonCode, ReasonCode
 from fpsdesk.fps.endpoints import validate_endpoint
 from fpsdesk.fps.errors import clause
 from fpsdesk.fps.exceptions import FpsClientError
@@ -182,6 +183,54 @@ def validate_history(value: str | None) -> str:
     return text
 
 
+MAX_REASON_CODES = 30
+
+
+def validate_reason_codes(codes: tuple[ReasonCode, ...]) -> tuple[ReasonCode, ...]:
+    """A profile's list: 1 to MAX_REASON_CODES entries, each code once."""
+    codes = tuple(codes)
+    if not 1 <= len(codes) <= MAX_REASON_CODES:
+        raise InvalidProfile(f"A profile has 1 to {MAX_REASON_CODES} reason codes.")
+    seen: set[str] = set()
+    for entry in codes:
+        if entry.code in seen:
+            raise InvalidProfile(f"The reason code {entry.code!r} is listed twice.")
+        seen.add(entry.code)
+    return codes
+
+
+def parse_reason_codes(text: str) -> tuple[ReasonCode, ...]:
+    """One ``code: Label`` a line (the Settings dialog's and the command line's form)."""
+    entries = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        code, sep, label = line.partition(":")
+        try:
+            entries.append(ReasonCode(code, label if sep else code.replace("-", " ").capitalize()))
+        except InvalidReasonCode as exc:
+            raise InvalidProfile(f"Reason codes, line {number}: {exc}") from None
+    return validate_reason_codes(tuple(entries))
+
+
+def format_reason_codes(codes: tuple[ReasonCode, ...]) -> str:
+    return "\n".join(f"{c.code}: {c.label}" for c in codes)
+
+
+def _reason_codes_from_json(data: object) -> tuple[ReasonCode, ...]:
+    if data is None:
+        return DEFAULT_REASON_CODES
+    if not isinstance(data, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("code"), str) and isinstance(e.get("label"), str)
+        for e in data
+    ):
+        raise InvalidProfile("A profile's reason codes are not a list of codes and labels.")
+    try:
+        return tuple(ReasonCode(e["code"], e["label"]) for e in data)
+    except InvalidReasonCode as exc:
+        raise InvalidProfile(str(exc)) from None
+
+
 @dataclass(frozen=True)
 class Profile:
     """One FPS account a support agent works with. Construction validates every field.
@@ -191,6 +240,7 @@ class Profile:
     ``ca_bundle``: a PEM file of extra trusted CAs for a private endpoint; None = system CAs.
     ``history``: where the history is: ``local`` (this machine's file) or a team's shared
     ``postgresql://user@host:port/db`` (fpsdesk/store/location.py).
+    ``reason_codes``: what a Cancel's confirmation offers (fpsdesk/desk/reasons.py).
     """
 
     name: str
@@ -199,6 +249,7 @@ class Profile:
     ipn_verification: IpnVerification = "local"
     ca_bundle: str | None = None
     history: str = LOCAL_HISTORY
+    reason_codes: tuple[ReasonCode, ...] = DEFAULT_REASON_CODES
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", validate_name(self.name))
@@ -210,6 +261,7 @@ class Profile:
             )
         object.__setattr__(self, "ca_bundle", _validate_ca_bundle(self.ca_bundle))
         object.__setattr__(self, "history", validate_history(self.history))
+        object.__setattr__(self, "reason_codes", validate_reason_codes(self.reason_codes))
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -221,6 +273,8 @@ class Profile:
         }
         if self.history != LOCAL_HISTORY:  # a local profile's entry stays as it always was
             data["history"] = self.history
+        if self.reason_codes != DEFAULT_REASON_CODES:  # the defaults follow new releases
+            data["reason_codes"] = [{"code": c.code, "label": c.label} for c in self.reason_codes]
         return data
 
     @classmethod
@@ -229,6 +283,7 @@ class Profile:
         if not isinstance(data, dict):
             raise InvalidProfile("A profile entry is not an object.")
         known = {"name", "endpoint", "access_key_id", "ipn_verification", "ca_bundle", "history"}
+        known.add("reason_codes")
         missing = {"name", "endpoint", "access_key_id"} - data.keys()
         if missing:
             raise InvalidProfile(f"A profile entry lacks {', '.join(sorted(missing))}.")
@@ -254,6 +309,7 @@ class Profile:
             ipn_verification=mode,
             ca_bundle=ca_bundle,
             history=history,
+            reason_codes=_reason_codes_from_json(data.get("reason_codes")),
         )
 
 

@@ -199,7 +199,9 @@ def main(argv: list[str] | None = None) -> int:
             _settle()
             shot("reserved")
 
-            dialogs.confirm_cancel = lambda *_: "Customer asked to cancel the order"  # type: ignore[assignment]
+            dialogs.confirm_cancel = lambda *_: dialogs.ReasonChoice(  # type: ignore[assignment]
+                "customer-request", "Customer asked to cancel the order"
+            )
             window.request_cancel()
             _pump(lambda: not session.cancel_in_flight(txn), 20, "the cancel")
             _pump(lambda: session.current_lookup is None, 20, "the refresh")

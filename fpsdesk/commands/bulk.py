@@ -16,7 +16,12 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from fpsdesk.cli import ExitCode
-from fpsdesk.commands.connecting import UsageError, apply_verbosity, connection
+from fpsdesk.commands.connecting import (
+    UsageError,
+    apply_verbosity,
+    checked_reason_code,
+    connection,
+)
 from fpsdesk.commands.output import clean, emit, print_json, refuse, report_error, usage
 from fpsdesk.commands.output import count as n_of
 from fpsdesk.fps.exceptions import FpsClientError
@@ -36,6 +41,12 @@ def cmd_bulk(args: argparse.Namespace) -> int:
     try:
         apply_verbosity(args)
         conn = connection(args)
+        if args.reason_code is not None and args.resume is not None:
+            raise UsageError(
+                "--reason-code goes with --from FILE: a resumed run keeps the reason it was "
+                "given first."
+            )
+        code = checked_reason_code(args.reason_code, conn)
     except UsageError as exc:
         return usage(str(exc), args.json)
     if not 0.1 <= args.rate <= 50:
@@ -65,6 +76,7 @@ def cmd_bulk(args: argparse.Namespace) -> int:
                 lines,
                 source=str(Path(args.from_file).resolve()),
                 reason=args.reason,
+                reason_code=code,
                 on_progress=_dry_progress if sys.stderr.isatty() and not args.json else None,
             )
         except BulkInputError as exc:

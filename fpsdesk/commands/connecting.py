@@ -72,3 +72,15 @@ def connection(args: argparse.Namespace) -> Connection:
         return from_profile(profile_name, ca_bundle=args.ca_bundle, read_timeout=args.timeout)
     except ConnectionProblem as exc:
         raise UsageError(str(exc)) from None
+
+
+def checked_reason_code(code: str | None, conn: Connection) -> str | None:
+    """``--reason-code`` checked against the connection's list (UsageError if not in it)."""
+    if code is None:
+        return None
+    from fpsdesk.desk.reasons import InvalidReasonCode, find_code
+
+    try:
+        return find_code(code, conn.reason_codes).code
+    except InvalidReasonCode as exc:
+        raise UsageError(str(exc)) from None

@@ -23,6 +23,7 @@ from fpsdesk.commands.connecting import (
     connection_options,
 )
 from fpsdesk.commands.output import clean, emit, local_time, print_json, refuse, report_error, usage
+from fpsdesk.desk.reasons import shown_reason
 from fpsdesk.fps.errors import clause
 from fpsdesk.fps.exceptions import FpsClientError, InvalidInput
 from fpsdesk.fps.ids import pick_transaction_id
@@ -139,6 +140,9 @@ def _record_json(record: ActionRecord, events: list[ActionEvent] | None = None) 
         "environment": record.environment,
         "endpoint": record.endpoint,
         "reason": record.reason,
+        "reason_code": record.reason_code,
+        "amount": record.amount,
+        "currency": record.currency,
         "status_before": record.status_before,
         "status_after": record.status_after,
         "request_id": record.request_id,
@@ -251,7 +255,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         emit("No actions recorded" + (f" for {txn}." if txn else "."))
         return ExitCode.OK
     for record in records:
-        reason = f'  "{clean(record.reason)}"' if record.reason else ""
+        shown = shown_reason(record.reason_code, record.reason)
+        reason = f'  "{clean(shown)}"' if shown else ""
         emit(
             f"#{record.id:<5} {record.created_at.astimezone():%Y-%m-%d %H:%M}  "
             f"{record.kind} {record.transaction_id}  {_describe_state(record)}  "

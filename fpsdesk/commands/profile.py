@@ -87,6 +87,19 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     remove.add_argument("name")
     remove.set_defaults(func=cmd_remove)
 
+    reasons = sub.add_parser(
+        "reason-codes",
+        help="show or change the reason codes a profile's cancels offer",
+        description="Print the profile's reason codes, one 'code: Label' a line; with --set, "
+        "replace them with a file of such lines ('-' reads stdin); with --defaults, go back to "
+        "the list fpsdesk ships. Codes already recorded with cancels are never rewritten.",
+    )
+    reasons.add_argument("name")
+    choice = reasons.add_mutually_exclusive_group()
+    choice.add_argument("--set", metavar="FILE", help="the new list, one 'code: Label' a line")
+    choice.add_argument("--defaults", action="store_true", help="the list fpsdesk ships")
+    reasons.set_defaults(func=cmd_reason_codes)
+
 
 def _err(message: str) -> None:
     print(f"fpsdesk: {message}", file=sys.stderr)  # noqa: T201
@@ -316,4 +329,36 @@ def cmd_remove(args: argparse.Namespace) -> int:
         None: "no keychain is available, so no secret key was stored for it",
     }[result.secret_deleted]
     print(f"Removed profile {result.profile.name!r}; {note}.")  # noqa: T201
+    return ExitCode.OK
+
+
+def cmd_reason_codes(args: argparse.Namespace) -> int:
+    """Show, replace or reset a profile's reason codes (the secret is not needed)."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from fpsdesk.desk.reasons import DEFAULT_REASON_CODES
+    from fpsdesk.settings import SettingsError, format_reason_codes, parse_reason_codes
+
+    settings = SettingsStore()
+    text = None
+    if args.set is not None:
+        try:
+            text = sys.stdin.read() if args.set == "-" else Path(args.set).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            _err(f"Cannot read {args.set}: {exc}")
+            return ExitCode.USAGE
+    try:
+        profile = settings.get(args.name)
+        if text is not None or args.defaults:
+            codes = DEFAULT_REASON_CODES if text is None else parse_reason_codes(text)
+            profile = replace(profile, reason_codes=codes)
+            settings.save(profile)
+    except (InvalidProfile, ProfileNotFound) as exc:
+        _err(str(exc))
+        return ExitCode.USAGE
+    except (SettingsError, OSError) as exc:
+        _err(f"The settings could not be changed: {exc}")
+        return ExitCode.FAILURE
+    print(format_reason_codes(profile.reason_codes))  # noqa: T201
     return ExitCode.OK

@@ -16,6 +16,7 @@ from fpsdesk.cli import ExitCode
 from fpsdesk.commands.connecting import (
     UsageError,
     apply_verbosity,
+    checked_reason_code,
     connection,
     connection_options,
 )
@@ -103,7 +104,16 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         metavar="N",
         help="with --yes, in Production above 20: the number of cancels, typed to confirm",
     )
-    cancel.add_argument("--reason", help="why it is cancelled (sent to FPS as Description)")
+    cancel.add_argument(
+        "--reason-code",
+        metavar="CODE",
+        help="one of the profile's reason codes (default list: customer-request, "
+        "duplicate-order, suspected-fraud, out-of-stock, address-problem, other); recorded and "
+        "sent to FPS in the Description",
+    )
+    cancel.add_argument(
+        "--reason", help="a comment on why it is cancelled (sent to FPS in the Description)"
+    )
     cancel.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     cancel.add_argument(
         "--again",
@@ -268,6 +278,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
         )
 
     def body(txid: str, conn: Connection) -> int:
+        code = checked_reason_code(args.reason_code, conn)
         from fpsdesk.desk.cancel import (
             BeingCancelled,
             CancelDesk,
@@ -297,7 +308,12 @@ def cmd_cancel(args: argparse.Namespace) -> int:
                         return ExitCode.FAILURE
                     expected = current.transaction_status
                 done = desk.cancel(
-                    txid, reason, expected=expected, again=args.again, follow_up=True
+                    txid,
+                    reason,
+                    expected=expected,
+                    again=args.again,
+                    follow_up=True,
+                    reason_code=code,
                 )
             except NotRecorded as exc:
                 return _not_recorded(str(exc), args.json)

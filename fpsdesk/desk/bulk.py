@@ -36,11 +36,12 @@ from fpsdesk.desk.cancel import (
     NotCancellable,
     NotRecorded,
 )
+from fpsdesk.desk.reasons import validate_code
 from fpsdesk.desk.settle import CancelState, state_of
 from fpsdesk.fps.endpoints import environment_of
 from fpsdesk.fps.exceptions import FpsClientError, FpsError
 from fpsdesk.fps.ids import find_transaction_ids
-from fpsdesk.fps.models import ActionResult, TransactionDetail, TransactionStatusResult
+from fpsdesk.fps.models import ActionResult, Amount, TransactionDetail, TransactionStatusResult
 from fpsdesk.store.actions import ActionStore, current_operator
 from fpsdesk.store.bulk import (
     ALREADY_CANCELLED,
@@ -60,6 +61,7 @@ from fpsdesk.store.bulk import (
     UNKNOWN_ID,
     UNREADABLE,
     BulkItem,
+    BulkJob,
     BulkStore,
 )
 
@@ -307,6 +309,7 @@ class BulkDesk:
         *,
         source: str,
         reason: str | None = None,
+        reason_code: str | None = None,
         on_progress: Callable[[int, int], None] | None = None,
         stop: threading.Event | None = None,
     ) -> DryRun:
@@ -379,6 +382,7 @@ class BulkDesk:
             operator=current_operator(),
             source=source,
             reason=reason,
+            reason_code=validate_code(reason_code) if reason_code else None,
             items=ordered,
         )
         ordered = [replace(i, job_id=job_id) for i in ordered]
@@ -412,7 +416,7 @@ class BulkDesk:
                         return progress
                     progress.rate = control.rate
                     next_at = time.monotonic() + 1.0 / max(control.rate, MIN_RATE)
-                    finished = self._one(desk, job.reason, item)
+                    finished = self._one(desk, job, item)
                     if finished is None and tries < THROTTLE_RETRIES:
                         tries += 1  # FPS said slow down: halve the rate, try this one again
                         progress.slowed += 1
@@ -477,7 +481,7 @@ class BulkDesk:
             message=item.message,
         )
 
-    def _one(self, desk: CancelDesk, reason: str | None, item: BulkItem) -> BulkItem | None:
+    def _one(self, desk: CancelDesk, job: BulkJob, item: BulkItem) -> BulkItem | None:
         """One item through the lifecycle; None when FPS asked to slow down (try again)."""
         txn = item.transaction_id
         assert txn is not None
@@ -501,7 +505,13 @@ class BulkDesk:
             self._jobs.mark(item.job_id, item.seq, SENDING, action_id=action_id)
 
         try:
-            done = desk.cancel(txn, reason, on_recorded=recorded)
+            done = desk.cancel(
+                txn,
+                job.reason,
+                on_recorded=recorded,
+                reason_code=job.reason_code,
+                amount=_amount_of(item),
+            )
         except NotCancellable as exc:
             result = replace(
                 item,
@@ -565,3 +575,10 @@ def _plain_error(error: Exception | None) -> str | None:
     if isinstance(error, FpsError):
         return f"{error.code}: {error.message}"
     return str(error)
+
+
+def _amount_of(item: BulkItem) -> Amount | None:
+    """The amount the dry run read, for the history (None if it read none)."""
+    if item.amount is None or item.currency is None:
+        return None
+    return Amount(Decimal(item.amount), item.currency)

@@ -30,9 +30,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Protocol
 
 from fpsdesk.desk.owner import describe_owner, owner_gone, this_process
+from fpsdesk.desk.reasons import description, validate_code
 from fpsdesk.desk.settle import (
     LEASE_SLACK,
     CancelState,
@@ -46,7 +48,7 @@ from fpsdesk.desk.settle import (
 from fpsdesk.fps.endpoints import environment_of
 from fpsdesk.fps.errors import clause
 from fpsdesk.fps.exceptions import FpsClientError, FpsError, OutcomeUnknown
-from fpsdesk.fps.models import ActionResult, TransactionStatus, TransactionStatusResult
+from fpsdesk.fps.models import ActionResult, Amount, TransactionStatus, TransactionStatusResult
 from fpsdesk.store.actions import ActionOutcome, ActionRecord, ActionStore, ClaimTaken, Owner
 from fpsdesk.store.db import database_errors
 
@@ -269,9 +271,17 @@ class CancelDesk:
         follow_up: bool = False,
         on_recorded: Callable[[int], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
+        reason_code: str | None = None,
+        amount: Amount | None = None,
     ) -> CancelResult:
         """Run the whole lifecycle once. Raises CancelRefused (nothing sent) or what the
-        status read raises (FpsClientError: nothing sent either)."""
+        status read raises (FpsClientError: nothing sent either).
+
+        ``reason`` is the free comment, ``reason_code`` one of the profile's codes (checked by
+        the front end against the list); both are recorded and sent in the Description.
+        ``amount`` is the transaction's amount as the agent saw it, recorded for the results
+        dashboard (the status read does not carry it)."""
+        code = validate_code(reason_code) if reason_code else None
         # Where the history stood before the status read: a Cancel another sender recorded
         # (or learnt the fate of) after this point may postdate that read, so the claim
         # refuses ours even if that Cancel has finished by now.
@@ -286,13 +296,19 @@ class CancelDesk:
             )
         if should_stop is not None and should_stop():
             raise Stopping(transaction_id)
-        action_id = self._record(transaction_id, reason, status, seen)
+        action_id = self._record(transaction_id, reason, status, seen, code, amount)
         if on_recorded is not None:
             on_recorded(action_id)
-        return self._send(transaction_id, reason, action_id, status, follow_up)
+        return self._send(transaction_id, description(code, reason), action_id, status, follow_up)
 
     def _record(
-        self, transaction_id: str, reason: str | None, status: TransactionStatus, seen: int
+        self,
+        transaction_id: str,
+        reason: str | None,
+        status: TransactionStatus,
+        seen: int,
+        code: str | None = None,
+        amount: Amount | None = None,
     ) -> int:
         now = self._clock()
         lease = timedelta(seconds=self._client.deadline_seconds) + LEASE_SLACK
@@ -303,6 +319,9 @@ class CancelDesk:
                 environment=environment_of(self._client.endpoint),
                 endpoint=self._client.endpoint,
                 reason=reason or None,
+                reason_code=code,
+                amount=_amount_text(amount) if amount is not None else None,
+                currency=amount.currency if amount is not None else None,
                 status_before=status.value,
                 owner=self._owner,
                 lease_until=now + lease,
@@ -344,7 +363,7 @@ class CancelDesk:
     def _send(
         self,
         transaction_id: str,
-        reason: str | None,
+        sent_description: str | None,
         action_id: int,
         status_before: TransactionStatus,
         follow_up: bool,
@@ -352,7 +371,7 @@ class CancelDesk:
         result: ActionResult | None = None
         error: Exception | None = None
         try:
-            result = self._client.cancel(transaction_id, reason or None)
+            result = self._client.cancel(transaction_id, sent_description)
         except OutcomeUnknown as exc:
             error = exc
             answer = _Answer(ActionOutcome.UNKNOWN, error_message=exc.detail)
@@ -426,6 +445,12 @@ class CancelDesk:
         if mine is None:
             return done
         return _replace(done, follow_up=mine, record=mine.record)
+
+
+def _amount_text(amount: Amount) -> str:
+    """``49.95``, not the ``49.950000`` a parsed amount may carry (sub-cent digits are kept)."""
+    cents = amount.value.quantize(Decimal("0.01"))
+    return format(cents if cents == amount.value else amount.value.normalize(), "f")
 
 
 def _replace(result: CancelResult, **changes: object) -> CancelResult:

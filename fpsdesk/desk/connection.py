@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from fpsdesk.desk.reasons import DEFAULT_REASON_CODES, ReasonCode
 from fpsdesk.fps.client import MAX_RETRIES, FpsClient
 from fpsdesk.fps.endpoints import environment_key, environment_of, validate_endpoint
 from fpsdesk.fps.exceptions import InvalidInput
@@ -39,6 +40,7 @@ class Connection:
     read_timeout: float = DEFAULT_READ_TIMEOUT
     profile_name: str = ""
     source: str = ""  # "profile NAME" or "--endpoint", for messages
+    reason_codes: tuple[ReasonCode, ...] = DEFAULT_REASON_CODES  # the profile's, else defaults
 
     @property
     def environment(self) -> str:
@@ -104,6 +106,7 @@ def for_profile(profile: Profile, secret: str) -> Connection:
         profile.ca_bundle,
         profile_name=profile.name,
         source=f"profile {profile.name}",
+        reason_codes=profile.reason_codes,
     )
 
 
@@ -135,4 +138,5 @@ def from_profile(
         read_timeout,
         profile_name=profile.name,
         source=f"profile {profile.name}",
+        reason_codes=profile.reason_codes,
     )

@@ -19,10 +19,13 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fpsdesk.store.db import HistoryConnection, database_errors, is_unique_violation, transaction
 from fpsdesk.store.outcome import ActionOutcome as ActionOutcome  # re-exported
+
+if TYPE_CHECKING:
+    from fpsdesk.store.report import ActionReport, ReportCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,9 @@ class ActionRecord:
     decide_after: datetime | None = None
     corrected_from: ActionOutcome | None = None
     claimed: bool = False  # holds the claim of its transaction (a Cancel in flight)
+    reason_code: str | None = None  # from the profile's list; never rewritten once recorded
+    amount: str | None = None  # the transaction's amount as FPS showed it (decimal text)
+    currency: str | None = None
 
     @property
     def resolved(self) -> bool:
@@ -115,6 +121,9 @@ def _record(row: Any) -> ActionRecord:
         decide_after=_dt(row["decide_after"]),
         corrected_from=ActionOutcome(row["corrected_from"]) if row["corrected_from"] else None,
         claimed=row["claim"] is not None,
+        reason_code=row["reason_code"],
+        amount=row["amount"],
+        currency=row["currency"],
     )
 
 
@@ -170,6 +179,9 @@ class ActionStore:
         environment: str,
         endpoint: str,
         reason: str | None = None,
+        reason_code: str | None = None,
+        amount: str | None = None,
+        currency: str | None = None,
         status_before: str | None = None,
         operator: str | None = None,
         owner: Owner | None = None,
@@ -196,8 +208,8 @@ class ActionStore:
                 cur = self._conn.execute(
                     "INSERT INTO actions (kind, transaction_id, reason, operator, environment,"
                     " endpoint, created_at, outcome, status_before, owner_host, owner_pid,"
-                    " owner_started, lease_until, decide_after, claim)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                    " owner_started, lease_until, decide_after, claim, reason_code, amount,"
+                    " currency) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                     (
                         kind,
                         transaction_id,
@@ -214,6 +226,9 @@ class ActionStore:
                         _iso(lease_until),
                         _iso(decide_after),
                         1 if claim else None,
+                        reason_code,
+                        amount,
+                        currency,
                     ),
                 )
                 action_id = int(cur.fetchone()[0])
@@ -361,6 +376,12 @@ class ActionStore:
         """Where this log is: a file, or a PostgreSQL URL without its password."""
         with self._lock:
             return self._conn.location()
+
+    def report(self, cache: ReportCache | None = None) -> ActionReport:
+        """The dashboard's figures over this log, on its connection and under its lock."""
+        from fpsdesk.store.report import ActionReport
+
+        return ActionReport(self._conn, self._lock, cache)
 
     def events(self, action_id: int) -> list[ActionEvent]:
         """Every change of this action's outcome, oldest first."""

@@ -82,6 +82,7 @@ class BulkJob:
     reason: str | None
     state: str
     updated_at: datetime
+    reason_code: str | None = None
 
 
 def _item(row: Any) -> BulkItem:
@@ -115,6 +116,7 @@ def _job(row: Any) -> BulkJob:
         reason=row["reason"],
         state=row["state"],
         updated_at=datetime.fromisoformat(row["updated_at"]),
+        reason_code=row["reason_code"],
     )
 
 
@@ -134,14 +136,25 @@ class BulkStore:
         source: str,
         reason: str | None,
         items: Iterable[BulkItem],
+        reason_code: str | None = None,
     ) -> int:
         """The dry run's verdicts, as one job, in one transaction."""
         now = _now()
         with transaction(self._conn, self._lock):
             cur = self._conn.execute(
                 "INSERT INTO bulk_jobs (created_at, environment, endpoint, operator, source,"
-                " reason, state, updated_at) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
-                (now, environment, endpoint, operator, source, reason, JOB_DRY_RUN, now),
+                " reason, state, updated_at, reason_code) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id",
+                (
+                    now,
+                    environment,
+                    endpoint,
+                    operator,
+                    source,
+                    reason,
+                    JOB_DRY_RUN,
+                    now,
+                    reason_code,
+                ),
             )
             job_id = int(cur.fetchone()[0])
             self._conn.executemany(
@@ -216,12 +229,13 @@ class BulkStore:
                 "UPDATE bulk_jobs SET state=?, updated_at=? WHERE id=?", (state, _now(), job_id)
             )
 
-    def set_reason(self, job_id: int, reason: str | None) -> None:
-        """The reason sent with each Cancel, when it is given at the confirmation (the app asks
-        for it after the dry run); the run reads it from the job."""
+    def set_reason(self, job_id: int, reason: str | None, reason_code: str | None = None) -> None:
+        """The reason (code and comment) sent with each Cancel, when it is given at the
+        confirmation (the app asks for it after the dry run); the run reads it from the job."""
         with transaction(self._conn, self._lock):
             self._conn.execute(
-                "UPDATE bulk_jobs SET reason=?, updated_at=? WHERE id=?", (reason, _now(), job_id)
+                "UPDATE bulk_jobs SET reason=?, reason_code=?, updated_at=? WHERE id=?",
+                (reason, reason_code, _now(), job_id),
             )
 
     def mark(self, job_id: int, seq: int, state: str, **fields: object) -> None:

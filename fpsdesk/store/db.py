@@ -270,6 +270,44 @@ MIGRATIONS: list[list[Statement]] = [
         )
         """,
     ],
+    # 9: what the results dashboard counts: a cancel's reason code (from the profile's list,
+    # never rewritten once recorded) and the amount it was for (the amount released is summed
+    # per currency); a bulk run's code, sent with each of its Cancels; the indexes the
+    # dashboard reads. Older rows have neither code nor amount. See store/report.py.
+    [
+        "ALTER TABLE actions ADD COLUMN reason_code TEXT",
+        "ALTER TABLE actions ADD COLUMN amount TEXT",
+        "ALTER TABLE actions ADD COLUMN currency TEXT",
+        "ALTER TABLE bulk_jobs ADD COLUMN reason_code TEXT",
+        # Covering indexes for the dashboard's GROUP BYs: each breakdown reads one index in
+        # its grouping order (no sort, no table rows), ~30 ms for a year of 100,000 Cancels.
+        "CREATE INDEX actions_report_outcome ON actions(kind, outcome, created_at, environment,"
+        " corrected_from)",
+        "CREATE INDEX actions_report_time ON actions(kind, created_at)",
+        "CREATE INDEX actions_report_amount ON actions(kind, outcome, currency, created_at,"
+        " environment, amount)",
+        "CREATE INDEX actions_report_agent ON actions(kind, operator, outcome, corrected_from,"
+        " created_at, environment)",
+        "CREATE INDEX actions_report_reason ON actions(kind, reason_code, reason, outcome,"
+        " corrected_from, created_at, environment)",
+        "CREATE INDEX actions_report_status ON actions(kind, status_before, error_code, outcome,"
+        " corrected_from, created_at, environment)",
+        "CREATE INDEX actions_report_environment ON actions(kind, environment)",
+        Spelled(
+            sqlite="CREATE TRIGGER actions_reason_code_kept BEFORE UPDATE OF reason_code ON"
+            " actions WHEN OLD.reason_code IS NOT NULL AND NEW.reason_code IS NOT"
+            " OLD.reason_code BEGIN SELECT RAISE(ABORT, 'a recorded reason code is never"
+            " rewritten'); END",
+            postgresql=(
+                "CREATE FUNCTION actions_reason_code_kept() RETURNS trigger AS $$ BEGIN"
+                " IF OLD.reason_code IS NOT NULL AND NEW.reason_code IS DISTINCT FROM"
+                " OLD.reason_code THEN RAISE EXCEPTION 'a recorded reason code is never"
+                " rewritten'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER actions_reason_code_kept BEFORE UPDATE OF reason_code ON"
+                " actions FOR EACH ROW EXECUTE FUNCTION actions_reason_code_kept()",
+            ),
+        ),
+    ],
 ]
 
 

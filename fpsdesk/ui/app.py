@@ -318,7 +318,12 @@ class AppController(QObject):
         self.profile_name = profile.name
         return (
             self._config(
-                profile.endpoint, profile.access_key_id, secret, profile.name, profile.ca_bundle
+                profile.endpoint,
+                profile.access_key_id,
+                secret,
+                profile.name,
+                profile.ca_bundle,
+                profile.reason_codes,
             ),
             "",
             True,
@@ -326,7 +331,12 @@ class AppController(QObject):
 
     @staticmethod
     def _config(
-        endpoint: str, key: str, secret: str, name: str, ca_bundle: str | None = None
+        endpoint: str,
+        key: str,
+        secret: str,
+        name: str,
+        ca_bundle: str | None = None,
+        reason_codes: Any = None,
     ) -> ConnectionConfig:
         from fpsdesk.fps.endpoints import environment_of
         from fpsdesk.ui.messages import ConnectionConfig
@@ -338,6 +348,7 @@ class AppController(QObject):
             environment=environment_of(endpoint),
             profile_name=name,
             ca_bundle=ca_bundle,
+            **({"reason_codes": reason_codes} if reason_codes else {}),
         )
 
     def _start_sandbox(self) -> ConnectionConfig:
@@ -381,7 +392,12 @@ class AppController(QObject):
     def _on_profile_activated(self, profile: Any, secret: str) -> None:
         self.connect_profile(
             self._config(
-                profile.endpoint, profile.access_key_id, secret, profile.name, profile.ca_bundle
+                profile.endpoint,
+                profile.access_key_id,
+                secret,
+                profile.name,
+                profile.ca_bundle,
+                profile.reason_codes,
             )
         )
 

@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fpsdesk.desk.reasons import DEFAULT_REASON_CODES, ReasonCode
 from fpsdesk.store.bulk import (
     ALREADY_CANCELLED,
     CANCELLABLE,
@@ -240,7 +241,13 @@ def dry_run_work(source: Path | Sequence[str], label: str) -> Callable[[JobConte
 
 
 def run_work(
-    job_id: int, control: BulkControl, reason: str | None, *, set_reason: bool, shown: bool
+    job_id: int,
+    control: BulkControl,
+    reason: str | None,
+    *,
+    set_reason: bool,
+    shown: bool,
+    reason_code: str | None = None,
 ) -> Callable[[JobContext], object]:
     """Send the job's Cancels (what is left of them), reporting finished items in batches.
 
@@ -256,7 +263,7 @@ def run_work(
         jobs = BulkStore(conn)
         desk = BulkDesk(ctx.client(), ActionStore(conn), jobs)
         if set_reason:
-            jobs.set_reason(job_id, reason or None)
+            jobs.set_reason(job_id, reason or None, reason_code)
         # Counted in SQL, and the items read only when the view does not show them yet: a
         # 10,000-item burst of Python here held the interpreter while the window repainted.
         start = RunSnapshot.of(desk.progress_of(job_id, control.rate))
@@ -620,10 +627,12 @@ class BulkView(QWidget):
         jobs: JobHost,
         environment: Callable[[], tuple[str, str]],
         parent: QWidget | None = None,
+        reason_codes: Callable[[], tuple[ReasonCode, ...]] | None = None,
     ) -> None:
         super().__init__(parent)
         self._jobs = jobs
         self._environment = environment
+        self._reason_codes = reason_codes or (lambda: DEFAULT_REASON_CODES)
         self._job: Job | None = None  # the dry run or run in flight
         self._check: Job | None = None  # the look for unfinished runs
         self._control: BulkControl | None = None
@@ -1155,12 +1164,18 @@ class BulkView(QWidget):
             needs_count_typed=dry.needs_count_typed,
             job_id=dry.job_id,
             source=self.source_label.text(),
+            reason_codes=self._reason_codes(),
         )
-        reason = dialogs.confirm_bulk_cancel(self, prompt)
-        if reason is None:
+        choice = dialogs.confirm_bulk_cancel(self, prompt)
+        if choice is None:
             return False
         return self._run(
-            dry.job_id, reason, set_reason=True, rate=self.plan_rate.value(), shown=True
+            dry.job_id,
+            choice.comment,
+            set_reason=True,
+            rate=self.plan_rate.value(),
+            shown=True,
+            reason_code=choice.code,
         )
 
     def resume(self, job_id: int) -> bool:
@@ -1201,7 +1216,14 @@ class BulkView(QWidget):
         return sum(1 for i in self.model.rows() if i.klass == CANCELLABLE and i.state != DONE)
 
     def _run(
-        self, job_id: int, reason: str | None, *, set_reason: bool, rate: float, shown: bool
+        self,
+        job_id: int,
+        reason: str | None,
+        *,
+        set_reason: bool,
+        rate: float,
+        shown: bool,
+        reason_code: str | None = None,
     ) -> bool:
         control = make_control(rate)
         self.error = None
@@ -1226,7 +1248,14 @@ class BulkView(QWidget):
         self._set_state("running")
         job = self._jobs.start(
             "bulk-run",
-            run_work(job_id, control, reason, set_reason=set_reason, shown=shown),
+            run_work(
+                job_id,
+                control,
+                reason,
+                set_reason=set_reason,
+                shown=shown,
+                reason_code=reason_code,
+            ),
             progressed=self._on_run_progress,
             succeeded=self._on_run_done,
             failed=self._on_failed,

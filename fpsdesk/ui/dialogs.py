@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fpsdesk.desk.reasons import DEFAULT_REASON_CODES, ReasonCode
 from fpsdesk.ui import theme
 from fpsdesk.ui.widgets import short_id
 
@@ -56,6 +58,59 @@ class CancelPrompt:
     description: str = ""
     sender_name: str = ""
     sender_email: str = ""
+    reason_codes: tuple[ReasonCode, ...] = DEFAULT_REASON_CODES
+
+
+@dataclass(frozen=True)
+class ReasonChoice:
+    """What the agent gave as the reason: a code from the profile's list and a comment."""
+
+    code: str | None
+    comment: str
+
+
+class ReasonPicker(QWidget):
+    """A reason code (required) and an optional comment, both sent to FPS in the Description.
+
+    ``comment`` is the QPlainTextEdit, kept under the name ``reason`` by the dialogs."""
+
+    def __init__(
+        self, codes: tuple[ReasonCode, ...], placeholder: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        layout = QFormLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.code = QComboBox()
+        self.code.setPlaceholderText(self.tr("Choose a reason…"))
+        for entry in codes:
+            self.code.addItem(entry.label, entry.code)
+            self.code.setItemData(
+                self.code.count() - 1, f"{entry.label} ({entry.code})", Qt.ItemDataRole.ToolTipRole
+            )
+        self.code.setCurrentIndex(-1)
+        self.code.setAccessibleName(self.tr("Reason code"))
+        self.code.setAccessibleDescription(
+            self.tr("Why it is cancelled, from this profile's list; required")
+        )
+        self.comment = QPlainTextEdit()
+        self.comment.setPlaceholderText(placeholder)
+        self.comment.setTabChangesFocus(True)
+        self.comment.setFixedHeight(60)
+        self.comment.setAccessibleName(self.tr("Comment (optional)"))
+        layout.addRow(self.tr("Reason:"), self.code)
+        layout.addRow(self.tr("Comment (optional):"), self.comment)
+        note = _caption(self.tr("Both are recorded and sent to FPS as the description."))
+        note.setWordWrap(True)
+        layout.addRow("", note)
+
+    def chosen_code(self) -> str | None:
+        value = self.code.currentData()
+        return value if isinstance(value, str) else None
+
+    def choose(self, code: str) -> None:
+        self.code.setCurrentIndex(self.code.findData(code))
 
 
 def _plain(text: str, selectable: bool = True) -> QLabel:
@@ -174,12 +229,11 @@ class CancelDialog(QDialog):
         env_row.addStretch(1)
         form.addRow(self.tr("Environment:"), env_row)
         layout.addLayout(form)
-        layout.addWidget(QLabel(self.tr("Reason (optional, sent to FPS as the description):")))
-        self.reason = QPlainTextEdit()
-        self.reason.setPlaceholderText(self.tr("e.g. Customer asked to cancel the order"))
-        self.reason.setTabChangesFocus(True)
-        self.reason.setFixedHeight(70)
-        layout.addWidget(self.reason)
+        self.picker = ReasonPicker(
+            prompt.reason_codes, self.tr("e.g. Customer asked to cancel the order")
+        )
+        self.reason = self.picker.comment
+        layout.addWidget(self.picker)
         buttons = QDialogButtonBox()
         self.confirm_button = QPushButton(self.tr("Cancel transaction"))
         self.confirm_button.setAccessibleDescription(
@@ -196,10 +250,22 @@ class CancelDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.reason.setFocus()
+        self.picker.code.currentIndexChanged.connect(self._update_confirm)
+        self._update_confirm()
+        self.picker.code.setFocus()
+
+    def _update_confirm(self) -> None:
+        self.confirm_button.setEnabled(self.picker.chosen_code() is not None)
+
+    def accept(self) -> None:
+        if self.picker.chosen_code() is not None:
+            super().accept()
 
     def reason_text(self) -> str:
         return self.reason.toPlainText().strip()
+
+    def choice(self) -> ReasonChoice:
+        return ReasonChoice(self.picker.chosen_code(), self.reason_text())
 
 
 def _person(name: str, email: str) -> str:
@@ -213,12 +279,12 @@ def run_modal(dialog: QDialog) -> int:
     return int(dialog.exec())
 
 
-def confirm_cancel(parent: QWidget | None, prompt: CancelPrompt) -> str | None:
-    """The reason (possibly empty) if the agent confirms, None if they back out."""
+def confirm_cancel(parent: QWidget | None, prompt: CancelPrompt) -> ReasonChoice | None:
+    """The reason code and comment if the agent confirms, None if they back out."""
     dialog = CancelDialog(prompt, parent)
     try:
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            return dialog.reason_text()
+            return dialog.choice()
         return None
     finally:
         dialog.deleteLater()
@@ -493,6 +559,37 @@ def open_ca_bundle(parent: QWidget | None, current: str) -> str | None:
     return path or None
 
 
+def save_report_path(parent: QWidget | None, suggested: str, file_filter: str) -> str | None:
+    """Where to save a report (PDF) or a chart (PNG); None if the agent backs out."""
+    path, _ = QFileDialog.getSaveFileName(parent, _tr("Save report"), suggested, file_filter)
+    return path or None
+
+
+def export_report(
+    parent: QWidget | None,
+    suggested_name: str,
+    file_filter: str,
+    write: Callable[[Path], object],
+    what: str,
+) -> Path | None:
+    """Ask where, then write; a write error is shown, never raised. The path written, or None."""
+    chosen = save_report_path(parent, str(Path.home() / suggested_name), file_filter)
+    if not chosen:
+        return None
+    try:
+        write(Path(chosen))
+    except OSError as exc:
+        show_error(
+            parent,
+            _tr("Export failed"),
+            _tr("Could not write {path}.").format(path=chosen),
+            str(exc),
+        )
+        return None
+    log.info("saved the %s to %s", what, chosen)
+    return Path(chosen)
+
+
 # -- bulk cancel --------------------------------------------------------------------------
 
 
@@ -510,6 +607,7 @@ class BulkPrompt:
     source: str = ""
     ask_reason: bool = True
     resume: bool = False
+    reason_codes: tuple[ReasonCode, ...] = DEFAULT_REASON_CODES
 
 
 class BulkCancelDialog(QDialog):
@@ -591,19 +689,12 @@ class BulkCancelDialog(QDialog):
             source.setWordWrap(True)
             form.addRow(self.tr("From:"), source)
         layout.addLayout(form)
-        self.reason = QPlainTextEdit()
+        self.picker = ReasonPicker(prompt.reason_codes, self.tr("e.g. Fraud wave of 28 November"))
+        self.reason = self.picker.comment
         if prompt.ask_reason:
-            reason_caption = QLabel(
-                self.tr("Reason (optional, sent to FPS with each Cancel as the description):")
-            )
-            reason_caption.setWordWrap(True)
-            layout.addWidget(reason_caption)
-            self.reason.setPlaceholderText(self.tr("e.g. Fraud wave of 28 November"))
-            self.reason.setTabChangesFocus(True)
-            self.reason.setFixedHeight(60)
-            layout.addWidget(self.reason)
+            layout.addWidget(self.picker)
         else:
-            self.reason.hide()
+            self.picker.hide()
         self.count_edit = QLineEdit()
         self.count_edit.setAccessibleName(self.tr("Number of transactions, typed to confirm"))
         self.count_edit.setAccessibleDescription(
@@ -637,34 +728,44 @@ class BulkCancelDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.count_edit.textChanged.connect(self._update_confirm)
+        self.picker.code.currentIndexChanged.connect(self._update_confirm)
         self._update_confirm()
-        if prompt.needs_count_typed:
+        if prompt.ask_reason:
+            self.picker.code.setFocus()
+        elif prompt.needs_count_typed:
             self.count_edit.setFocus()
-        elif prompt.ask_reason:
-            self.reason.setFocus()
 
     def count_typed(self) -> bool:
         return not self.prompt.needs_count_typed or self.count_edit.text().strip().replace(
             ",", ""
         ) == str(self.prompt.count)
 
+    def ready(self) -> bool:
+        """The count typed (when needed) and a reason code chosen (when asked)."""
+        code_ok = not self.prompt.ask_reason or self.picker.chosen_code() is not None
+        return self.count_typed() and code_ok
+
     def _update_confirm(self) -> None:
-        self.confirm_button.setEnabled(self.count_typed())
+        self.confirm_button.setEnabled(self.ready())
 
     def accept(self) -> None:
-        if self.count_typed():
+        if self.ready():
             super().accept()
 
     def reason_text(self) -> str:
         return self.reason.toPlainText().strip()
 
+    def choice(self) -> ReasonChoice:
+        return ReasonChoice(self.picker.chosen_code(), self.reason_text())
 
-def confirm_bulk_cancel(parent: QWidget | None, prompt: BulkPrompt) -> str | None:
-    """The reason (possibly empty) if the agent confirms, None if they go back."""
+
+def confirm_bulk_cancel(parent: QWidget | None, prompt: BulkPrompt) -> ReasonChoice | None:
+    """The reason code and comment (both empty on a resume) if the agent confirms, None if
+    they go back."""
     dialog = BulkCancelDialog(prompt, parent)
     try:
-        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.count_typed():
-            return dialog.reason_text()
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.ready():
+            return dialog.choice()
         return None
     finally:
         dialog.deleteLater()

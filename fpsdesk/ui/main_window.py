@@ -593,7 +593,7 @@ class MainWindow(QMainWindow):
             from fpsdesk.ui.bulk_view import BulkView
 
             assert self._jobs is not None, "attach_session makes the job host"
-            view = BulkView(self._jobs, self._environment_now)
+            view = BulkView(self._jobs, self._environment_now, reason_codes=self._reason_codes)
             view.open_transaction.connect(self.open_transaction)
             view.run_finished.connect(self._on_bulk_finished)
             view.resume_requested.connect(self.show_bulk)
@@ -602,6 +602,14 @@ class MainWindow(QMainWindow):
             host_layout.addWidget(view)
             self._bulk = view
         return self._bulk
+
+    def _reason_codes(self) -> tuple[Any, ...]:
+        config = self._job_config()
+        if config is not None:
+            return tuple(config.reason_codes)
+        from fpsdesk.desk.reasons import DEFAULT_REASON_CODES
+
+        return DEFAULT_REASON_CODES
 
     def _environment_now(self) -> tuple[str, str]:
         config = self._job_config()
@@ -1145,9 +1153,10 @@ class MainWindow(QMainWindow):
             description=detail.caller_description or detail.sender_description or "",
             sender_name=detail.sender_name or "",
             sender_email=detail.sender_email or "",
+            reason_codes=self._reason_codes(),
         )
-        reason = dialogs.confirm_cancel(self, prompt)
-        if reason is None:
+        choice = dialogs.confirm_cancel(self, prompt)
+        if choice is None:
             return
         # The page or the field may have changed while the dialog was open.
         current = self.transaction_view.detail
@@ -1157,7 +1166,13 @@ class MainWindow(QMainWindow):
             or self._field_transaction_id() != detail.transaction_id
         ):
             return
-        self.session.cancel(detail.transaction_id, reason, detail.transaction_status)
+        self.session.cancel(
+            detail.transaction_id,
+            choice.comment,
+            detail.transaction_status,
+            reason_code=choice.code,
+            amount=detail.transaction_amount,
+        )
 
     def _say_why_not(self, transaction_id: str, why: str) -> None:
         """Ctrl+Shift+X that will not cancel: say why where the agent looks, never silently."""
@@ -1358,7 +1373,14 @@ class MainWindow(QMainWindow):
                 10000,
             )
             return
-        self.session.cancel(needs.transaction_id, needs.reason, needs.expected_status, again=True)
+        self.session.cancel(
+            needs.transaction_id,
+            needs.reason,
+            needs.expected_status,
+            again=True,
+            reason_code=needs.reason_code,
+            amount=needs.amount,
+        )
 
     @Slot(object)
     def _on_cancel_blocked(self, blocked: CancelBlocked) -> None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from fpsdesk.desk.reasons import DEFAULT_REASON_CODES, ReasonCode
 from fpsdesk.fps.models import (
     ActionResult,
+    Amount,
     TransactionDetail,
     TransactionStatus,
     TransactionStatusResult,
@@ -29,6 +31,7 @@ class ConnectionConfig:
     connect_timeout: float = 5.0
     read_timeout: float = 20.0
     ca_bundle: str | None = None
+    reason_codes: tuple[ReasonCode, ...] = DEFAULT_REASON_CODES  # the profile's list
 
     def __repr__(self) -> str:  # never let the secret reach a log line through a repr
         return (
@@ -75,6 +78,8 @@ class CancelRequest:
     environment: str
     endpoint: str
     again: bool = False  # the agent confirmed a second Cancel despite an unresolved earlier one
+    reason_code: str | None = None
+    amount: Amount | None = None  # as the agent saw it, recorded for the results dashboard
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +114,8 @@ class CancelNeedsAgain:
     reason: str
     expected_status: TransactionStatus
     earlier: tuple[EarlierAttempt, ...]
+    reason_code: str | None = None
+    amount: Amount | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
-"""The Results view: recent cancellations and their outcomes, filterable and exportable.
+"""The Results view: the dashboard over a period, and the cancellations behind it.
 
 It reads the durable action store, so it shows what really happened, including actions whose
-outcome is still being reconciled, and survives restarts.
+outcome is still being reconciled, and survives restarts. The dashboard (fpsdesk/ui/dashboard.py)
+is built the first time the view is shown; from then on the table lists the cancels of its
+period and environment, narrowed to the bar or segment clicked.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import csv
 import logging
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtGui import QShowEvent
@@ -22,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fpsdesk.desk.reasons import shown_reason
 from fpsdesk.store.actions import ActionOutcome, ActionRecord, ActionStore
 from fpsdesk.ui import dialogs, theme
 from fpsdesk.ui.transaction_view import TableOrEmpty, _item, make_table
@@ -37,7 +41,10 @@ CSV_COLUMNS = [
     "endpoint",
     "kind",
     "transaction_id",
+    "reason_code",
     "reason",
+    "amount",
+    "currency",
     "outcome",
     "status_before",
     "status_after",
@@ -63,7 +70,10 @@ def write_csv(path: Path, records: list[ActionRecord]) -> None:
                     r.endpoint,
                     r.kind,
                     r.transaction_id,
+                    r.reason_code or "",
                     r.reason or "",
+                    r.amount or "",
+                    r.currency or "",
                     r.outcome.value,
                     r.status_before or "",
                     r.status_after or "",
@@ -82,8 +92,10 @@ class ResultsView(QWidget):
         super().__init__(parent)
         self._actions = actions
         self.records: list[ActionRecord] = []
+        self.dashboard: Any = None  # DashboardView, built on first show
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self._layout = layout
         bar = QHBoxLayout()
         self.outcome = QComboBox()
         self.outcome.setAccessibleName(self.tr("Filter by outcome"))
@@ -134,8 +146,8 @@ class ResultsView(QWidget):
         )
         self.body = TableOrEmpty(self.table, self.empty)
         layout.addWidget(self.body, 1)
-        self.outcome.currentIndexChanged.connect(self.reload)
-        self.search.textChanged.connect(self.reload)
+        self.outcome.currentIndexChanged.connect(self._reload_table)
+        self.search.textChanged.connect(self._reload_table)
         self.export_button.clicked.connect(self.export)
         self.clear_filters_button.clicked.connect(self.clear_filters)
         accessible(
@@ -153,19 +165,57 @@ class ResultsView(QWidget):
             self.reload()
 
     def showEvent(self, event: QShowEvent) -> None:
-        if self._dirty:
+        if self.dashboard is None:
+            self.build_dashboard()
+        elif self._dirty:
             self.reload()
         super().showEvent(event)
 
+    def build_dashboard(self) -> Any:
+        """The dashboard above the table: built (and its modules imported) on first use."""
+        if self.dashboard is None:
+            from fpsdesk.ui.dashboard import DashboardView
+
+            view = DashboardView(self._actions.report(), database=self._actions.database_file())
+            self._layout.insertWidget(0, view)
+            view.show()  # a child added to a shown widget stays hidden until told
+            self.dashboard = view
+            view.figures_changed.connect(self._reload_table)
+            view.selection_changed.connect(self._reload_table)
+            view.export_pdf.connect(self.export_pdf)
+            view.export_png.connect(self.export_png)
+            self._dirty = True
+            self.reload()
+        return self.dashboard
+
     def reload(self) -> None:
+        """Read the history again: the dashboard's figures (if built) and the table."""
         self._dirty = False
+        if self.dashboard is not None:
+            self.dashboard.refresh(environments=True)  # reloads the table when done
+            return
+        self._reload_table()
+
+    def _reload_table(self) -> None:
         value = self.outcome.currentData()
-        self.records = self._actions.recent(
-            limit=1000,
-            outcome=ActionOutcome(value) if value else None,
-            search=self.search.text().strip() or None,
-            kind="Cancel",
-        )
+        search = self.search.text().strip() or None
+        if self.dashboard is not None and self.dashboard.board is not None:
+            board = self.dashboard.board
+            self.records = self._actions.report().rows(
+                board.period,
+                board.environment,
+                self.dashboard.selection,
+                outcome=value or None,
+                search=search,
+                limit=1000,
+            )
+        else:
+            self.records = self._actions.recent(
+                limit=1000,
+                outcome=ActionOutcome(value) if value else None,
+                search=search,
+                kind="Cancel",
+            )
         table = self.table
         table.setUpdatesEnabled(False)
         table.setRowCount(0)
@@ -178,10 +228,24 @@ class ResultsView(QWidget):
             table.setItem(row, 2, status_item(look, outcome_text(r)))
             table.setItem(row, 3, _item(r.operator))
             table.setItem(row, 4, _item(r.environment))
-            table.setItem(row, 5, _item(r.reason))
+            table.setItem(row, 5, _item(shown_reason(r.reason_code, r.reason)))
             table.setItem(row, 6, _item(r.request_id, mono=True))
         table.setUpdatesEnabled(True)
-        self.count.setText(self.tr("{n} shown").format(n=len(self.records)))
+        shown = len(self.records)
+        total = shown
+        narrowed = bool(self.outcome.currentData() or self.search.text().strip())
+        board_shown = self.dashboard is not None and self.dashboard.board is not None
+        if shown >= 1000 and board_shown and not narrowed:
+            board = self.dashboard.board
+            total = self._actions.report().count(
+                board.period, board.environment, self.dashboard.selection
+            )
+        if total > shown:
+            self.count.setText(
+                self.tr("newest {n} of {total}").format(n=f"{shown:,}", total=f"{total:,}")
+            )
+        else:
+            self.count.setText(self.tr("{n} shown").format(n=f"{shown:,}"))
         self.export_button.setEnabled(bool(self.records))
         self._explain_empty()
         self.body.refresh()
@@ -197,6 +261,9 @@ class ResultsView(QWidget):
             self.empty.body.setText(
                 self.tr("No cancel recorded here matches this outcome and search.")
             )
+        elif self.dashboard is not None and self._actions.report().environments():
+            self.empty.title.setText(self.tr("No cancellations in this period"))
+            self.empty.body.setText(self.tr("Choose a longer period or another environment above."))
         else:
             self.empty.title.setText(self.tr("No cancellations yet"))
             self.empty.body.setText(
@@ -226,6 +293,26 @@ class ResultsView(QWidget):
             return len(records)
 
         dialogs.export_csv(self, "fpsdesk-cancellations.csv", write, "actions")
+
+    def export_pdf(self) -> None:
+        """The period's dashboard and table as a PDF report (Qt's own PDF writer)."""
+        from fpsdesk.ui import report_pdf
+
+        dashboard = self.build_dashboard()
+        board = dashboard.board
+        if board is None:
+            return
+        records = self._actions.report().rows(
+            board.period, board.environment, dashboard.selection, limit=report_pdf.MAX_ROWS
+        )
+        report_pdf.save_pdf_dialog(self, board, records, dashboard.describe_selection())
+
+    def export_png(self) -> None:
+        from fpsdesk.ui import report_pdf
+
+        dashboard = self.build_dashboard()
+        if dashboard.board is not None:
+            report_pdf.save_png_dialog(self, dashboard.board)
 
 
 def outcome_text(record: ActionRecord) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from fpsdesk.fps.models import TransactionStatus
+from fpsdesk.fps.models import Amount, TransactionStatus
 from fpsdesk.store.actions import ActionStore
 from fpsdesk.ui.cancel_state import CANCEL_CHECKING, CANCEL_IDLE, CANCEL_SENDING
 from fpsdesk.ui.messages import (
@@ -226,6 +226,8 @@ class DeskSession(QObject):
         expected: TransactionStatus,
         *,
         again: bool = False,
+        reason_code: str | None = None,
+        amount: Amount | None = None,
     ) -> bool:
         """Start one Cancel. False (and nothing sent) if one is already in flight for it.
 
@@ -246,6 +248,8 @@ class DeskSession(QObject):
                 environment=self.config.environment,
                 endpoint=self.config.endpoint,
                 again=again,
+                reason_code=reason_code,
+                amount=amount,
             )
         )
         return True

@@ -22,14 +22,22 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from fpsdesk.credentials import CredentialError, CredentialStore, KeychainUnavailable
+from fpsdesk.desk.reasons import DEFAULT_REASON_CODES
 from fpsdesk.fps.endpoints import PRODUCTION_ENDPOINT, SANDBOX_ENDPOINT, environment_of
-from fpsdesk.settings import Profile, SettingsError, SettingsStore
+from fpsdesk.settings import (
+    Profile,
+    SettingsError,
+    SettingsStore,
+    format_reason_codes,
+    parse_reason_codes,
+)
 from fpsdesk.ui import dialogs, theme
 from fpsdesk.ui.messages import ConnectionConfig, ConnectionTestReply
 from fpsdesk.ui.session import DeskSession
@@ -111,6 +119,18 @@ class SettingsDialog(QDialog):
         ca_row.setContentsMargins(0, 0, 0, 0)
         ca_row.addWidget(self.ca_bundle, 1)
         ca_row.addWidget(self.ca_browse)
+
+        self.reason_codes = QPlainTextEdit()
+        self.reason_codes.setTabChangesFocus(True)
+        self.reason_codes.setFixedHeight(110)
+        self.reason_codes.setAccessibleName(self.tr("Reason codes, one 'code: Label' a line"))
+        self.reason_codes.setToolTip(
+            self.tr(
+                "What a cancel's confirmation offers, one 'code: Label' a line. A code is "
+                "recorded with each cancel and sent to FPS; codes already recorded keep their "
+                "name even if you remove or rename them here."
+            )
+        )
         form.addRow(self.tr("Name:"), self.name)
         form.addRow(self.tr("Environment:"), self.environment)
         form.addRow(self.tr("Endpoint URL:"), self.endpoint)
@@ -118,6 +138,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Secret key:"), self.secret)
         form.addRow(self.tr("Check IPN signatures:"), self.ipn_mode)
         form.addRow(self.tr("CA bundle:"), ca_row)
+        form.addRow(self.tr("Reason codes:"), self.reason_codes)
         right.addLayout(form)
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -237,6 +258,7 @@ class SettingsDialog(QDialog):
             self.ipn_mode.currentData(),
             self.ca_bundle.text(),
             self.secret.text(),
+            self.reason_codes.toPlainText(),
         )
 
     def _mark_unchanged(self) -> None:
@@ -266,6 +288,8 @@ class SettingsDialog(QDialog):
         self.ipn_mode.setCurrentIndex(max(0, index))
         self.ca_bundle.setText(profile.ca_bundle or "")
         self.secret.setPlaceholderText(self.tr(KEEP_SECRET))
+
+        self.reason_codes.setPlainText(format_reason_codes(profile.reason_codes))
         self._say("")
         self._mark_unchanged()
 
@@ -290,6 +314,8 @@ class SettingsDialog(QDialog):
         self.secret.clear()
         self.ca_bundle.clear()
         self.secret.setPlaceholderText(self.tr(NEW_SECRET))
+
+        self.reason_codes.setPlainText(format_reason_codes(DEFAULT_REASON_CODES))
         self.name.setFocus()
         self._say(self.tr("New profile: fill in the fields and press Save."))
         self._mark_unchanged()
@@ -333,6 +359,7 @@ class SettingsDialog(QDialog):
             access_key_id=self.access_key.text(),
             ipn_verification=self.ipn_mode.currentData(),
             ca_bundle=self.ca_bundle.text().strip() or None,
+            reason_codes=parse_reason_codes(self.reason_codes.toPlainText()),
         )
 
     def _secret_for(self, profile: Profile) -> str | None:

@@ -186,7 +186,8 @@ def _keychain() -> None:
 
 
 class _CancelDialogDriver:
-    """Answers the Cancel confirmation like an agent: types a reason, clicks Cancel transaction.
+    """Answers the Cancel confirmation like an agent: picks a reason code, types a comment,
+    clicks Cancel transaction.
 
     Any other modal window (an error box) is a failure: its text is recorded and it is closed
     so the event loop is not stuck behind it.
@@ -211,6 +212,7 @@ class _CancelDialogDriver:
         if modal is None:
             return
         if isinstance(modal, CancelDialog):
+            modal.picker.choose("other")
             modal.reason.setPlainText(CANCEL_REASON)
             modal.confirm_button.click()
             self.confirmed += 1

@@ -21,6 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
+from fpsdesk.desk.reasons import shown_reason
 from fpsdesk.fps.models import TransactionDetail, TransactionStatus
 from fpsdesk.store.actions import ActionOutcome, ActionRecord
 
@@ -175,11 +176,12 @@ def build_timeline(
                 if record.corrected_from == ActionOutcome.FAILED
                 else _tr("succeeded")
             )
+        shown = shown_reason(record.reason_code, record.reason)
         parts = [
             p
             for p in (
                 _tr("by {operator}").format(operator=record.operator),
-                _tr("reason: {reason}").format(reason=record.reason) if record.reason else None,
+                _tr("reason: {reason}").format(reason=shown) if shown else None,
                 extra or None,
                 corrected,
             )

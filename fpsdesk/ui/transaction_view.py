@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fpsdesk.desk.reasons import shown_reason
 from fpsdesk.fps.models import TransactionDetail, TransactionStatus
 from fpsdesk.store.actions import ActionRecord
 from fpsdesk.ui import theme
@@ -594,7 +595,7 @@ class TransactionView(QWidget):
             if record.error_code:
                 text = f"{look.label}: {record.error_code}"
             table.setItem(row, 3, status_item(look, text))
-            table.setItem(row, 4, _item(record.reason))
+            table.setItem(row, 4, _item(shown_reason(record.reason_code, record.reason)))
             table.setItem(row, 5, _item(record.request_id, mono=True))
         self.actions_list.refresh()
         self._action_records = list(records)

@@ -204,6 +204,8 @@ class ApiWorker(QObject):
                 request.reason or None,
                 expected=request.expected_status,
                 again=request.again,
+                reason_code=request.reason_code,
+                amount=request.amount,
                 on_recorded=lambda action_id: self.cancel_sending.emit(
                     CancelSending(request.request_id, txn, action_id)
                 ),
@@ -236,6 +238,8 @@ class ApiWorker(QObject):
                     request.reason,
                     request.expected_status,
                     tuple(_earlier(s) for s in exc.earlier),
+                    reason_code=request.reason_code,
+                    amount=request.amount,
                 )
             )
             return

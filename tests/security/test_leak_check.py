@@ -102,7 +102,11 @@ def shown(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[Any, ...]]]:
 
         return record
 
-    monkeypatch.setattr(dialogs, "confirm_cancel", recorder("confirm_cancel", "Leak check"))
+    monkeypatch.setattr(
+        dialogs,
+        "confirm_cancel",
+        recorder("confirm_cancel", dialogs.ReasonChoice("other", "Leak check")),
+    )
     monkeypatch.setattr(dialogs, "confirm", recorder("confirm", True))
     for name in (
         "show_error",

@@ -74,7 +74,8 @@ def no_thread_or_timer_left(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 class DialogLog:
     """What the app would have shown, and the answers the test gives."""
 
-    cancel_reason: str | None = "Customer asked to cancel"
+    cancel_reason: str | None = "Customer asked to cancel"  # the comment (None: back out)
+    cancel_code: str | None = "customer-request"
     close_during_cancel: bool = True
     confirm_answer: bool = True
     shown: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
@@ -84,7 +85,8 @@ class DialogLog:
     lookup_first_answer: bool = False  # take the offer to look up the field's ID first
     second_cancel_answer: bool = False  # send a second Cancel while the first is unresolved
     bulk_file: str | None = None  # the file chosen for a bulk cancel
-    bulk_reason: str | None = "Fraud wave"  # the bulk confirmation's reason (None: go back)
+    bulk_reason: str | None = "Fraud wave"  # the bulk confirmation's comment (None: go back)
+    bulk_code: str | None = "suspected-fraud"
     on_confirm_bulk: Any = None  # called with the BulkPrompt before answering
     resume_answer: bool = False  # resume an unfinished bulk run when offered
     close_during_bulk: bool = True
@@ -97,11 +99,13 @@ class DialogLog:
 def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
     log = DialogLog()
 
-    def confirm_cancel(parent: Any, prompt: dialogs.CancelPrompt) -> str | None:
+    def confirm_cancel(parent: Any, prompt: dialogs.CancelPrompt) -> dialogs.ReasonChoice | None:
         log.shown.append(("confirm_cancel", (prompt,)))
         if log.on_confirm_cancel is not None:
             log.on_confirm_cancel(prompt)
-        return log.cancel_reason
+        if log.cancel_reason is None:
+            return None
+        return dialogs.ReasonChoice(log.cancel_code, log.cancel_reason)
 
     def recorder(name: str, answer: Any = None) -> Any:
         def record(*args: Any, **kwargs: Any) -> Any:
@@ -138,11 +142,14 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
         recorder("confirm_second_cancel", lambda: log.second_cancel_answer),
     )
 
-    def confirm_bulk_cancel(parent: Any, prompt: dialogs.BulkPrompt) -> str | None:
+    def confirm_bulk_cancel(parent: Any, prompt: dialogs.BulkPrompt) -> dialogs.ReasonChoice | None:
         log.shown.append(("confirm_bulk_cancel", (prompt,)))
         if log.on_confirm_bulk is not None:
             log.on_confirm_bulk(prompt)
-        return log.bulk_reason
+        if log.bulk_reason is None:
+            return None
+        code = log.bulk_code if prompt.ask_reason else None
+        return dialogs.ReasonChoice(code, log.bulk_reason if prompt.ask_reason else "")
 
     monkeypatch.setattr(dialogs, "confirm_bulk_cancel", confirm_bulk_cancel)
     monkeypatch.setattr(

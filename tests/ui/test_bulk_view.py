@@ -157,6 +157,7 @@ def test_the_run_cancels_each_once_and_shows_the_results(
     # Recorded in the same history the app shows, with the reason typed at the confirmation.
     records = [desk.actions.for_transaction(t) for t in txns]
     assert all(len(r) == 1 and r[0].reason == "Fraud wave of Tuesday" for r in records)
+    assert {r[0].reason_code for r in records} == {"suspected-fraud"}
     desk.window.show_results()
     assert desk.window.results_view.table.rowCount() == 6
     # CSV export of the per-item table.
@@ -326,15 +327,26 @@ def test_production_above_20_needs_the_number_typed(qtbot, qapp):
     dialog.count_edit.setText("20")
     assert not dialog.confirm_button.isEnabled()
     dialog.count_edit.setText("21")
+    assert not dialog.confirm_button.isEnabled()  # and a reason code
+    dialog.picker.choose("suspected-fraud")
     assert dialog.confirm_button.isEnabled()
     dialog.reason.setPlainText("  Chargeback wave  ")
-    assert dialog.reason_text() == "Chargeback wave"
+    assert dialog.choice() == dialogs.ReasonChoice("suspected-fraud", "Chargeback wave")
     calm = dialogs.BulkCancelDialog(
         dialogs.BulkPrompt(3, "Sandbox", "https://fps.sandbox.amazonaws.com/", "", False, 4)
     )
     qtbot.addWidget(calm)
+    assert not calm.confirm_button.isEnabled()
+    calm.picker.choose("other")
     assert calm.confirm_button.isEnabled()
     assert calm.count_edit.isHidden()
+    resumed = dialogs.BulkCancelDialog(
+        dialogs.BulkPrompt(
+            3, "Sandbox", "https://fps.sandbox.amazonaws.com/", "", False, 4, ask_reason=False
+        )
+    )
+    qtbot.addWidget(resumed)
+    assert resumed.confirm_button.isEnabled()  # a resumed run keeps its first reason
 
 
 def test_a_file_with_no_ids_is_explained_and_nothing_runs(qtbot, desk, dialog_log, tmp_path):

@@ -50,7 +50,7 @@ def test_cancel_reserved_end_to_end(qtbot, desk, dialog_log):
     _when, who, kind, result, reason, request_id = rows[0]
     assert kind == "Cancel"
     assert result.startswith("Succeeded")
-    assert reason == "Customer asked to cancel"
+    assert reason == "Customer request: Customer asked to cancel"
     assert request_id == reply.result.request_id
     assert who
     (record,) = desk.actions.for_transaction(txn)
@@ -58,6 +58,12 @@ def test_cancel_reserved_end_to_end(qtbot, desk, dialog_log):
     assert record.status_before == "Reserved"
     assert record.status_after == "Cancelled"
     assert record.request_id == reply.result.request_id
+    # The code chosen at the confirmation and the amount shown are recorded for the dashboard.
+    assert (record.reason_code, record.reason) == ("customer-request", "Customer asked to cancel")
+    assert (record.amount, record.currency) == ("49.95", "USD")
+    assert desk.sandbox.transaction(txn)["cancel_description"] == (
+        "[customer-request] Customer asked to cancel"
+    )
     assert desk.sandbox.transaction(txn)["status"] == "Cancelled"
     assert desk.sandbox.request_count("Cancel") == 1
 

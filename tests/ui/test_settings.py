@@ -119,3 +119,25 @@ def test_unwritable_settings_file_is_explained_and_leaves_no_orphan_secret(
     assert "Nothing was saved" in dialog.message.text()
     assert keyring.get_password("fpsdesk", "Full disk") is None  # no orphaned secret
     assert dialog.secret.text() == DEFAULT_SECRET_KEY  # what the agent typed is kept
+
+
+def test_a_profile_edits_its_reason_codes_and_a_bad_list_is_refused(qtbot, desk):
+    from fpsdesk.desk.reasons import DEFAULT_REASON_CODES
+
+    dialog = SettingsDialog(desk.session, parent=desk.window)
+    qtbot.addWidget(dialog)
+    dialog.name.setText("Team")
+    dialog.environment.setCurrentIndex(dialog.environment.findData(""))
+    dialog.endpoint.setText(desk.sandbox.url)
+    dialog.access_key.setText(DEFAULT_ACCESS_KEY)
+    dialog.secret.setText(DEFAULT_SECRET_KEY)
+    assert "duplicate-order: Duplicate order" in dialog.reason_codes.toPlainText()
+    dialog.reason_codes.setPlainText("Not A Code: x")
+    assert dialog.save() is None
+    assert "Reason codes, line 1" in dialog.message.text()
+    assert SettingsStore().profiles() == []
+    dialog.reason_codes.setPlainText("chargeback: Chargeback risk\nother: Other")
+    assert dialog.save() is not None
+    saved = SettingsStore().get("Team")
+    assert [c.code for c in saved.reason_codes] == ["chargeback", "other"]
+    assert saved.reason_codes != DEFAULT_REASON_CODES
