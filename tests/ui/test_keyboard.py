@@ -90,6 +90,7 @@ def test_enter_on_the_focused_cancel_button_confirms(qtbot):
     dialog.show()
     qtbot.waitExposed(dialog)
     dialog.activateWindow()
+    dialog.picker.choose("other")  # the button waits for a reason code
     dialog.confirm_button.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(dialog.confirm_button.hasFocus, timeout=WAIT_MS)
     qtbot.keyClick(dialog.confirm_button, Qt.Key.Key_Return)
