@@ -626,7 +626,7 @@ class DashboardView(QWidget):
             where = f"{board.period.label}, {env}"
         if self.selection.empty:
             self.filter_label.setText(
-                self.tr("The table shows every cancel of {where}.").format(where=where)
+                self.tr("The table shows every cancel in the period ({where}).").format(where=where)
             )
             self.clear_button.hide()
         else:
