@@ -139,6 +139,11 @@ EXCLUDES: tuple[str, ...] = (
     "IPython",
     "setuptools",
     "pip",
+    # psycopg's binary wheel brings its own libpq plus a second OpenSSL, Kerberos, LDAP and
+    # SASL (10 MB on disk, 3.5 MB packed: over the bundle's budget). The packaged app uses
+    # the system's libpq for a shared history instead (docs/packaging.md); a desk on a local
+    # history never loads either.
+    "psycopg_binary",
     # lxml parts fpsdesk never uses (it parses with lxml.etree only): ~4 MB.
     "lxml.objectify",
     "lxml.html",

@@ -441,7 +441,15 @@ def open_database(
         path, password = configured_history()
     if is_postgres_url(path):
         from fpsdesk.store.location import history_password
-        from fpsdesk.store.postgres import open_postgres
+
+        try:
+            from fpsdesk.store.postgres import open_postgres
+        except ImportError as exc:  # the packaged app uses the system's libpq (packaging.md)
+            raise StoreError(
+                f"A shared history on PostgreSQL needs the PostgreSQL client library (libpq), "
+                f"which is not installed here ({exc}). Install it (Debian and Ubuntu: "
+                f"apt install libpq5) or use a local history."
+            ) from None
 
         assert isinstance(path, str)
         if password is None and urlsplit(path).password is None:
