@@ -49,6 +49,7 @@ class GuiThreadCollector(QObject):
         self._switch_before = sys.getswitchinterval()
         self._thresholds = gc.get_threshold()
         self._long_lived = 0  # objects in the oldest generation after the last full collection
+        self._seen = -1  # middle collections counted at the last check that walked the heap
         self.longest_ms = 0.0  # for the benchmarks: the longest full collection made here
 
     def install(self) -> None:
@@ -91,12 +92,17 @@ class GuiThreadCollector(QObject):
 
     @Slot()
     def check(self) -> None:
+        middle_collections = gc.get_count()[2]
+        if middle_collections == self._seen:
+            return  # nothing reached the old generation since the last look: no heap walk
+        self._seen = middle_collections
         if not self.due():
             return
         started = time.perf_counter()
         gc.collect()
         took = (time.perf_counter() - started) * 1000
         self._long_lived = len(gc.get_objects(generation=2))
+        self._seen = -1
         self.longest_ms = max(self.longest_ms, took)
         if took > 8:
             log.debug("a full garbage collection took %.1f ms", took)

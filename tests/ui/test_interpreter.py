@@ -8,6 +8,8 @@ import threading
 import weakref
 from typing import Any
 
+import pytest
+
 from fpsdesk.ui.interpreter import SWITCH_INTERVAL_S, GuiThreadCollector
 
 
@@ -80,3 +82,21 @@ def test_no_full_collection_until_the_long_lived_objects_grew_by_a_quarter() -> 
         kept.clear()
     gc.collect()
     assert dead() is None
+
+
+def test_an_idle_window_does_not_walk_the_heap_on_every_tick(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    collector = GuiThreadCollector()
+    collector.install()
+    try:
+        for _ in range(10):
+            gc.collect(1)  # a full collection's count is reached (the heap need not grow)
+        walks = []
+        real = gc.get_objects
+        monkeypatch.setattr(gc, "get_objects", lambda **kw: walks.append(kw) or real(**kw))
+        for _ in range(5):  # five timer ticks with nothing new in the old generation
+            collector.check()
+        assert len(walks) <= 1
+    finally:
+        collector.uninstall()
