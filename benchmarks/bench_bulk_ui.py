@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from qt_pump import pump_until
 from run import Row
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -83,17 +84,7 @@ class _Ticker:
 def _pump_until(
     done: Callable[[], bool], timeout: float, watch: Callable[[], None] | None = None
 ) -> None:
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    deadline = time.monotonic() + timeout
-    loop = QEventLoop()
-    while not done():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the bulk cancel did not finish in time")
-        QTimer.singleShot(5, loop.quit)
-        loop.exec()
-        if watch is not None:
-            watch()
+    pump_until(done, timeout, watch, what="the bulk cancel")
 
 
 class _Span:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from qt_pump import pump_until
 from run import Row
 from sandbox_process import start_sandbox
 
@@ -39,15 +40,7 @@ def _rss_mb() -> float:
 
 
 def _pump_until(done: Callable[[], bool], timeout: float = 30.0) -> None:
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    deadline = time.monotonic() + timeout
-    loop = QEventLoop()
-    while not done():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the look-up did not finish")
-        QTimer.singleShot(2, loop.quit)
-        loop.exec()
+    pump_until(done, timeout, step_ms=2, what="the look-up")
 
 
 def _settled_rss() -> float:

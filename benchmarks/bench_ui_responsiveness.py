@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from qt_pump import pump_until
 from run import Row
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -59,15 +60,7 @@ class _Ticker:
 
 
 def _pump_until(done: Callable[[], bool], timeout: float = 30.0) -> None:
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    deadline = time.monotonic() + timeout
-    loop = QEventLoop()
-    while not done():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the request did not finish")
-        QTimer.singleShot(5, loop.quit)
-        loop.exec()
+    pump_until(done, timeout, what="the request")
 
 
 class _RemoteSandbox:
