@@ -503,16 +503,7 @@ class IpnStore:
             "UPDATE ipns SET verdict = ?, reason_code = ?, reason = ?, verify_method = ?,"
             " checked_at = ?, endpoint_url = COALESCE(?, endpoint_url)"
             f" WHERE id = ? AND (CASE verdict {rank} ELSE 0 END) < ? RETURNING id",
-            (
-                verdict.status.value,
-                verdict.reason_code.value if verdict.reason_code else None,
-                verdict.reason,
-                verdict.method,
-                _iso(_now()),
-                endpoint_url,
-                ipn_id,
-                _RANK[verdict.status],
-            ),
+            (*_verdict_values(verdict, endpoint_url), ipn_id, _RANK[verdict.status]),
         ).fetchone()
         return row is not None
 
@@ -520,15 +511,7 @@ class IpnStore:
         self._conn.execute(
             "UPDATE ipns SET verdict = ?, reason_code = ?, reason = ?, verify_method = ?,"
             " checked_at = ?, endpoint_url = COALESCE(?, endpoint_url) WHERE id = ?",
-            (
-                verdict.status.value,
-                verdict.reason_code.value if verdict.reason_code else None,
-                verdict.reason,
-                verdict.method,
-                _iso(_now()),
-                endpoint_url,
-                ipn_id,
-            ),
+            (*_verdict_values(verdict, endpoint_url), ipn_id),
         )
 
     def set_verdict(
@@ -730,3 +713,15 @@ class IpnStore:
                 (limit, offset),
             ).fetchall()
         return [_quarantine_record(r) for r in rows]
+
+
+def _verdict_values(verdict: Verdict, endpoint_url: str | None) -> tuple[object, ...]:
+    """The SET values of a verdict update, in the order both verdict UPDATEs name them."""
+    return (
+        verdict.status.value,
+        verdict.reason_code.value if verdict.reason_code else None,
+        verdict.reason,
+        verdict.method,
+        _iso(_now()),
+        endpoint_url,
+    )
