@@ -223,7 +223,7 @@ def _run(args: argparse.Namespace, conn: Connection, desk: Any, job_id: int) -> 
     control = BulkControl(rate=args.rate)
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        control.stop()
+        control.stop_from_signal()
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:

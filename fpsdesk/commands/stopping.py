@@ -9,10 +9,10 @@ disposition it inherited; a service manager's SIGTERM then stops it the same way
 from __future__ import annotations
 
 import signal
-import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import FrameType
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -21,15 +21,24 @@ STOP_HINT = "Press Ctrl-C to stop (or send SIGTERM)."
 
 @dataclass
 class StopRequest:
-    """Set by the first SIGINT/SIGTERM; a second one interrupts a stop that hangs."""
+    """Set by the first SIGINT/SIGTERM; a second one interrupts a stop that hangs.
 
-    event: threading.Event = field(default_factory=threading.Event)
+    The handler only assigns an attribute. A Python signal handler runs on the main thread
+    between two bytecodes, possibly while that thread holds a lock (inside
+    ``threading.Event.wait``, say); a handler that took the same lock would wait for itself
+    forever, and CI once saw exactly that: a receiver that ignored SIGINT.
+    """
+
     signum: int | None = None
 
-    def wait(self, poll: float = 0.5) -> int | None:
-        """Block until a stop signal arrives; the signal number, or None if set otherwise."""
-        while not self.event.wait(poll):
-            pass
+    def wait(self, poll: float = 0.1) -> int:
+        """Block until a stop signal arrives; its number.
+
+        ``time.sleep`` is cut short by a signal only to run its handler, so the flag is
+        looked at again at most ``poll`` seconds later.
+        """
+        while self.signum is None:
+            time.sleep(poll)
         return self.signum
 
 
@@ -39,11 +48,10 @@ def stop_on_signals() -> Iterator[StopRequest]:
     request = StopRequest()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        if request.event.is_set():
+        if request.signum is not None:
             # Asked twice: the orderly stop is taking too long, so give up on it.
             raise KeyboardInterrupt
         request.signum = signum
-        request.event.set()
 
     previous = {signum: signal.signal(signum, on_signal) for signum in STOP_SIGNALS}
     try:
