@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from fpsdesk.ui.messages import ConnectionConfig, ErrorView
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REPORT_INTERVAL = 0.1  # seconds between two progress reports of one job
+AFTER_PAINT_MS = 40  # a new page is painted (its rows too, a frame later) before its job starts
 ClientFactory = Callable[[ConnectionConfig], Any]
 
 
@@ -194,6 +195,7 @@ class JobHost(QObject):
         self._jobs: dict[int, Job] = {}
         self._next_id = 0
         self._closed = False
+        self._waiting: set[int] = set()  # started once their page is painted
 
     @property
     def closed(self) -> bool:
@@ -216,13 +218,14 @@ class JobHost(QObject):
         """Run ``work`` on a new thread; the callbacks must be bound methods of GUI-thread
         QObjects (they are called on the GUI thread). None once shut down.
 
-        ``paint_first``: a widget that has just changed a lot (a new page) and is painted now,
-        before the thread starts. Painted later, each of its cells would wait for the
-        interpreter lock the new thread holds: a 10 ms repaint became a 40 ms stall."""
+        ``paint_first``: a widget that has just changed a lot (a new page). The thread starts
+        only once the event loop has painted it (AFTER_PAINT_MS later): painted while the new
+        thread runs, each of its cells would wait for the interpreter lock that thread holds (a
+        10 ms repaint became a 40 ms stall); painted at once, here, the page was painted twice
+        in one stall, since its layouts and item views settle a moment later. A stop asked
+        in between is seen by the job as soon as it starts."""
         if self._closed:
             return None
-        if paint_first is not None:
-            paint_first.repaint()
         self._next_id += 1
         job = Job(
             self._next_id,
@@ -240,11 +243,23 @@ class JobHost(QObject):
         job.failed.connect(failed)
         job.finished.connect(self._on_finished)
         self._jobs[job.job_id] = job
-        job.start()
+        if paint_first is None or not paint_first.isVisible():
+            job.start()
+        else:
+            self._waiting.add(job.job_id)
+            QTimer.singleShot(AFTER_PAINT_MS, self, lambda: self._start_painted(job))
         return job
 
+    def _start_painted(self, job: Job) -> None:
+        self._waiting.discard(job.job_id)
+        if not self._closed and self._jobs.get(job.job_id) is job:
+            job.start()
+
     def running(self) -> list[Job]:
-        return [job for job in self._jobs.values() if job.isRunning()]
+        """Jobs whose thread runs or is about to start."""
+        return [
+            job for job in self._jobs.values() if job.isRunning() or job.job_id in self._waiting
+        ]
 
     @Slot()
     def _on_finished(self) -> None:
