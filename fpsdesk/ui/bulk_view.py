@@ -19,602 +19,76 @@ runs each step on a job thread of its own (fpsdesk/ui/jobs.py) and shows:
 
 from __future__ import annotations
 
-import csv
-import dataclasses
-import functools
 import logging
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
-    QDoubleSpinBox,
-    QFrame,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from fpsdesk.desk.reasons import DEFAULT_REASON_CODES, ReasonCode
-from fpsdesk.store.bulk import (
-    ALREADY_CANCELLED,
-    CANCELLABLE,
-    CLASSES,
-    COMPLETED,
-    DONE,
-    DUPLICATE,
-    FAILED,
-    INVALID_LINE,
-    SENDING,
-    SKIPPED,
-    TODO,
-    UNKNOWN_ID,
-    UNREADABLE,
-    BulkItem,
-    BulkJob,
-)
+from fpsdesk.store.bulk import CANCELLABLE, DONE, INVALID_LINE, BulkItem, BulkJob
 from fpsdesk.ui import dialogs, theme
+from fpsdesk.ui.bulk_jobs import (
+    DEFAULT_RATE,
+    DryRunDone,
+    DryRunProgress,
+    RunDone,
+    RunPaused,
+    RunSnapshot,
+    RunUpdate,
+    Unfinished,
+    dry_run_work,
+    make_control,
+    run_work,
+    unfinished_work,
+)
+from fpsdesk.ui.bulk_panels import (
+    CheckingPage,
+    DonePanel,
+    OneOf,
+    PlanPanel,
+    RunPanel,
+    StartPage,
+    heading,
+    muted,
+)
+from fpsdesk.ui.bulk_text import (
+    PLAN_HIDDEN,
+    RUN_HIDDEN,
+    amounts_text,
+    class_look,
+    class_meaning,
+    eta_text,
+    item_columns,
+    write_items_csv,
+)
 from fpsdesk.ui.messages import ErrorView
-from fpsdesk.ui.row_model import Column, RowModel, make_view
-from fpsdesk.ui.widgets import EmptyState, EnvironmentBadge, format_time
+from fpsdesk.ui.row_model import RowModel, make_view
+from fpsdesk.ui.widgets import EnvironmentBadge, format_time
 
 if TYPE_CHECKING:
-    from fpsdesk.desk.bulk import BulkControl, ClassSummary, DryRun, RunProgress
-    from fpsdesk.ui.jobs import Job, JobContext, JobHost
+    from fpsdesk.desk.bulk import BulkControl, DryRun
+    from fpsdesk.ui.jobs import Job, JobHost
+
+__all__ = ["BulkView", "RunSnapshot", "unfinished_work"]
 
 log = logging.getLogger(__name__)
 
-CENT = Decimal("0.01")
-DEFAULT_RATE = 2.0
-MAX_RATE = 50.0
-# The dry run reads several transactions at once. Against FPS the readers mostly wait on the
-# network; against a sandbox on this computer (``--sandbox`` runs it inside the app, where its
-# threads need the same interpreter lock as the window) fewer readers keep the window fluid and
-# finish as fast (benchmarks/bench_bulk_ui.py).
-DRY_RUN_READERS = 6
-LOCAL_DRY_RUN_READERS = 3
 # A new page is painted first and the table's rows a moment later, in a frame of their own:
 # both at once took up to 15 ms at 1440x900 (the rows alone 6-8), and a frame at 60 Hz is 16.
 ROWS_LATER_MS = 15
 INVALID_SHOWN = 3  # lines without a usable ID listed above the table; the rest are in it
-CSV_COLUMNS = [
-    "line",
-    "transaction_id",
-    "dry_run",
-    "status_before",
-    "amount",
-    "currency",
-    "outcome",
-    "status_after",
-    "request_id",
-    "message",
-]
-
-# -- plain values that cross from the job threads ------------------------------------------
-
-
-@dataclass(frozen=True)
-class DryRunProgress:
-    done: int
-    total: int
-
-
-@dataclass(frozen=True)
-class DryRunDone:
-    dry: DryRun
-    stopped: bool
-    source: str
-
-
-@dataclass(frozen=True)
-class RunSnapshot:
-    """A copy of the desk's RunProgress (which the run thread keeps changing)."""
-
-    total: int
-    done: int = 0
-    succeeded: int = 0
-    not_cancelled: int = 0
-    unknown: int = 0
-    not_sent: int = 0
-    rate: float = DEFAULT_RATE
-    slowed: int = 0
-    eta_seconds: float | None = None
-    stopped: bool = False
-    finished: bool = False
-
-    @classmethod
-    def of(cls, p: RunProgress) -> RunSnapshot:
-        return cls(
-            total=p.total,
-            done=p.done,
-            succeeded=p.succeeded,
-            not_cancelled=p.not_cancelled,
-            unknown=p.unknown,
-            not_sent=p.not_sent,
-            rate=p.rate,
-            slowed=p.slowed,
-            eta_seconds=p.eta_seconds,
-            stopped=p.stopped,
-            finished=p.finished,
-        )
-
-
-@dataclass(frozen=True)
-class RunUpdate:
-    """Items finished since the last report (all items in the first), and the progress."""
-
-    items: tuple[BulkItem, ...]
-    progress: RunSnapshot | None
-    first: bool = False
-    job: BulkJob | None = None
-
-
-@dataclass(frozen=True)
-class RunPaused:
-    """The run is paused and waits: nothing is in flight (what finished was reported)."""
-
-
-@dataclass(frozen=True)
-class RunDone:
-    job: BulkJob | None
-    items: tuple[BulkItem, ...]
-    progress: RunSnapshot
-
-
-@dataclass(frozen=True)
-class Unfinished:
-    job: BulkJob
-    left: int  # cancellable items not done yet
-    total: int  # cancellable items
-
-
-# -- the jobs --------------------------------------------------------------------------------
-
-
-def make_control(rate: float) -> BulkControl:
-    """A BulkControl whose run reports what it finished before it waits while paused (else
-    the last Cancels before a pause would show only after the resume)."""
-    import time
-
-    from fpsdesk.desk.bulk import BulkControl
-
-    class ReportingControl(BulkControl):
-        idle: Callable[[], None] | None = None
-
-        def wait(self, seconds: float) -> bool:
-            deadline = time.monotonic() + max(0.0, seconds)
-            while True:
-                if self.paused and self.idle is not None:
-                    self.idle()
-                if super().wait(0):  # returns at once, unless paused: then until resumed
-                    return True
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                # Short steps: a pause or a stop pressed meanwhile is noticed within 50 ms.
-                time.sleep(min(left, 0.05))
-
-    return ReportingControl(rate=rate)
-
-
-def dry_run_work(source: Path | Sequence[str], label: str) -> Callable[[JobContext], object]:
-    """Read the file (or the IDs) and classify every line; record the job; send nothing."""
-
-    def work(ctx: JobContext) -> DryRunDone:
-        from fpsdesk.desk.bulk import BulkDesk, read_file, read_lines
-        from fpsdesk.store.actions import ActionStore
-        from fpsdesk.store.bulk import BulkStore
-
-        if isinstance(source, Path):
-            lines = read_file(source)
-            where = str(source.resolve())
-        else:
-            lines = read_lines("\n".join(source))
-            where = label
-        wanted = sum(1 for line in lines if line.transaction_id)
-        ctx.report(DryRunProgress(0, wanted))
-        conn = ctx.database()
-        from fpsdesk.fps.endpoints import environment_of
-
-        client = ctx.client()
-        local = environment_of(client.endpoint) == "Local sandbox"
-        readers = LOCAL_DRY_RUN_READERS if local else DRY_RUN_READERS
-        desk = BulkDesk(client, ActionStore(conn), BulkStore(conn), readers=readers)
-
-        def on_progress(done: int, total: int) -> None:
-            if done == total or ctx.due():
-                ctx.report(DryRunProgress(done, total))
-
-        dry = desk.dry_run(lines, source=where, on_progress=on_progress, stop=ctx.stop)
-        return DryRunDone(dry, ctx.stop.is_set(), where)
-
-    return work
-
-
-def run_work(
-    job_id: int,
-    control: BulkControl,
-    reason: str | None,
-    *,
-    set_reason: bool,
-    shown: bool,
-    reason_code: str | None = None,
-) -> Callable[[JobContext], object]:
-    """Send the job's Cancels (what is left of them), reporting finished items in batches.
-
-    ``shown``: the view already shows the job's items (a run right after its dry run), so the
-    first report carries only the counts; a resumed run sends them all first."""
-
-    def work(ctx: JobContext) -> RunDone:
-        from fpsdesk.desk.bulk import BulkDesk
-        from fpsdesk.store.actions import ActionStore
-        from fpsdesk.store.bulk import BulkStore
-
-        conn = ctx.database()
-        jobs = BulkStore(conn)
-        desk = BulkDesk(ctx.client(), ActionStore(conn), jobs)
-        if set_reason:
-            jobs.set_reason(job_id, reason or None, reason_code)
-        # Counted in SQL, and the items read only when the view does not show them yet: a
-        # 10,000-item burst of Python here held the interpreter while the window repainted.
-        start = RunSnapshot.of(desk.progress_of(job_id, control.rate))
-        items = () if shown else tuple(jobs.items(job_id))
-        ctx.report(RunUpdate(items, start, first=True, job=jobs.job(job_id)))
-        batch: list[BulkItem] = []
-        last: list[RunProgress] = []
-
-        def flush() -> None:
-            if batch and last:
-                ctx.report(RunUpdate(tuple(batch), RunSnapshot.of(last[0])))
-                batch.clear()
-
-        def on_item(item: BulkItem, progress: RunProgress) -> None:
-            batch.append(item)
-            last[:] = [progress]
-            if control.paused or control.stopped or ctx.due():
-                flush()
-
-        def idle() -> None:
-            flush()
-            ctx.report(RunPaused())
-
-        control.idle = idle  # type: ignore[attr-defined]
-        try:
-            progress = desk.run(job_id, control=control, on_item=on_item)
-        finally:
-            flush()  # every finished item has been reported: the view is up to date
-        return RunDone(jobs.job(job_id), (), RunSnapshot.of(progress))
-
-    return work
-
-
-def unfinished_work(endpoint: str, running: int | None) -> Callable[[JobContext], object]:
-    """This environment's bulk runs that stopped (or crashed) with Cancels left to send."""
-
-    def work(ctx: JobContext) -> tuple[Unfinished, ...]:
-        from fpsdesk.fps.endpoints import environment_key
-        from fpsdesk.store.bulk import BulkStore
-
-        jobs = BulkStore(ctx.database())
-        key = environment_key(endpoint)
-        found = []
-        for job in jobs.jobs(unfinished=True):
-            if job.id == running or environment_key(job.endpoint) != key:
-                continue
-            tally = jobs.tally(job.id, CANCELLABLE)
-            total = sum(count for _, _, count in tally)
-            left = sum(count for state, _, count in tally if state != DONE)
-            if left:
-                found.append(Unfinished(job, left, total))
-        return tuple(found)
-
-    return work
-
-
-# -- words and looks -----------------------------------------------------------------------
-
-
-def _tr(text: str) -> str:
-    from PySide6.QtCore import QCoreApplication
-
-    return QCoreApplication.translate("bulk", text)
-
-
-_GREY = ("#5b616b", "#aab0b8")
-
-
-@functools.cache
-def class_look(klass: str) -> theme.StatusLook:
-    """The dry run's verdict on a line: a shape and a word, as for statuses."""
-    looks = {
-        CANCELLABLE: theme.StatusLook(
-            _tr("To cancel"), "hold", "#1d5fb8", "#6ea8fe", _tr("Reserved or Pending")
-        ),
-        ALREADY_CANCELLED: dataclasses.replace(
-            theme.status_look("Cancelled"), label=_tr("Already cancelled")
-        ),
-        COMPLETED: dataclasses.replace(theme.status_look("Success"), label=_tr("Completed")),
-        FAILED: dataclasses.replace(theme.status_look("Failure"), label=_tr("Failed")),
-        UNKNOWN_ID: theme.StatusLook(_tr("Unknown ID"), "question", "#6b4fbb", "#b9a6f5", ""),
-        INVALID_LINE: theme.StatusLook(_tr("No usable ID"), "cross", *_GREY, ""),
-        DUPLICATE: theme.StatusLook(_tr("Duplicate"), "slash", *_GREY, ""),
-        UNREADABLE: theme.StatusLook(_tr("Could not read"), "question", "#9a5b00", "#f0b43c", ""),
-    }
-    return looks.get(klass, theme.StatusLook(klass, "question", *_GREY, ""))
-
-
-@functools.cache
-def class_meaning(klass: str) -> str:
-    """What the run does with a line of this class."""
-    return {
-        CANCELLABLE: _tr("Will be cancelled"),
-        ALREADY_CANCELLED: _tr("Skipped: already cancelled"),
-        COMPLETED: _tr("Skipped: completed, refund it instead"),
-        FAILED: _tr("Skipped: it failed, nothing to cancel"),
-        UNKNOWN_ID: _tr("Skipped: FPS does not know this ID"),
-        INVALID_LINE: _tr("Skipped: no usable transaction ID on the line"),
-        DUPLICATE: _tr("Skipped: the same ID is on an earlier line"),
-        UNREADABLE: _tr("Skipped: could not be read now; try these again later"),
-    }.get(klass, klass)
-
-
-def outcome_look(item: BulkItem) -> theme.StatusLook | None:
-    return _outcome_look(item.outcome, item.state)
-
-
-@functools.cache
-def _outcome_look(outcome: str | None, state: str) -> theme.StatusLook | None:
-    if outcome == "succeeded":
-        return theme.StatusLook(_tr("Cancelled"), "check", "#1a7f37", "#5cc971", "")
-    if outcome in ("not cancelled", "unknown", "pending"):
-        return theme.outcome_look("failed" if outcome == "not cancelled" else outcome)
-    if outcome == "not sent":
-        return theme.StatusLook(_tr("Not sent"), "cross", *_GREY, "")
-    if state == SENDING:
-        return theme.StatusLook(_tr("Sending…"), "clock", "#1d5fb8", "#6ea8fe", "")
-    if state == TODO:
-        return theme.StatusLook(_tr("Waiting"), "clock", *_GREY, "")
-    return None
-
-
-_CODED = re.compile(r"^([A-Za-z][A-Za-z_.]{2,64}): (.*)$", re.DOTALL)
-
-
-def plain_message(item: BulkItem, planning: bool = False) -> str:
-    """The item's message in plain language: FPS codes through the error catalogue."""
-    message = item.message or ""
-    match = _CODED.match(message)
-    if match:
-        from fpsdesk.fps.errors import CATALOGUE, explain
-
-        code = match[1]
-        if code in CATALOGUE:
-            return f"{explain(code, 'Cancel').summary} ({code})"
-    if message:
-        return message
-    if item.outcome == "succeeded":
-        return _tr("Cancelled: nothing will be charged.")
-    if item.outcome == "unknown":
-        return _tr("The answer was lost; fpsdesk keeps checking (see Results).")
-    if item.klass == CANCELLABLE and item.state == TODO:
-        return class_meaning(CANCELLABLE) if planning else _tr("Not sent yet")
-    return class_meaning(item.klass)
-
-
-def amount_text(item: BulkItem) -> str:
-    if item.amount is None:
-        return ""
-    try:
-        value = Decimal(item.amount).quantize(CENT)
-    except ArithmeticError:
-        return f"{item.currency or ''} {item.amount}".strip()
-    return f"{item.currency or ''} {value:,}".strip()
-
-
-def amounts_text(summary: ClassSummary) -> str:
-    return ", ".join(
-        f"{currency} {amount.quantize(CENT):,}"
-        for currency, amount in sorted(summary.amounts.items())
-    )
-
-
-def eta_text(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    if seconds < 1:
-        return _tr("less than a second left")
-    if seconds < 90:
-        return _tr("about {n} s left").format(n=round(seconds))
-    if seconds < 90 * 60:
-        return _tr("about {n} min left").format(n=round(seconds / 60))
-    hours, minutes = divmod(round(seconds / 60), 60)
-    return _tr("about {h} h {m} min left").format(h=hours, m=minutes)
-
-
-class _Icons:
-    def __init__(self) -> None:
-        self._cache: dict[tuple[theme.StatusLook, bool], QIcon] = {}
-
-    def of(self, look: theme.StatusLook | None) -> QIcon | None:
-        if look is None:
-            return None
-        key = (look, theme.is_dark())
-        icon = self._cache.get(key)
-        if icon is None:
-            icon = self._cache[key] = theme.look_icon(look)
-        return icon
-
-
-def item_columns(planning: Callable[[], bool] = lambda: False) -> list[Column]:
-    """The items table; ``planning`` says whether the view shows a dry run (nothing sent)."""
-    icons = _Icons()
-
-    def outcome_label(item: BulkItem) -> str:
-        look = outcome_look(item)
-        return look.label if look is not None else "—"
-
-    return [
-        Column(_tr("Line"), lambda i: str(i.line_no or ""), key=lambda i: i.line_no, chars=5),
-        Column(
-            _tr("Transaction ID"),
-            lambda i: i.transaction_id or "—",
-            tooltip=lambda i: i.transaction_id or (i.line or ""),
-            mono=True,
-            chars=35,
-        ),
-        Column(
-            _tr("Dry run"),
-            lambda i: class_look(i.klass).label,
-            key=lambda i: CLASSES.index(i.klass) if i.klass in CLASSES else 99,
-            icon=lambda i: icons.of(class_look(i.klass)),
-            tooltip=lambda i: class_meaning(i.klass) + (f" ({i.status})" if i.status else ""),
-            chars=14,
-        ),
-        Column(
-            _tr("Amount"),
-            amount_text,
-            key=lambda i: (i.currency or "", Decimal(i.amount)) if i.amount else None,
-            right=True,
-            chars=11,
-        ),
-        Column(
-            _tr("Outcome"),
-            outcome_label,
-            icon=lambda i: icons.of(outcome_look(i)),
-            chars=14,
-        ),
-        Column(_tr("Status after"), lambda i: i.status_after or "", chars=9),
-        Column(_tr("RequestId"), lambda i: i.request_id or "", mono=True, chars=38),
-        Column(_tr("Message"), lambda i: plain_message(i, planning()), chars=30),
-    ]
-
-
-PLAN_HIDDEN = (4, 5, 6)  # Outcome, Status after, RequestId: nothing to show before the run
-RUN_HIDDEN = (2,)  # Dry run: the outcome and the message say it from then on
-
-
-def write_items_csv(path: Path, items: Sequence[BulkItem]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CSV_COLUMNS)
-        for i in items:
-            writer.writerow(
-                [
-                    i.line_no or "",
-                    i.transaction_id or "",
-                    i.klass,
-                    i.status or "",
-                    i.amount or "",
-                    i.currency or "",
-                    i.outcome or ("" if i.state == SKIPPED else i.state),
-                    i.status_after or "",
-                    i.request_id or "",
-                    plain_message(i),
-                ]
-            )
-
-
-# -- the view --------------------------------------------------------------------------------
-
-
-class _OneOf(QWidget):
-    """Shows one of its panels and takes the height of that one only (a QStackedWidget takes
-    the tallest), so the table below gets the rest of the page."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._panels: list[QWidget] = []
-        self._current: QWidget | None = None
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-
-    def addWidget(self, panel: QWidget) -> None:
-        self._panels.append(panel)
-        self._layout.addWidget(panel)
-        if self._current is None:
-            self._current = panel
-        else:
-            panel.hide()
-
-    def setCurrentWidget(self, panel: QWidget) -> None:
-        self._current = panel
-        for other in self._panels:
-            other.setVisible(other is panel)
-
-    def currentWidget(self) -> QWidget | None:
-        return self._current
-
-
-class _SummaryBanner(QFrame):
-    """The run's outcome on top of its results: an icon, a headline and a line of detail."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("bulkbanner")
-        row = QHBoxLayout(self)
-        row.setContentsMargins(12, 8, 12, 8)
-        row.setSpacing(12)
-        self.icon = QLabel()
-        self.icon.setAlignment(Qt.AlignmentFlag.AlignTop)
-        body = QVBoxLayout()
-        body.setSpacing(2)
-        self.headline = QLabel()
-        font = self.headline.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        self.headline.setFont(font)
-        self.headline.setWordWrap(True)
-        self.detail = QLabel()
-        self.detail.setWordWrap(True)
-        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        body.addWidget(self.headline)
-        body.addWidget(self.detail)
-        row.addWidget(self.icon)
-        row.addLayout(body, 1)
-
-    def show_result(self, look: theme.StatusLook, headline: str, detail: str) -> None:
-        self.icon.setPixmap(
-            theme.shape_pixmap(look.shape, look.color(), 28, self.devicePixelRatioF() or 1.0)
-        )
-        self.headline.setText(headline)
-        self.detail.setText(detail)
-        self.detail.setVisible(bool(detail))
-        tint = look.color().name()
-        self.setStyleSheet(
-            f"QFrame#bulkbanner {{ border: 1px solid {tint}; border-left: 5px solid {tint};"
-            " border-radius: 6px; background: palette(base); }"
-        )
-        self.setAccessibleName(headline)
-
-
-def _muted(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setStyleSheet("color: palette(placeholder-text);")
-    return label
-
-
-def _heading(text: str = "", scale: float = 1.2) -> QLabel:
-    label = QLabel(text)
-    font = label.font()
-    font.setBold(True)
-    font.setPointSizeF(font.pointSizeF() * scale)
-    label.setFont(font)
-    label.setWordWrap(True)
-    return label
 
 
 class BulkView(QWidget):
@@ -665,68 +139,22 @@ class BulkView(QWidget):
     # -- building ---------------------------------------------------------------------------
 
     def _build_start(self) -> None:
-        self.start_page = QWidget()
-        outer = QVBoxLayout(self.start_page)
-        outer.setContentsMargins(24, 16, 24, 16)
-        self.start_intro = EmptyState(
-            self.tr("Cancel many transactions at once"),
-            self.tr(
-                "Choose a CSV, TSV or text file with the transaction IDs (in any column; other "
-                "columns are ignored), or select transactions in Search and press “Cancel "
-                "selected…”. A dry run always comes first: every transaction is read and "
-                "sorted, and nothing is sent until you confirm."
-            ),
+        self.start_page = page = StartPage()
+        self.start_intro, self.file_button, self.start_error = (
+            page.intro,
+            page.file_button,
+            page.error,
         )
-        self.file_button = self.start_intro.add_action(self.tr("Choose a file…"))
-        self.file_button.setToolTip(self.tr("A CSV, TSV or text file of transaction IDs (Ctrl+O)"))
-        self.file_button.clicked.connect(self.choose_file)
-        outer.addWidget(self.start_intro, 1)
-        self.start_error = QLabel()
-        self.start_error.setWordWrap(True)
-        self.start_error.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.start_error.setAccessibleName(self.tr("Bulk cancel problem"))
-        self.start_error.hide()
-        outer.addWidget(self.start_error)
-        self.unfinished_box = QFrame()
-        self.unfinished_box.setObjectName("unfinished")
-        self.unfinished_box.setStyleSheet(
-            "QFrame#unfinished { background: palette(base); border: 1px solid palette(mid);"
-            " border-radius: 6px; }"
-        )
-        self.unfinished_layout = QVBoxLayout(self.unfinished_box)
-        self.unfinished_layout.setContentsMargins(12, 8, 12, 8)
-        self.unfinished_layout.addWidget(_heading(self.tr("Unfinished bulk runs"), 1.05))
-        self.unfinished_box.hide()
-        outer.addWidget(self.unfinished_box)
-        outer.addStretch(1)
-        self.pages.addWidget(self.start_page)
+        self.unfinished_box, self.unfinished_layout = page.unfinished_box, page.unfinished_layout
+        page.file_button.clicked.connect(self.choose_file)
+        self.pages.addWidget(page)
 
     def _build_checking(self) -> None:
-        self.checking_page = QWidget()
-        column = QVBoxLayout(self.checking_page)
-        column.setContentsMargins(40, 40, 40, 40)
-        column.addStretch(1)
-        self.checking_title = _heading(self.tr("Dry run: reading the transactions…"))
-        self.checking_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.checking_bar = QProgressBar()
-        self.checking_bar.setAccessibleName(self.tr("Dry run progress"))
-        self.checking_bar.setFormat("%v / %m")
-        self.checking_label = _muted(
-            self.tr("Each transaction is read to see whether it can be cancelled. Nothing is sent.")
-        )
-        self.checking_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.checking_stop = QPushButton(self.tr("Stop the dry run"))
-        self.checking_stop.clicked.connect(self.stop)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.checking_stop)
-        row.addStretch(1)
-        column.addWidget(self.checking_title)
-        column.addWidget(self.checking_bar)
-        column.addWidget(self.checking_label)
-        column.addLayout(row)
-        column.addStretch(2)
-        self.pages.addWidget(self.checking_page)
+        self.checking_page = page = CheckingPage()
+        self.checking_title, self.checking_bar = page.title, page.bar
+        self.checking_label, self.checking_stop = page.label, page.stop_button
+        page.stop_button.clicked.connect(self.stop)
+        self.pages.addWidget(page)
 
     def _build_job(self) -> None:
         self.job_page = QWidget()
@@ -736,19 +164,17 @@ class BulkView(QWidget):
         title_row = QHBoxLayout()
         title_row.setSpacing(10)
         self.env_badge = EnvironmentBadge()
-        self.title = _heading()
+        self.title = heading()
         self.title.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         title_row.addWidget(self.env_badge, 0, Qt.AlignmentFlag.AlignTop)
         title_row.addWidget(self.title, 1)
         page.addLayout(title_row)
-        self.source_label = _muted()
+        self.source_label = muted()
         self.source_label.setTextFormat(Qt.TextFormat.PlainText)
         page.addWidget(self.source_label)
-
-        self.panels = _OneOf()
-        self._build_plan_panel()
-        self._build_run_panel()
-        self._build_done_panel()
+        self.panels = OneOf()
+        for panel in (self._build_plan_panel(), self._build_run_panel(), self._build_done_panel()):
+            self.panels.addWidget(panel)
         self._planning = False
         self.model = RowModel(item_columns(lambda: self._planning), identity=lambda i: i.seq)
         self.table = make_view(self.model)
@@ -759,126 +185,34 @@ class BulkView(QWidget):
         page.addWidget(self.table, 1)
         self.pages.addWidget(self.job_page)
 
-    def _rate_spin(self) -> QDoubleSpinBox:
-        spin = QDoubleSpinBox()
-        spin.setRange(0.1, MAX_RATE)
-        spin.setDecimals(1)
-        spin.setSingleStep(0.5)
-        spin.setValue(DEFAULT_RATE)
-        spin.setSuffix(self.tr(" per second"))
-        spin.setAccessibleName(self.tr("Cancels per second"))
-        spin.setToolTip(
-            self.tr("How many Cancels to send per second; FPS's throttling slows it further")
-        )
-        return spin
+    def _build_plan_panel(self) -> PlanPanel:
+        self.plan_panel = panel = PlanPanel()
+        self.summary_table, self.invalid_label = panel.summary_table, panel.invalid_label
+        self.plan_rate, self.plan_note = panel.rate, panel.note
+        self.confirm_button, self.start_over_button = panel.confirm_button, panel.start_over_button
+        panel.confirm_button.clicked.connect(self.confirm)
+        panel.start_over_button.clicked.connect(self.start_over)
+        return panel
 
-    def _build_plan_panel(self) -> None:
-        self.plan_panel = QWidget()
-        column = QVBoxLayout(self.plan_panel)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(6)
-        self.summary_table = QTableWidget(0, 4)
-        self.summary_table.setHorizontalHeaderLabels(
-            [self.tr("Dry run"), self.tr("Count"), self.tr("Amount"), self.tr("What happens")]
-        )
-        self.summary_table.setAccessibleName(self.tr("Dry run summary"))
-        self.summary_table.verticalHeader().setVisible(False)
-        self.summary_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.summary_table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
-        self.summary_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.summary_table.setShowGrid(False)
-        self.summary_table.setWordWrap(False)
-        self.summary_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.summary_table.verticalHeader().setDefaultSectionSize(
-            int(self.summary_table.fontMetrics().height() * 1.5)
-        )
-        header = self.summary_table.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        column.addWidget(self.summary_table)
-        self.invalid_label = QLabel()
-        self.invalid_label.setWordWrap(True)
-        self.invalid_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.invalid_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.invalid_label.setAccessibleName(self.tr("Lines without a usable ID"))
-        column.addWidget(self.invalid_label)
-        actions = QHBoxLayout()
-        actions.setSpacing(8)
-        self.plan_rate = self._rate_spin()
-        self.confirm_button = QPushButton()
-        self.confirm_button.clicked.connect(self.confirm)
-        self.start_over_button = QPushButton(self.tr("Start over"))
-        self.start_over_button.setToolTip(self.tr("Leave this dry run; nothing was sent"))
-        self.start_over_button.clicked.connect(self.start_over)
-        self.plan_note = _muted()
-        actions.addWidget(QLabel(self.tr("Rate:")))
-        actions.addWidget(self.plan_rate)
-        actions.addWidget(self.plan_note, 1)
-        actions.addWidget(self.start_over_button)
-        actions.addWidget(self.confirm_button)
-        column.addLayout(actions)
-        self.panels.addWidget(self.plan_panel)
+    def _build_run_panel(self) -> RunPanel:
+        self.run_panel = panel = RunPanel()
+        self.run_bar, self.run_label, self.counts_label = panel.bar, panel.label, panel.counts_label
+        self.run_rate, self.rate_note = panel.rate, panel.rate_note
+        self.pause_button, self.stop_button = panel.pause_button, panel.stop_button
+        panel.rate.valueChanged.connect(self._on_rate_changed)
+        panel.pause_button.clicked.connect(self.toggle_pause)
+        panel.stop_button.clicked.connect(self.stop)
+        return panel
 
-    def _build_run_panel(self) -> None:
-        self.run_panel = QWidget()
-        column = QVBoxLayout(self.run_panel)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(6)
-        self.run_bar = QProgressBar()
-        self.run_bar.setAccessibleName(self.tr("Bulk cancel progress"))
-        self.run_bar.setFormat("%v / %m")
-        column.addWidget(self.run_bar)
-        self.run_label = QLabel()
-        self.run_label.setWordWrap(True)
-        self.run_label.setAccessibleName(self.tr("Bulk cancel status"))
-        column.addWidget(self.run_label)
-        self.counts_label = QLabel()
-        self.counts_label.setWordWrap(True)
-        column.addWidget(self.counts_label)
-        actions = QHBoxLayout()
-        actions.setSpacing(8)
-        self.run_rate = self._rate_spin()
-        self.run_rate.valueChanged.connect(self._on_rate_changed)
-        self.pause_button = QPushButton(self.tr("Pause"))
-        self.pause_button.setToolTip(self.tr("Pause after the Cancel being sent now"))
-        self.pause_button.clicked.connect(self.toggle_pause)
-        self.stop_button = QPushButton(self.tr("Stop"))
-        self.stop_button.setToolTip(
-            self.tr("Stop after the Cancel being sent now; the rest can be resumed later")
-        )
-        self.stop_button.clicked.connect(self.stop)
-        self.rate_note = _muted()
-        actions.addWidget(QLabel(self.tr("Rate:")))
-        actions.addWidget(self.run_rate)
-        actions.addWidget(self.rate_note, 1)
-        actions.addWidget(self.pause_button)
-        actions.addWidget(self.stop_button)
-        column.addLayout(actions)
-        self.panels.addWidget(self.run_panel)
-
-    def _build_done_panel(self) -> None:
-        self.done_panel = QWidget()
-        column = QVBoxLayout(self.done_panel)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(6)
-        self.banner = _SummaryBanner()
-        column.addWidget(self.banner)
-        actions = QHBoxLayout()
-        actions.setSpacing(8)
-        self.done_note = _muted()
-        self.export_button = QPushButton(self.tr("Export CSV…"))
-        self.export_button.clicked.connect(self.export)
-        self.resume_button = QPushButton(self.tr("Resume"))
-        self.resume_button.setToolTip(self.tr("Send the Cancels left; none is sent twice"))
-        self.resume_button.clicked.connect(self._resume_shown)
-        self.new_button = QPushButton(self.tr("New bulk cancel"))
-        self.new_button.clicked.connect(self.start_over)
-        actions.addWidget(self.done_note, 1)
-        actions.addWidget(self.export_button)
-        actions.addWidget(self.new_button)
-        actions.addWidget(self.resume_button)
-        column.addLayout(actions)
-        self.panels.addWidget(self.done_panel)
+    def _build_done_panel(self) -> DonePanel:
+        self.done_panel = panel = DonePanel()
+        self.banner, self.done_note = panel.banner, panel.note
+        self.export_button, self.resume_button = panel.export_button, panel.resume_button
+        self.new_button = panel.new_button
+        panel.export_button.clicked.connect(self.export)
+        panel.resume_button.clicked.connect(self._resume_shown)
+        panel.new_button.clicked.connect(self.start_over)
+        return panel
 
     # -- state ------------------------------------------------------------------------------
 
@@ -900,12 +234,6 @@ class BulkView(QWidget):
         self.state = state
         if self.running != was:
             self.running_changed.emit(self.running)
-
-    def _show_start_error(self, text: str) -> None:
-        color = theme.status_look("Failure").color().name()
-        self.start_error.setStyleSheet(f"color: {color};")
-        self.start_error.setText(f"⚠ {text}" if text else "")
-        self.start_error.setVisible(bool(text))
 
     def _refuse_busy(self) -> bool:
         if self._job is None:
@@ -942,12 +270,12 @@ class BulkView(QWidget):
         if self._refuse_busy():
             return False
         if not self._jobs.connected():
-            self._show_start_error(
+            self.start_page.show_error(
                 self.tr("Not connected: open Settings (Ctrl+,) to add a profile.")
             )
             self.pages.setCurrentWidget(self.start_page)
             return False
-        self._show_start_error("")
+        self.start_page.show_error("")
         self.error = None
         self.dry = None
         self.job = None
@@ -1002,7 +330,7 @@ class BulkView(QWidget):
         if value.stopped:
             self._set_state("start")
             self.pages.setCurrentWidget(self.start_page)
-            self._show_start_error(self.tr("The dry run was stopped; nothing was sent."))
+            self.start_page.show_error(self.tr("The dry run was stopped; nothing was sent."))
             return
         self.show_plan(value.dry, value.source)
 
@@ -1027,7 +355,7 @@ class BulkView(QWidget):
         if self.state == "checking":
             self._set_state("start")
             self.pages.setCurrentWidget(self.start_page)
-            self._show_start_error(f"{title} {detail}".strip())
+            self.start_page.show_error(f"{title} {detail}".strip())
             return
         # The run ended early: what was sent stands; the rest can be resumed.
         self._set_state("done")
@@ -1155,7 +483,7 @@ class BulkView(QWidget):
         self.model.clear()
         self._set_state("start")
         self.pages.setCurrentWidget(self.start_page)
-        self._show_start_error("")
+        self.start_page.show_error("")
         self.check_unfinished(offer=False)
 
     # -- confirming and running -------------------------------------------------------------

@@ -1,0 +1,308 @@
+"""The Bulk cancel view's pages and panels: widgets only, built once; the view
+(fpsdesk/ui/bulk_view.py) fills them and connects their buttons."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fpsdesk.ui import theme
+from fpsdesk.ui.bulk_jobs import DEFAULT_RATE
+from fpsdesk.ui.widgets import EmptyState
+
+MAX_RATE = 50.0
+
+
+class OneOf(QWidget):
+    """Shows one of its panels and takes the height of that one only (a QStackedWidget takes
+    the tallest), so the table below gets the rest of the page."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._panels: list[QWidget] = []
+        self._current: QWidget | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+
+    def addWidget(self, panel: QWidget) -> None:
+        self._panels.append(panel)
+        self._layout.addWidget(panel)
+        if self._current is None:
+            self._current = panel
+        else:
+            panel.hide()
+
+    def setCurrentWidget(self, panel: QWidget) -> None:
+        self._current = panel
+        for other in self._panels:
+            other.setVisible(other is panel)
+
+    def currentWidget(self) -> QWidget | None:
+        return self._current
+
+
+class SummaryBanner(QFrame):
+    """The run's outcome on top of its results: an icon, a headline and a line of detail."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("bulkbanner")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(12, 8, 12, 8)
+        row.setSpacing(12)
+        self.icon = QLabel()
+        self.icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+        body = QVBoxLayout()
+        body.setSpacing(2)
+        self.headline = QLabel()
+        font = self.headline.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.headline.setFont(font)
+        self.headline.setWordWrap(True)
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        body.addWidget(self.headline)
+        body.addWidget(self.detail)
+        row.addWidget(self.icon)
+        row.addLayout(body, 1)
+
+    def show_result(self, look: theme.StatusLook, headline: str, detail: str) -> None:
+        self.icon.setPixmap(
+            theme.shape_pixmap(look.shape, look.color(), 28, self.devicePixelRatioF() or 1.0)
+        )
+        self.headline.setText(headline)
+        self.detail.setText(detail)
+        self.detail.setVisible(bool(detail))
+        tint = look.color().name()
+        self.setStyleSheet(
+            f"QFrame#bulkbanner {{ border: 1px solid {tint}; border-left: 5px solid {tint};"
+            " border-radius: 6px; background: palette(base); }"
+        )
+        self.setAccessibleName(headline)
+
+
+def muted(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: palette(placeholder-text);")
+    return label
+
+
+def heading(text: str = "", scale: float = 1.2) -> QLabel:
+    label = QLabel(text)
+    font = label.font()
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * scale)
+    label.setFont(font)
+    label.setWordWrap(True)
+    return label
+
+
+
+def rate_spin(parent: QWidget) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox()
+    spin.setRange(0.1, MAX_RATE)
+    spin.setDecimals(1)
+    spin.setSingleStep(0.5)
+    spin.setValue(DEFAULT_RATE)
+    spin.setSuffix(parent.tr(" per second"))
+    spin.setAccessibleName(parent.tr("Cancels per second"))
+    spin.setToolTip(
+        parent.tr("How many Cancels to send per second; FPS's throttling slows it further")
+    )
+    return spin
+
+
+class StartPage(QWidget):
+    """Choose a file; below it, this environment's unfinished runs."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 16, 24, 16)
+        self.intro = EmptyState(
+            self.tr("Cancel many transactions at once"),
+            self.tr(
+                "Choose a CSV, TSV or text file with the transaction IDs (in any column; other "
+                "columns are ignored), or select transactions in Search and press “Cancel "
+                "selected…”. A dry run always comes first: every transaction is read and "
+                "sorted, and nothing is sent until you confirm."
+            ),
+        )
+        self.file_button = self.intro.add_action(self.tr("Choose a file…"))
+        self.file_button.setToolTip(self.tr("A CSV, TSV or text file of transaction IDs (Ctrl+O)"))
+        outer.addWidget(self.intro, 1)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.error.setAccessibleName(self.tr("Bulk cancel problem"))
+        self.error.hide()
+        outer.addWidget(self.error)
+        self.unfinished_box = QFrame()
+        self.unfinished_box.setObjectName("unfinished")
+        self.unfinished_box.setStyleSheet(
+            "QFrame#unfinished { background: palette(base); border: 1px solid palette(mid);"
+            " border-radius: 6px; }"
+        )
+        self.unfinished_layout = QVBoxLayout(self.unfinished_box)
+        self.unfinished_layout.setContentsMargins(12, 8, 12, 8)
+        self.unfinished_layout.addWidget(heading(self.tr("Unfinished bulk runs"), 1.05))
+        self.unfinished_box.hide()
+        outer.addWidget(self.unfinished_box)
+        outer.addStretch(1)
+
+    def show_error(self, text: str) -> None:
+        color = theme.status_look("Failure").color().name()
+        self.error.setStyleSheet(f"color: {color};")
+        self.error.setText(f"⚠ {text}" if text else "")
+        self.error.setVisible(bool(text))
+
+
+class CheckingPage(QWidget):
+    """The dry run's progress, and Stop."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(40, 40, 40, 40)
+        column.addStretch(1)
+        self.title = heading(self.tr("Dry run: reading the transactions…"))
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.bar = QProgressBar()
+        self.bar.setAccessibleName(self.tr("Dry run progress"))
+        self.bar.setFormat("%v / %m")
+        self.label = muted(
+            self.tr("Each transaction is read to see whether it can be cancelled. Nothing is sent.")
+        )
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stop_button = QPushButton(self.tr("Stop the dry run"))
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.stop_button)
+        row.addStretch(1)
+        column.addWidget(self.title)
+        column.addWidget(self.bar)
+        column.addWidget(self.label)
+        column.addLayout(row)
+        column.addStretch(2)
+
+
+class PlanPanel(QWidget):
+    """Above the items of a dry run: the summary per class, bad lines, the rate, Confirm."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(6)
+        self.summary_table = table = QTableWidget(0, 4)
+        table.setHorizontalHeaderLabels(
+            [self.tr("Dry run"), self.tr("Count"), self.tr("Amount"), self.tr("What happens")]
+        )
+        table.setAccessibleName(self.tr("Dry run summary"))
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        table.setShowGrid(False)
+        table.setWordWrap(False)
+        table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.verticalHeader().setDefaultSectionSize(int(table.fontMetrics().height() * 1.5))
+        header = table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        column.addWidget(table)
+        self.invalid_label = QLabel()
+        self.invalid_label.setWordWrap(True)
+        self.invalid_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.invalid_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.invalid_label.setAccessibleName(self.tr("Lines without a usable ID"))
+        column.addWidget(self.invalid_label)
+        actions = QHBoxLayout()
+        actions.setSpacing(8)
+        self.rate = rate_spin(self)
+        self.confirm_button = QPushButton()
+        self.start_over_button = QPushButton(self.tr("Start over"))
+        self.start_over_button.setToolTip(self.tr("Leave this dry run; nothing was sent"))
+        self.note = muted()
+        actions.addWidget(QLabel(self.tr("Rate:")))
+        actions.addWidget(self.rate)
+        actions.addWidget(self.note, 1)
+        actions.addWidget(self.start_over_button)
+        actions.addWidget(self.confirm_button)
+        column.addLayout(actions)
+
+
+class RunPanel(QWidget):
+    """Above the items of a run: progress, counts, the rate, Pause and Stop."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(6)
+        self.bar = QProgressBar()
+        self.bar.setAccessibleName(self.tr("Bulk cancel progress"))
+        self.bar.setFormat("%v / %m")
+        column.addWidget(self.bar)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setAccessibleName(self.tr("Bulk cancel status"))
+        column.addWidget(self.label)
+        self.counts_label = QLabel()
+        self.counts_label.setWordWrap(True)
+        column.addWidget(self.counts_label)
+        actions = QHBoxLayout()
+        actions.setSpacing(8)
+        self.rate = rate_spin(self)
+        self.pause_button = QPushButton(self.tr("Pause"))
+        self.pause_button.setToolTip(self.tr("Pause after the Cancel being sent now"))
+        self.stop_button = QPushButton(self.tr("Stop"))
+        self.stop_button.setToolTip(
+            self.tr("Stop after the Cancel being sent now; the rest can be resumed later")
+        )
+        self.rate_note = muted()
+        actions.addWidget(QLabel(self.tr("Rate:")))
+        actions.addWidget(self.rate)
+        actions.addWidget(self.rate_note, 1)
+        actions.addWidget(self.pause_button)
+        actions.addWidget(self.stop_button)
+        column.addLayout(actions)
+
+
+class DonePanel(QWidget):
+    """Above the items of a finished run: its summary, Export, New, Resume."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(6)
+        self.banner = SummaryBanner()
+        column.addWidget(self.banner)
+        actions = QHBoxLayout()
+        actions.setSpacing(8)
+        self.note = muted()
+        self.export_button = QPushButton(self.tr("Export CSV…"))
+        self.resume_button = QPushButton(self.tr("Resume"))
+        self.resume_button.setToolTip(self.tr("Send the Cancels left; none is sent twice"))
+        self.new_button = QPushButton(self.tr("New bulk cancel"))
+        actions.addWidget(self.note, 1)
+        actions.addWidget(self.export_button)
+        actions.addWidget(self.new_button)
+        actions.addWidget(self.resume_button)
+        column.addLayout(actions)
