@@ -84,27 +84,6 @@ _FRIENDLY_BACKENDS = {
 }
 
 
-# Where ``fpsdesk status/cancel --endpoint`` takes the keys from (fpsdesk.desk.connection).
-ENV_KEY_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
-
-
-def environment_variable_holding(value: str) -> str | None:
-    """The key variable (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) whose value is ``value``.
-
-    For messages about a key that is not valid text: a value read from the environment that was
-    not UTF-8 arrives with surrogate escapes, and the message must say which variable to fix
-    without repeating any of its content. Compared as read and as stripped (how the keys are
-    taken from the environment).
-    """
-    import os
-
-    for name in ENV_KEY_VARIABLES:
-        raw = os.environ.get(name)
-        if raw is not None and value in (raw, raw.strip()):
-            return name
-    return None
-
-
 class CredentialError(Exception):
     """Base of the credential errors; ``str(error)`` is a message fit for a user."""
 

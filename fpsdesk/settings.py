@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fpsdesk import paths
-from fpsdesk.desk.reasons import DEFAULT_REASON_CODES, InvalidReasonCode, ReasonCode
 from fpsdesk.fps.endpoints import validate_endpoint
 from fpsdesk.fps.errors import clause
 from fpsdesk.fps.exceptions import FpsClientError
+from fpsdesk.records.reasons import DEFAULT_REASON_CODES, InvalidReasonCode, ReasonCode
 
 try:  # POSIX: serialise read-modify-write between the app and the command line.
     import fcntl
@@ -240,7 +240,7 @@ class Profile:
     ``ca_bundle``: a PEM file of extra trusted CAs for a private endpoint; None = system CAs.
     ``history``: where the history is: ``local`` (this machine's file) or a team's shared
     ``postgresql://user@host:port/db`` (fpsdesk/store/location.py).
-    ``reason_codes``: what a Cancel's confirmation offers (fpsdesk/desk/reasons.py).
+    ``reason_codes``: what a Cancel's confirmation offers (fpsdesk/records/reasons.py).
     """
 
     name: str

@@ -15,13 +15,13 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from fpsdesk.cli import ExitCode
 from fpsdesk.commands.connecting import (
     UsageError,
     apply_verbosity,
     checked_reason_code,
     connection,
 )
+from fpsdesk.commands.exit_codes import ExitCode
 from fpsdesk.commands.output import clean, emit, print_json, refuse, report_error, usage
 from fpsdesk.commands.output import count as n_of
 from fpsdesk.fps.exceptions import FpsClientError

@@ -36,12 +36,12 @@ from fpsdesk.desk.cancel import (
     NotCancellable,
     NotRecorded,
 )
-from fpsdesk.desk.reasons import validate_code
 from fpsdesk.desk.settle import CancelState, state_of
 from fpsdesk.fps.endpoints import environment_of
 from fpsdesk.fps.exceptions import FpsClientError, FpsError
 from fpsdesk.fps.ids import find_transaction_ids
 from fpsdesk.fps.models import ActionResult, Amount, TransactionDetail, TransactionStatusResult
+from fpsdesk.records.reasons import validate_code
 from fpsdesk.store.actions import ActionStore, current_operator
 from fpsdesk.store.bulk import (
     ALREADY_CANCELLED,

@@ -33,7 +33,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from fpsdesk.fps.exceptions import InvalidInput
 from fpsdesk.fps.ids import normalize_transaction_id
 from fpsdesk.fps.models import Amount, TransactionStatus
-from fpsdesk.ipn.models import Ipn, IpnParseError, Pairs, strip_whitespace
+from fpsdesk.records.ipn import Ipn, IpnParseError, Pairs, strip_whitespace
 
 Format = Literal["form", "query", "jsonl", "dump"]
 FORMATS: tuple[Format, ...] = ("form", "query", "jsonl", "dump")

@@ -47,8 +47,8 @@ from fpsdesk.fps.endpoints import is_loopback_host
 from fpsdesk.fps.exceptions import FpsClientError
 from fpsdesk.fps.models import VerifySignatureResult
 from fpsdesk.fps.signing import host_for_signing, ipn_string_to_sign
-from fpsdesk.ipn.models import FailReason, Ipn, Verdict, VerifyMode
 from fpsdesk.paths import cache_dir, ensure
+from fpsdesk.records.ipn import FailReason, Ipn, Verdict, VerifyMode
 
 log = logging.getLogger(__name__)
 

@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fpsdesk.desk.reasons import DEFAULT_REASON_CODES, ReasonCode
+from fpsdesk.records.reasons import DEFAULT_REASON_CODES, ReasonCode
 from fpsdesk.store.bulk import (
     ALREADY_CANCELLED,
     CANCELLABLE,

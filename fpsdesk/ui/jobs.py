@@ -45,7 +45,7 @@ ClientFactory = Callable[[ConnectionConfig], Any]
 def history_file(actions: Any) -> Path:
     """The history database file the session's action log writes to (jobs open their own
     connection to it); the default history file when that log is not on a file."""
-    from fpsdesk.store.db import default_path
+    from fpsdesk.store.location import default_path
 
     found = actions.database_file() if hasattr(actions, "database_file") else None
     return found if found is not None else default_path()

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from fpsdesk.desk.reasons import DEFAULT_REASON_CODES, ReasonCode
 from fpsdesk.fps.models import (
     ActionResult,
     Amount,
@@ -17,6 +16,7 @@ from fpsdesk.fps.models import (
     TransactionStatus,
     TransactionStatusResult,
 )
+from fpsdesk.records.reasons import DEFAULT_REASON_CODES, ReasonCode
 
 
 @dataclass(frozen=True, slots=True)

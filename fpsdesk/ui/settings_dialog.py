@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from fpsdesk.credentials import CredentialError, CredentialStore, KeychainUnavailable
-from fpsdesk.desk.reasons import DEFAULT_REASON_CODES
 from fpsdesk.fps.endpoints import PRODUCTION_ENDPOINT, SANDBOX_ENDPOINT, environment_of
+from fpsdesk.records.reasons import DEFAULT_REASON_CODES
 from fpsdesk.settings import (
     Profile,
     SettingsError,

@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fpsdesk.desk.reasons import shown_reason
 from fpsdesk.fps.models import TransactionDetail, TransactionStatus
+from fpsdesk.records.reasons import shown_reason
 from fpsdesk.store.actions import ActionRecord
 from fpsdesk.ui import theme
 from fpsdesk.ui.timeline import TimelineEvent, build_timeline

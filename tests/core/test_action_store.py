@@ -10,8 +10,9 @@ import psycopg
 import pytest
 
 from fpsdesk.store import ActionOutcome, ActionStore, StoreError, db, open_database, postgres
-from fpsdesk.store.db import MIGRATIONS, Spelled, database_errors
+from fpsdesk.store.db import database_errors
 from fpsdesk.store.postgres import PostgresHistory
+from fpsdesk.store.schema import MIGRATIONS, Spelled
 from tests.fixtures.postgres import PASSWORD, PostgresServer
 
 

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from fpsdesk.desk.cancel import CancelDesk
-from fpsdesk.desk.reasons import (
+from fpsdesk.fps.client import FpsClient
+from fpsdesk.fps.models import Amount
+from fpsdesk.records.reasons import (
     DEFAULT_REASON_CODES,
     MAX_DESCRIPTION_LENGTH,
     InvalidReasonCode,
@@ -21,8 +23,6 @@ from fpsdesk.desk.reasons import (
     description,
     find_code,
 )
-from fpsdesk.fps.client import FpsClient
-from fpsdesk.fps.models import Amount
 from fpsdesk.sandbox import SandboxServer
 from fpsdesk.settings import (
     InvalidProfile,

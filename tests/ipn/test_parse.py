@@ -14,7 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fpsdesk.fps.models import Amount, TransactionStatus
-from fpsdesk.ipn.models import IpnParseError
 from fpsdesk.ipn.parse import (
     decode_text,
     detect_format,
@@ -25,6 +24,7 @@ from fpsdesk.ipn.parse import (
     parse_json_line,
     parse_query,
 )
+from fpsdesk.records.ipn import IpnParseError
 from tests.ipn.helpers import SEED_PAIRS, SEED_PAIRS_MIME, TXN_ID
 
 DATA = Path(__file__).parent / "data"
@@ -32,7 +32,7 @@ SIGNATURE = "".join(dict(SEED_PAIRS)["signature"].split())
 
 
 def _check_seed_fields(ipn: object) -> None:
-    from fpsdesk.ipn.models import Ipn
+    from fpsdesk.records.ipn import Ipn
 
     assert isinstance(ipn, Ipn)
     assert ipn.notification_type == "TransactionStatus"

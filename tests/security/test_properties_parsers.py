@@ -21,8 +21,8 @@ from fpsdesk.fps.endpoints import environment_of, validate_endpoint
 from fpsdesk.fps.exceptions import FpsClientError, InvalidInput
 from fpsdesk.fps.ids import extract_transaction_id, normalize_transaction_id
 from fpsdesk.ipn import parse as ipn_parse
-from fpsdesk.ipn.models import Ipn, IpnParseError
 from fpsdesk.ipn.verify import TrustPolicy
+from fpsdesk.records.ipn import Ipn, IpnParseError
 from fpsdesk.settings import (
     InvalidProfile,
     Profile,

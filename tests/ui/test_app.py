@@ -190,7 +190,7 @@ def test_first_paint_says_connecting_then_the_sandbox(qtbot, qapp, dialog_log):
 
 
 def test_unusable_history_database_is_explained_and_left_untouched(qtbot, qapp, dialog_log):
-    from fpsdesk.store.db import default_path
+    from fpsdesk.store.location import default_path
 
     path = default_path()
     junk = b"this is not an SQLite database\n" * 64

@@ -122,7 +122,7 @@ def test_unwritable_settings_file_is_explained_and_leaves_no_orphan_secret(
 
 
 def test_a_profile_edits_its_reason_codes_and_a_bad_list_is_refused(qtbot, desk):
-    from fpsdesk.desk.reasons import DEFAULT_REASON_CODES
+    from fpsdesk.records.reasons import DEFAULT_REASON_CODES
 
     dialog = SettingsDialog(desk.session, parent=desk.window)
     qtbot.addWidget(dialog)
