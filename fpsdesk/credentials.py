@@ -38,12 +38,8 @@ import keyring.core
 import keyring.errors
 
 from fpsdesk import logsetup
-from fpsdesk.settings import (
-    Profile,
-    ProfileNotFound,
-    SettingsError,
-    SettingsStore,
-)
+from fpsdesk.settings import Profile, ProfileNotFound, SettingsError
+from fpsdesk.settings_store import SettingsStore
 
 # Imported explicitly (and guarded: each only works on its own platform) so that PyInstaller's
 # import analysis bundles the backends; keyring itself finds them through entry points, which a

@@ -19,7 +19,7 @@ from fpsdesk.commands.output import count as n_of
 from fpsdesk.commands.stopping import STOP_HINT, stop_on_signals
 from fpsdesk.fps.exceptions import InvalidInput
 from fpsdesk.fps.ids import pick_transaction_id
-from fpsdesk.ipn.parse import FORMATS
+from fpsdesk.ipn.files import FORMATS
 from fpsdesk.records.ipn import VERIFY_MODES, IpnVerdict
 from fpsdesk.store.db import open_database
 from fpsdesk.store.ipns import IPN_ENVIRONMENTS, IpnFilter, IpnRecord, IpnStore

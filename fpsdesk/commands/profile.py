@@ -31,8 +31,8 @@ from fpsdesk.settings import (
     ProfileNotFound,
     SettingsError,
     SettingsFileBroken,
-    SettingsStore,
 )
+from fpsdesk.settings_store import SettingsStore
 
 MAX_STDIN_SECRET = 4096
 

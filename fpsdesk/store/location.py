@@ -59,7 +59,8 @@ def configured_history() -> tuple[Path | str, str | None]:
     No profile, a local one, or a settings file that cannot be read: the local file, as
     before shared histories existed (the settings error is reported where profiles are used).
     """
-    from fpsdesk.settings import LOCAL_HISTORY, SettingsError, SettingsStore
+    from fpsdesk.settings import LOCAL_HISTORY, SettingsError
+    from fpsdesk.settings_store import SettingsStore
 
     try:
         profile = SettingsStore().current()

@@ -304,7 +304,8 @@ class AppController(QObject):
     def _profile_config(self, name: str | None) -> tuple[ConnectionConfig | None, str, bool]:
         """(config, problem, any profiles saved): the secret is read here, on the GUI thread."""
         from fpsdesk.credentials import CredentialError, resolve_profile
-        from fpsdesk.settings import SettingsError, SettingsStore
+        from fpsdesk.settings import SettingsError
+        from fpsdesk.settings_store import SettingsStore
 
         try:
             have = bool(SettingsStore().profiles())

@@ -71,7 +71,8 @@ from fpsdesk.ui.row_model import Column, RowModel, make_view
 from fpsdesk.ui.widgets import EmptyState, EnvironmentBadge, format_time
 
 if TYPE_CHECKING:
-    from fpsdesk.desk.bulk import BulkControl, ClassSummary, DryRun, RunProgress
+    from fpsdesk.desk.bulk import ClassSummary, DryRun, RunProgress
+    from fpsdesk.desk.bulk_control import BulkControl
     from fpsdesk.ui.jobs import Job, JobContext, JobHost
 
 log = logging.getLogger(__name__)
@@ -188,7 +189,7 @@ def make_control(rate: float) -> BulkControl:
     the last Cancels before a pause would show only after the resume)."""
     import time
 
-    from fpsdesk.desk.bulk import BulkControl
+    from fpsdesk.desk.bulk_control import BulkControl
 
     class ReportingControl(BulkControl):
         idle: Callable[[], None] | None = None
@@ -213,7 +214,8 @@ def dry_run_work(source: Path | Sequence[str], label: str) -> Callable[[JobConte
     """Read the file (or the IDs) and classify every line; record the job; send nothing."""
 
     def work(ctx: JobContext) -> DryRunDone:
-        from fpsdesk.desk.bulk import BulkDesk, read_file, read_lines
+        from fpsdesk.desk.bulk import BulkDesk
+        from fpsdesk.desk.bulk_input import read_file, read_lines
         from fpsdesk.store.actions import ActionStore
         from fpsdesk.store.bulk import BulkStore
 

@@ -156,7 +156,7 @@ class Job(QThread):
 
 def job_error(exc: BaseException) -> ErrorView:
     """An ErrorView for what ended a job: input and history problems are plain sentences."""
-    from fpsdesk.desk.bulk import BulkInputError
+    from fpsdesk.desk.bulk_input import BulkInputError
     from fpsdesk.desk.cancel import NotRecorded
     from fpsdesk.store.db import database_errors
 

@@ -7,8 +7,9 @@ The order, lowest first (README, "Architecture"):
   use them.
 - ``fps``: the FPS API client, its signing and parsers.
 - ``records``: plain values several layers keep: the IPN records and the reason codes.
-- ``config``: settings.py and credentials.py, the profile and its keys. Below the store because
-  the store reads which history the current profile names (store/location.py).
+- ``config``: settings.py, settings_store.py and credentials.py, the profiles and their keys.
+  Below the store because the store reads which history the current profile names
+  (store/location.py).
 - ``store``: the history (SQLite or PostgreSQL).
 - ``ipn``: the IPN receiver, verifier, importer; it keeps what it receives in the store.
 - ``desk``: the application layer, the business processes the app and the CLI share.
@@ -60,6 +61,7 @@ LAYER_OF = {
     "fpsdesk.sandbox": "sandbox",
     "fpsdesk.records": "records",
     "fpsdesk.settings": "config",
+    "fpsdesk.settings_store": "config",
     "fpsdesk.credentials": "config",
     "fpsdesk.store": "store",
     "fpsdesk.ipn": "ipn",

@@ -17,7 +17,8 @@ import pytest
 from fpsdesk.cli import main
 from fpsdesk.ipn.parse import from_pairs
 from fpsdesk.records.ipn import IpnVerdict, Verdict
-from fpsdesk.settings import InvalidProfile, Profile, SettingsStore
+from fpsdesk.settings import InvalidProfile, Profile
+from fpsdesk.settings_store import SettingsStore
 from fpsdesk.store import copy as copying
 from fpsdesk.store.actions import ActionOutcome, ActionStore
 from fpsdesk.store.activity import ActivityCache, CachedTxn

@@ -11,7 +11,8 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
-from fpsdesk.settings import Profile, SettingsStore
+from fpsdesk.settings import Profile
+from fpsdesk.settings_store import SettingsStore
 from fpsdesk.ui import app as gui
 from fpsdesk.ui import dialogs, theme
 from fpsdesk.ui.main_window import MainWindow
