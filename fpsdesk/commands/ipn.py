@@ -113,9 +113,6 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     quarantine.set_defaults(func=cmd_quarantine)
 
 
-DB_HELP = "history: a file or a postgresql:// URL (default: the configured history)"
-
-
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db", type=history_arg, help="history: a file or a postgresql:// URL (default: the app's)"

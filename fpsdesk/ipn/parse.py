@@ -192,7 +192,6 @@ def from_pairs(pairs: Iterable[tuple[str, str]]) -> Ipn:
         parent_transaction_id=parent,
         legacy_status=_opt(params, "status"),
         token_id=_opt(params, "tokenId"),
-        token_type=_opt(params, "tokenType"),
         signature_version=_opt(params, "signatureVersion"),
         signature_method=_opt(params, "signatureMethod"),
         certificate_url=_opt(params, "certificateUrl"),

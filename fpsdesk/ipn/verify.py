@@ -247,12 +247,6 @@ class CertificateCache:
         data = self._download(url)
         return _parse_certificate(data), data
 
-    def forget(self, url: str) -> None:
-        with self._lock:
-            self._memory.pop(url, None)
-            self._unavailable.pop(url, None)
-            self._path(url).unlink(missing_ok=True)
-
     def _from_disk(self, url: str) -> x509.Certificate | None:
         try:
             data = self._path(url).read_bytes()

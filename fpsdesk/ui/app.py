@@ -188,7 +188,6 @@ class AppController(QObject):
         self.window: MainWindow | None = None
         self.bridge = IpnBridge()
         self.profile_name = ""
-        self.settings_dialog: Any = None
         self.quit_code: int | None = None  # set when a signal asks the app to end
 
     def start(self) -> MainWindow:
@@ -385,9 +384,7 @@ class AppController(QObject):
             return  # start() failed before the session existed, or the app is ending
         dialog = SettingsDialog(self.session, parent=self.window)
         dialog.profile_activated.connect(self._on_profile_activated)
-        self.settings_dialog = dialog
         dialogs.run_modal(dialog)
-        self.settings_dialog = None
         dialog.deleteLater()
 
     @Slot(object, str)

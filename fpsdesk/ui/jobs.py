@@ -51,10 +51,6 @@ def history_file(actions: Any) -> Path:
     return found if found is not None else default_path()
 
 
-class JobStopped(Exception):
-    """Raised inside a job that noticed its stop event; not an error."""
-
-
 class JobContext:
     """What a job's function gets: the client, the database, the stop event, reports."""
 

@@ -181,4 +181,3 @@ class ConnectionTestReply:
     ok: bool
     verdict: str  # ok | credentials | unreachable | tls | clock | other
     message: str
-    request_id_fps: str | None = None

@@ -888,10 +888,3 @@ def _person(name: str | None, email: str | None) -> str | None:
     if name and email:
         return f"{name} <{email}>"
     return name or email
-
-
-class Separator(QFrame):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.HLine)
-        self.setFrameShadow(QFrame.Shadow.Sunken)
