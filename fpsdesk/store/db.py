@@ -1,11 +1,8 @@
 """Open the history: a local SQLite file (the default) or a team's PostgreSQL database.
 
 Both backends share one interface (:class:`HistoryConnection`: ``execute``, ``executemany``,
-``transaction``) and one list of forward-only migrations, :data:`MIGRATIONS`, written in the
-SQL both understand; the few PostgreSQL spellings are made from it in fpsdesk/store/postgres.py.
-Each migration is a list of statements applied in one transaction; SQLite's
-``PRAGMA user_version`` (PostgreSQL: the ``fpsdesk_schema`` table) records how far a database
-has come. Add a migration at the end, never edit an applied one.
+``transaction``) and one list of forward-only migrations (fpsdesk/store/schema.py), which
+``open_database`` applies; where the history is comes from fpsdesk/store/location.py.
 """
 
 from __future__ import annotations

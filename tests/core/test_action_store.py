@@ -163,7 +163,7 @@ def test_a_step_spelled_for_each_backend_applies_on_both(
         ),
     )
     monkeypatch.setattr(db, "MIGRATIONS", [*MIGRATIONS, [kept]])
-    monkeypatch.setattr(postgres, "MIGRATIONS", db.MIGRATIONS)
+    monkeypatch.setattr(postgres, "MIGRATIONS", [*MIGRATIONS, [kept]])
     conn = open_database(history)
     store = ActionStore(conn)
     action = _start(store)
