@@ -28,8 +28,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from run import Row
 
-from fpsdesk.ipn.models import FailReason, Verdict
 from fpsdesk.ipn.parse import from_pairs
+from fpsdesk.records.ipn import FailReason, Verdict
 from fpsdesk.store import IpnFilter, IpnStore, NewIpn, open_database
 
 BUSY_TXN = "1" + "B" * 34

@@ -32,7 +32,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from run import Row
 from sandbox_process import start_sandbox
 
-from fpsdesk.desk.bulk import BulkDesk, read_lines
+from fpsdesk.desk.bulk import BulkDesk
+from fpsdesk.desk.bulk_input import read_lines
 from fpsdesk.desk.search import Searcher, SearchQuery
 from fpsdesk.fps.client import FpsClient
 from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY

@@ -26,8 +26,8 @@ STATUSES = ["SUCCESS", "PENDING", "RESERVED", "CANCELLED", "FAILURE"]
 
 
 def _items(total: int) -> Iterator[object]:
-    from fpsdesk.ipn.models import FailReason, Verdict
     from fpsdesk.ipn.parse import from_pairs
+    from fpsdesk.records.ipn import FailReason, Verdict
     from fpsdesk.store.ipns import NewIpn
 
     verdicts = [

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from fpsdesk import __version__, logsetup
+from fpsdesk.commands.exit_codes import ExitCode
 
 log = logging.getLogger(__name__)
 
@@ -27,19 +28,6 @@ COMMAND_MODULES = (
     "fpsdesk.commands.ipn",
     "fpsdesk.commands.profile",
 )
-
-
-class ExitCode:
-    OK = 0
-    FAILURE = 1
-    USAGE = 2
-    FPS_ERROR = 3
-    OUTCOME_UNKNOWN = 4
-    NETWORK = 5
-    NOT_RECORDED = 6  # the history could not be written, so nothing was sent
-    NOT_CANCELLABLE = 7  # not Reserved or Pending (checked before sending, or proved after)
-    EARLIER_UNRESOLVED = 8  # an earlier cancel may still take effect: not sent without --again
-    BEING_CANCELLED = 9  # another desk is sending (or just sent) a Cancel of it: not sent
 
 
 # Options of the top-level parser that take a value (so the value is not a command name).
@@ -111,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = getattr(logging, env_level, None) if env_level else None
     logsetup.configure(level if isinstance(level, int) else _log_level(args.verbose))
     try:
+        if args.command is None and args.smoke_test:
+            from fpsdesk.ui import smoke  # lazy: Qt only for the GUI (and the frozen self-test)
+
+            return smoke.run(args)
         if args.command is None:
             from fpsdesk.ui.app import run_gui  # lazy: Qt only for the GUI
 

@@ -38,12 +38,8 @@ import keyring.core
 import keyring.errors
 
 from fpsdesk import logsetup
-from fpsdesk.settings import (
-    Profile,
-    ProfileNotFound,
-    SettingsError,
-    SettingsStore,
-)
+from fpsdesk.settings import Profile, ProfileNotFound, SettingsError
+from fpsdesk.settings_store import SettingsStore
 
 # Imported explicitly (and guarded: each only works on its own platform) so that PyInstaller's
 # import analysis bundles the backends; keyring itself finds them through entry points, which a
@@ -82,27 +78,6 @@ _FRIENDLY_BACKENDS = {
     "keyring.backends.macOS": "macOS Keychain",
     "keyring.backends.Windows": "Windows Credential Locker",
 }
-
-
-# Where ``fpsdesk status/cancel --endpoint`` takes the keys from (fpsdesk.desk.connection).
-ENV_KEY_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
-
-
-def environment_variable_holding(value: str) -> str | None:
-    """The key variable (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) whose value is ``value``.
-
-    For messages about a key that is not valid text: a value read from the environment that was
-    not UTF-8 arrives with surrogate escapes, and the message must say which variable to fix
-    without repeating any of its content. Compared as read and as stripped (how the keys are
-    taken from the environment).
-    """
-    import os
-
-    for name in ENV_KEY_VARIABLES:
-        raw = os.environ.get(name)
-        if raw is not None and value in (raw, raw.strip()):
-            return name
-    return None
 
 
 class CredentialError(Exception):

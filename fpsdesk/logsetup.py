@@ -11,6 +11,7 @@ import logging.handlers
 import re
 import threading
 from pathlib import Path
+from urllib.parse import quote
 
 REDACTED = "[REDACTED]"
 _NAMES = r"(?:Signature|AWSSecretAccessKey|SecretAccessKey|secret_key|secret)"
@@ -34,13 +35,15 @@ _secrets_lock = threading.Lock()
 
 
 def register_secret(value: str) -> None:
-    """Redact ``value`` (and its URL-encoded form) from every log record from now on."""
-    from fpsdesk.fps.signing import percent_encode
+    """Redact ``value`` (and its URL-encoded form) from every log record from now on.
 
+    The encoded form is the one signed requests carry (RFC 3986, as fps/signing.py encodes):
+    spelled here with the standard library so that logging stays below fps.
+    """
     if len(value) >= 4:
         with _secrets_lock:
             _secrets.add(value)
-            _secrets.add(percent_encode(value))
+            _secrets.add(quote(value.encode("utf-8"), safe="-_.~"))
 
 
 def _keep_name(match: re.Match[str]) -> str:

@@ -8,8 +8,9 @@ reason it is harmless). On failure it runs the binary again with ``-vv`` and
     python3 packaging/smoke_test.py                       # dist/fpsdesk/fpsdesk
     python3 packaging/smoke_test.py path/to/fpsdesk --expect-backend SecretService
 
-The frozen app's own ``--smoke-test`` (fpsdesk/ui/smoke.py) already runs headless in temporary
-directories; this runner also gives it a temporary HOME so nothing outside is touched.
+The frozen app's own ``--smoke-test`` (fpsdesk/smoke.py and fpsdesk/ui/smoke.py) already runs
+headless in temporary directories; this runner also gives it a temporary HOME so nothing outside
+is touched.
 """
 
 from __future__ import annotations

@@ -15,13 +15,13 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from fpsdesk.cli import ExitCode
 from fpsdesk.commands.connecting import (
     UsageError,
     apply_verbosity,
     checked_reason_code,
     connection,
 )
+from fpsdesk.commands.exit_codes import ExitCode
 from fpsdesk.commands.output import clean, emit, print_json, refuse, report_error, usage
 from fpsdesk.commands.output import count as n_of
 from fpsdesk.fps.exceptions import FpsClientError
@@ -36,7 +36,7 @@ CENT = Decimal("0.01")
 
 def cmd_bulk(args: argparse.Namespace) -> int:
     """The bulk path of ``fpsdesk cancel``: a dry run, then (unless --dry-run) the run."""
-    from fpsdesk.desk.bulk import BulkInputError, read_file
+    from fpsdesk.desk.bulk_input import BulkInputError, read_file
 
     try:
         apply_verbosity(args)
@@ -217,7 +217,7 @@ def _resume(args: argparse.Namespace, conn: Connection, desk: Any, jobs: Any) ->
 
 
 def _run(args: argparse.Namespace, conn: Connection, desk: Any, job_id: int) -> int:
-    from fpsdesk.desk.bulk import BulkControl
+    from fpsdesk.desk.bulk_control import BulkControl
     from fpsdesk.desk.cancel import NotRecorded
 
     control = BulkControl(rate=args.rate)

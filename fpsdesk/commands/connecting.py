@@ -78,7 +78,7 @@ def checked_reason_code(code: str | None, conn: Connection) -> str | None:
     """``--reason-code`` checked against the connection's list (UsageError if not in it)."""
     if code is None:
         return None
-    from fpsdesk.desk.reasons import InvalidReasonCode, find_code
+    from fpsdesk.records.reasons import InvalidReasonCode, find_code
 
     try:
         return find_code(code, conn.reason_codes).code

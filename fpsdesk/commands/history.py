@@ -15,18 +15,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fpsdesk.cli import ExitCode
 from fpsdesk.commands.connecting import (
     UsageError,
     apply_verbosity,
     connection,
     connection_options,
 )
+from fpsdesk.commands.exit_codes import ExitCode
 from fpsdesk.commands.output import clean, emit, local_time, print_json, refuse, report_error, usage
-from fpsdesk.desk.reasons import shown_reason
 from fpsdesk.fps.errors import clause
 from fpsdesk.fps.exceptions import FpsClientError, InvalidInput
 from fpsdesk.fps.ids import pick_transaction_id
+from fpsdesk.records.reasons import shown_reason
 
 if TYPE_CHECKING:
     from fpsdesk.desk.connection import Connection
@@ -168,7 +168,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     """Copy the local history into a shared one; per-table counts, verified."""
     from fpsdesk.settings import InvalidProfile, validate_history
     from fpsdesk.store.copy import copy_history
-    from fpsdesk.store.db import database_errors, default_path, open_database, open_sqlite
+    from fpsdesk.store.db import database_errors, open_database, open_sqlite
+    from fpsdesk.store.location import default_path
     from fpsdesk.store.postgres import PostgresHistory
 
     if not args.to:

@@ -14,16 +14,17 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fpsdesk.cli import ExitCode
+from fpsdesk.commands.exit_codes import ExitCode
 from fpsdesk.commands.output import count as n_of
 from fpsdesk.commands.stopping import STOP_HINT, stop_on_signals
 from fpsdesk.fps.exceptions import InvalidInput
 from fpsdesk.fps.ids import pick_transaction_id
-from fpsdesk.ipn.models import VERIFY_MODES, IpnVerdict
-from fpsdesk.ipn.parse import FORMATS
-from fpsdesk.store.db import StoreError, open_database
+from fpsdesk.ipn.files import FORMATS
+from fpsdesk.records.ipn import VERIFY_MODES, IpnVerdict
+from fpsdesk.store.db import open_database
 from fpsdesk.store.ipns import IPN_ENVIRONMENTS, IpnFilter, IpnRecord, IpnStore
 from fpsdesk.store.location import history_arg
+from fpsdesk.store.schema import StoreError
 
 if TYPE_CHECKING:
     from fpsdesk.fps.client import FpsClient
@@ -110,9 +111,6 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     quarantine.add_argument("--db", type=history_arg)
     quarantine.add_argument("--limit", type=int, default=50)
     quarantine.set_defaults(func=cmd_quarantine)
-
-
-DB_HELP = "history: a file or a postgresql:// URL (default: the configured history)"
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

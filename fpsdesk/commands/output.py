@@ -2,7 +2,7 @@
 
 Text that came from a server or a file is stripped of control characters before it reaches
 the terminal, so a hostile name cannot inject escape sequences. Errors are explained with the
-FPS error catalogue and mapped to the exit codes of fpsdesk.cli.ExitCode.
+FPS error catalogue and mapped to the exit codes of fpsdesk.commands.exit_codes.ExitCode.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Any, TextIO
 
 from fpsdesk import logsetup
-from fpsdesk.cli import ExitCode
+from fpsdesk.commands.exit_codes import ExitCode
 from fpsdesk.fps.errors import Explanation, describe
 from fpsdesk.fps.exceptions import (
     FpsError,

@@ -12,7 +12,7 @@ import getpass
 import sys
 from typing import Any
 
-from fpsdesk.cli import ExitCode
+from fpsdesk.commands.exit_codes import ExitCode
 from fpsdesk.credentials import (
     CredentialError,
     CredentialStore,
@@ -31,8 +31,8 @@ from fpsdesk.settings import (
     ProfileNotFound,
     SettingsError,
     SettingsFileBroken,
-    SettingsStore,
 )
+from fpsdesk.settings_store import SettingsStore
 
 MAX_STDIN_SECRET = 4096
 
@@ -337,7 +337,7 @@ def cmd_reason_codes(args: argparse.Namespace) -> int:
     from dataclasses import replace
     from pathlib import Path
 
-    from fpsdesk.desk.reasons import DEFAULT_REASON_CODES
+    from fpsdesk.records.reasons import DEFAULT_REASON_CODES
     from fpsdesk.settings import SettingsError, format_reason_codes, parse_reason_codes
 
     settings = SettingsStore()

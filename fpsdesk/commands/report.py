@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from fpsdesk.cli import ExitCode
+from fpsdesk.commands.exit_codes import ExitCode
 from fpsdesk.commands.output import emit, refuse, usage
 
 

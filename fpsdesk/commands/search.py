@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from fpsdesk.cli import ExitCode
 from fpsdesk.commands.connecting import UsageError, apply_verbosity, connection, connection_options
+from fpsdesk.commands.exit_codes import ExitCode
 from fpsdesk.commands.output import clean, emit, local_time, print_json, report_error, usage
 from fpsdesk.commands.output import count as n_of
 from fpsdesk.fps.exceptions import FpsClientError, InvalidInput

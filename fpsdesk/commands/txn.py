@@ -2,7 +2,7 @@
 
 The cancel lifecycle itself (fresh status read, record before send, send once, settle) is
 fpsdesk/desk/cancel.py, the same code the app runs; this module turns its results into text,
-JSON and exit codes (fpsdesk.cli.ExitCode, listed in the README).
+JSON and exit codes (fpsdesk.commands.exit_codes.ExitCode, listed in the README).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from fpsdesk.cli import ExitCode
 from fpsdesk.commands.connecting import (
     UsageError,
     apply_verbosity,
@@ -20,6 +19,7 @@ from fpsdesk.commands.connecting import (
     connection,
     connection_options,
 )
+from fpsdesk.commands.exit_codes import ExitCode
 from fpsdesk.commands.output import (
     amount,
     clean,

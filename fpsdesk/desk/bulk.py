@@ -1,19 +1,19 @@
 """Cancelling many transactions at once: always a dry run first, then a throttled, resumable run.
 
-1. **Read the input.** IDs are found in any column of a CSV, TSV or plain-text file, the way the
-   look-up field finds them in pasted text (fpsdesk.fps.ids.find_transaction_ids). A line with
-   no ID (other than a first header line) or with two is reported with its number; a repeated
-   ID is a duplicate.
+1. **Read the input** (desk/bulk_input.py). IDs are found in any column of a CSV, TSV or
+   plain-text file, the way the look-up field finds them in pasted text
+   (fpsdesk.fps.ids.find_transaction_ids). A line with no ID (other than a first header line)
+   or with two is reported with its number; a repeated ID is a duplicate.
 2. **Dry run.** Each ID's transaction is read (several at once) and classified: cancellable;
    already cancelled; completed (refund instead); failed; unknown ID; invalid line; duplicate;
    could not read. Counts and amounts per class and currency. The job and its items are
    recorded (store/bulk.py) before anything is sent.
 3. **Run.** Every cancellable item goes through the one cancel lifecycle (desk/cancel.py),
    throttled (default 2 per second, slower when FPS says RequestThrottled), with pause, resume
-   and stop. An item is marked ``sending`` before its Cancel starts and linked to its action
-   as soon as that is recorded, so after a crash a resumed run adopts what was sent instead of
-   sending it again; the lifecycle itself refuses a second Cancel while the first is
-   unresolved. Unknown outcomes are settled like any other (desk/settle.py).
+   and stop (desk/bulk_control.py). An item is marked ``sending`` before its Cancel starts and
+   linked to its action as soon as that is recorded, so after a crash a resumed run adopts what
+   was sent instead of sending it again; the lifecycle itself refuses a second Cancel while the
+   first is unresolved. Unknown outcomes are settled like any other (desk/settle.py).
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from pathlib import Path
 from typing import Protocol, TypeVar
 
+from fpsdesk.desk.bulk_control import DEFAULT_RATE, BulkControl
+from fpsdesk.desk.bulk_input import MAX_ITEMS, BulkInputError, InputLine
 from fpsdesk.desk.cancel import (
     BeingCancelled,
     CancelDesk,
@@ -36,12 +37,11 @@ from fpsdesk.desk.cancel import (
     NotCancellable,
     NotRecorded,
 )
-from fpsdesk.desk.reasons import validate_code
 from fpsdesk.desk.settle import CancelState, state_of
 from fpsdesk.fps.endpoints import environment_of
 from fpsdesk.fps.exceptions import FpsClientError, FpsError
-from fpsdesk.fps.ids import find_transaction_ids
 from fpsdesk.fps.models import ActionResult, Amount, TransactionDetail, TransactionStatusResult
+from fpsdesk.records.reasons import validate_code
 from fpsdesk.store.actions import ActionStore, current_operator
 from fpsdesk.store.bulk import (
     ALREADY_CANCELLED,
@@ -69,9 +69,6 @@ log = logging.getLogger(__name__)
 _J = TypeVar("_J")
 _R = TypeVar("_R")
 
-MAX_ITEMS = 100_000
-MAX_FILE_BYTES = 20 * 1024 * 1024
-DEFAULT_RATE = 2.0
 MIN_RATE = 0.1
 PAGE = 200  # items a run reads from the history at a time
 PRODUCTION_COUNT_CONFIRM_ABOVE = 20
@@ -91,66 +88,6 @@ class BulkClient(Protocol):
     def get_transaction_status(self, transaction_id: str) -> TransactionStatusResult: ...
 
     def cancel(self, transaction_id: str, description: str | None = None) -> ActionResult: ...
-
-
-class BulkInputError(ValueError):
-    """The file cannot be used at all (a plain sentence; nothing was read or sent)."""
-
-
-@dataclass(frozen=True)
-class InputLine:
-    line_no: int
-    text: str
-    transaction_id: str | None
-    problem: str | None = None  # why the line has no usable ID
-
-
-def read_lines(text: str) -> list[InputLine]:
-    """Every non-blank line, with its ID or why it has none; a first line without an ID is a
-    header and is left out."""
-    out: list[InputLine] = []
-    seen_content = False
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip().lstrip("\ufeff")
-        if not line:
-            continue
-        ids = find_transaction_ids(line)
-        if not ids and not seen_content:
-            seen_content = True
-            continue  # a header row ("transaction_id,order,...")
-        seen_content = True
-        shown = line[:200]
-        if not ids:
-            out.append(InputLine(number, shown, None, "no transaction ID on this line"))
-        elif len(ids) > 1:
-            out.append(
-                InputLine(number, shown, None, f"{len(ids)} different transaction IDs on one line")
-            )
-        else:
-            out.append(InputLine(number, shown, ids[0]))
-        if len(out) > MAX_ITEMS:
-            raise BulkInputError(f"More than {MAX_ITEMS:,} lines: split the file.")
-    return out
-
-
-def read_file(path: Path) -> list[InputLine]:
-    """A CSV, TSV or text file; a clear BulkInputError for anything else."""
-    try:
-        if not path.is_file():
-            raise BulkInputError(f"{path} is not a file.")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise BulkInputError(f"{path} is {size:,} bytes; at most {MAX_FILE_BYTES:,}.")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BulkInputError(f"Cannot read {path}: {exc.strerror or exc}.") from None
-    if b"\0" in data[:4096]:
-        raise BulkInputError(f"{path} is not a text file (CSV, TSV or one ID per line).")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")  # IDs are ASCII; other columns only need to be skipped
-    return read_lines(text)
 
 
 @dataclass
@@ -199,58 +136,6 @@ def _classify(detail: TransactionDetail) -> str:
         "Success": COMPLETED,
         "Failure": FAILED,
     }.get(status, UNREADABLE)
-
-
-@dataclass
-class BulkControl:
-    """Pause, resume, stop and the rate, from any thread (the GUI, a signal handler)."""
-
-    rate: float = DEFAULT_RATE  # Cancels per second
-    poll: float = 0.2  # seconds: how soon wait() sees a stop from a signal handler
-    _running: threading.Event = field(default_factory=threading.Event)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    # Set without a lock: a signal handler runs between two bytecodes of the main thread,
-    # perhaps while that thread holds an Event's lock inside wait(), so it must not set one.
-    _stop_flag: bool = False
-
-    def __post_init__(self) -> None:
-        self._running.set()
-
-    def pause(self) -> None:
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._running.set()
-
-    def stop_from_signal(self) -> None:
-        """Stop without taking a lock (safe in a signal handler); wait() sees it within poll."""
-        self._stop_flag = True
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
-
-    @property
-    def stopped(self) -> bool:
-        return self._stop_flag or self._stop.is_set()
-
-    def wait(self, seconds: float) -> bool:
-        """Sleep up to ``seconds`` (or while paused); True if stopped meanwhile."""
-        deadline = time.monotonic() + max(0.0, seconds)
-        while True:
-            if self.stopped:
-                return True
-            if not self._running.wait(self.poll):
-                continue  # paused
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            if self._stop.wait(min(left, self.poll)):
-                return True
 
 
 @dataclass

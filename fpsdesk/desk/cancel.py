@@ -34,7 +34,6 @@ from decimal import Decimal
 from typing import Protocol
 
 from fpsdesk.desk.owner import describe_owner, owner_gone, this_process
-from fpsdesk.desk.reasons import description, validate_code
 from fpsdesk.desk.settle import (
     LEASE_SLACK,
     CancelState,
@@ -49,6 +48,7 @@ from fpsdesk.fps.endpoints import environment_of
 from fpsdesk.fps.errors import clause
 from fpsdesk.fps.exceptions import FpsClientError, FpsError, OutcomeUnknown
 from fpsdesk.fps.models import ActionResult, Amount, TransactionStatus, TransactionStatusResult
+from fpsdesk.records.reasons import description, validate_code
 from fpsdesk.store.actions import ActionOutcome, ActionRecord, ActionStore, ClaimTaken, Owner
 from fpsdesk.store.db import database_errors
 

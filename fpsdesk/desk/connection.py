@@ -10,10 +10,10 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from fpsdesk.desk.reasons import DEFAULT_REASON_CODES, ReasonCode
 from fpsdesk.fps.client import MAX_RETRIES, FpsClient
 from fpsdesk.fps.endpoints import environment_key, environment_of, validate_endpoint
 from fpsdesk.fps.exceptions import InvalidInput
+from fpsdesk.records.reasons import DEFAULT_REASON_CODES, ReasonCode
 
 if TYPE_CHECKING:
     from fpsdesk.settings import Profile

@@ -167,7 +167,7 @@ def _check_key_text(value: str, what: str) -> str:
     except UnicodeEncodeError:
         # Bytes that were not UTF-8 (an environment variable, read with surrogate escapes).
         # The encoder's own message would show a byte of the secret and its position.
-        from fpsdesk.credentials import environment_variable_holding  # lazy: keyring
+        from fpsdesk.envkeys import environment_variable_holding
 
         variable = environment_variable_holding(value)
         where = f"{variable} (the {what})" if variable else f"The {what}"

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fpsdesk.ipn.models import FailReason, IpnParseError, IpnVerdict, Verdict
-from fpsdesk.ipn.parse import Format, ParsedRecord, decode_text, iter_records
+from fpsdesk.ipn.files import Format, ParsedRecord, decode_text, iter_records
 from fpsdesk.ipn.verify import IpnVerifier
+from fpsdesk.records.ipn import FailReason, IpnParseError, IpnVerdict, Verdict
 from fpsdesk.store.ipns import IpnStore, NewIpn
 
 BATCH = 1000

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from fpsdesk.ipn.models import VerifyMode
 from fpsdesk.ipn.verify import CertificateCache, IpnVerifier, RemoteVerifier, TrustPolicy
+from fpsdesk.records.ipn import VerifyMode
 
 if TYPE_CHECKING:
     from fpsdesk.settings import Profile

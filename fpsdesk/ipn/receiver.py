@@ -37,9 +37,9 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 from wsgiref.util import request_uri
 
 from fpsdesk.fps.signing import host_for_signing
-from fpsdesk.ipn.models import FailReason, IpnParseError, Verdict, VerifyMode
 from fpsdesk.ipn.parse import charset_of, form_pairs, from_pairs, query_pairs
 from fpsdesk.ipn.verify import IpnVerifier, TrustPolicy
+from fpsdesk.records.ipn import FailReason, IpnParseError, Verdict, VerifyMode
 from fpsdesk.store.db import database_errors, open_database
 from fpsdesk.store.ipns import IpnRecord, IpnStore
 

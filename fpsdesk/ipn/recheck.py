@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from fpsdesk.ipn.models import IpnParseError, IpnVerdict
 from fpsdesk.ipn.parse import from_pairs
 from fpsdesk.ipn.verify import IpnVerifier
+from fpsdesk.records.ipn import IpnParseError, IpnVerdict
 from fpsdesk.store.ipns import IpnFilter, IpnRecord, IpnStore
 
 

@@ -47,8 +47,8 @@ from fpsdesk.fps.endpoints import is_loopback_host
 from fpsdesk.fps.exceptions import FpsClientError
 from fpsdesk.fps.models import VerifySignatureResult
 from fpsdesk.fps.signing import host_for_signing, ipn_string_to_sign
-from fpsdesk.ipn.models import FailReason, Ipn, Verdict, VerifyMode
 from fpsdesk.paths import cache_dir, ensure
+from fpsdesk.records.ipn import FailReason, Ipn, Verdict, VerifyMode
 
 log = logging.getLogger(__name__)
 
@@ -246,12 +246,6 @@ class CertificateCache:
     def _fetch(self, url: str) -> tuple[x509.Certificate, bytes]:
         data = self._download(url)
         return _parse_certificate(data), data
-
-    def forget(self, url: str) -> None:
-        with self._lock:
-            self._memory.pop(url, None)
-            self._unavailable.pop(url, None)
-            self._path(url).unlink(missing_ok=True)
 
     def _from_disk(self, url: str) -> x509.Certificate | None:
         try:

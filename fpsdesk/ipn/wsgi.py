@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import os
 
-from fpsdesk.ipn.models import VerifyMode
 from fpsdesk.ipn.receiver import IpnReceiver, make_app
+from fpsdesk.records.ipn import VerifyMode
 
 
 def from_environment(environ: dict[str, str] | None = None) -> IpnReceiver:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 from fpsdesk.sandbox import activity as activity
-from fpsdesk.sandbox import rules
+from fpsdesk.sandbox import operations, rules
 from fpsdesk.sandbox import verify as verify
 from fpsdesk.sandbox.auth import COMMON_PARAMS, VERSION_2010
 from fpsdesk.sandbox.engine import Engine
@@ -204,7 +204,8 @@ def _pay_or_reserve(operation: str) -> Handler:
                     f"Specified value: {shown(variable_fee)}",
                 )
         timeout = whole_number(params, "TransactionTimeoutInMins", 1, MAX_TIMEOUT_MINUTES)
-        txn, status = engine.pay_or_reserve(
+        txn, status = operations.pay_or_reserve(
+            engine,
             operation,
             sender_token_id=token,
             amount=amount,
@@ -224,15 +225,16 @@ def _pay_or_reserve(operation: str) -> Handler:
 
 
 def _cancel(engine: Engine, params: Mapping[str, str]) -> list[Node]:
-    txn = engine.cancel(
-        transaction_id_param(params), params.get("Description"), override_ipn_url(params)
+    txn = operations.cancel(
+        engine, transaction_id_param(params), params.get("Description"), override_ipn_url(params)
     )
     return _status_result(txn.id, txn.status)
 
 
 def _settle(engine: Engine, params: Mapping[str, str]) -> list[Node]:
     reserve_id = transaction_id_param(params, "ReserveTransactionId")
-    txn = engine.settle(
+    txn = operations.settle(
+        engine,
         reserve_id,
         amount_param(params, "TransactionAmount", needed=False),
         override_ipn_url=override_ipn_url(params),
@@ -248,7 +250,8 @@ def _refund(engine: Engine, params: Mapping[str, str]) -> list[Node]:
         "MarketplaceRefundPolicy",
         ("MasterTxnOnly", "MarketplaceTxnOnly", "MasterAndMarketplaceTxn"),
     )
-    refund = engine.refund(
+    refund = operations.refund(
+        engine,
         txn_id,
         caller_reference=reference,
         amount=amount_param(params, "RefundAmount", needed=False),

@@ -113,7 +113,7 @@ class Engine:
     # -- the write unit ------------------------------------------------------------------
 
     @contextmanager
-    def _change(self) -> Iterator[_Batch]:
+    def change(self) -> Iterator[_Batch]:
         with self.store.write() as conn:
             batch = _Batch(conn)
             yield batch
@@ -152,7 +152,7 @@ class Engine:
                 self.store.add_delivery(batch.conn, notification, txn_id, url, signed, at, deadline)
             )
 
-    def _insert(self, batch: _Batch, values: dict[str, Any], *, notify: bool = True) -> Txn:
+    def insert(self, batch: _Batch, values: dict[str, Any], *, notify: bool = True) -> Txn:
         """Insert a transaction in its first status, with its history entry and IPN."""
         self.store.insert_txn(batch.conn, values)
         self.store.add_history(
@@ -182,7 +182,7 @@ class Engine:
             self._notify(batch, txn, values["date_received"])
         return txn
 
-    def _set_status(
+    def change_status(
         self,
         batch: _Batch,
         txn: Txn,
@@ -241,10 +241,10 @@ class Engine:
             self._notify(batch, changed, when)
         return changed
 
-    def _move_on(self, batch: _Batch, txn: Txn, status: str, code: str) -> Txn:
+    def move_on(self, batch: _Batch, txn: Txn, status: str, code: str) -> Txn:
         """Leave Pending now (delay 0) or schedule it for ``pending_delay`` seconds later."""
         if self.pending_delay <= 0:
-            return self._set_status(batch, txn, status, code)
+            return self.change_status(batch, txn, status, code)
         at = now_ms() + int(self.pending_delay * 1000)
         self.store.update_txn(
             batch.conn,
@@ -258,11 +258,11 @@ class Engine:
 
     def advance(self, txn_id: str, version: int) -> None:
         """A timed move (Pending → Success…) unless something changed the transaction since."""
-        with self._change() as batch:
+        with self.change() as batch:
             txn = self.store.get_txn(batch.conn, txn_id)
             if txn is None or txn.version != version or txn.advance_status is None:
                 return
-            self._set_status(batch, txn, txn.advance_status, txn.advance_code)
+            self.change_status(batch, txn, txn.advance_status, txn.advance_code)
 
     # -- API actions -------------------------------------------------------------------------
 
@@ -272,217 +272,6 @@ class Engine:
         if txn is None:
             raise not_found(txn_id)
         return txn
-
-    def pay_or_reserve(
-        self,
-        operation: str,
-        *,
-        sender_token_id: str,
-        amount: Decimal,
-        currency: str,
-        caller_reference: str,
-        caller_description: str | None = None,
-        sender_description: str | None = None,
-        charge_fee_to: str = "Recipient",
-        recipient_token_id: str | None = None,
-        marketplace_fees: Decimal | None = None,
-        timeout_minutes: int | None = None,
-        override_ipn_url: str | None = None,
-    ) -> tuple[Txn, str]:
-        """Returns the transaction and the status to answer with (its first status)."""
-        rules.check_amount(amount)
-        method = rules.payment_method_for(sender_token_id)
-        outcome = rules.outcome_for(amount, operation)
-        with self._change() as batch:
-            if self.store.caller_reference_used(batch.conn, caller_reference):
-                raise SandboxError(
-                    "DuplicateRequest",
-                    f"A request with CallerReference {caller_reference} was already processed.",
-                )
-            received = self.received_ms()
-            values: dict[str, Any] = {
-                "id": new_transaction_id(),
-                "caller_reference": caller_reference,
-                "caller_description": caller_description,
-                "sender_description": sender_description,
-                "date_received": received,
-                "amount": amount,
-                "currency": currency,
-                "fps_fees": rules.fees_for(amount, method),
-                "marketplace_fees": marketplace_fees,
-                "fees_paid_by": charge_fee_to,
-                "sender_token_id": sender_token_id,
-                "recipient_token_id": recipient_token_id,
-                "operation": operation,
-                "payment_method": method,
-                "expires_at": (
-                    None
-                    if timeout_minutes is None or operation != "Reserve"
-                    else received + timeout_minutes * 60_000
-                ),
-                "override_ipn_url": override_ipn_url,
-                **rules.DEFAULT_PARTIES,
-            }
-            if method == "ABT":
-                values.update(
-                    status=outcome.status,
-                    status_code=outcome.code,
-                    status_message=rules.message_for(outcome.code),
-                )
-                if outcome.status in rules.FINAL:
-                    values["date_completed"] = received
-                txn = self._insert(batch, values)
-                return txn, txn.status
-            values.update(
-                status="Pending",
-                status_code="PendingNetworkResponse",
-                status_message=rules.message_for("PendingNetworkResponse"),
-            )
-            txn = self._insert(batch, values)
-            self._move_on(batch, txn, outcome.status, outcome.code)
-        return txn, "Pending"
-
-    def cancel(
-        self, txn_id: str, description: str | None, override_ipn_url: str | None = None
-    ) -> Txn:
-        with self._change() as batch:
-            txn = self.store.get_txn(batch.conn, txn_id)
-            if txn is None:
-                raise not_found(txn_id)
-            if txn.operation not in ("Pay", "Reserve") or txn.status not in ("Pending", "Reserved"):
-                what = (
-                    f"its status is {txn.status}"
-                    if txn.operation in ("Pay", "Reserve")
-                    else f"it is a {txn.operation} in status {txn.status}"
-                )
-                raise SandboxError(
-                    "InvalidTransactionState",
-                    f"Transaction {txn_id} cannot be canceled: {what}. Only a Pay or Reserve "
-                    "that is Pending or Reserved can be canceled.",
-                )
-            extra: dict[str, Any] = {"cancel_description": description}
-            if override_ipn_url:
-                extra["override_ipn_url"] = override_ipn_url
-            return self._set_status(batch, txn, "Cancelled", "Canceled", extra=extra)
-
-    def settle(
-        self, reserve_id: str, amount: Decimal | None, *, override_ipn_url: str | None = None
-    ) -> Txn:
-        with self._change() as batch:
-            txn = self.store.get_txn(batch.conn, reserve_id)
-            if txn is None:
-                raise not_found(reserve_id)
-            if txn.operation != "Reserve" or txn.status != "Reserved":
-                raise SandboxError(
-                    "InvalidTransactionState",
-                    f"Transaction {reserve_id} cannot be settled: it is a {txn.operation} in "
-                    f"status {txn.status}. Only a Reserved transaction can be settled.",
-                )
-            settle_amount = txn.amount if amount is None else amount
-            if settle_amount > txn.amount:
-                raise SandboxError(
-                    "SettleAmountGreaterThanReserveAmount",
-                    f"The settle amount {settle_amount} is greater than the reserved amount "
-                    f"{txn.amount}.",
-                )
-            if settle_amount <= rules.CENT:
-                raise SandboxError(
-                    "AmountOutOfRange", "The settle amount must be greater than USD 0.01."
-                )
-            pending = self._set_status(
-                batch,
-                txn,
-                "Pending",
-                "PendingNetworkResponse",
-                extra={
-                    "operation": "Settle",
-                    "amount": settle_amount,
-                    "fps_fees": rules.fees_for(settle_amount, txn.payment_method),
-                    "override_ipn_url": override_ipn_url or txn.override_ipn_url,
-                },
-            )
-            self._move_on(batch, pending, "Success", "Success")
-            return pending
-
-    def refund(
-        self,
-        txn_id: str,
-        *,
-        caller_reference: str,
-        amount: Decimal | None,
-        caller_description: str | None,
-        override_ipn_url: str | None = None,
-    ) -> Txn:
-        with self._change() as batch:
-            orig = self.store.get_txn(batch.conn, txn_id)
-            if orig is None:
-                raise not_found(txn_id)
-            if orig.operation not in ("Pay", "Settle"):
-                raise SandboxError(
-                    "TransactionTypeNotRefundable",
-                    f"Transaction {txn_id} is a {orig.operation}; only a Pay or a Settle can "
-                    "be refunded.",
-                )
-            if orig.status == "Pending":
-                raise SandboxError(
-                    "OriginalTransactionIncomplete",
-                    f"Transaction {txn_id} is still Pending; refund it once it has completed.",
-                )
-            if orig.status != "Success":
-                raise SandboxError(
-                    "OriginalTransactionFailed",
-                    f"Transaction {txn_id} is {orig.status}; there is nothing to refund.",
-                )
-            remaining = orig.amount - orig.refunded
-            if remaining <= 0:
-                raise SandboxError(
-                    "TransactionFullyRefundedAlready",
-                    f"Transaction {txn_id} has already been refunded in full.",
-                )
-            refund_amount = remaining if amount is None else amount
-            if refund_amount <= 0:
-                raise SandboxError("AmountOutOfRange", "The refund amount must be positive.")
-            if refund_amount > remaining:
-                raise SandboxError(
-                    "RefundAmountExceeded",
-                    f"The refund amount {refund_amount} exceeds the refundable amount "
-                    f"{remaining} of transaction {txn_id}.",
-                )
-            if self.store.caller_reference_used(batch.conn, caller_reference):
-                raise SandboxError(
-                    "DuplicateRequest",
-                    f"A request with CallerReference {caller_reference} was already processed.",
-                )
-            self.store.update_txn(batch.conn, orig.id, {"refunded": orig.refunded + refund_amount})
-            values: dict[str, Any] = {
-                "id": new_transaction_id(),
-                "caller_reference": caller_reference,
-                "caller_description": caller_description,
-                "date_received": self.received_ms(),
-                "amount": refund_amount,
-                "currency": orig.currency,
-                "fps_fees": rules.refund_fee(
-                    orig.amount, orig.fps_fees, orig.refunded, refund_amount
-                ),
-                "fees_paid_by": rules.refund_fee_payer(orig.fees_paid_by),
-                "sender_token_id": orig.sender_token_id,
-                "recipient_token_id": orig.recipient_token_id,
-                "operation": "Refund",
-                "payment_method": orig.payment_method,
-                "status": "Pending",
-                "status_code": "PendingNetworkResponse",
-                "status_message": rules.message_for("PendingNetworkResponse"),
-                "sender_name": orig.sender_name,
-                "sender_email": orig.sender_email,
-                "caller_name": orig.caller_name,
-                "recipient_name": orig.recipient_name,
-                "recipient_email": orig.recipient_email,
-                "parent_id": orig.id,
-                "override_ipn_url": override_ipn_url,
-            }
-            refund = self._insert(batch, values)
-            self._move_on(batch, refund, "Success", "Success")
-            return refund
 
     # -- controls ------------------------------------------------------------------------------
 
@@ -494,7 +283,7 @@ class Engine:
         """
         made = handmade.prepare(spec, self.received_ms)
         values, txn_id = made.values, made.transaction_id
-        with self._change() as batch:
+        with self.change() as batch:
             if txn_id:
                 if self.store.get_txn(batch.conn, txn_id) is not None:
                     raise ValueError(f"transaction {txn_id} already exists")
@@ -535,11 +324,11 @@ class Engine:
         """Force a status change (with history entry and IPN), e.g. to make an IPN happen."""
         if status not in rules.STATUSES:
             raise ValueError(f"status must be one of {', '.join(rules.STATUSES)}, not {status!r}")
-        with self._change() as batch:
+        with self.change() as batch:
             txn = self.store.get_txn(batch.conn, txn_id)
             if txn is None:
                 raise KeyError(txn_id)
-            return self._set_status(
+            return self.change_status(
                 batch,
                 txn,
                 status,
@@ -549,19 +338,11 @@ class Engine:
 
     def record_change(self, batch: _Batch, txn: Txn, status: str, code: str | None, at: int) -> Txn:
         """Used by the demo seed: a historic change at a given instant, with its IPN."""
-        return self._set_status(batch, txn, status, code, at=at)
-
-    @contextmanager
-    def change(self) -> Iterator[_Batch]:
-        with self._change() as batch:
-            yield batch
-
-    def insert(self, batch: _Batch, values: dict[str, Any]) -> Txn:
-        return self._insert(batch, values)
+        return self.change_status(batch, txn, status, code, at=at)
 
     def replay_ipns(self, txn_id: str | None = None) -> int:
         """Send every recorded notification (of one transaction, or all) to the current URLs."""
-        with self._change() as batch:
+        with self.change() as batch:
             rows = rows_by_txn(
                 batch.conn, "SELECT n, txn_id, created, params FROM notifications", txn_id
             )

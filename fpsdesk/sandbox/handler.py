@@ -16,19 +16,17 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from fpsdesk.logsetup import redact
 from fpsdesk.sandbox import actions, auth, controls
+from fpsdesk.sandbox.api import SandboxApi
 from fpsdesk.sandbox.errors import SandboxError
 from fpsdesk.sandbox.faults import HTML_PAGE, PROCESSED_KINDS, Fault
 from fpsdesk.sandbox.ids import new_error_request_id, new_request_id
 from fpsdesk.sandbox.timefmt import now_ms
 from fpsdesk.sandbox.xmlwriter import error_response
-
-if TYPE_CHECKING:
-    from fpsdesk.sandbox.server import SandboxServer
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +52,9 @@ class HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = True
     request_queue_size = 128  # the default 5 resets bursts of parallel connections
-    sandbox: SandboxServer
+    sandbox: SandboxApi
 
-    def __init__(self, address: tuple[str, int], sandbox: SandboxServer) -> None:
+    def __init__(self, address: tuple[str, int], sandbox: SandboxApi) -> None:
         self.sandbox = sandbox
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()

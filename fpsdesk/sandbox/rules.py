@@ -128,11 +128,10 @@ def refund_fee_payer(original_payer: str) -> str:
 
 @dataclass(frozen=True)
 class Outcome:
-    """Where a Pay or Reserve ends: a status and code, or ``stays_pending``."""
+    """Where a Pay or Reserve ends: a status and code (PendingVerification stays Pending)."""
 
     status: str
     code: str
-    stays_pending: bool = False
 
 
 def outcome_for(amount: Decimal, operation: str) -> Outcome:
@@ -141,7 +140,7 @@ def outcome_for(amount: Decimal, operation: str) -> Outcome:
     if 60 <= cents <= 69:
         return Outcome("Failure", "TransactionDenied")
     if 70 <= cents <= 79:
-        return Outcome("Pending", "PendingVerification", stays_pending=True)
+        return Outcome("Pending", "PendingVerification")
     if operation == "Reserve":
         return Outcome("Reserved", "Reserved")
     return Outcome("Success", "Success")

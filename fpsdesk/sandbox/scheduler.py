@@ -51,10 +51,6 @@ class TimerQueue:
     def call_later(self, delay: float, job: Callable[[], None]) -> None:
         self.call_at(time.monotonic() + max(0.0, delay), job)
 
-    def idle(self) -> bool:
-        with self._cond:
-            return not self._heap and not self._busy
-
     def wait_idle(self, timeout: float) -> bool:
         """Block until nothing due within ``timeout`` is queued or running.
 

@@ -19,7 +19,6 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-from fpsdesk.sandbox import controls
 from fpsdesk.sandbox.engine import Engine
 from fpsdesk.sandbox.faults import FaultTable
 from fpsdesk.sandbox.handler import HttpServer, HttpServer6
@@ -28,6 +27,7 @@ from fpsdesk.sandbox.pki import SigningIdentity, identity_for
 from fpsdesk.sandbox.state import Store, rows_by_txn
 from fpsdesk.sandbox.throttle import Throttle
 from fpsdesk.sandbox.timefmt import format_ms
+from fpsdesk.sandbox.views import txn_to_dict
 
 log = logging.getLogger(__name__)
 
@@ -201,9 +201,7 @@ class SandboxServer:
             txn = store.get_txn(conn, transaction_id)
             if txn is None:
                 raise KeyError(transaction_id)
-            return controls.txn_to_dict(
-                txn, store.history(conn, txn.id), store.children(conn, txn.id)
-            )
+            return txn_to_dict(txn, store.history(conn, txn.id), store.children(conn, txn.id))
 
     def transaction_count(self) -> int:
         with self.engine.store.read() as conn:
@@ -213,7 +211,7 @@ class SandboxServer:
         store = self.engine.store
         with store.read() as conn:
             return [
-                controls.txn_to_dict(t, store.history(conn, t.id), store.children(conn, t.id))
+                txn_to_dict(t, store.history(conn, t.id), store.children(conn, t.id))
                 for t in store.all_txns(conn)
             ]
 

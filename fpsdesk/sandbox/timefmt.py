@@ -82,7 +82,3 @@ def parse_iso(text: str) -> int:
 def in_range(ms: int) -> bool:
     """Whether ``ms`` lies between :data:`EARLIEST_MS` and :data:`LATEST_MS`."""
     return EARLIEST_MS <= ms <= LATEST_MS
-
-
-def yymmdd(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%y%m%d")

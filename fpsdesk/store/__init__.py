@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from fpsdesk.store.outcome import ActionOutcome
 
 if TYPE_CHECKING:
-    from fpsdesk.ipn.models import FailReason, IpnVerdict, Verdict
+    from fpsdesk.records.ipn import FailReason, IpnVerdict, Verdict
     from fpsdesk.store.actions import ActionRecord, ActionStore
-    from fpsdesk.store.db import StoreError, open_database
+    from fpsdesk.store.db import open_database
     from fpsdesk.store.ipns import (
         AddResult,
         IpnFilter,
@@ -26,15 +26,16 @@ if TYPE_CHECKING:
         QuarantineLimits,
         QuarantineRecord,
     )
+    from fpsdesk.store.schema import StoreError
 
 _LAZY = {
     "ActionRecord": "fpsdesk.store.actions",
     "ActionStore": "fpsdesk.store.actions",
-    "StoreError": "fpsdesk.store.db",
+    "StoreError": "fpsdesk.store.schema",
     "open_database": "fpsdesk.store.db",
-    "FailReason": "fpsdesk.ipn.models",
-    "IpnVerdict": "fpsdesk.ipn.models",
-    "Verdict": "fpsdesk.ipn.models",
+    "FailReason": "fpsdesk.records.ipn",
+    "IpnVerdict": "fpsdesk.records.ipn",
+    "Verdict": "fpsdesk.records.ipn",
     "AddResult": "fpsdesk.store.ipns",
     "IpnFilter": "fpsdesk.store.ipns",
     "IpnRecord": "fpsdesk.store.ipns",

@@ -21,45 +21,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fpsdesk.store.action_record import ActionRecord as ActionRecord  # re-exported
+from fpsdesk.store.action_record import action_record, parse_time
 from fpsdesk.store.db import HistoryConnection, database_errors, is_unique_violation, transaction
 from fpsdesk.store.outcome import ActionOutcome as ActionOutcome  # re-exported
 
 if TYPE_CHECKING:
     from fpsdesk.store.report import ActionReport, ReportCache
-
-
-@dataclass(frozen=True, slots=True)
-class ActionRecord:
-    id: int
-    kind: str
-    transaction_id: str
-    reason: str | None
-    operator: str
-    environment: str
-    endpoint: str
-    created_at: datetime
-    finished_at: datetime | None
-    outcome: ActionOutcome
-    status_before: str | None
-    status_after: str | None
-    request_id: str | None
-    error_code: str | None
-    error_message: str | None
-    reconciled_at: datetime | None
-    owner_host: str | None = None
-    owner_pid: int | None = None
-    owner_started: str | None = None
-    lease_until: datetime | None = None
-    decide_after: datetime | None = None
-    corrected_from: ActionOutcome | None = None
-    claimed: bool = False  # holds the claim of its transaction (a Cancel in flight)
-    reason_code: str | None = None  # from the profile's list; never rewritten once recorded
-    amount: str | None = None  # the transaction's amount as FPS showed it (decimal text)
-    currency: str | None = None
-
-    @property
-    def resolved(self) -> bool:
-        return self.outcome in (ActionOutcome.SUCCEEDED, ActionOutcome.FAILED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,45 +58,8 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def _dt(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-def _record(row: Any) -> ActionRecord:
-    created = _dt(row["created_at"])
-    assert created is not None
-    return ActionRecord(
-        id=row["id"],
-        kind=row["kind"],
-        transaction_id=row["transaction_id"],
-        reason=row["reason"],
-        operator=row["operator"],
-        environment=row["environment"],
-        endpoint=row["endpoint"],
-        created_at=created,
-        finished_at=_dt(row["finished_at"]),
-        outcome=ActionOutcome(row["outcome"]),
-        status_before=row["status_before"],
-        status_after=row["status_after"],
-        request_id=row["request_id"],
-        error_code=row["error_code"],
-        error_message=row["error_message"],
-        reconciled_at=_dt(row["reconciled_at"]),
-        owner_host=row["owner_host"],
-        owner_pid=row["owner_pid"],
-        owner_started=row["owner_started"],
-        lease_until=_dt(row["lease_until"]),
-        decide_after=_dt(row["decide_after"]),
-        corrected_from=ActionOutcome(row["corrected_from"]) if row["corrected_from"] else None,
-        claimed=row["claim"] is not None,
-        reason_code=row["reason_code"],
-        amount=row["amount"],
-        currency=row["currency"],
-    )
-
-
 def _event(row: Any) -> ActionEvent:
-    at = _dt(row["at"])
+    at = parse_time(row["at"])
     assert at is not None
     return ActionEvent(
         id=row["id"],
@@ -263,7 +194,7 @@ class ActionStore:
             " ORDER BY a.claim IS NULL, a.id DESC LIMIT 1",
             args,
         ).fetchone()
-        return _record(row) if row is not None else None
+        return action_record(row) if row is not None else None
 
     def _check_claim(
         self, kind: str, transaction_id: str, environment: str, seen_through: int | None
@@ -341,7 +272,7 @@ class ActionStore:
             updated = self._conn.execute(
                 "SELECT * FROM actions WHERE id=?", (action_id,)
             ).fetchone()
-        return _record(updated)
+        return action_record(updated)
 
     def reconcile(self, action_id: int, outcome: ActionOutcome, status_after: str) -> None:
         """Settle an unknown (or crashed pending) action from a status read."""
@@ -394,7 +325,7 @@ class ActionStore:
     def get(self, action_id: int) -> ActionRecord | None:
         with self._lock:
             row = self._conn.execute("SELECT * FROM actions WHERE id=?", (action_id,)).fetchone()
-        return _record(row) if row else None
+        return action_record(row) if row else None
 
     def for_transaction(self, transaction_id: str) -> list[ActionRecord]:
         with self._lock:
@@ -402,7 +333,7 @@ class ActionStore:
                 "SELECT * FROM actions WHERE transaction_id=? ORDER BY created_at, id",
                 (transaction_id,),
             ).fetchall()
-        return [_record(r) for r in rows]
+        return [action_record(r) for r in rows]
 
     def unresolved(self) -> list[ActionRecord]:
         """Actions whose outcome is not known: ``unknown``, or ``pending`` left by a crash."""
@@ -411,7 +342,7 @@ class ActionStore:
                 "SELECT * FROM actions WHERE outcome IN (?, ?) ORDER BY created_at, id",
                 (ActionOutcome.UNKNOWN.value, ActionOutcome.PENDING.value),
             ).fetchall()
-        return [_record(r) for r in rows]
+        return [action_record(r) for r in rows]
 
     def recent(
         self,
@@ -440,4 +371,4 @@ class ActionStore:
             rows = self._conn.execute(
                 f"SELECT * FROM actions {where} ORDER BY created_at DESC, id DESC LIMIT ?", args
             ).fetchall()
-        return [_record(r) for r in rows]
+        return [action_record(r) for r in rows]

@@ -210,12 +210,6 @@ class ActivityCache:
                 found.add(txn_id)
         return found
 
-    def forget(self, env_key: str) -> None:
-        """Drop an environment's cache (a sandbox that was reset)."""
-        with transaction(self._conn, self._lock):
-            self._conn.execute("DELETE FROM activity_txns WHERE env_key=?", (env_key,))
-            self._conn.execute("DELETE FROM activity_spans WHERE env_key=?", (env_key,))
-
 
 _EMAIL_KEYS = ("buyeremail", "recipientemail", "senderemail")
 

@@ -81,7 +81,6 @@ class BulkJob:
     source: str
     reason: str | None
     state: str
-    updated_at: datetime
     reason_code: str | None = None
 
 
@@ -115,7 +114,6 @@ def _job(row: Any) -> BulkJob:
         source=row["source"],
         reason=row["reason"],
         state=row["state"],
-        updated_at=datetime.fromisoformat(row["updated_at"]),
         reason_code=row["reason_code"],
     )
 

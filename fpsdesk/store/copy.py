@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fpsdesk.store.db import SqliteHistory, StoreError
+from fpsdesk.store.db import SqliteHistory
 from fpsdesk.store.postgres import PostgresHistory
+from fpsdesk.store.schema import StoreError
 
 BATCH = 1000
 

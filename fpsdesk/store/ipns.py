@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from fpsdesk.fps.models import Amount, TransactionStatus
-from fpsdesk.ipn.models import (
+from fpsdesk.records.ipn import (
     LEGACY_STATUS_FIELD,
     STATUS_FIELD,
     FailReason,

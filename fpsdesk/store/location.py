@@ -13,9 +13,19 @@ import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from fpsdesk.paths import data_dir, ensure
+
 log = logging.getLogger(__name__)
 
 HISTORY_SERVICE = "fpsdesk-history"
+
+
+def is_postgres_url(location: object) -> bool:
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def default_path() -> Path:
+    return ensure(data_dir()) / "history.sqlite3"
 
 
 def history_account(url: str) -> str:
@@ -49,8 +59,8 @@ def configured_history() -> tuple[Path | str, str | None]:
     No profile, a local one, or a settings file that cannot be read: the local file, as
     before shared histories existed (the settings error is reported where profiles are used).
     """
-    from fpsdesk.settings import LOCAL_HISTORY, SettingsError, SettingsStore
-    from fpsdesk.store.db import default_path
+    from fpsdesk.settings import LOCAL_HISTORY, SettingsError
+    from fpsdesk.settings_store import SettingsStore
 
     try:
         profile = SettingsStore().current()
@@ -64,6 +74,4 @@ def configured_history() -> tuple[Path | str, str | None]:
 
 def history_arg(text: str) -> Path | str:
     """A ``--db`` value: a ``postgresql://`` URL as given, anything else a file path."""
-    from fpsdesk.store.db import is_postgres_url
-
     return text if is_postgres_url(text) else Path(text)

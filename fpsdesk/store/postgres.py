@@ -37,7 +37,7 @@ from urllib.parse import parse_qsl, urlsplit
 import psycopg
 from psycopg.rows import RowMaker
 
-from fpsdesk.store.db import MIGRATIONS, Spelled, Statement, StoreError
+from fpsdesk.store.schema import MIGRATIONS, Spelled, Statement, StoreError
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from fpsdesk.store.actions import ActionRecord, _record
+from fpsdesk.store.action_record import ActionRecord, action_record
 from fpsdesk.store.db import HistoryConnection
 
 SUCCEEDED = "succeeded"
@@ -444,7 +444,7 @@ class ActionReport:
                 f"SELECT * FROM actions WHERE {where} ORDER BY created_at DESC, id DESC LIMIT ?",
                 args,
             ).fetchall()
-        return [_record(r) for r in found]
+        return [action_record(r) for r in found]
 
 
 Row = tuple[object, ...]

@@ -8,7 +8,6 @@ follows the system's light or dark scheme, and QSettings holds only pure UI stat
 from __future__ import annotations
 
 import faulthandler
-import importlib
 import logging
 import sys
 from collections.abc import Callable
@@ -189,7 +188,6 @@ class AppController(QObject):
         self.window: MainWindow | None = None
         self.bridge = IpnBridge()
         self.profile_name = ""
-        self.settings_dialog: Any = None
         self.quit_code: int | None = None  # set when a signal asks the app to end
 
     def start(self) -> MainWindow:
@@ -266,7 +264,9 @@ class AppController(QObject):
         agent over the window, and start-up stops there: nothing is written to it.
         """
         from fpsdesk.store.actions import ActionStore
-        from fpsdesk.store.db import StoreError, default_path, open_database
+        from fpsdesk.store.db import open_database
+        from fpsdesk.store.location import default_path
+        from fpsdesk.store.schema import StoreError
         from fpsdesk.ui.session import DeskSession
 
         try:
@@ -303,7 +303,8 @@ class AppController(QObject):
     def _profile_config(self, name: str | None) -> tuple[ConnectionConfig | None, str, bool]:
         """(config, problem, any profiles saved): the secret is read here, on the GUI thread."""
         from fpsdesk.credentials import CredentialError, resolve_profile
-        from fpsdesk.settings import SettingsError, SettingsStore
+        from fpsdesk.settings import SettingsError
+        from fpsdesk.settings_store import SettingsStore
 
         try:
             have = bool(SettingsStore().profiles())
@@ -352,7 +353,7 @@ class AppController(QObject):
         )
 
     def _start_sandbox(self) -> ConnectionConfig:
-        from fpsdesk.store.db import default_path
+        from fpsdesk.store.location import default_path
         from fpsdesk.ui.sandbox_runtime import SandboxRuntime
 
         self.sandbox = SandboxRuntime(history_path=default_path(), on_ipn=self.bridge.notify)
@@ -383,9 +384,7 @@ class AppController(QObject):
             return  # start() failed before the session existed, or the app is ending
         dialog = SettingsDialog(self.session, parent=self.window)
         dialog.profile_activated.connect(self._on_profile_activated)
-        self.settings_dialog = dialog
         dialogs.run_modal(dialog)
-        self.settings_dialog = None
         dialog.deleteLater()
 
     @Slot(object, str)
@@ -457,10 +456,6 @@ def run_gui(args: Any, on_window: Callable[[MainWindow], None] | None = None) ->
     ``on_window`` is called with the main window as soon as it exists, before it is shown:
     the start-up probe (smoke.py) watches it for the first paint.
     """
-    if getattr(args, "smoke_test", False) and on_window is None:
-        # Written by packaging (fpsdesk/ui/smoke.py): the frozen bundle's self-test.
-        smoke = importlib.import_module("fpsdesk.ui.smoke")
-        return int(smoke.run(args))
     if sys.stderr is not None:
         faulthandler.enable()
     verbose = int(getattr(args, "verbose", 0) or 0)

@@ -19,7 +19,8 @@ from fpsdesk.store.bulk import (
 )
 
 if TYPE_CHECKING:
-    from fpsdesk.desk.bulk import BulkControl, DryRun, RunProgress
+    from fpsdesk.desk.bulk import DryRun, RunProgress
+    from fpsdesk.desk.bulk_control import BulkControl
     from fpsdesk.ui.jobs import JobContext
 
 DEFAULT_RATE = 2.0
@@ -116,7 +117,7 @@ def make_control(rate: float) -> BulkControl:
     the last Cancels before a pause would show only after the resume)."""
     import time
 
-    from fpsdesk.desk.bulk import BulkControl
+    from fpsdesk.desk.bulk_control import BulkControl
 
     class ReportingControl(BulkControl):
         idle: Callable[[], None] | None = None
@@ -141,7 +142,8 @@ def dry_run_work(source: Path | Sequence[str], label: str) -> Callable[[JobConte
     """Read the file (or the IDs) and classify every line; record the job; send nothing."""
 
     def work(ctx: JobContext) -> DryRunDone:
-        from fpsdesk.desk.bulk import BulkDesk, read_file, read_lines
+        from fpsdesk.desk.bulk import BulkDesk
+        from fpsdesk.desk.bulk_input import read_file, read_lines
         from fpsdesk.store.actions import ActionStore
         from fpsdesk.store.bulk import BulkStore
 
@@ -249,4 +251,3 @@ def unfinished_work(endpoint: str, running: int | None) -> Callable[[JobContext]
         return tuple(found)
 
     return work
-

@@ -112,7 +112,6 @@ def heading(text: str = "", scale: float = 1.2) -> QLabel:
     return label
 
 
-
 def rate_spin(parent: QWidget) -> QDoubleSpinBox:
     spin = QDoubleSpinBox()
     spin.setRange(0.1, MAX_RATE)

@@ -49,6 +49,7 @@ CSV_COLUMNS = [
     "message",
 ]
 
+
 def _tr(text: str) -> str:
     from PySide6.QtCore import QCoreApplication
 
@@ -247,4 +248,3 @@ def write_items_csv(path: Path, items: Sequence[BulkItem]) -> None:
                     plain_message(i),
                 ]
             )
-

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fpsdesk.desk.reasons import DEFAULT_REASON_CODES, ReasonCode
+from fpsdesk.records.reasons import DEFAULT_REASON_CODES, ReasonCode
 from fpsdesk.store.bulk import CANCELLABLE, DONE, INVALID_LINE, BulkItem, BulkJob
 from fpsdesk.ui import dialogs, theme
 from fpsdesk.ui.bulk_jobs import (
@@ -78,7 +78,8 @@ from fpsdesk.ui.row_model import RowModel, make_view
 from fpsdesk.ui.widgets import EnvironmentBadge, format_time
 
 if TYPE_CHECKING:
-    from fpsdesk.desk.bulk import BulkControl, DryRun
+    from fpsdesk.desk.bulk import DryRun
+    from fpsdesk.desk.bulk_control import BulkControl
     from fpsdesk.ui.jobs import Job, JobHost
 
 __all__ = ["BulkView", "RunSnapshot", "unfinished_work"]

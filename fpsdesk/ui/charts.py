@@ -18,7 +18,7 @@ from datetime import date
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 
-from fpsdesk.desk.reasons import label_of
+from fpsdesk.records.reasons import label_of
 from fpsdesk.store.report import (
     AGENT,
     CORRECTED,

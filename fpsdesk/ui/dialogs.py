@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fpsdesk.desk.reasons import DEFAULT_REASON_CODES, ReasonCode
+from fpsdesk.records.reasons import DEFAULT_REASON_CODES, ReasonCode
 from fpsdesk.ui import theme
 from fpsdesk.ui.widgets import short_id
 

@@ -76,10 +76,6 @@ class GuiThreadCollector(QObject):
         sys.setswitchinterval(self._switch_before)
         self._installed = False
 
-    @property
-    def installed(self) -> bool:
-        return self._installed
-
     def due(self) -> bool:
         """Whether CPython itself would make a full collection now."""
         if gc.get_count()[2] < self._thresholds[2]:

@@ -45,14 +45,10 @@ ClientFactory = Callable[[ConnectionConfig], Any]
 def history_file(actions: Any) -> Path:
     """The history database file the session's action log writes to (jobs open their own
     connection to it); the default history file when that log is not on a file."""
-    from fpsdesk.store.db import default_path
+    from fpsdesk.store.location import default_path
 
     found = actions.database_file() if hasattr(actions, "database_file") else None
     return found if found is not None else default_path()
-
-
-class JobStopped(Exception):
-    """Raised inside a job that noticed its stop event; not an error."""
 
 
 class JobContext:
@@ -156,7 +152,7 @@ class Job(QThread):
 
 def job_error(exc: BaseException) -> ErrorView:
     """An ErrorView for what ended a job: input and history problems are plain sentences."""
-    from fpsdesk.desk.bulk import BulkInputError
+    from fpsdesk.desk.bulk_input import BulkInputError
     from fpsdesk.desk.cancel import NotRecorded
     from fpsdesk.store.db import database_errors
 

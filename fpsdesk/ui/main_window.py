@@ -607,7 +607,7 @@ class MainWindow(QMainWindow):
         config = self._job_config()
         if config is not None:
             return tuple(config.reason_codes)
-        from fpsdesk.desk.reasons import DEFAULT_REASON_CODES
+        from fpsdesk.records.reasons import DEFAULT_REASON_CODES
 
         return DEFAULT_REASON_CODES
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from fpsdesk.desk.reasons import DEFAULT_REASON_CODES, ReasonCode
 from fpsdesk.fps.models import (
     ActionResult,
     Amount,
@@ -17,6 +16,7 @@ from fpsdesk.fps.models import (
     TransactionStatus,
     TransactionStatusResult,
 )
+from fpsdesk.records.reasons import DEFAULT_REASON_CODES, ReasonCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,4 +181,3 @@ class ConnectionTestReply:
     ok: bool
     verdict: str  # ok | credentials | unreachable | tls | clock | other
     message: str
-    request_id_fps: str | None = None

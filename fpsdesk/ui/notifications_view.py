@@ -48,7 +48,7 @@ from PySide6.QtWidgets import (
 )
 
 from fpsdesk.fps.models import TransactionStatus
-from fpsdesk.ipn.models import IpnVerdict
+from fpsdesk.records.ipn import IpnVerdict
 from fpsdesk.store.ipns import IPN_ENVIRONMENTS, IpnFilter, IpnRecord, IpnStore
 from fpsdesk.ui import dialogs, theme
 from fpsdesk.ui.widgets import Card, EmptyState, accessible, format_time, keep_words_whole

@@ -29,7 +29,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QWidget
 
-from fpsdesk.desk.reasons import shown_reason
+from fpsdesk.records.reasons import shown_reason
 from fpsdesk.store.actions import ActionRecord, current_operator
 from fpsdesk.store.report import (
     AGENT,
@@ -283,7 +283,7 @@ def write_pdf(
     who: str | None = None,
 ) -> None:
     """The report: header, figures and charts, their text equivalent, then the cancels."""
-    from fpsdesk.ui.results_view import outcome_text
+    from fpsdesk.ui.outcome_text import outcome_text
     from fpsdesk.ui.widgets import format_time
 
     moment = produced_at or datetime.now().astimezone()

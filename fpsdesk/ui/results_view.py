@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fpsdesk.desk.reasons import shown_reason
+from fpsdesk.records.reasons import shown_reason
 from fpsdesk.store.actions import ActionOutcome, ActionRecord, ActionStore
 from fpsdesk.ui import dialogs, theme
+from fpsdesk.ui.outcome_text import outcome_text
 from fpsdesk.ui.transaction_view import TableOrEmpty, _item, make_table
 from fpsdesk.ui.widgets import EmptyState, accessible, format_time, status_item
 
@@ -313,24 +314,3 @@ class ResultsView(QWidget):
         dashboard = self.build_dashboard()
         if dashboard.board is not None:
             report_pdf.save_png_dialog(self, dashboard.board)
-
-
-def outcome_text(record: ActionRecord) -> str:
-    """The state as docs/ui.md names it: unknown until HH:MM, not cancelled, corrected."""
-    from fpsdesk.desk.settle import deadline_of
-    from fpsdesk.ui.timeline import local_hm
-
-    look = theme.outcome_look(record.outcome.value)
-    text = look.label
-    if record.outcome == ActionOutcome.UNKNOWN:
-        text = QCoreApplication.translate(
-            "results", "{label}, may still take effect until {time}"
-        ).format(label=look.label, time=local_hm(deadline_of(record)))
-    elif record.error_code:
-        text = f"{look.label}: {record.error_code}"
-    elif record.status_after and record.outcome != ActionOutcome.SUCCEEDED:
-        text = f"{look.label} ({theme.status_look(record.status_after).label})"
-    if record.corrected_from is not None:
-        was = theme.outcome_look(record.corrected_from.value).label
-        text += QCoreApplication.translate("results", " · corrected (was {was})").format(was=was)
-    return text

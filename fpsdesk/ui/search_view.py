@@ -189,7 +189,6 @@ class SearchView(QWidget):
         super().__init__(parent)
         self._jobs = jobs
         self._job: Job | None = None
-        self._last_query: SearchQuery | None = None
         self._stopping = False
         self.progress: SearchProgress | None = None
         self.error: ErrorView | None = None
@@ -501,7 +500,6 @@ class SearchView(QWidget):
         if not isinstance(job, Job):
             return False
         self._job = job
-        self._last_query = query
         self._stopping = False
         self.progress = None
         self.error = None
@@ -670,9 +668,6 @@ class SearchView(QWidget):
     def _open_index(self, index: QModelIndex) -> None:
         if index.isValid():
             self.open_transaction.emit(self.model.row(index.row()).transaction_id)
-
-    def open_current(self) -> None:
-        self._open_index(self.table.currentIndex())
 
     @Slot()
     def _cancel_selected(self) -> None:

@@ -29,15 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from fpsdesk.credentials import CredentialError, CredentialStore, KeychainUnavailable
-from fpsdesk.desk.reasons import DEFAULT_REASON_CODES
 from fpsdesk.fps.endpoints import PRODUCTION_ENDPOINT, SANDBOX_ENDPOINT, environment_of
-from fpsdesk.settings import (
-    Profile,
-    SettingsError,
-    SettingsStore,
-    format_reason_codes,
-    parse_reason_codes,
-)
+from fpsdesk.records.reasons import DEFAULT_REASON_CODES
+from fpsdesk.settings import Profile, SettingsError, format_reason_codes, parse_reason_codes
+from fpsdesk.settings_store import SettingsStore
 from fpsdesk.ui import dialogs, theme
 from fpsdesk.ui.messages import ConnectionConfig, ConnectionTestReply
 from fpsdesk.ui.session import DeskSession

@@ -1,18 +1,11 @@
-"""``fpsdesk --smoke-test``: prove, headless and in seconds, that this build's money path works.
+"""The Qt half of ``fpsdesk --smoke-test`` (what it proves: fpsdesk/smoke.py).
 
 It runs the real app, not a model of it: the same AppController that ``fpsdesk --sandbox``
 uses starts the embedded sandbox and the in-process IPN receiver and builds the main window;
 the look-up goes through the window's ID field, the cancel through the window's Cancel
 command and its confirmation dialog (filled in and confirmed like an agent would), the
-worker thread signs and sends both. Then it waits for the sandbox's Cancelled IPN to reach
-the history database with a Verified signature, resolves the keychain backend and prints
-every version that matters. Exit 0 only if all of that held.
-
-Everything happens in a fresh temporary directory (XDG dirs, Qt runtime dir) on the offscreen
-platform unless ``QT_QPA_PLATFORM`` says otherwise; ``PYTHON_KEYRING_BACKEND`` is honoured by
-keyring itself. A watchdog ends the process after ``FPSDESK_SMOKE_TIMEOUT`` seconds (60) so a
-hang fails the build instead of stalling it. Nothing is written to stderr on success: the
-packaging smoke test treats any stderr line as a failure.
+worker thread signs and sends both. cli.py calls ``run``; nothing in fpsdesk/ui imports this
+module.
 
 ``FPSDESK_EXIT_AFTER_PAINT=1`` turns it into the start-up probe the bundle benchmark uses:
 start the app exactly as ``fpsdesk`` would for the given arguments (``--sandbox``), print
@@ -25,110 +18,30 @@ import argparse
 import logging
 import os
 import sys
-import tempfile
-import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
+
+from fpsdesk import smoke
 
 log = logging.getLogger(__name__)
 
-OK_LINE = "smoke test: OK"
-DEFAULT_TIMEOUT = 60.0
 CANCEL_REASON = "fpsdesk smoke test: automated cancel of a demo transaction"
 STEP_TIMEOUT = 20.0  # one network round trip or IPN delivery, generously
 
 
-class SmokeFailure(Exception):
-    """A check that did not hold; the message says which and what was seen instead."""
-
-
-def _out(label: str, value: object) -> None:
-    print(f"  {label:<17}: {value}", flush=True)  # noqa: T201 - this command's report
-
-
-class Watchdog:
-    """Ends the process if the smoke test has not finished in time (a hang fails loudly)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.step = "starting"
-        self._timer = threading.Timer(seconds, self._fire, args=(seconds,))
-        self._timer.daemon = True
-
-    def start(self) -> Watchdog:
-        self._timer.start()
-        return self
-
-    def _fire(self, seconds: float) -> None:
-        sys.stderr.write(
-            f"smoke test: FAILED: timed out after {seconds:.0f} s during step '{self.step}'\n"
-        )
-        sys.stderr.flush()
-        os._exit(3)
-
-    def cancel(self) -> None:
-        self._timer.cancel()
-
-
-def _isolate(root: Path) -> None:
-    """Point every per-user directory fpsdesk and Qt use into ``root``."""
-    for var, sub in (
-        ("XDG_CONFIG_HOME", "config"),
-        ("XDG_DATA_HOME", "data"),
-        ("XDG_CACHE_HOME", "cache"),
-        ("XDG_STATE_HOME", "state"),
-        ("XDG_RUNTIME_DIR", "runtime"),
-    ):
-        path = root / sub
-        path.mkdir(mode=0o700)
-        os.environ[var] = str(path)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-
 def _wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> float:
-    """Run the Qt event loop until ``predicate()`` holds; seconds waited, or SmokeFailure."""
+    """Run the Qt event loop until ``predicate()`` holds; seconds waited, or smoke.SmokeFailure."""
     from PySide6.QtCore import QEventLoop, QTimer
 
     started = time.monotonic()
     while not predicate():
         if time.monotonic() - started > timeout:
-            raise SmokeFailure(f"{what}: nothing within {timeout:.0f} s")
+            raise smoke.SmokeFailure(f"{what}: nothing within {timeout:.0f} s")
         loop = QEventLoop()
         QTimer.singleShot(20, loop.quit)
         loop.exec()
     return time.monotonic() - started
-
-
-def _versions() -> None:
-    import importlib
-    import importlib.metadata
-    import platform
-
-    import certifi
-    from lxml import etree
-    from PySide6 import __version__ as pyside_version
-    from PySide6.QtCore import qVersion
-
-    from fpsdesk import __version__
-
-    frozen = " (frozen bundle)" if getattr(sys, "frozen", False) else ""
-    _out("fpsdesk", f"{__version__}{frozen}")
-    _out("python", f"{platform.python_version()} ({platform.platform(terse=True)})")
-    _out("qt", f"{qVersion()} (PySide6 {pyside_version})")
-    lxml_version = ".".join(str(n) for n in etree.LXML_VERSION[:3])
-    libxml = ".".join(str(n) for n in etree.LIBXML_VERSION)
-    _out("lxml", f"{lxml_version} (libxml2 {libxml})")
-    for dist in ("requests", "cryptography", "keyring"):
-        try:
-            version = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:  # a bundle may carry no metadata
-            version = str(getattr(importlib.import_module(dist), "__version__", "unknown"))
-        _out(dist, version)
-    ca_bundle = Path(certifi.where())
-    if not ca_bundle.is_file():
-        raise SmokeFailure(f"the TLS CA bundle is missing ({ca_bundle}): HTTPS would fail")
-    _out("tls ca bundle", f"{ca_bundle.name}, {ca_bundle.stat().st_size // 1024} KiB")
 
 
 def _check_none_refcount() -> None:
@@ -153,7 +66,7 @@ def _check_none_refcount() -> None:
     drift = sys.getrefcount(None) - before
     probe.deleteLater()
     if drift > -calls // 2:
-        _out("qt refcounts", f"None stable over {calls} calls")
+        smoke.out("qt refcounts", f"None stable over {calls} calls")
         return
     from PySide6 import __version__ as pyside_version
 
@@ -164,25 +77,14 @@ def _check_none_refcount() -> None:
     # fpsdesk.ui.qt_compat gives None a reserve of 2**48 references when it sees the leak at
     # start-up (create_application); with it the leak can no longer abort the app.
     if sys.getrefcount(None) > 1 << 40:
-        _out("qt refcounts", f"{leak}; harmless here: None has fpsdesk's reserve of references")
+        smoke.out(
+            "qt refcounts", f"{leak}; harmless here: None has fpsdesk's reserve of references"
+        )
         return
-    raise SmokeFailure(
+    raise smoke.SmokeFailure(
         f"{leak}: the app would abort after a few thousand UI updates. Use "
         "PySide6 6.11.x, or Python 3.12 or newer."
     )
-
-
-def _keychain() -> None:
-    """Resolve the backend the way the app does; no secret is written (that could prompt)."""
-    import keyring
-
-    from fpsdesk import credentials
-
-    forced = os.environ.get("PYTHON_KEYRING_BACKEND")
-    backend = keyring.get_keyring()
-    kind = f"{type(backend).__module__}.{type(backend).__qualname__}"
-    _out("keychain backend", f"{kind}{f' (PYTHON_KEYRING_BACKEND={forced})' if forced else ''}")
-    _out("keychain in use", credentials.backend_name())
 
 
 class _CancelDialogDriver:
@@ -260,25 +162,25 @@ class _PaintProbe:
         widget.installEventFilter(self._filter)
 
 
-def _run_checks(args: argparse.Namespace, watchdog: Watchdog) -> None:
+def _run_checks(args: argparse.Namespace, watchdog: smoke.Watchdog) -> None:
     from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtGui import QGuiApplication
 
     from fpsdesk.fps.models import TransactionStatus
-    from fpsdesk.ipn.models import IpnVerdict
+    from fpsdesk.records.ipn import IpnVerdict
     from fpsdesk.sandbox import demo
     from fpsdesk.store.actions import ActionOutcome
     from fpsdesk.ui import app as gui
 
     watchdog.step = "versions"
-    _versions()
+    smoke.versions(_qt_version())
     watchdog.step = "keychain"
-    _keychain()
+    smoke.keychain()
 
     watchdog.step = "application"
     qInstallMessageHandler(gui._qt_message)  # Qt warnings go to the log, as in the app
     application = gui.create_application([sys.argv[0]])
-    _out("qt platform", QGuiApplication.platformName())
+    smoke.out("qt platform", QGuiApplication.platformName())
     _check_none_refcount()
 
     watchdog.step = "sandbox"
@@ -288,19 +190,19 @@ def _run_checks(args: argparse.Namespace, watchdog: Watchdog) -> None:
         window = controller.start()
         sandbox = controller.sandbox
         if sandbox is None or sandbox.server is None:
-            raise SmokeFailure("the embedded sandbox did not start")
+            raise smoke.SmokeFailure("the embedded sandbox did not start")
         if not sandbox.receiver_url:
-            raise SmokeFailure("the in-process IPN receiver did not start (see the log: -vv)")
+            raise smoke.SmokeFailure("the in-process IPN receiver did not start (see the log: -vv)")
         if controller.ipns is None:
-            raise SmokeFailure("the IPN history store could not be opened")
-        _out("sandbox", f"{sandbox.url} (IPNs to {sandbox.receiver_url})")
+            raise smoke.SmokeFailure("the IPN history store could not be opened")
+        smoke.out("sandbox", f"{sandbox.url} (IPNs to {sandbox.receiver_url})")
 
         watchdog.step = "main window"
         probe = _PaintProbe(window)
         _wait_until(lambda: probe.painted, STEP_TIMEOUT, "main window first paint")
         if application.windowIcon().isNull():
-            raise SmokeFailure("the application icon is missing (resources not bundled?)")
-        _out(
+            raise smoke.SmokeFailure("the application icon is missing (resources not bundled?)")
+        smoke.out(
             "main window", f'painted, {window.width()}x{window.height()}, "{window.windowTitle()}"'
         )
 
@@ -314,17 +216,17 @@ def _run_checks(args: argparse.Namespace, watchdog: Watchdog) -> None:
         reply = looked.items[0]
         detail = getattr(reply, "detail", None)
         if detail is None:
-            raise SmokeFailure(
+            raise smoke.SmokeFailure(
                 f"look-up of {txn} failed: {reply.error.title}: {reply.error.explanation}"
             )
         if detail.transaction_status is not TransactionStatus.RESERVED:
-            raise SmokeFailure(
+            raise smoke.SmokeFailure(
                 f"demo transaction {txn} is {detail.transaction_status}, not Reserved"
             )
         _wait_until(
             lambda: window.transaction_view.detail is not None, STEP_TIMEOUT, "the transaction page"
         )
-        _out(
+        smoke.out(
             "look-up",
             f"{txn}: {detail.transaction_status.value}, "
             f"{detail.transaction_amount} {detail.fps_operation}",
@@ -340,9 +242,9 @@ def _run_checks(args: argparse.Namespace, watchdog: Watchdog) -> None:
         finally:
             driver.stop()
         if driver.unexpected:
-            raise SmokeFailure(f"unexpected dialog during cancel: {driver.unexpected[0]}")
+            raise smoke.SmokeFailure(f"unexpected dialog during cancel: {driver.unexpected[0]}")
         if driver.confirmed != 1:
-            raise SmokeFailure(
+            raise smoke.SmokeFailure(
                 "the Cancel command did not ask for confirmation (is the Cancel button disabled?)"
             )
         _wait_until(lambda: bool(cancelled.items), STEP_TIMEOUT, f"cancel of {txn}")
@@ -350,16 +252,16 @@ def _run_checks(args: argparse.Namespace, watchdog: Watchdog) -> None:
         result = getattr(answer, "result", None)
         if result is None:
             error = getattr(answer, "error", None)
-            raise SmokeFailure(
+            raise smoke.SmokeFailure(
                 f"cancel of {txn} did not succeed: {type(answer).__name__} {error or answer}"
             )
         if result.transaction_status is not TransactionStatus.CANCELLED:
-            raise SmokeFailure(f"cancel of {txn} answered {result.transaction_status}")
+            raise smoke.SmokeFailure(f"cancel of {txn} answered {result.transaction_status}")
         records = session.actions.for_transaction(txn)
         if not records or records[-1].outcome != ActionOutcome.SUCCEEDED:
             seen = records[-1].outcome if records else "nothing"
-            raise SmokeFailure(f"the action log shows {seen} for the cancel, not succeeded")
-        _out(
+            raise smoke.SmokeFailure(f"the action log shows {seen} for the cancel, not succeeded")
+        smoke.out(
             "cancel",
             f"{txn}: {result.transaction_status.value} "
             f"(FPS request {result.request_id}, action #{records[-1].id})",
@@ -370,7 +272,7 @@ def _run_checks(args: argparse.Namespace, watchdog: Watchdog) -> None:
             return shown is not None and shown.transaction_status is TransactionStatus.CANCELLED
 
         _wait_until(page_shows_cancelled, STEP_TIMEOUT, "the transaction page showing Cancelled")
-        _out("window", "the transaction page shows Cancelled")
+        smoke.out("window", "the transaction page shows Cancelled")
 
         watchdog.step = "IPN"
         ipns = controller.ipns
@@ -384,16 +286,16 @@ def _run_checks(args: argparse.Namespace, watchdog: Watchdog) -> None:
 
         try:
             waited = _wait_until(verified_cancel_ipn, STEP_TIMEOUT, "the Cancelled IPN")
-        except SmokeFailure:
+        except smoke.SmokeFailure:
             stored = [
                 f"{r.transaction_status} {r.verdict.value} {r.reason or ''}".strip()
                 for r in ipns.for_transaction(txn)
             ]
-            raise SmokeFailure(
+            raise smoke.SmokeFailure(
                 f"no Verified Cancelled IPN for {txn} within {STEP_TIMEOUT:.0f}"
                 f" s (stored: {stored or 'none'})"
             ) from None
-        _out("IPN", f"Cancelled, signature Verified, stored {waited:.1f} s after the answer")
+        smoke.out("IPN", f"Cancelled, signature Verified, stored {waited:.1f} s after the answer")
     finally:
         controller.close()
         window_obj = controller.window
@@ -428,36 +330,15 @@ def _run_until_first_paint(args: argparse.Namespace) -> int:
     return gui.run_gui(argparse.Namespace(**{**vars(args), "smoke_test": False}), watch)
 
 
+def _qt_version() -> str:
+    from PySide6 import __version__ as pyside_version
+    from PySide6.QtCore import qVersion
+
+    return f"{qVersion()} (PySide6 {pyside_version})"
+
+
 def run(args: argparse.Namespace) -> int:
-    """Entry point for ``fpsdesk --smoke-test`` (called by fpsdesk.ui.app.run_gui)."""
+    """Entry point for ``fpsdesk --smoke-test`` (called by fpsdesk.cli.main)."""
     if os.environ.get("FPSDESK_EXIT_AFTER_PAINT") == "1":
         return _run_until_first_paint(args)
-    try:
-        timeout = float(os.environ.get("FPSDESK_SMOKE_TIMEOUT", DEFAULT_TIMEOUT))
-    except ValueError:
-        timeout = DEFAULT_TIMEOUT
-    started = time.monotonic()
-    watchdog = Watchdog(timeout).start()
-    print("fpsdesk smoke test", flush=True)  # noqa: T201
-    try:
-        with tempfile.TemporaryDirectory(prefix="fpsdesk-smoke-") as tmp:
-            _isolate(Path(tmp))
-            _out("temp dir", tmp)
-            _run_checks(args, watchdog)
-    except SmokeFailure as exc:
-        sys.stderr.write(f"smoke test: FAILED at step '{watchdog.step}': {exc}\n")
-        return 1
-    except Exception as exc:  # any crash is a failed smoke test, told plainly
-        log.debug("smoke test crashed", exc_info=True)
-        sys.stderr.write(
-            f"smoke test: FAILED at step '{watchdog.step}': "
-            f"{type(exc).__name__}: {exc} (run with -vv for the traceback)\n"
-        )
-        return 1
-    finally:
-        watchdog.cancel()
-    print(f"{OK_LINE} ({time.monotonic() - started:.1f} s)", flush=True)  # noqa: T201
-    return 0
-
-
-run_smoke_test = run  # the name the packaging brief uses
+    return smoke.run(lambda watchdog: _run_checks(args, watchdog))

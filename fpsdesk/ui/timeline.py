@@ -21,8 +21,8 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
-from fpsdesk.desk.reasons import shown_reason
 from fpsdesk.fps.models import TransactionDetail, TransactionStatus
+from fpsdesk.records.reasons import shown_reason
 from fpsdesk.store.actions import ActionOutcome, ActionRecord
 
 DEFAULT_IPN_GRACE = timedelta(minutes=10)

@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fpsdesk.desk.reasons import shown_reason
 from fpsdesk.fps.models import TransactionDetail, TransactionStatus
+from fpsdesk.records.reasons import shown_reason
 from fpsdesk.store.actions import ActionRecord
 from fpsdesk.ui import theme
 from fpsdesk.ui.timeline import TimelineEvent, build_timeline
@@ -888,10 +888,3 @@ def _person(name: str | None, email: str | None) -> str | None:
     if name and email:
         return f"{name} <{email}>"
     return name or email
-
-
-class Separator(QFrame):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.HLine)
-        self.setFrameShadow(QFrame.Shadow.Sunken)

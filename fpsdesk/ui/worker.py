@@ -372,29 +372,27 @@ def probe_connection(request_id: int, client: Any) -> ConnectionTestReply:
     """Classify a signed read: bad credentials, unreachable, TLS, clock skew, or fine."""
     tr = _ProbeText()
     try:
-        result = client.get_transaction_status(PROBE_TRANSACTION_ID)
-        return ConnectionTestReply(request_id, True, "ok", tr.ok, result.request_id)
+        client.get_transaction_status(PROBE_TRANSACTION_ID)
+        return ConnectionTestReply(request_id, True, "ok", tr.ok)
     except FpsError as exc:
         if exc.code in ("InvalidTransactionId", "InvalidParams"):
-            return ConnectionTestReply(request_id, True, "ok", tr.ok, exc.request_id)
+            return ConnectionTestReply(request_id, True, "ok", tr.ok)
         if exc.code in ("SignatureDoesNotMatch", "InvalidClientTokenId", "AuthFailure"):
             return ConnectionTestReply(
                 request_id,
                 False,
                 "credentials",
                 tr.credentials.format(code=exc.code),
-                exc.request_id,
             )
         if exc.code in ("RequestExpired", "InvalidParameterValue") and (
             exc.code == "RequestExpired" or "Timestamp" in exc.message
         ):
-            return ConnectionTestReply(request_id, False, "clock", tr.clock, exc.request_id)
+            return ConnectionTestReply(request_id, False, "clock", tr.clock)
         return ConnectionTestReply(
             request_id,
             False,
             "other",
             f"{exc.code}: {describe_error(exc).explanation}",
-            exc.request_id,
         )
     except NetworkError as exc:
         if exc.kind == "tls":
@@ -494,10 +492,6 @@ class WorkerHost(QObject):
     def next_request_id(self) -> int:
         self._next_id += 1
         return self._next_id
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
 
     # -- busy ----------------------------------------------------------------------------
 

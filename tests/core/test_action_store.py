@@ -10,8 +10,9 @@ import psycopg
 import pytest
 
 from fpsdesk.store import ActionOutcome, ActionStore, StoreError, db, open_database, postgres
-from fpsdesk.store.db import MIGRATIONS, Spelled, database_errors
+from fpsdesk.store.db import database_errors
 from fpsdesk.store.postgres import PostgresHistory
+from fpsdesk.store.schema import MIGRATIONS, Spelled
 from tests.fixtures.postgres import PASSWORD, PostgresServer
 
 
@@ -162,7 +163,7 @@ def test_a_step_spelled_for_each_backend_applies_on_both(
         ),
     )
     monkeypatch.setattr(db, "MIGRATIONS", [*MIGRATIONS, [kept]])
-    monkeypatch.setattr(postgres, "MIGRATIONS", db.MIGRATIONS)
+    monkeypatch.setattr(postgres, "MIGRATIONS", [*MIGRATIONS, [kept]])
     conn = open_database(history)
     store = ActionStore(conn)
     action = _start(store)

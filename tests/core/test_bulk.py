@@ -13,14 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from fpsdesk.desk.bulk import (
-    BulkControl,
-    BulkDesk,
-    BulkInputError,
-    DryRun,
-    read_file,
-    read_lines,
-)
+from fpsdesk.desk.bulk import BulkDesk, DryRun
+from fpsdesk.desk.bulk_control import BulkControl
+from fpsdesk.desk.bulk_input import BulkInputError, read_file, read_lines
 from fpsdesk.fps.client import FpsClient
 from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, SandboxServer
 from fpsdesk.store.actions import ActionStore

@@ -5,7 +5,7 @@ distinct transactions between them; then all ten race on the same 100, in the sa
 sandbox counts the Cancels it processed per transaction: exactly one each. Every Cancel sent is
 in the history with the agent that sent it, and every desk that lost a race was told who held
 the claim (or, if it looked after the winner had finished, that the transaction is already
-cancelled). The claim is the history's unique index (fpsdesk/store/db.py, migration 7), so
+cancelled). The claim is the history's unique index (fpsdesk/store/schema.py, migration 7), so
 this runs on both backends.
 """
 

@@ -249,7 +249,8 @@ def test_unknown_profile_exit_2() -> None:
 
 
 def test_profile_without_keychain_exit_2(stub: StubServer) -> None:
-    from fpsdesk.settings import Profile, SettingsStore
+    from fpsdesk.settings import Profile
+    from fpsdesk.settings_store import SettingsStore
 
     SettingsStore().add(Profile("Stub", stub.url, ACCESS))
     result = run_cli("status", TXID, "--profile", "Stub")
@@ -624,7 +625,8 @@ def test_profile_with_real_keychain_against_sandbox(
     sandbox: SandboxServer, real_keychain: object
 ) -> None:
     from fpsdesk.credentials import CredentialStore
-    from fpsdesk.settings import Profile, SettingsStore
+    from fpsdesk.settings import Profile
+    from fpsdesk.settings_store import SettingsStore
 
     SettingsStore().add(Profile("Local", sandbox.url, DEFAULT_ACCESS_KEY))
     CredentialStore().set_secret("Local", DEFAULT_SECRET_KEY)

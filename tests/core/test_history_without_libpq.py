@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from fpsdesk.store.db import StoreError, open_database
+from fpsdesk.store.db import open_database
+from fpsdesk.store.schema import StoreError
 
 
 def test_a_shared_history_without_libpq_says_what_to_install(

@@ -24,7 +24,7 @@ CORE_MODULES = [
     "fpsdesk.commands.history",
     "fpsdesk.commands.report",
     "fpsdesk.store.report",
-    "fpsdesk.desk.reasons",
+    "fpsdesk.records.reasons",
     "fpsdesk.desk",
     "fpsdesk.desk.cancel",
     "fpsdesk.desk.settle",

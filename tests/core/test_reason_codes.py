@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from fpsdesk.desk.cancel import CancelDesk
-from fpsdesk.desk.reasons import (
+from fpsdesk.fps.client import FpsClient
+from fpsdesk.fps.models import Amount
+from fpsdesk.records.reasons import (
     DEFAULT_REASON_CODES,
     MAX_DESCRIPTION_LENGTH,
     InvalidReasonCode,
@@ -21,16 +23,9 @@ from fpsdesk.desk.reasons import (
     description,
     find_code,
 )
-from fpsdesk.fps.client import FpsClient
-from fpsdesk.fps.models import Amount
 from fpsdesk.sandbox import SandboxServer
-from fpsdesk.settings import (
-    InvalidProfile,
-    Profile,
-    SettingsStore,
-    format_reason_codes,
-    parse_reason_codes,
-)
+from fpsdesk.settings import InvalidProfile, Profile, format_reason_codes, parse_reason_codes
+from fpsdesk.settings_store import SettingsStore
 from fpsdesk.store import ActionStore, open_database
 from tests.core import fpsstub
 from tests.core.fpsstub import Reply, StubServer
@@ -156,7 +151,9 @@ def test_cli_refuses_an_unknown_code_and_sends_nothing(stub: StubServer) -> None
 def test_a_bulk_run_records_its_code_and_each_amount(
     sandbox: SandboxServer, sandbox_client: FpsClient, tmp_path: Path
 ) -> None:
-    from fpsdesk.desk.bulk import BulkControl, BulkDesk, read_lines
+    from fpsdesk.desk.bulk import BulkDesk
+    from fpsdesk.desk.bulk_control import BulkControl
+    from fpsdesk.desk.bulk_input import read_lines
     from fpsdesk.store.bulk import BulkStore
 
     conn = open_database(tmp_path / "h.sqlite3")

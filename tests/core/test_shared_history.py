@@ -15,17 +15,19 @@ from pathlib import Path
 import pytest
 
 from fpsdesk.cli import main
-from fpsdesk.ipn.models import IpnVerdict, Verdict
 from fpsdesk.ipn.parse import from_pairs
-from fpsdesk.settings import InvalidProfile, Profile, SettingsStore
+from fpsdesk.records.ipn import IpnVerdict, Verdict
+from fpsdesk.settings import InvalidProfile, Profile
+from fpsdesk.settings_store import SettingsStore
 from fpsdesk.store import copy as copying
 from fpsdesk.store.actions import ActionOutcome, ActionStore
 from fpsdesk.store.activity import ActivityCache, CachedTxn
 from fpsdesk.store.bulk import BulkItem, BulkStore
-from fpsdesk.store.db import StoreError, open_database, open_sqlite
+from fpsdesk.store.db import open_database, open_sqlite
 from fpsdesk.store.ipns import IpnStore
 from fpsdesk.store.location import configured_history, history_password
 from fpsdesk.store.postgres import PostgresHistory, connection_options
+from fpsdesk.store.schema import StoreError
 from tests.fixtures.cli import cli_env
 from tests.fixtures.postgres import PASSWORD, TLS_HOST, PostgresServer
 from tests.ipn.helpers import ipn_fields

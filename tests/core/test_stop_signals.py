@@ -58,7 +58,7 @@ SERVER = HARNESS + textwrap.dedent(
 # The bulk CLI's own handler (fpsdesk/commands/bulk.py) around BulkControl.wait.
 BULK = HARNESS + textwrap.dedent(
     """
-    from fpsdesk.desk.bulk import BulkControl
+    from fpsdesk.desk.bulk_control import BulkControl
 
     for position in range(1, 61):
         control = BulkControl(poll=0.001)

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from fpsdesk.store.db import MIGRATIONS
+from fpsdesk.store.schema import MIGRATIONS
 from tests.fixtures.processes import Children
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +24,8 @@ ROUNDS = 20
 _OPENER = """
 import sys, time
 from fpsdesk.store.actions import ActionStore
-from fpsdesk.store.db import StoreError, open_database
+from fpsdesk.store.schema import StoreError
+from fpsdesk.store.db import open_database
 folder, start, rounds = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
 failures = 0
 for n in range(rounds):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,8 +19,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
+from hypothesis import strategies as st
 
+from fpsdesk.fps.ids import normalize_transaction_id
 from fpsdesk.fps.signing import ipn_string_to_sign
+from fpsdesk.ipn.parse import MAX_PARAMS, from_pairs
+from fpsdesk.records.ipn import Ipn
 from tests.fixtures.serving import ServerThread
 
 SEED_PAIRS: list[tuple[str, str]] = [
@@ -177,3 +182,35 @@ def cert_server() -> Iterator[CertServer]:
         yield state
     finally:
         running.stop()
+
+
+def assert_well_formed_ipn(ipn: Ipn) -> None:
+    """What every parsed IPN holds, whatever shape it came in (the rules of ipn/parse.py).
+
+    For property tests: a parser may refuse anything, but what it returns must be this.
+    """
+    names = [name for name, _ in ipn.params]
+    assert 1 <= len(names) <= MAX_PARAMS
+    assert len({name.lower() for name in names}) == len(names)  # no name twice, in any case
+    assert not [name for name in names if not name or re.search(r"[\s\x00-\x1f\x7f]", name)]
+    assert ipn.notification_type == dict(ipn.params)["notificationType"].strip()
+    if ipn.notification_type == "TransactionStatus":
+        assert ipn.transaction_id is not None
+    for transaction_id in (ipn.transaction_id, ipn.parent_transaction_id):
+        assert transaction_id is None or normalize_transaction_id(transaction_id) == transaction_id
+    # The raw pairs are the record: the typed fields come from them alone.
+    assert from_pairs(ipn.params) == ipn
+
+
+def ipn_like_pairs() -> st.SearchStrategy[list[tuple[str, str]]]:
+    """Pairs that are often a valid IPN: the seed's fields in any order, some left out, plus a
+    few extra fields; for property tests that must reach the parsers' success path too."""
+    extra = st.tuples(
+        st.from_regex(r"[a-z][A-Za-z0-9]{0,12}", fullmatch=True),
+        st.text(st.characters(codec="utf-8", categories=("L", "N", "P", "Zs")), max_size=20),
+    )
+    required = [pair for pair in SEED_PAIRS if pair[0] in ("notificationType", "transactionId")]
+    optional = [pair for pair in SEED_PAIRS if pair not in required]
+    return st.tuples(
+        st.lists(st.sampled_from(optional), unique=True), st.lists(extra, max_size=3)
+    ).map(lambda parts: [*required, *parts[0], *parts[1]])

@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 import pytest
 
 from fpsdesk.ipn.importer import Importer
-from fpsdesk.ipn.models import FailReason, IpnVerdict
 from fpsdesk.ipn.recheck import not_checked, recheck
 from fpsdesk.ipn.verify import CertificateCache, IpnVerifier, TrustPolicy
+from fpsdesk.records.ipn import FailReason, IpnVerdict
 from fpsdesk.store import IpnStore, open_database
 from tests.ipn.helpers import CERT_PATH, SEED_PAIRS, CertServer, Signer, ipn_fields
 

@@ -117,6 +117,6 @@ def test_transaction_status_wins_over_the_older_field(tmp_path: Path) -> None:
     ],
 )
 def test_older_status_values(value: str, status: TransactionStatus | None) -> None:
-    from fpsdesk.ipn.models import legacy_status
+    from fpsdesk.records.ipn import legacy_status
 
     assert legacy_status(value) is status

@@ -8,31 +8,30 @@ import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fpsdesk.fps.models import Amount, TransactionStatus
-from fpsdesk.ipn.models import IpnParseError
-from fpsdesk.ipn.parse import (
-    decode_text,
-    detect_format,
-    from_pairs,
-    iter_records,
-    parse_dump,
-    parse_form,
-    parse_json_line,
-    parse_query,
+from fpsdesk.ipn.files import decode_text, detect_format, iter_records, parse_dump
+from fpsdesk.ipn.parse import from_pairs, parse_form, parse_json_line, parse_query
+from fpsdesk.records.ipn import IpnParseError
+from tests.ipn.helpers import (
+    SEED_PAIRS,
+    SEED_PAIRS_MIME,
+    TXN_ID,
+    assert_well_formed_ipn,
+    ipn_like_pairs,
 )
-from tests.ipn.helpers import SEED_PAIRS, SEED_PAIRS_MIME, TXN_ID
 
 DATA = Path(__file__).parent / "data"
 SIGNATURE = "".join(dict(SEED_PAIRS)["signature"].split())
 
 
 def _check_seed_fields(ipn: object) -> None:
-    from fpsdesk.ipn.models import Ipn
+    from fpsdesk.records.ipn import Ipn
 
     assert isinstance(ipn, Ipn)
     assert ipn.notification_type == "TransactionStatus"
@@ -123,8 +122,6 @@ def test_unicode_and_embedded_newlines_are_kept_verbatim_in_every_format() -> No
         ("paymentReason", reason),
         ("buyerName", "Zoë 🙂"),
     ]
-    from urllib.parse import urlencode
-
     body = urlencode(pairs).encode("ascii")
     assert parse_form(body).params == tuple(pairs)
     assert parse_query("?" + urlencode(pairs)).params == tuple(pairs)
@@ -279,22 +276,31 @@ _texts = st.text(alphabet=st.characters(codec="utf-8"), max_size=300) | st.sampl
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.binary(max_size=400))
+@given(st.one_of(st.binary(max_size=400), ipn_like_pairs().map(lambda p: urlencode(p).encode())))
 def test_parse_form_on_any_bytes_raises_only_parse_errors(data: bytes) -> None:
-    with contextlib.suppress(IpnParseError):
-        parse_form(data)
+    try:
+        ipn = parse_form(data)
+    except IpnParseError:
+        return
+    assert_well_formed_ipn(ipn)
 
 
 @settings(max_examples=300, deadline=None)
 @given(_texts, _texts)
 def test_every_text_parser_raises_only_parse_errors(head: str, tail: str) -> None:
     text = head + tail
-    for parse in (parse_query, parse_dump, lambda t: parse_json_line(t)[0], parse_form):
+    for parse in (parse_query, lambda t: parse_json_line(t)[0], parse_form):
         with contextlib.suppress(IpnParseError):
-            parse(text)
+            assert_well_formed_ipn(parse(text))
+    with contextlib.suppress(IpnParseError):
+        for ipn in parse_dump(text):
+            assert_well_formed_ipn(ipn)
     for fmt in ("form", "query", "jsonl", "dump", None):
         for record in iter_records(text, fmt):  # type: ignore[arg-type]
             assert (record.ipn is None) != (record.error is None)
+            assert record.line >= 1
+            if record.ipn is not None:
+                assert_well_formed_ipn(record.ipn)
 
 
 @settings(max_examples=200, deadline=None)
@@ -332,7 +338,13 @@ def test_json_lines_of_arbitrary_pairs_round_trip_or_fail_cleanly(
         ),
         max_leaves=10,
     )
+    | ipn_like_pairs().map(lambda pairs: {"params": dict(pairs)})
 )
 def test_any_json_value_raises_only_parse_errors(value: object) -> None:
-    with contextlib.suppress(IpnParseError):
-        parse_json_line(json.dumps(value))
+    try:
+        ipn, envelope = parse_json_line(json.dumps(value))
+    except IpnParseError:
+        return
+    assert_well_formed_ipn(ipn)
+    assert envelope.http_method in (None, "GET", "POST")
+    assert envelope.endpoint_url is None or isinstance(envelope.endpoint_url, str)

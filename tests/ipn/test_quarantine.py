@@ -18,8 +18,8 @@ import requests
 
 from fpsdesk.ipn.receiver import ReceiverServer, make_app
 from fpsdesk.store import IpnStore, open_database
-from fpsdesk.store.db import MIGRATIONS
 from fpsdesk.store.ipns import QuarantineLimits
+from fpsdesk.store.schema import MIGRATIONS
 from tests.ipn.helpers import ipn_fields
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

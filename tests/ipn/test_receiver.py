@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fpsdesk.fps.client import FpsClient
-from fpsdesk.ipn.models import FailReason, IpnVerdict
 from fpsdesk.ipn.receiver import IpnReceiver, ReceiverServer, make_app
 from fpsdesk.ipn.verify import CertificateCache, IpnVerifier, TrustPolicy
+from fpsdesk.records.ipn import FailReason, IpnVerdict
 from fpsdesk.sandbox import SandboxServer
 from fpsdesk.store import IpnRecord, IpnStore, open_database
 from tests.ipn.helpers import CERT_PATH, CertServer, Signer, ipn_fields

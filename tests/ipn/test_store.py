@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from fpsdesk.fps.models import TransactionStatus
-from fpsdesk.ipn.models import FailReason, IpnVerdict, Verdict
 from fpsdesk.ipn.parse import from_pairs
+from fpsdesk.records.ipn import FailReason, IpnVerdict, Verdict
 from fpsdesk.store import IpnFilter, IpnStore, NewIpn, open_database
 from tests.ipn.helpers import SEED_PAIRS, SEED_PAIRS_MIME
 

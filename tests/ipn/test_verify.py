@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fpsdesk.ipn.models import FailReason, Ipn, IpnVerdict
 from fpsdesk.ipn.parse import from_pairs, parse_form
 from fpsdesk.ipn.verify import CertificateCache, IpnVerifier, TrustPolicy
+from fpsdesk.records.ipn import FailReason, Ipn, IpnVerdict
 from tests.ipn.helpers import CERT_PATH, CertServer, Signer, cert_server, ipn_fields
 
 ENDPOINT = "https://merchant.example.com/fps/ipn"

@@ -14,7 +14,7 @@ from wsgiref.validate import validator
 
 import pytest
 
-from fpsdesk.ipn.models import IpnVerdict
+from fpsdesk.records.ipn import IpnVerdict
 from fpsdesk.store import IpnStore, open_database
 from tests.ipn.helpers import CERT_PATH, CertServer, Signer, ipn_fields
 

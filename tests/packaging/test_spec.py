@@ -69,7 +69,7 @@ def test_linux_one_folder_with_resources_and_keyring_backends(
     hidden = analysis.kwargs["hiddenimports"]
     for backend in ("SecretService", "macOS", "Windows", "fail", "null", "chainer"):
         assert f"keyring.backends.{backend}" in hidden
-    assert "fpsdesk.ui.smoke" in hidden  # loaded by name from app.py
+    assert "fpsdesk.ui.smoke" in hidden  # loaded lazily by cli.py (--smoke-test)
     assert "fpsdesk.commands.txn" in hidden  # loaded by name from cli.py
     assert (str(ROOT / "resources"), "resources") in analysis.kwargs["datas"]
     assert "PySide6.QtNetwork" in analysis.kwargs["excludes"]

@@ -15,10 +15,10 @@ from urllib.parse import quote, urlsplit
 import pytest
 import requests
 
-from fpsdesk.ipn.models import IpnParseError, IpnVerdict
 from fpsdesk.ipn.parse import parse_form, parse_query
 from fpsdesk.ipn.receiver import ReceiverServer, make_app
 from fpsdesk.ipn.verify import IpnVerifier, TrustPolicy
+from fpsdesk.records.ipn import IpnParseError, IpnVerdict
 from fpsdesk.sandbox import SandboxServer
 from fpsdesk.store.db import open_database
 from fpsdesk.store.ipns import IpnStore

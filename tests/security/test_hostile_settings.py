@@ -14,13 +14,8 @@ from pathlib import Path
 import pytest
 
 from fpsdesk import paths
-from fpsdesk.settings import (
-    InvalidProfile,
-    Profile,
-    ProfileExists,
-    SettingsFileBroken,
-    SettingsStore,
-)
+from fpsdesk.settings import InvalidProfile, Profile, ProfileExists, SettingsFileBroken
+from fpsdesk.settings_store import SettingsStore
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 

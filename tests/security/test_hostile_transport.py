@@ -105,7 +105,8 @@ def test_profile_ca_bundle_setting_is_what_the_client_uses(
     sandbox: SandboxServer, tmp_path: Path
 ) -> None:
     """The profile's ca_bundle field, saved and loaded, opens the same TLS endpoint."""
-    from fpsdesk.settings import Profile, SettingsStore
+    from fpsdesk.settings import Profile
+    from fpsdesk.settings_store import SettingsStore
 
     txid = sandbox.create_transaction(status="Pending")
     ca = TestCA()

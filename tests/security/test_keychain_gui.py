@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt
 
 from fpsdesk.credentials import SessionSecrets
 from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, SandboxServer
-from fpsdesk.settings import SettingsStore
+from fpsdesk.settings_store import SettingsStore
 from fpsdesk.store.actions import ActionStore
 from fpsdesk.store.db import open_database
 from fpsdesk.ui import dialogs

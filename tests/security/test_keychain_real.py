@@ -30,7 +30,8 @@ from fpsdesk.credentials import (
     resolve_profile,
 )
 from fpsdesk.sandbox import SandboxServer
-from fpsdesk.settings import Profile, SettingsStore
+from fpsdesk.settings import Profile
+from fpsdesk.settings_store import SettingsStore
 from tests.fixtures.keychain import RealKeychain
 
 pytestmark = pytest.mark.keychain

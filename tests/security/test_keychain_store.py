@@ -33,7 +33,8 @@ from fpsdesk.credentials import (
     backend_name,
     resolve_profile,
 )
-from fpsdesk.settings import Profile, SettingsStore
+from fpsdesk.settings import Profile
+from fpsdesk.settings_store import SettingsStore
 from tests.fixtures.keychain import MemoryKeyring
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

@@ -30,7 +30,7 @@ from PySide6.QtCore import Qt
 from fpsdesk import logsetup
 from fpsdesk.fps.signing import percent_encode
 from fpsdesk.sandbox import RetryPolicy, SandboxServer
-from fpsdesk.settings import SettingsStore
+from fpsdesk.settings_store import SettingsStore
 from fpsdesk.ui import dialogs
 from tests.fixtures.keychain import MemoryKeyring
 

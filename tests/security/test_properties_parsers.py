@@ -8,30 +8,36 @@ traceback, and fails the test. Hypothesis shrinks any failure to a minimal input
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fpsdesk.fps import xmlparse
-from fpsdesk.fps.endpoints import environment_of, validate_endpoint
+from fpsdesk.fps.endpoints import environment_of, is_loopback_host, validate_endpoint
 from fpsdesk.fps.exceptions import FpsClientError, InvalidInput
 from fpsdesk.fps.ids import extract_transaction_id, normalize_transaction_id
+from fpsdesk.ipn import files as ipn_files
 from fpsdesk.ipn import parse as ipn_parse
-from fpsdesk.ipn.models import Ipn, IpnParseError
 from fpsdesk.ipn.verify import TrustPolicy
+from fpsdesk.records.ipn import IpnParseError, IpnVerdict
 from fpsdesk.settings import (
     InvalidProfile,
     Profile,
     Settings,
     SettingsError,
     SettingsFileBroken,
-    SettingsStore,
     parse_settings,
 )
+from fpsdesk.settings_store import SettingsStore
+from tests.core import fpsstub
+from tests.ipn.helpers import assert_well_formed_ipn, ipn_like_pairs
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -143,6 +149,14 @@ def fps_documents(draw: st.DrawFn) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
+# Whole answers as FPS sends them, so that the success path is taken too.
+GENUINE_ANSWERS = [
+    fpsstub.CANCEL_XML,
+    fpsstub.STATUS_XML,
+    fpsstub.TRANSACTION_XML,
+    fpsstub.VERIFY_XML,
+]
+
 PARSERS = [
     lambda b, s: xmlparse.parse_action_result("Cancel", b, s),
     lambda b, s: xmlparse.parse_action_result("Refund", b, s),
@@ -154,21 +168,40 @@ PARSERS = [
 
 
 @FAST
-@given(body=st.one_of(any_bytes, fps_documents()), status=st.sampled_from([None, 200, 400, 502]))
+@given(
+    body=st.one_of(any_bytes, fps_documents(), st.sampled_from(GENUINE_ANSWERS)),
+    status=st.sampled_from([None, 200, 400, 502]),
+)
 @example(body=b"<a>" * 5000, status=200)
 @example(body=b"\xef\xbb\xbf<?xml version='1.0' encoding='latin-1'?><x/>", status=200)
 @example(body=b'<?xml version="1.0" encoding="bogus"?><x/>', status=200)
 def test_fps_xml_parsers_raise_only_fps_errors(body: bytes, status: int | None) -> None:
     for parse in PARSERS:
-        with contextlib.suppress(FpsClientError):
-            parse(body, status)
+        try:
+            result = parse(body, status)
+        except FpsClientError:
+            continue
+        # An answer is read from the body alone: read again, the same bytes give an equal one,
+        # and it always names the request FPS answered.
+        assert result == parse(body, status)
+        assert isinstance(result.request_id, str)
 
 
 @FAST
-@given(st.text(max_size=60))
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.datetimes().map(datetime.isoformat),
+        st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat().replace("+00:00", "Z")),
+    )
+)
 def test_parse_datetime_raises_only_protocol_errors(text: str) -> None:
-    with contextlib.suppress(FpsClientError):
-        xmlparse.parse_datetime(text)
+    try:
+        moment = xmlparse.parse_datetime(text)
+    except FpsClientError:
+        return
+    assert moment.tzinfo is not None  # never a naive time: every display converts it
+    assert xmlparse.parse_datetime(moment.isoformat()) == moment
 
 
 # -- transaction IDs --------------------------------------------------------------------------
@@ -253,21 +286,34 @@ def _form(pairs: list[tuple[str, str]]) -> str:
 
 
 @FAST
-@given(st.one_of(any_bytes, ipn_pairs.map(lambda p: _form(p).encode("utf-8", "surrogatepass"))))
+@given(
+    st.one_of(
+        any_bytes,
+        st.one_of(ipn_pairs, ipn_like_pairs()).map(
+            lambda p: _form(p).encode("utf-8", "surrogatepass")
+        ),
+    )
+)
 @example(b"notificationType=TransactionStatus&transactionId=" + b"%FF" * 3)
 def test_ipn_form_parser(body: bytes) -> None:
     try:
         ipn = ipn_parse.parse_form(body)
     except IpnParseError:
         return
-    assert isinstance(ipn, Ipn)
+    assert_well_formed_ipn(ipn)
 
 
 @FAST
-@given(any_text, st.sampled_from(["", "?", "https://merchant.example/ipn?", "http://[::1]:0/?"]))
+@given(
+    st.one_of(any_text, ipn_pairs.map(_form), ipn_like_pairs().map(_form)),
+    st.sampled_from(["", "?", "https://merchant.example/ipn?", "http://[::1]:0/?"]),
+)
 def test_ipn_query_parser(text: str, prefix: str) -> None:
-    with contextlib.suppress(IpnParseError):
-        ipn_parse.parse_query(prefix + text)
+    try:
+        ipn = ipn_parse.parse_query(prefix + text)
+    except IpnParseError:
+        return
+    assert_well_formed_ipn(ipn)
 
 
 json_values = st.recursive(
@@ -288,13 +334,20 @@ json_values = st.recursive(
             st.sampled_from(["params", "endpoint_url", "http_method", "received_at", "x"]),
             json_values,
         ).map(json.dumps),
+        st.one_of(ipn_pairs, ipn_like_pairs()).map(
+            lambda pairs: json.dumps({"params": dict(pairs), "http_method": "POST"})
+        ),
     )
 )
 @example('{"params": {"notificationType": "TransactionStatus"}, "params": {}}')
 @example("[" * 3000)
 def test_ipn_json_line_parser(line: str) -> None:
-    with contextlib.suppress(IpnParseError):
-        ipn_parse.parse_json_line(line)
+    try:
+        ipn, envelope = ipn_parse.parse_json_line(line)
+    except IpnParseError:
+        return
+    assert_well_formed_ipn(ipn)
+    assert envelope.http_method in (None, "GET", "POST")
 
 
 @FAST
@@ -304,44 +357,73 @@ def test_ipn_json_line_parser(line: str) -> None:
         st.lists(st.tuples(ipn_names, any_text), max_size=8).map(
             lambda pairs: "\n".join(f"{k}: {v}" for k, v in pairs)
         ),
+        ipn_like_pairs().map(lambda pairs: "\n".join(f"{k}: {v}" for k, v in pairs)),
     )
 )
 def test_ipn_dump_and_file_parsers(text: str) -> None:
     with contextlib.suppress(IpnParseError):
-        ipn_parse.parse_dump(text)
-    for fmt in (None, *ipn_parse.FORMATS):
-        for record in ipn_parse.iter_records(text, fmt):
+        for ipn in ipn_files.parse_dump(text):
+            assert_well_formed_ipn(ipn)
+    for fmt in (None, *ipn_files.FORMATS):
+        for record in ipn_files.iter_records(text, fmt):
             assert (record.ipn is None) != (record.error is None)
+            if record.ipn is not None:
+                assert_well_formed_ipn(record.ipn)
 
 
 @FAST
 @given(any_bytes)
 def test_ipn_decode_text(data: bytes) -> None:
-    with contextlib.suppress(IpnParseError):
-        ipn_parse.decode_text(data)
+    try:
+        text = ipn_files.decode_text(data)
+    except IpnParseError:
+        return
+    # UTF-8 exactly as given, less one leading byte-order mark: nothing guessed, nothing lost.
+    assert text.encode("utf-8") == data.removeprefix(b"\xef\xbb\xbf")
 
 
 @FAST
 @given(st.one_of(st.none(), any_text))
 def test_ipn_charset_of(content_type: str | None) -> None:
-    with contextlib.suppress(IpnParseError):
-        ipn_parse.charset_of(content_type)
+    try:
+        charset = ipn_parse.charset_of(content_type)
+    except IpnParseError:
+        return
+    assert charset == charset.lower()
+    assert codecs.lookup(charset)  # a body in it can be decoded
+    if not content_type or "charset" not in content_type.lower():
+        assert charset == "utf-8"
 
 
 @FAST
 @given(url_like)
 def test_certificate_url_check_never_raises(url: str) -> None:
     policy = TrustPolicy.of(["127.0.0.1:8080", "fps.sandbox.amazonaws.com"])
-    policy.check_certificate_url(url)
+    refusal = policy.check_certificate_url(url)
+    if refusal is not None:
+        assert refusal.status == IpnVerdict.FAILED
+        assert refusal.reason
+        return
+    # Allowed: a trusted host, over https (plain http only to this computer), no user name.
+    parts = urlsplit(url)
+    assert parts.scheme.lower() == "https" or is_loopback_host(parts.hostname or "")
+    assert "@" not in parts.netloc
+    assert policy.trusts(url)
 
 
 # -- settings ---------------------------------------------------------------------------------
 
 profile_json = st.fixed_dictionaries(
     {
-        "name": st.one_of(st.text(max_size=70), json_values),
-        "endpoint": st.one_of(url_like, json_values),
-        "access_key_id": st.one_of(st.text(max_size=30), json_values),
+        "name": st.one_of(st.text(max_size=70), json_values, st.sampled_from(["team", " Desk 2 "])),
+        "endpoint": st.one_of(
+            url_like,
+            json_values,
+            st.sampled_from(["https://fps.sandbox.amazonaws.com/", "http://127.0.0.1:8080/"]),
+        ),
+        "access_key_id": st.one_of(
+            st.text(max_size=30), json_values, st.from_regex(r"[A-Z0-9]{20}", fullmatch=True)
+        ),
     },
     optional={
         "ipn_verification": st.one_of(st.sampled_from(["local", "remote"]), json_values),
@@ -377,8 +459,13 @@ def test_settings_parser(raw: bytes) -> None:
 @FAST
 @given(profile_json)
 def test_profile_from_json(data: dict[str, object]) -> None:
-    with contextlib.suppress(InvalidProfile):
-        Profile.from_json(data)
+    try:
+        profile = Profile.from_json(data)
+    except InvalidProfile:
+        return
+    assert Profile.from_json(profile.to_json()) == profile  # what is saved reads back the same
+    assert profile.name == str(data["name"]).strip()
+    assert profile.name.isprintable()
 
 
 @settings(max_examples=60, deadline=None)

@@ -11,7 +11,8 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
-from fpsdesk.settings import Profile, SettingsStore
+from fpsdesk.settings import Profile
+from fpsdesk.settings_store import SettingsStore
 from fpsdesk.ui import app as gui
 from fpsdesk.ui import dialogs, theme
 from fpsdesk.ui.main_window import MainWindow
@@ -190,7 +191,7 @@ def test_first_paint_says_connecting_then_the_sandbox(qtbot, qapp, dialog_log):
 
 
 def test_unusable_history_database_is_explained_and_left_untouched(qtbot, qapp, dialog_log):
-    from fpsdesk.store.db import default_path
+    from fpsdesk.store.location import default_path
 
     path = default_path()
     junk = b"this is not an SQLite database\n" * 64

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from fpsdesk.desk.bulk import BulkControl, BulkDesk, read_lines
+from fpsdesk.desk.bulk import BulkDesk
+from fpsdesk.desk.bulk_control import BulkControl
+from fpsdesk.desk.bulk_input import read_lines
 from fpsdesk.fps.client import FpsClient
 from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 from fpsdesk.store.actions import ActionStore

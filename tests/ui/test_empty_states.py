@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from fpsdesk.ipn.models import Verdict
 from fpsdesk.ipn.parse import from_pairs
+from fpsdesk.records.ipn import Verdict
 from fpsdesk.store.actions import ActionOutcome, ActionStore
 from fpsdesk.store.db import open_database
 from fpsdesk.store.ipns import IpnStore, NewIpn

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from fpsdesk.fps.models import Amount, TransactionStatus
-from fpsdesk.ipn.models import FailReason, IpnVerdict
+from fpsdesk.records.ipn import FailReason, IpnVerdict
 from fpsdesk.store.ipns import IpnRecord
 from fpsdesk.ui import theme
 from tests.ui.helpers import WAIT_MS, lookup, shown_status

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from PySide6.QtCore import QDate
 
-from fpsdesk.ipn.models import FailReason, Verdict
 from fpsdesk.ipn.parse import from_pairs
+from fpsdesk.records.ipn import FailReason, Verdict
 from fpsdesk.store.db import open_database
 from fpsdesk.store.ipns import IpnStore, NewIpn
 from fpsdesk.ui import dialogs

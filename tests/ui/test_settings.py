@@ -15,7 +15,7 @@ import pytest
 
 from fpsdesk.fps.client import FpsClient
 from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
-from fpsdesk.settings import SettingsStore
+from fpsdesk.settings_store import SettingsStore
 from fpsdesk.ui.settings_dialog import SettingsDialog
 from fpsdesk.ui.worker import probe_connection
 from tests.ui.helpers import WAIT_MS
@@ -122,7 +122,7 @@ def test_unwritable_settings_file_is_explained_and_leaves_no_orphan_secret(
 
 
 def test_a_profile_edits_its_reason_codes_and_a_bad_list_is_refused(qtbot, desk):
-    from fpsdesk.desk.reasons import DEFAULT_REASON_CODES
+    from fpsdesk.records.reasons import DEFAULT_REASON_CODES
 
     dialog = SettingsDialog(desk.session, parent=desk.window)
     qtbot.addWidget(dialog)

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
-from fpsdesk.settings import SettingsStore
+from fpsdesk.settings_store import SettingsStore
 from fpsdesk.store.actions import ActionStore
 from fpsdesk.store.db import open_database
 from fpsdesk.ui import dialogs

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from fpsdesk.fps.models import Amount, StatusHistoryEntry, TransactionDetail, TransactionStatus
-from fpsdesk.ipn.models import FailReason, IpnVerdict
+from fpsdesk.records.ipn import FailReason, IpnVerdict
 from fpsdesk.store.actions import ActionOutcome, ActionRecord
 from fpsdesk.store.ipns import IpnRecord
 from fpsdesk.ui.timeline import build_timeline, contradictions

@@ -148,7 +148,6 @@ class Ipn:
     parent_transaction_id: str | None = None
     legacy_status: str | None = None  # the 2009 ``status`` field (INITIATED, SUCCESS)
     token_id: str | None = None
-    token_type: str | None = None
     signature_version: str | None = None
     signature_method: str | None = None
     certificate_url: str | None = None
