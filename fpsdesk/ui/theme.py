@@ -192,6 +192,18 @@ def outcome_look(outcome: str) -> StatusLook:
     return table.get(outcome, StatusLook(outcome, "question", "#5b616b", "#aab0b8", ""))
 
 
+def warm_up(chip_sizes: tuple[int, ...] = (), ratio: float = 1.0) -> None:
+    """Draw every status and outcome badge once, ahead of time (the window does it while it
+    waits for the first look-up): a badge drawn the first time in a look-up's frame costs a
+    few milliseconds of that frame."""
+    looks = [status_look(status) for status in TransactionStatus]
+    looks += [outcome_look(outcome) for outcome in ("succeeded", "failed", "unknown", "pending")]
+    for look in looks:
+        look_icon(look)
+        for size in chip_sizes:
+            shape_pixmap(look.shape, look.color(), size, ratio)
+
+
 def verdict_look(verdict: str) -> StatusLook:
     """Looks for an IPN signature verdict."""
     key = verdict.lower().replace(" ", "").replace("_", "")

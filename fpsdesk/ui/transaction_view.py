@@ -132,6 +132,10 @@ class TransactionView(QWidget):
         content = QWidget()
         self.page_scroll.setWidget(content)
         page.addWidget(self.page_scroll)
+        # PySide6 sets up the Python types of every scroll area the first time one's viewport()
+        # is asked for (38 enum classes, about 12 ms): here, while the page is built ahead of
+        # time, rather than in the first look-up's _reflow.
+        self.page_scroll.viewport()
         outer = QVBoxLayout(content)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(10)
@@ -383,6 +387,8 @@ class TransactionView(QWidget):
             self.tabs.setTabToolTip(index, tip)
         self.tabs.setMinimumHeight(self.HISTORY_MIN_HEIGHT)
         outer.addWidget(self.tabs, 1)
+        # Every badge this page can show, drawn now rather than in a look-up's first frame.
+        theme.warm_up((26,), self.devicePixelRatioF() or 1.0)
 
     def _field(self, key: str) -> QLabel:
         label = QLabel("—")
