@@ -209,6 +209,31 @@ def _reason_codes_from_json(data: object) -> tuple[ReasonCode, ...]:
         raise InvalidProfile(str(exc)) from None
 
 
+DISPLAY_NAME_MAX = 64
+
+
+def validate_display_name(value: str | None) -> str | None:
+    """An agent's display name: printable, at most DISPLAY_NAME_MAX characters; blank: None."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    if len(text) > DISPLAY_NAME_MAX:
+        raise InvalidProfile(
+            f"A display name is at most {DISPLAY_NAME_MAX} characters ({len(text)} given)."
+        )
+    if any(not ch.isprintable() for ch in text):
+        raise InvalidProfile("A display name cannot contain control characters.")
+    return text
+
+
+def _display_name_from_json(value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise InvalidProfile("A profile's display name is not text.")
+    return value
+
+
 @dataclass(frozen=True)
 class Profile:
     """One FPS account a support agent works with. Construction validates every field.
@@ -219,6 +244,8 @@ class Profile:
     ``history``: where the history is: ``local`` (this machine's file) or a team's shared
     ``postgresql://user@host:port/db`` (fpsdesk/store/location.py).
     ``reason_codes``: what a Cancel's confirmation offers (fpsdesk/records/reasons.py).
+    ``display_name``: the agent's name recorded on every action done with this profile (and
+    shown to the team); None: the OS user name.
     """
 
     name: str
@@ -228,6 +255,7 @@ class Profile:
     ca_bundle: str | None = None
     history: str = LOCAL_HISTORY
     reason_codes: tuple[ReasonCode, ...] = DEFAULT_REASON_CODES
+    display_name: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", validate_name(self.name))
@@ -240,6 +268,7 @@ class Profile:
         object.__setattr__(self, "ca_bundle", _validate_ca_bundle(self.ca_bundle))
         object.__setattr__(self, "history", validate_history(self.history))
         object.__setattr__(self, "reason_codes", validate_reason_codes(self.reason_codes))
+        object.__setattr__(self, "display_name", validate_display_name(self.display_name))
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -251,6 +280,8 @@ class Profile:
         }
         if self.history != LOCAL_HISTORY:  # a local profile's entry stays as it always was
             data["history"] = self.history
+        if self.display_name is not None:
+            data["display_name"] = self.display_name
         if self.reason_codes != DEFAULT_REASON_CODES:  # the defaults follow new releases
             data["reason_codes"] = [{"code": c.code, "label": c.label} for c in self.reason_codes]
         return data
@@ -261,7 +292,7 @@ class Profile:
         if not isinstance(data, dict):
             raise InvalidProfile("A profile entry is not an object.")
         known = {"name", "endpoint", "access_key_id", "ipn_verification", "ca_bundle", "history"}
-        known.add("reason_codes")
+        known.update(("reason_codes", "display_name"))
         missing = {"name", "endpoint", "access_key_id"} - data.keys()
         if missing:
             raise InvalidProfile(f"A profile entry lacks {', '.join(sorted(missing))}.")
@@ -288,6 +319,7 @@ class Profile:
             ca_bundle=ca_bundle,
             history=history,
             reason_codes=_reason_codes_from_json(data.get("reason_codes")),
+            display_name=_display_name_from_json(data.get("display_name")),
         )
 
 

@@ -51,6 +51,7 @@ from fpsdesk.fps.models import ActionResult, Amount, TransactionStatus, Transact
 from fpsdesk.records.reasons import description, validate_code
 from fpsdesk.store.actions import ActionOutcome, ActionRecord, ActionStore, ClaimTaken, Owner
 from fpsdesk.store.db import database_errors
+from fpsdesk.store.schema import HistoryUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -149,12 +150,24 @@ class Stopping(CancelRefused):
 
 
 class NotRecorded(CancelRefused):
-    def __init__(self, detail: str) -> None:
+    """The history cannot take the cancel's record. ``offline``: because the shared history's
+    server cannot be reached (it comes back by itself; a file problem does not)."""
+
+    def __init__(self, detail: str, *, offline: bool = False) -> None:
+        where = "the shared history is offline: " if offline else ""
         super().__init__(
-            f"This cancel cannot be recorded in the history ({clause(detail)}). Every cancel is "
-            "written down before it leaves, so nothing was sent to FPS."
+            f"This cancel cannot be recorded in the history ({where}{clause(detail)}). Every "
+            "cancel is written down before it leaves, so nothing was sent to FPS."
         )
         self.detail = detail
+        self.offline = offline
+
+    @classmethod
+    def of(cls, exc: BaseException) -> NotRecorded:
+        reason = getattr(exc, "reason", None)
+        if isinstance(exc, HistoryUnreachable):
+            return cls(str(reason or exc), offline=True)
+        return cls(str(exc))
 
 
 @dataclass(frozen=True)
@@ -285,7 +298,10 @@ class CancelDesk:
         # Where the history stood before the status read: a Cancel another sender recorded
         # (or learnt the fate of) after this point may postdate that read, so the claim
         # refuses ours even if that Cancel has finished by now.
-        seen = self._actions.mark()
+        try:
+            seen = self._actions.mark()
+        except database_errors(OSError) as exc:  # cannot be recorded: not even worth a read
+            raise NotRecorded.of(exc) from exc
         current, earlier = self.prepare(transaction_id, expected=expected, again=again)
         status = current.transaction_status
         if earlier:
@@ -332,7 +348,7 @@ class CancelDesk:
         except ClaimTaken as exc:
             raise BeingCancelled(exc.holder) from exc
         except database_errors(OSError) as exc:
-            raise NotRecorded(str(exc)) from exc
+            raise NotRecorded.of(exc) from exc
 
     def wait_for(
         self,

@@ -73,3 +73,9 @@ def describe_owner(record: ActionRecord) -> str:
     where = f" on {record.owner_host}" if record.owner_host else ""
     pid = f" (pid {record.owner_pid})" if record.owner_pid is not None else ""
     return f"{record.operator}{where}{pid}"
+
+
+def agent_of(record: ActionRecord) -> str:
+    """``alice on desk-7``: who did it (the OS user, or the profile's display name) and on
+    which computer, for every row a team's shared history shows."""
+    return f"{record.operator} on {record.owner_host}" if record.owner_host else record.operator

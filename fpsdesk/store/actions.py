@@ -86,7 +86,21 @@ class ClaimTaken(Exception):
         self.holder = holder
 
 
+_agent_name: str | None = None  # see set_agent_name
+
+
+def set_agent_name(name: str | None) -> None:
+    """The name this process records as the agent of what it does: the profile's display
+    name (fpsdesk/settings.py) when it has one, else (None) the OS user. The host is
+    recorded beside it either way (``owner_host``, ``recorded_by``)."""
+    global _agent_name
+    _agent_name = name.strip() if name and name.strip() else None
+
+
 def current_operator() -> str:
+    """Who is working here: the display name set for this process, else the OS user."""
+    if _agent_name:
+        return _agent_name
     try:
         return getpass.getuser()
     except (OSError, KeyError):  # no user name in a stripped container
@@ -99,8 +113,13 @@ class ActionStore:
     def __init__(self, conn: HistoryConnection, recorder: str | None = None) -> None:
         self._conn = conn
         self._lock = threading.Lock()
-        # Who writes the events of this store: the OS user and host, unless told otherwise.
-        self._recorder = recorder or f"{current_operator()}@{socket.gethostname()}"
+        # Who writes the events of this store: the agent (see set_agent_name) and host,
+        # unless told otherwise; read at each write, so a new display name applies at once.
+        self._fixed_recorder = recorder
+
+    @property
+    def _recorder(self) -> str:
+        return self._fixed_recorder or f"{current_operator()}@{socket.gethostname()}"
 
     def start(
         self,

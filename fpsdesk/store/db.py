@@ -136,14 +136,15 @@ def is_unique_violation(exc: BaseException) -> bool:
 
 
 def open_database(
-    path: Path | str | None = None, *, password: str | None = None
+    path: Path | str | None = None, *, password: str | None = None, reach: Any = None
 ) -> HistoryConnection:
     """Open (creating if needed) and migrate the history at ``path``.
 
     ``path`` is a file, ``":memory:"`` (a private in-memory database), or a
     ``postgresql://`` URL (a team's shared history; ``password`` for it comes from the
     keychain, never from a file). None: the configured history (fpsdesk/store/location.py).
-    Connections autocommit; writers use :meth:`HistoryConnection.transaction`.
+    ``reach``: the app's ``fpsdesk.store.postgres.Reachability`` for a shared history (see
+    there). Connections autocommit; writers use :meth:`HistoryConnection.transaction`.
     """
     if path is None:
         path, password = configured_history()
@@ -160,7 +161,7 @@ def open_database(
         assert isinstance(path, str)
         if password is None and urlsplit(path).password is None:
             password = history_password(path)
-        return open_postgres(path, password=password)
+        return open_postgres(path, password=password, reach=reach)
     return open_sqlite(path)
 
 
@@ -231,7 +232,9 @@ def _migrate(conn: sqlite3.Connection) -> None:
         version = _schema_version(conn)
         for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
             for statement in statements:
-                conn.execute(statement.sqlite if isinstance(statement, Spelled) else statement)
+                text = statement.sqlite if isinstance(statement, Spelled) else statement
+                if text is not None:
+                    conn.execute(text)
             conn.execute(f"PRAGMA user_version = {number}")
         conn.execute("COMMIT")
     except BaseException:

@@ -20,6 +20,18 @@ Every SQL difference between the two backends lives here, and it is small:
 A connection that the server dropped (restart, network) is opened again on the next
 statement outside a transaction; inside one the error reaches the caller, which refuses or
 retries as it would for a locked SQLite file.
+
+A write of the ``ipns`` table is announced on the channel :data:`IPN_CHANNEL` once it is
+committed (desks LISTEN, fpsdesk/store/live.py), in a transaction of its own that does not wait
+for the disk: inside the write's commit, a NOTIFY would take PostgreSQL's one notification
+lock across the commit's flush and serialise every receiver worker's commits (half the
+throughput, measured). A lost announcement only delays a window's refresh.
+
+The desktop app passes a :class:`Reachability` shared by its connections: once the server is
+known to be unreachable, a statement fails at once with :class:`HistoryUnreachable` instead of
+waiting out a connect timeout on the GUI thread, until the app's watcher
+(fpsdesk/store/live.py) reaches the server again. Other users (the receiver, the CLI) pass
+none and reconnect on the next statement as before.
 """
 
 from __future__ import annotations
@@ -37,7 +49,7 @@ from urllib.parse import parse_qsl, urlsplit
 import psycopg
 from psycopg.rows import RowMaker
 
-from fpsdesk.store.schema import MIGRATIONS, Spelled, Statement, StoreError
+from fpsdesk.store.schema import MIGRATIONS, HistoryUnreachable, Spelled, Statement, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +57,24 @@ log = logging.getLogger(__name__)
 MIGRATE_LOCK = 0x66707364_0001
 WRITE_LOCK = 0x66707364_0002
 CONNECT_TIMEOUT_SECONDS = 10
+
+IPN_CHANNEL = "fpsdesk_ipns"
+_WRITES_IPNS = re.compile(r"\s*(INSERT\s+INTO|UPDATE)\s+ipns\b", re.IGNORECASE)
+_ANNOUNCE_IPNS = (
+    "SELECT set_config('synchronous_commit', 'off', true), pg_notify('" + IPN_CHANNEL + "', '')"
+)
+
+# For the desktop app's connections (those given a Reachability) and its watch: a server that
+# vanished without closing the connection (a network gone, a machine off) is noticed in about
+# ten seconds rather than when TCP gives up minutes later; statements on the window's thread
+# wait at most that long before the history is marked offline and fail at once.
+WATCHFUL = {
+    "keepalives": "1",
+    "keepalives_idle": "5",
+    "keepalives_interval": "2",
+    "keepalives_count": "3",
+    "tcp_user_timeout": "10000",
+}
 
 _SCHEMA_TABLE = "CREATE TABLE IF NOT EXISTS fpsdesk_schema (version INTEGER NOT NULL)"
 
@@ -155,51 +185,146 @@ def redact(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
+class Reachability:
+    """Whether one process's connections to a shared history can reach its server.
+
+    Shared by the desktop app's connections (and its watcher): ``reason`` is None while the
+    server answers, else why it does not (the first line of libpq's message). While it is
+    down, :class:`PostgresHistory` does not try to connect: the watcher does, with a backoff.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._reason: str | None = None
+
+    @property
+    def reason(self) -> str | None:
+        with self._lock:
+            return self._reason
+
+    def down(self, reason: str) -> None:
+        with self._lock:
+            self._reason = reason or "the server does not answer"
+
+    def up(self) -> None:
+        with self._lock:
+            self._reason = None
+
+
+def connect(url: str, password: str | None = None, **options: Any) -> psycopg.Connection[Row]:
+    """One autocommit connection with the TLS defaults (``HistoryUnreachable`` if it fails)."""
+    extra: dict[str, Any] = {**connection_options(url), **options}
+    if password is not None:
+        extra["password"] = password
+    try:
+        return psycopg.connect(
+            url,
+            autocommit=True,
+            row_factory=_row_factory,
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            application_name="fpsdesk",
+            **extra,
+        )
+    except psycopg.Error as exc:
+        raise HistoryUnreachable(
+            f"The shared history {redact(url)} cannot be reached: {_first_line(exc)}",
+            _first_line(exc),
+        ) from exc
+
+
 class PostgresHistory:
-    """A shared history in PostgreSQL: the interface of ``SqliteHistory``."""
+    """A shared history in PostgreSQL: the interface of ``SqliteHistory``.
+
+    With ``reach`` given and down, it starts without a connection (the app's offline start)
+    and every statement fails at once until ``reach`` is up again.
+    """
 
     backend = "postgresql"
 
-    def __init__(self, url: str, password: str | None = None) -> None:
+    def __init__(
+        self, url: str, password: str | None = None, reach: Reachability | None = None
+    ) -> None:
         self._url = url
         self._password = password
-        self._options = connection_options(url)
-        self._conn = self._connect()
+        self._reach = reach
+        self._conn: psycopg.Connection[Row] | None = None
+        self._in_transaction = False
+        self._wrote_ipns = False  # announced after the commit (see the module docstring)
+        if reach is None or reach.reason is None:
+            self._conn = self._connect()
 
     def _connect(self) -> psycopg.Connection[Row]:
-        extra: dict[str, Any] = dict(self._options)
-        if self._password is not None:
-            extra["password"] = self._password
         try:
-            return psycopg.connect(
-                self._url,
-                autocommit=True,
-                row_factory=_row_factory,
-                connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                application_name="fpsdesk",
-                **extra,
-            )
-        except psycopg.Error as exc:
-            raise StoreError(
-                f"The shared history {redact(self._url)} cannot be reached: {_first_line(exc)}"
-            ) from exc
+            return connect(self._url, self._password, **(WATCHFUL if self._reach else {}))
+        except HistoryUnreachable as exc:
+            if self._reach is not None:
+                self._reach.down(exc.reason)
+            raise
 
     def _live(self) -> psycopg.Connection[Row]:
         """The connection, opened again if the server dropped it (outside a transaction)."""
         conn = self._conn
-        if conn.broken:  # lost (not closed on purpose: that stays closed)
-            with contextlib.suppress(psycopg.Error):
-                conn.close()
-            log.info("reconnecting to the shared history %s", redact(self._url))
+        if conn is None or conn.broken:  # lost (not closed on purpose: that stays closed)
+            reason = self._reach.reason if self._reach is not None else None
+            if reason is not None:
+                raise HistoryUnreachable(
+                    f"The shared history {redact(self._url)} is offline: {reason}", reason
+                )
+            if conn is not None:
+                with contextlib.suppress(psycopg.Error):
+                    conn.close()
+                log.info("reconnecting to the shared history %s", redact(self._url))
             self._conn = conn = self._connect()
         return conn
 
+    def _lost(self, exc: psycopg.Error) -> None:
+        """A statement failed. With ``reach``, a lost connection marks it down and becomes
+        ``HistoryUnreachable`` (nothing is retried here); otherwise the error goes on as is."""
+        conn = self._conn
+        if self._reach is not None and conn is not None and conn.broken:
+            reason = _first_line(exc)
+            self._reach.down(reason)
+            raise HistoryUnreachable(
+                f"The shared history {redact(self._url)} went offline: {reason}", reason
+            ) from exc
+
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Any:
-        return self._live().execute(placeholders(sql), parameters)
+        conn = self._live()
+        try:
+            cursor = conn.execute(placeholders(sql), parameters)
+        except psycopg.OperationalError as exc:
+            self._lost(exc)
+            raise
+        self._wrote(sql)
+        return cursor
 
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> None:
-        with self._live().cursor() as cur:
-            cur.executemany(placeholders(sql), parameters)
+        try:
+            with self._live().cursor() as cur:
+                cur.executemany(placeholders(sql), parameters)
+        except psycopg.OperationalError as exc:
+            self._lost(exc)
+            raise
+        self._wrote(sql)
+
+    def _wrote(self, sql: str) -> None:
+        """Note a write of ``ipns``; outside a transaction it is committed: announce it."""
+        if _WRITES_IPNS.match(sql):
+            self._wrote_ipns = True
+            if not self._in_transaction:
+                self._announce()
+
+    def _announce(self) -> None:
+        """NOTIFY the IPN channel in a transaction of its own that does not wait for the
+        disk; never fails the write it announces (that is committed already)."""
+        self._wrote_ipns = False
+        conn = self._conn
+        if conn is None or conn.broken:
+            return
+        try:
+            conn.execute(_ANNOUNCE_IPNS)
+        except psycopg.Error as exc:
+            log.debug("could not announce new IPNs: %s", _first_line(exc))
 
     @contextmanager
     def transaction(
@@ -209,26 +334,43 @@ class PostgresHistory:
         docstring) unless ``exclusive`` is False."""
         with lock or contextlib.nullcontext():
             conn = self._live()
-            conn.execute("BEGIN")
+            try:
+                conn.execute("BEGIN")
+            except psycopg.OperationalError as exc:
+                self._lost(exc)
+                raise
+            self._in_transaction, self._wrote_ipns = True, False
             try:
                 if exclusive:
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
                 yield
-            except BaseException:
+            except BaseException as exc:
+                self._in_transaction = self._wrote_ipns = False
                 if not conn.broken:
                     conn.execute("ROLLBACK")
+                elif isinstance(exc, psycopg.Error):
+                    self._lost(exc)
                 raise
-            conn.execute("COMMIT")
+            self._in_transaction = False
+            try:
+                conn.execute("COMMIT")
+            except psycopg.OperationalError as exc:
+                self._wrote_ipns = False
+                self._lost(exc)
+                raise
+            if self._wrote_ipns:
+                self._announce()
 
     def location(self) -> str:
         return redact(self._url)
 
     def close(self) -> None:
-        self._conn.close()
+        if self._conn is not None:
+            self._conn.close()
 
     def migrate(self) -> None:
         """Bring the schema up to date; concurrent first opens wait on one advisory lock."""
-        conn = self._conn
+        conn = self._live()
         conn.execute("BEGIN")
         try:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATE_LOCK,))
@@ -274,9 +416,16 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def open_postgres(url: str, *, password: str | None = None) -> PostgresHistory:
-    """Connect to (and migrate) the shared history at ``url``."""
-    history = PostgresHistory(url, password)
+def open_postgres(
+    url: str, *, password: str | None = None, reach: Reachability | None = None
+) -> PostgresHistory:
+    """Connect to (and migrate) the shared history at ``url``.
+
+    With ``reach`` down, the history is returned unconnected (and unmigrated): the watcher
+    migrates when it reaches the server (fpsdesk/store/live.py)."""
+    history = PostgresHistory(url, password, reach)
+    if history._conn is None:
+        return history
     try:
         history.migrate()
     except psycopg.Error as exc:

@@ -16,13 +16,22 @@ class StoreError(Exception):
     """The history file cannot be opened or is not ours (a clear message, nothing lost)."""
 
 
+class HistoryUnreachable(StoreError):
+    """The shared history's server cannot be reached (down, network, refused login, TLS):
+    nothing was read or written. ``reason`` is libpq's first line, for a banner."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
+
+
 @dataclass(frozen=True)
 class Spelled:
     """A migration step the two backends spell differently (a trigger, say): SQLite's
     statement and PostgreSQL's statements. Rare by design; plain DDL is translated by
     ``fpsdesk.store.postgres.ddl``."""
 
-    sqlite: str
+    sqlite: str | None  # None: nothing to do on SQLite
     postgresql: tuple[str, ...]
 
 
@@ -288,6 +297,24 @@ MIGRATIONS: list[list[Statement]] = [
                 " rewritten'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
                 "CREATE TRIGGER actions_reason_code_kept BEFORE UPDATE OF reason_code ON"
                 " actions FOR EACH ROW EXECUTE FUNCTION actions_reason_code_kept()",
+            ),
+        ),
+    ],
+    # 10: live updates on a shared history. Every write of an action NOTIFYs the desks that
+    # LISTEN (fpsdesk/store/live.py), whoever wrote it: another desk or the CLI; the channel
+    # carries the transaction ID (one per row; PostgreSQL folds equal notifications of one
+    # transaction). IPNs are announced by the store after their commit instead
+    # (fpsdesk/store/postgres.py): a NOTIFY inside the receiver's commit would serialise its
+    # workers' commits. SQLite has no listeners: nothing to do there.
+    [
+        Spelled(
+            sqlite=None,
+            postgresql=(
+                "CREATE FUNCTION fpsdesk_notify_actions() RETURNS trigger AS $$ BEGIN"
+                " PERFORM pg_notify('fpsdesk_actions', NEW.transaction_id); RETURN NULL;"
+                " END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER actions_notify AFTER INSERT OR UPDATE ON actions"
+                " FOR EACH ROW EXECUTE FUNCTION fpsdesk_notify_actions()",
             ),
         ),
     ],

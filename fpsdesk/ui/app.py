@@ -34,8 +34,11 @@ from fpsdesk.ui.main_window import MainWindow
 from fpsdesk.ui.unix_signals import SignalQuitter
 
 if TYPE_CHECKING:  # loaded just after the first paint (AppController.start)
+    from fpsdesk.settings import Profile
     from fpsdesk.store.actions import ActionStore
     from fpsdesk.store.db import HistoryConnection
+    from fpsdesk.store.history_location import HistoryLocation
+    from fpsdesk.store.live import HistoryWatch
     from fpsdesk.ui.messages import ConnectionConfig
     from fpsdesk.ui.session import DeskSession
 
@@ -170,6 +173,20 @@ class IpnBridge(QObject):
         self.arrived.emit()
 
 
+class HistoryBridge(QObject):
+    """Carries the shared history's watch (fpsdesk/store/live.py) to the GUI thread (queued):
+    an action written by anyone, and the server going away or coming back."""
+
+    actions_written = Signal(str)  # transaction ID ("": anything may have changed)
+    state_changed = Signal(object)  # None: reachable; else why not
+
+    def action(self, transaction_id: str) -> None:  # called on the watch's thread
+        self.actions_written.emit(transaction_id)
+
+    def state(self, reason: str | None) -> None:  # called on the watch's thread
+        self.state_changed.emit(reason)
+
+
 class AppController(QObject):
     """Wires stores, session, sandbox and window for one run of the app."""
 
@@ -187,6 +204,9 @@ class AppController(QObject):
         self.sandbox: Any = None
         self.window: MainWindow | None = None
         self.bridge = IpnBridge()
+        self.history_bridge = HistoryBridge()
+        self.history: HistoryLocation | None = None  # where the history was opened from
+        self.watch: HistoryWatch | None = None  # a shared history's live updates
         self.profile_name = ""
         self.quit_code: int | None = None  # set when a signal asks the app to end
 
@@ -260,29 +280,97 @@ class AppController(QObject):
     def _open_history(self) -> None:
         """The history database, the action log and the session (with its worker thread).
 
-        A database that cannot be used (locked, corrupt, not ours, disk full) is told to the
-        agent over the window, and start-up stops there: nothing is written to it.
+        The history is the profile's (``--profile`` or the current one): the local file, or
+        a team's shared history on PostgreSQL with its password from the keychain; the
+        embedded sandbox always uses the local file. A shared history that cannot be reached
+        (down, wrong password, TLS) is not fatal: the window says so, look-ups work, cancels
+        are refused, and the watch reconnects by itself. A database that cannot be used
+        (locked, corrupt, not ours, disk full, a newer schema) is told to the agent over the
+        window, and start-up stops there: nothing is written to it.
         """
-        from fpsdesk.store.actions import ActionStore
-        from fpsdesk.store.db import open_database
-        from fpsdesk.store.location import default_path
-        from fpsdesk.store.schema import StoreError
+        from fpsdesk.store.actions import ActionStore, set_agent_name
+        from fpsdesk.store.schema import HistoryUnreachable, StoreError
         from fpsdesk.ui.session import DeskSession
 
+        profile = None if getattr(self.args, "sandbox", False) else self._history_profile()
+        location = self._history_location(profile)
+        set_agent_name(profile.display_name if profile is not None else None)
+        offline: str | None = None
         try:
-            self.db = open_database(default_path())
+            try:
+                self.db = location.open()
+            except HistoryUnreachable as exc:
+                log.warning("%s", exc)
+                offline = exc.reason
+                self.db = location.open()  # unconnected: the watch connects it when back
             # Its own connection: the GUI reads IPNs while the worker writes actions.
-            self.ipn_db = open_database(default_path())
+            self.ipn_db = location.open()
         except StoreError as exc:
             log.error("%s", exc)
             dialogs.show_error(self.window, "fpsdesk", str(exc))
             raise StartupFailed(str(exc)) from exc
         from fpsdesk.store.ipns import IpnStore
 
+        self.history = location
         self.actions = ActionStore(self.db)
         # The actions thread settles cancels from Verified IPNs on its own connection.
         self.session = DeskSession(self.actions, ipns=IpnStore(self.db))
+        self.session.history = location
         self.bridge.arrived.connect(self.session.ipns_arrived)
+        if location.shared:
+            self._watch(location, offline)
+
+    def _history_profile(self) -> Profile | None:
+        """The profile whose history the app opens (None: none saved, or unreadable)."""
+        from fpsdesk.settings import SettingsError
+        from fpsdesk.settings_store import SettingsStore
+
+        try:
+            store = SettingsStore()
+            name = getattr(self.args, "profile", None)
+            return store.load().find(name) if name else store.current()
+        except (SettingsError, OSError) as exc:
+            log.warning("settings unreadable, using the local history: %s", exc)
+            return None
+
+    @staticmethod
+    def _history_location(profile: Profile | None) -> HistoryLocation:
+        from fpsdesk.store.history_location import profile_history
+
+        location = profile_history(profile)
+        if not location.shared:
+            return location
+        from dataclasses import replace
+
+        from fpsdesk.store.postgres import Reachability
+
+        return replace(location, reach=Reachability())
+
+    def _watch(self, location: HistoryLocation, offline: str | None) -> None:
+        """Live updates and reconnection of a shared history, on a thread of its own."""
+        from fpsdesk.store.live import HistoryWatch
+
+        assert self.window is not None
+        self.history_bridge.actions_written.connect(self.window.on_actions_written)
+        self.history_bridge.state_changed.connect(self._on_history_state)
+        if offline is not None:
+            self._on_history_state(offline)
+        self.watch = HistoryWatch(
+            str(location.target),
+            location.password,
+            location.reach,
+            on_ipns=self.bridge.notify,
+            on_actions=self.history_bridge.action,
+            on_state=self.history_bridge.state,
+        ).start()
+
+    @Slot(object)
+    def _on_history_state(self, reason: str | None) -> None:
+        if self.window is None or self.history is None:
+            return
+        self.window.set_history_offline(self.history.describe(), reason)
+        if reason is None and self.session is not None:
+            self.session.resume_unresolved()  # what the history could not take meanwhile
 
     def _ipn_rows(self, transaction_id: str) -> list[Any]:
         """The transaction's stored IPNs (none until the store opens, just after first paint)."""
@@ -389,6 +477,27 @@ class AppController(QObject):
 
     @Slot(object, str)
     def _on_profile_activated(self, profile: Any, secret: str) -> None:
+        from fpsdesk.store.actions import set_agent_name
+
+        if self.history is not None and self._needs_restart(profile):
+            # Its cancels would be recorded where this profile's team does not look (and
+            # its claims not seen): the profile is saved as current, used from the next
+            # start; until then the app stays on the profile it opened.
+            dialogs.show_info(
+                self.window,
+                self.tr("Restart fpsdesk to use this profile"),
+                self.tr(
+                    "{name} keeps its history in {new}; this window uses {old}. Quit and "
+                    "start fpsdesk again to work with {name}: until then fpsdesk stays "
+                    "connected as before, so no cancel is recorded in the wrong history."
+                ).format(
+                    name=profile.name,
+                    new=self._history_location(profile).describe(),
+                    old=self.history.describe(),
+                ),
+            )
+            return
+        set_agent_name(profile.display_name)
         self.connect_profile(
             self._config(
                 profile.endpoint,
@@ -399,6 +508,12 @@ class AppController(QObject):
                 profile.reason_codes,
             )
         )
+
+    def _needs_restart(self, profile: Any) -> bool:
+        """Whether ``profile``'s history is elsewhere than the one this app opened."""
+        if self.sandbox is not None or self.history is None:
+            return False  # the demo keeps to the local file
+        return self._history_location(profile).target != self.history.target
 
     @Slot()
     def reset_sandbox(self) -> None:
@@ -415,6 +530,10 @@ class AppController(QObject):
             self.window.refresh()
 
     def close(self) -> None:
+        if self.watch is not None:
+            if not self.watch.stop():
+                log.warning("the shared history's watch did not stop in time")
+            self.watch = None
         if self.window is not None:
             self.window.shutdown()
             self.window.hide()  # no view may repaint from a database closed below

@@ -60,3 +60,19 @@ def describe_error(exc: BaseException) -> ErrorView:
         retriable=explanation.retriable,
         party=explanation.party,
     )
+
+
+def offline_error(detail: str) -> ErrorView:
+    """Nothing recorded, so nothing sent: the shared history does not answer right now."""
+    return ErrorView(
+        kind="history_offline",
+        title="Not sent: the shared history is offline",
+        explanation=(
+            "A cancel is recorded in the shared history before it is sent, and the history "
+            f"cannot be reached, so nothing was sent. {detail}"
+        ),
+        next_step=(
+            "fpsdesk reconnects by itself (see the banner at the top of the window); "
+            "look-ups still work. Try again once it is back."
+        ),
+    )

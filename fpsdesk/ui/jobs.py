@@ -6,8 +6,9 @@ plain function run on a ``Job`` (a QThread of its own). It gets a ``JobContext``
 
 - ``client()``: an FpsClient built on the job's thread with ``worker.default_client_factory``
   from the session's connection, closed when the job ends;
-- ``database()``: its own SQLite connection to the history file the app uses (connections are
-  never shared between threads here), closed when the job ends;
+- ``database()``: its own connection to the history the app uses (the local file or the
+  profile's shared history; connections are never shared between threads here), closed when
+  the job ends;
 - ``stop``: a threading.Event the GUI sets to stop it;
 - ``report(value)``: a plain value for the GUI (``due()`` says when the last report is old
   enough for another, so a job sends at most ten a second however fast it goes).
@@ -34,6 +35,7 @@ from fpsdesk.ui.messages import ConnectionConfig, ErrorView
 
 if TYPE_CHECKING:
     from fpsdesk.store.db import HistoryConnection
+    from fpsdesk.store.history_location import HistoryLocation
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,17 @@ def history_file(actions: Any) -> Path:
 
     found = actions.database_file() if hasattr(actions, "database_file") else None
     return found if found is not None else default_path()
+
+
+def session_history(session: Any) -> HistoryLocation:
+    """Where the session's history is: the location the app opened it from (a profile's
+    shared history, with its password), else its action log's file."""
+    from fpsdesk.store.history_location import HistoryLocation
+
+    location = getattr(session, "history", None)
+    if isinstance(location, HistoryLocation):
+        return location
+    return HistoryLocation(history_file(session.actions))
 
 
 class JobContext:
@@ -72,9 +85,7 @@ class JobContext:
 
     def database(self) -> HistoryConnection:
         if self._db is None:
-            from fpsdesk.store.db import open_database
-
-            self._db = open_database(self._job.history_path)
+            self._db = self._job.history.open()
         return self._db
 
     def due(self) -> bool:
@@ -117,7 +128,7 @@ class Job(QThread):
         work: Callable[[JobContext], object],
         *,
         config: ConnectionConfig | None,
-        history_path: Path,
+        history: HistoryLocation,
         client_factory: ClientFactory,
         parent: QObject | None = None,
     ) -> None:
@@ -125,7 +136,7 @@ class Job(QThread):
         self.job_id = job_id
         self.name = name
         self.config = config
-        self.history_path = history_path
+        self.history = history
         self.client_factory = client_factory
         self.stop_event = threading.Event()
         self.stoppers: list[Callable[[], None]] = []  # also called by stop() (BulkControl.stop)
@@ -158,6 +169,12 @@ def job_error(exc: BaseException) -> ErrorView:
 
     if isinstance(exc, BulkInputError):
         return ErrorView(kind="invalid", title=str(exc), explanation="")
+    from fpsdesk.store.schema import HistoryUnreachable
+
+    if isinstance(exc, HistoryUnreachable) or getattr(exc, "offline", False):
+        from fpsdesk.ui.errors_view import offline_error
+
+        return offline_error(str(exc))
     if isinstance(exc, database_errors(NotRecorded, OSError)):
         return ErrorView(
             kind="not_recorded",
@@ -176,7 +193,7 @@ class JobHost(QObject):
     def __init__(
         self,
         config: Callable[[], ConnectionConfig | None],
-        history_path: Callable[[], Path],
+        history: Callable[[], HistoryLocation],
         client_factory: ClientFactory | None = None,
         parent: QObject | None = None,
     ) -> None:
@@ -186,7 +203,7 @@ class JobHost(QObject):
 
             client_factory = default_client_factory
         self._config = config
-        self._history_path = history_path
+        self._history = history
         self._factory = client_factory
         self._jobs: dict[int, Job] = {}
         self._next_id = 0
@@ -228,7 +245,7 @@ class JobHost(QObject):
             name,
             work,
             config=self._config(),
-            history_path=self._history_path(),
+            history=self._history(),
             client_factory=self._factory,
             parent=self,
         )

@@ -208,6 +208,14 @@ class MainWindow(QMainWindow):
         self.notices.open_requested.connect(self._open_notice)
         self.notices.changed.connect(self._update_results_title)
         root.addWidget(self.notices)
+        # A shared history that does not answer: said here, above every tab, until it is back.
+        self.history_banner = ResultBanner()
+        self.history_banner.setObjectName("history_banner")
+        self.history_offline: str | None = None  # why the shared history is offline
+        root.addWidget(self.history_banner)
+        # Actions other desks wrote (a shared history's live updates), shown in one go.
+        self._written: set[str] = set()
+        self._written_refresh: QTimer | None = None
 
         # -- pages --------------------------------------------------------------------------
         self.tabs = QTabWidget()
@@ -356,10 +364,9 @@ class MainWindow(QMainWindow):
         session.reconcile_checking.connect(self._on_reconcile_checking)
         session.actions_changed.connect(self._on_actions_changed)
         session.busy_changed.connect(self._on_busy)
-        from fpsdesk.ui.jobs import JobHost, history_file
+        from fpsdesk.ui.jobs import JobHost, session_history
 
-        path = history_file(session.actions)
-        self._jobs = JobHost(self._job_config, lambda: path, parent=self)
+        self._jobs = JobHost(self._job_config, lambda: session_history(session), parent=self)
         if session.config is not None:
             self.set_environment(
                 session.environment,
@@ -1076,7 +1083,13 @@ class MainWindow(QMainWindow):
         )
 
     def _reload_lists(self, transaction_id: str) -> None:
-        self.transaction_view.set_actions(self.session.actions.for_transaction(transaction_id))
+        from fpsdesk.store.db import database_errors
+
+        try:
+            self.transaction_view.set_actions(self.session.actions.for_transaction(transaction_id))
+        except database_errors() as exc:  # a shared history offline: the look-up still shows
+            log.info("could not read the actions of %s: %s", transaction_id, exc)
+            self.transaction_view.set_actions([])
         rows: list[Any] = []
         if self._ipn_rows is not None:
             try:
@@ -1475,7 +1488,7 @@ class MainWindow(QMainWindow):
         if self._shut:  # closed: late queued replies change nothing
             return
         if transaction_id == self.shown_transaction:
-            self.transaction_view.set_actions(self.session.actions.for_transaction(transaction_id))
+            self._show_written_for(transaction_id)
         if self._results is not None:
             self._results.mark_dirty()
 
@@ -1484,6 +1497,73 @@ class MainWindow(QMainWindow):
         if self._shut:  # closed: late queued replies change nothing
             return
         self.lookup_button.setText(self.tr("Working…") if busy else self.tr("Look up"))
+
+    # -- a shared history --------------------------------------------------------------------
+
+    def set_history_offline(self, where: str, reason: str | None) -> None:
+        """Say prominently that the shared history does not answer (``reason``), or clear it
+        (None). Look-ups go on; a cancel is refused by the desk layer meanwhile."""
+        self.history_offline = reason
+        if reason is None:
+            if self.history_banner.isVisible():
+                self.statusBar().showMessage(
+                    self.tr("The shared history is back: cancels can be recorded again."), 8000
+                )
+            self.history_banner.hide()
+            self.history_banner.kind = ""
+            self.refresh_from_history()
+            return
+        self.history_banner.show_result(
+            theme.StatusLook(self.tr("Offline"), "cross", "#b42318", "#f97066", ""),
+            self.tr("Offline: the shared history cannot be reached"),
+            self.tr(
+                "Look-ups still work. Cancels are refused until it is back: each one is "
+                "recorded there before it is sent. fpsdesk reconnects by itself.\n"
+                "{where}: {reason}"
+            ).format(where=where, reason=reason),
+            kind="history_offline",
+        )
+
+    def refresh_from_history(self) -> None:
+        """Re-read what comes from the history (after a reconnect: anything may have changed)."""
+        self.on_actions_written("")
+        self.on_ipns_arrived()
+
+    @Slot(str)
+    def on_actions_written(self, transaction_id: str) -> None:
+        """An action was written in the shared history (by anyone; "": maybe several): show
+        it soon. A bulk run's thousand rows are one refresh, not a thousand."""
+        if self._shut:
+            return
+        self._written.add(transaction_id)
+        if self._written_refresh is None:
+            self._written_refresh = QTimer(self)
+            self._written_refresh.setSingleShot(True)
+            self._written_refresh.setInterval(self.IPN_REFRESH_DELAY_MS)
+            self._written_refresh.timeout.connect(self._show_written)
+        if not self._written_refresh.isActive():
+            self._written_refresh.start()
+
+    def _show_written_for(self, transaction_id: str) -> None:
+        from fpsdesk.store.db import database_errors
+
+        try:
+            actions = self.session.actions.for_transaction(transaction_id)
+        except database_errors() as exc:  # offline: the page keeps what it shows
+            log.info("could not re-read the actions of %s: %s", transaction_id, exc)
+            return
+        self.transaction_view.set_actions(actions)
+
+    @Slot()
+    def _show_written(self) -> None:
+        written, self._written = self._written, set()
+        if self._shut or self._session is None:
+            return
+        txn = self.shown_transaction
+        if txn and ("" in written or txn in written) and self._transaction_view is not None:
+            self._show_written_for(txn)
+        if self._results is not None:
+            self._results.mark_dirty()
 
     # A burst of IPNs (the demo set, FPS retries) is one refresh, not one per IPN: each refresh
     # re-reads the store on the GUI thread.
@@ -1599,8 +1679,9 @@ class MainWindow(QMainWindow):
             return
         self._shut = True
         self._unknown_ticker.stop()
-        if self._ipn_refresh is not None:
-            self._ipn_refresh.stop()
+        for timer in (self._ipn_refresh, self._written_refresh):
+            if timer is not None:
+                timer.stop()
         self._save_geometry()
         if self.notifications is not None and hasattr(self.notifications, "shutdown"):
             self.notifications.shutdown()

@@ -151,9 +151,16 @@ class IpnTableModel(QAbstractTableModel):
         self.reload()
 
     def reload(self) -> None:
+        from fpsdesk.store.db import database_errors
+
+        try:
+            total = self._store.count(self._filters)
+            rows = self._store.page(self._filters, 0, PAGE_SIZE)
+        except database_errors() as exc:  # a shared history offline: keep what is shown
+            log.info("could not read the notifications: %s", exc)
+            return
         self.beginResetModel()
-        self._total = self._store.count(self._filters)
-        self._rows = self._store.page(self._filters, 0, PAGE_SIZE)
+        self._total, self._rows = total, rows
         self.endResetModel()
 
     def record(self, row: int) -> IpnRecord | None:
@@ -518,7 +525,14 @@ class NotificationsView(QWidget):
         self.operation.blockSignals(True)
         self.operation.clear()
         self.operation.addItem(self.tr("Any operation"), None)
-        for operation in self._store.distinct("operation"):
+        from fpsdesk.store.db import database_errors
+
+        try:
+            operations = self._store.distinct("operation")
+        except database_errors() as exc:  # a shared history offline
+            log.info("could not read the operations: %s", exc)
+            operations = [current] if current else []
+        for operation in operations:
             self.operation.addItem(operation.title(), operation)
         index = self.operation.findData(current) if current else 0
         self.operation.setCurrentIndex(max(0, index))

@@ -191,11 +191,17 @@ class ResultsView(QWidget):
 
     def reload(self) -> None:
         """Read the history again: the dashboard's figures (if built) and the table."""
+        from fpsdesk.store.db import database_errors
+
         self._dirty = False
-        if self.dashboard is not None:
-            self.dashboard.refresh(environments=True)  # reloads the table when done
-            return
-        self._reload_table()
+        try:
+            if self.dashboard is not None:
+                self.dashboard.refresh(environments=True)  # reloads the table when done
+                return
+            self._reload_table()
+        except database_errors() as exc:  # a shared history offline: keep what is shown
+            log.info("could not read the results: %s", exc)
+            self._dirty = True
 
     def _reload_table(self) -> None:
         value = self.outcome.currentData()

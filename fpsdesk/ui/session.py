@@ -65,6 +65,9 @@ class DeskSession(QObject):
         self.host = WorkerHost(actions, client_factory, parent=self, ipns=ipns)
         self.reconciler = Reconciler(self.host, reconcile_delays, parent=self)
         self.config: ConnectionConfig | None = None
+        # Where the history is (fpsdesk.store.location.HistoryLocation), set by the app: job
+        # threads open their own connections to it. None: the action log's file.
+        self.history: Any = None
         self.current_lookup: int | None = None
         self.current_transaction: str | None = None
         self._cancels: dict[str, int] = {}  # transaction_id -> request id (the lock)

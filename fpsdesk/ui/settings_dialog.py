@@ -115,6 +115,15 @@ class SettingsDialog(QDialog):
         ca_row.addWidget(self.ca_bundle, 1)
         ca_row.addWidget(self.ca_browse)
 
+        self.display_name = QLineEdit()
+        self.display_name.setPlaceholderText(self.tr("Optional: your name as the team sees it"))
+        self.display_name.setMaxLength(64)
+        # Not in the form: set with `fpsdesk profile`, kept as loaded when the form is saved.
+        self._history = "local"
+        self.history_label = QLabel()
+        self.history_label.setWordWrap(True)
+        self.history_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
         self.reason_codes = QPlainTextEdit()
         self.reason_codes.setTabChangesFocus(True)
         self.reason_codes.setFixedHeight(110)
@@ -134,6 +143,8 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Check IPN signatures:"), self.ipn_mode)
         form.addRow(self.tr("CA bundle:"), ca_row)
         form.addRow(self.tr("Reason codes:"), self.reason_codes)
+        form.addRow(self.tr("Display name:"), self.display_name)
+        form.addRow(self.tr("History:"), self.history_label)
         right.addLayout(form)
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -173,6 +184,14 @@ class SettingsDialog(QDialog):
             self.ca_bundle,
             self.tr("Optional PEM file of extra trusted certificate authorities"),
             self.tr("CA bundle"),
+        )
+        accessible(
+            self.display_name,
+            self.tr(
+                "Recorded as the agent of every cancel made with this profile; empty: your "
+                "user name on this computer"
+            ),
+            self.tr("Display name"),
         )
         accessible(self.test_button, self.tr("Sends one signed read and says what happened"))
         accessible(self.save_button, self.tr("Saves the profile"))
@@ -254,6 +273,7 @@ class SettingsDialog(QDialog):
             self.ca_bundle.text(),
             self.secret.text(),
             self.reason_codes.toPlainText(),
+            self.display_name.text(),
         )
 
     def _mark_unchanged(self) -> None:
@@ -285,8 +305,18 @@ class SettingsDialog(QDialog):
         self.secret.setPlaceholderText(self.tr(KEEP_SECRET))
 
         self.reason_codes.setPlainText(format_reason_codes(profile.reason_codes))
+        self.display_name.setText(profile.display_name or "")
+        self._set_history(profile.history)
         self._say("")
         self._mark_unchanged()
+
+    def _set_history(self, history: str) -> None:
+        self._history = history
+        self.history_label.setText(
+            self.tr("This computer only (local)")
+            if history == "local"
+            else self.tr("Shared with the team: {url}").format(url=history)
+        )
 
     def _set_endpoint(self, url: str) -> None:
         index = next((i for i, (_, u) in enumerate(ENDPOINT_CHOICES) if u and u == url), 2)
@@ -311,6 +341,8 @@ class SettingsDialog(QDialog):
         self.secret.setPlaceholderText(self.tr(NEW_SECRET))
 
         self.reason_codes.setPlainText(format_reason_codes(DEFAULT_REASON_CODES))
+        self.display_name.clear()
+        self._set_history("local")
         self.name.setFocus()
         self._say(self.tr("New profile: fill in the fields and press Save."))
         self._mark_unchanged()
@@ -355,6 +387,8 @@ class SettingsDialog(QDialog):
             ipn_verification=self.ipn_mode.currentData(),
             ca_bundle=self.ca_bundle.text().strip() or None,
             reason_codes=parse_reason_codes(self.reason_codes.toPlainText()),
+            history=self._history,
+            display_name=self.display_name.text() or None,
         )
 
     def _secret_for(self, profile: Profile) -> str | None:

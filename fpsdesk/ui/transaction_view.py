@@ -586,13 +586,16 @@ class TransactionView(QWidget):
         self._fit_hint()
 
     def set_actions(self, records: Sequence[ActionRecord]) -> None:
+        from fpsdesk.desk.owner import agent_of
+
         table = self.actions_table
         table.setRowCount(0)
         for record in sorted(records, key=lambda r: r.created_at, reverse=True):
             row = table.rowCount()
             table.insertRow(row)
             table.setItem(row, 0, _item(format_time(record.created_at)))
-            table.setItem(row, 1, _item(record.operator))
+            # Who did it, and on which desk: on a shared history it may be anyone on the team.
+            table.setItem(row, 1, _item(agent_of(record)))
             table.setItem(row, 2, _item(record.kind))
             look = theme.outcome_look(record.outcome.value)
             text = look.label

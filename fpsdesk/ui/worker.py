@@ -244,9 +244,13 @@ class ApiWorker(QObject):
             )
             return
         except NotRecorded as exc:
-            self.cancel_done.emit(
-                CancelReply(request.request_id, txn, None, error=_not_recorded_view(str(exc)))
-            )
+            if exc.offline:
+                from fpsdesk.ui.errors_view import offline_error
+
+                view = offline_error(exc.detail)
+            else:
+                view = _not_recorded_view(str(exc))
+            self.cancel_done.emit(CancelReply(request.request_id, txn, None, error=view))
             return
         except Stopping:
             log.warning("not sending Cancel of %s: fpsdesk is closing", txn)
@@ -311,6 +315,14 @@ class ApiWorker(QObject):
 
             found += [Settlement(r) for r in desk.settler.unresolved() if r.id not in seen]
         except BaseException as exc:  # noqa: BLE001 - never raise across threads
+            from fpsdesk.store.schema import HistoryUnreachable
+
+            if isinstance(exc, HistoryUnreachable):  # the window says so; settled once back
+                from fpsdesk.ui.errors_view import offline_error
+
+                log.info("not settling now: %s", exc)
+                self.settled.emit(SettleReply(request_id, None, (), error=offline_error(str(exc))))
+                return
             self.settled.emit(SettleReply(request_id, None, (), error=describe_error(exc)))
             return
         self.settled.emit(SettleReply(request_id, None, tuple(_settled(s) for s in found)))
