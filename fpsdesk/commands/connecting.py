@@ -69,9 +69,13 @@ def connection(args: argparse.Namespace) -> Connection:
     try:
         if args.endpoint:
             return from_endpoint(args.endpoint, ca_bundle=args.ca_bundle, read_timeout=args.timeout)
-        return from_profile(profile_name, ca_bundle=args.ca_bundle, read_timeout=args.timeout)
+        conn = from_profile(profile_name, ca_bundle=args.ca_bundle, read_timeout=args.timeout)
     except ConnectionProblem as exc:
         raise UsageError(str(exc)) from None
+    from fpsdesk.store.actions import set_agent_name
+
+    set_agent_name(conn.agent_name)  # the profile's display name is who acts, as in the app
+    return conn
 
 
 def checked_reason_code(code: str | None, conn: Connection) -> str | None:

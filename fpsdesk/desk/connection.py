@@ -7,7 +7,7 @@ The app's worker, the command line and remote IPN verification all go through
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from fpsdesk.fps.client import MAX_RETRIES, FpsClient
@@ -41,6 +41,7 @@ class Connection:
     profile_name: str = ""
     source: str = ""  # "profile NAME" or "--endpoint", for messages
     reason_codes: tuple[ReasonCode, ...] = DEFAULT_REASON_CODES  # the profile's, else defaults
+    agent_name: str | None = None  # the profile's display name: recorded as who acted
 
     @property
     def environment(self) -> str:
@@ -107,6 +108,7 @@ def for_profile(profile: Profile, secret: str) -> Connection:
         profile_name=profile.name,
         source=f"profile {profile.name}",
         reason_codes=profile.reason_codes,
+        agent_name=profile.display_name,
     )
 
 
@@ -129,14 +131,9 @@ def from_profile(
                 f"{ENV_SECRET_KEY} set."
             )
         raise ConnectionProblem(message) from None
-    return Connection(
-        profile.endpoint,
-        profile.access_key_id,
-        secret,
-        ca_bundle or profile.ca_bundle,
-        min(DEFAULT_CONNECT_TIMEOUT, read_timeout),
-        read_timeout,
-        profile_name=profile.name,
-        source=f"profile {profile.name}",
-        reason_codes=profile.reason_codes,
+    return replace(
+        for_profile(profile, secret),
+        ca_bundle=ca_bundle or profile.ca_bundle,
+        connect_timeout=min(DEFAULT_CONNECT_TIMEOUT, read_timeout),
+        read_timeout=read_timeout,
     )

@@ -642,6 +642,36 @@ def test_profile_with_real_keychain_against_sandbox(
     assert DEFAULT_SECRET_KEY not in result.stdout + result.stderr
 
 
+@pytest.mark.keychain
+def test_a_profiles_display_name_is_who_cancelled(
+    sandbox: SandboxServer, real_keychain: object
+) -> None:
+    """As in the app: the agent is the profile's display name, not the OS user."""
+    from fpsdesk.credentials import CredentialStore
+    from fpsdesk.settings import Profile
+    from fpsdesk.settings_store import SettingsStore
+    from fpsdesk.store import ActionStore, open_database
+
+    SettingsStore().add(
+        Profile("Team", sandbox.url, DEFAULT_ACCESS_KEY, display_name="Ana (tier 2)")
+    )
+    CredentialStore().set_secret("Team", DEFAULT_SECRET_KEY)
+    txid = sandbox.create_transaction(status="Reserved")
+    env = {
+        k: v
+        for k, v in _env().items()
+        if k not in ("PYTHON_KEYRING_BACKEND", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    }
+    result = run_cli("cancel", txid, "--yes", "--profile", "Team", env=env)
+    assert result.returncode == 0, result.stderr
+    conn = open_database()
+    try:
+        (action,) = ActionStore(conn).for_transaction(txid)
+    finally:
+        conn.close()
+    assert action.operator == "Ana (tier 2)"
+
+
 def test_missing_ca_bundle_exit_2(stub: StubServer, tmp_path: Path) -> None:
     result = run_cli(
         "status", TXID, "--endpoint", stub.url, "--ca-bundle", str(tmp_path / "missing.pem")
