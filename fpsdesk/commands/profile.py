@@ -62,6 +62,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="check IPN signatures locally (default) or with the endpoint's VerifySignature",
     )
     add.add_argument("--ca-bundle", help="PEM file of extra CAs trusted for this endpoint")
+    add.add_argument(
+        "--display-name",
+        help="the name recorded as the agent of every action done with this profile "
+        "(default: the OS user)",
+    )
     add.add_argument("--replace", action="store_true", help="replace a profile of that name")
     add.add_argument("--current", action="store_true", help="make it the current profile")
     add.set_defaults(func=cmd_add)
@@ -143,6 +148,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             access_key_id=args.access_key_id,
             ipn_verification=args.ipn_verification,
             ca_bundle=args.ca_bundle,
+            display_name=args.display_name,
         )
     except InvalidProfile as exc:
         _err(str(exc))

@@ -647,21 +647,28 @@ def test_a_profiles_display_name_is_who_cancelled(
     sandbox: SandboxServer, real_keychain: object
 ) -> None:
     """As in the app: the agent is the profile's display name, not the OS user."""
-    from fpsdesk.credentials import CredentialStore
-    from fpsdesk.settings import Profile
     from fpsdesk.settings_store import SettingsStore
     from fpsdesk.store import ActionStore, open_database
 
-    SettingsStore().add(
-        Profile("Team", sandbox.url, DEFAULT_ACCESS_KEY, display_name="Ana (tier 2)")
-    )
-    CredentialStore().set_secret("Team", DEFAULT_SECRET_KEY)
-    txid = sandbox.create_transaction(status="Reserved")
     env = {
         k: v
         for k, v in _env().items()
         if k not in ("PYTHON_KEYRING_BACKEND", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
     }
+    add = ["profile", "add", "Team", "--endpoint", sandbox.url]
+    add += ["--access-key-id", DEFAULT_ACCESS_KEY, "--display-name", "Ana (tier 2)"]
+    added = subprocess.run(
+        [sys.executable, "-m", "fpsdesk", *add],
+        input=DEFAULT_SECRET_KEY + "\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert added.returncode == 0, added.stderr
+    assert SettingsStore().get("Team").display_name == "Ana (tier 2)"
+    txid = sandbox.create_transaction(status="Reserved")
     result = run_cli("cancel", txid, "--yes", "--profile", "Team", env=env)
     assert result.returncode == 0, result.stderr
     conn = open_database()
