@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -13,13 +17,19 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from fpsdesk.store.bulk import CANCELLABLE
 from fpsdesk.ui import theme
-from fpsdesk.ui.bulk_jobs import DEFAULT_RATE
-from fpsdesk.ui.widgets import EmptyState
+from fpsdesk.ui.bulk_jobs import DEFAULT_RATE, Unfinished
+from fpsdesk.ui.bulk_text import amounts_text, class_look, class_meaning
+from fpsdesk.ui.widgets import EmptyState, format_time
+
+if TYPE_CHECKING:
+    from fpsdesk.desk.bulk import DryRun
 
 MAX_RATE = 50.0
 
@@ -164,6 +174,47 @@ class StartPage(QWidget):
         outer.addWidget(self.unfinished_box)
         outer.addStretch(1)
 
+    def show_unfinished(self, runs: Sequence[Unfinished], on_resume: Callable[[], None]) -> None:
+        """One line per unfinished run, each with its Resume button (``job_id`` property)."""
+        layout = self.unfinished_layout
+        while layout.count() > 1:
+            item = layout.takeAt(1)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
+        for run in runs:
+            row = QWidget()
+            line = QHBoxLayout(row)
+            line.setContentsMargins(0, 0, 0, 0)
+            text = QLabel(
+                self.tr(
+                    "Bulk run #{job}: {left} of {total} left to send · {source} · "
+                    "{when} by {who} ({state})"
+                ).format(
+                    job=run.job.id,
+                    left=f"{run.left:,}",
+                    total=f"{run.total:,}",
+                    source=Path(run.job.source).name or run.job.source,
+                    when=format_time(run.job.created_at),
+                    who=run.job.operator,
+                    state=run.job.state,
+                )
+            )
+            text.setWordWrap(True)
+            text.setTextFormat(Qt.TextFormat.PlainText)
+            text.setToolTip(run.job.source)
+            button = QPushButton(self.tr("Resume #{job}…").format(job=run.job.id))
+            button.setProperty("job_id", run.job.id)
+            button.clicked.connect(on_resume)
+            line.addWidget(text, 1)
+            line.addWidget(button)
+            layout.addWidget(row)
+        self.unfinished_box.setVisible(bool(runs))
+
+    def resume_buttons(self) -> list[QPushButton]:
+        return [b for b in self.unfinished_box.findChildren(QPushButton) if b.property("job_id")]
+
     def show_error(self, text: str) -> None:
         color = theme.status_look("Failure").color().name()
         self.error.setStyleSheet(f"color: {color};")
@@ -244,6 +295,31 @@ class PlanPanel(QWidget):
         actions.addWidget(self.start_over_button)
         actions.addWidget(self.confirm_button)
         column.addLayout(actions)
+
+    def fill_summary(self, dry: DryRun) -> None:
+        """One row per class the dry run found: its look, count, amounts and meaning."""
+        table = self.summary_table
+        rows = [(k, s) for k, s in dry.summary.items() if s.count]
+        table.setRowCount(len(rows))
+        bold = table.font()
+        bold.setBold(True)
+        for n, (klass, summary) in enumerate(rows):
+            look = class_look(klass)
+            name = QTableWidgetItem(theme.look_icon(look), look.label)
+            count = QTableWidgetItem(f"{summary.count:,}")
+            count.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            amounts = QTableWidgetItem(amounts_text(summary))
+            meaning = QTableWidgetItem(class_meaning(klass))
+            if klass == CANCELLABLE:
+                for item in (name, count, amounts, meaning):
+                    item.setFont(bold)
+            for col, item in enumerate((name, count, amounts, meaning)):
+                item.setToolTip(item.text())
+                table.setItem(n, col, item)
+        table.resizeColumnsToContents()
+        height = table.horizontalHeader().height() + 2 * table.frameWidth()
+        height += sum(table.rowHeight(r) for r in range(table.rowCount()))
+        table.setFixedHeight(height)
 
 
 class RunPanel(QWidget):

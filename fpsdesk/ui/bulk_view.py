@@ -27,11 +27,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -67,8 +65,6 @@ from fpsdesk.ui.bulk_text import (
     PLAN_HIDDEN,
     RUN_HIDDEN,
     amounts_text,
-    class_look,
-    class_meaning,
     eta_text,
     item_columns,
     write_items_csv,
@@ -388,7 +384,7 @@ class BulkView(QWidget):
                 source=source, lines=f"{len(dry.items):,}", env=dry.environment
             )
         )
-        self._fill_summary(dry)
+        self.plan_panel.fill_summary(dry)
         self._fill_invalid(dry.items)
         self.model.set_rows(dry.items)
         self._show_columns(plan=True)
@@ -419,30 +415,6 @@ class BulkView(QWidget):
             return
         viewport.setUpdatesEnabled(False)
         QTimer.singleShot(ROWS_LATER_MS, viewport, lambda: viewport.setUpdatesEnabled(True))
-
-    def _fill_summary(self, dry: DryRun) -> None:
-        table = self.summary_table
-        rows = [(k, s) for k, s in dry.summary.items() if s.count]
-        table.setRowCount(len(rows))
-        bold = table.font()
-        bold.setBold(True)
-        for n, (klass, summary) in enumerate(rows):
-            look = class_look(klass)
-            name = QTableWidgetItem(theme.look_icon(look), look.label)
-            count = QTableWidgetItem(f"{summary.count:,}")
-            count.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            amounts = QTableWidgetItem(amounts_text(summary))
-            meaning = QTableWidgetItem(class_meaning(klass))
-            if klass == CANCELLABLE:
-                for item in (name, count, amounts, meaning):
-                    item.setFont(bold)
-            for col, item in enumerate((name, count, amounts, meaning)):
-                item.setToolTip(item.text())
-                table.setItem(n, col, item)
-        table.resizeColumnsToContents()
-        height = table.horizontalHeader().height() + 2 * table.frameWidth()
-        height += sum(table.rowHeight(r) for r in range(table.rowCount()))
-        table.setFixedHeight(height)
 
     def _fill_invalid(self, items: Sequence[BulkItem]) -> None:
         bad = [i for i in items if i.klass == INVALID_LINE]
@@ -875,41 +847,7 @@ class BulkView(QWidget):
             break  # one question at a time; the others stay listed on the start page
 
     def _fill_unfinished(self) -> None:
-        layout = self.unfinished_layout
-        while layout.count() > 1:
-            item = layout.takeAt(1)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.hide()
-                widget.deleteLater()
-        for run in self.unfinished:
-            row = QWidget()
-            line = QHBoxLayout(row)
-            line.setContentsMargins(0, 0, 0, 0)
-            text = QLabel(
-                self.tr(
-                    "Bulk run #{job}: {left} of {total} left to send · {source} · "
-                    "{when} by {who} ({state})"
-                ).format(
-                    job=run.job.id,
-                    left=f"{run.left:,}",
-                    total=f"{run.total:,}",
-                    source=Path(run.job.source).name or run.job.source,
-                    when=format_time(run.job.created_at),
-                    who=run.job.operator,
-                    state=run.job.state,
-                )
-            )
-            text.setWordWrap(True)
-            text.setTextFormat(Qt.TextFormat.PlainText)
-            text.setToolTip(run.job.source)
-            button = QPushButton(self.tr("Resume #{job}…").format(job=run.job.id))
-            button.setProperty("job_id", run.job.id)
-            button.clicked.connect(self._resume_clicked)
-            line.addWidget(text, 1)
-            line.addWidget(button)
-            layout.addWidget(row)
-        self.unfinished_box.setVisible(bool(self.unfinished))
+        self.start_page.show_unfinished(self.unfinished, self._resume_clicked)
 
     @Slot()
     def _resume_clicked(self) -> None:
@@ -919,7 +857,7 @@ class BulkView(QWidget):
             self.resume(job_id)
 
     def resume_buttons(self) -> list[QPushButton]:
-        return [b for b in self.unfinished_box.findChildren(QPushButton) if b.property("job_id")]
+        return self.start_page.resume_buttons()
 
     # -- the table --------------------------------------------------------------------------
 
