@@ -389,7 +389,7 @@ def confirm_second_cancel(parent: QWidget | None, needs: Any) -> bool:
     ``needs`` is a messages.CancelNeedsAgain. The default answer is No (Enter and Esc keep the
     one Cancel): a second Cancel is sent only on an explicit Yes.
     """
-    from fpsdesk.ui.timeline import local_hm
+    from fpsdesk.desk.timeline import local_hm
 
     lines = []
     for attempt in needs.earlier:

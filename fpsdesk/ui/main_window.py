@@ -1258,7 +1258,7 @@ class MainWindow(QMainWindow):
                 look = theme.outcome_look(ActionOutcome.UNKNOWN.value)
                 outcome = self.tr("Outcome unknown")
                 if reply.until is not None:
-                    from fpsdesk.ui.timeline import local_hm
+                    from fpsdesk.desk.timeline import local_hm
 
                     summary = self.tr(
                         "The answer was lost; it may still take effect until {time}. "
@@ -1608,7 +1608,7 @@ class MainWindow(QMainWindow):
         if key == self._reread_for:
             return  # already read again for it: the timeline keeps flagging the difference
         self._reread_for = key
-        from fpsdesk.ui.timeline import local_hm
+        from fpsdesk.desk.timeline import local_hm
 
         view.mark_stale(
             self.tr(

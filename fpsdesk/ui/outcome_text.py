@@ -15,7 +15,7 @@ from fpsdesk.ui import theme
 def outcome_text(record: ActionRecord) -> str:
     """The state as docs/ui.md names it: unknown until HH:MM, not cancelled, corrected."""
     from fpsdesk.desk.settle import deadline_of
-    from fpsdesk.ui.timeline import local_hm
+    from fpsdesk.desk.timeline import local_hm
 
     look = theme.outcome_look(record.outcome.value)
     text = look.label

@@ -81,7 +81,7 @@ def test_the_window_asks_before_a_second_cancel_and_names_the_first(qtbot, desk,
 def test_results_show_unknown_until_and_corrections(qtbot, desk):
     from datetime import UTC, datetime, timedelta
 
-    from fpsdesk.ui.timeline import local_hm
+    from fpsdesk.desk.timeline import local_hm
 
     txn = desk.sandbox.create_transaction(status="Reserved")
     until = datetime.now(UTC) + timedelta(minutes=18)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from fpsdesk.desk.timeline import build_timeline, contradictions
 from fpsdesk.fps.models import Amount, StatusHistoryEntry, TransactionDetail, TransactionStatus
 from fpsdesk.records.ipn import FailReason, IpnVerdict
 from fpsdesk.store.actions import ActionOutcome, ActionRecord
 from fpsdesk.store.ipns import IpnRecord
-from fpsdesk.ui.timeline import build_timeline, contradictions
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 TXN = "1" + "A" * 34

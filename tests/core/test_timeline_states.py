@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from fpsdesk.desk.timeline import build_timeline, local_hm
 from fpsdesk.store.actions import ActionOutcome, ActionRecord
-from fpsdesk.ui.timeline import build_timeline, local_hm
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 TXN = "1" + "B" * 34
