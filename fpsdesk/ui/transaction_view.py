@@ -158,8 +158,14 @@ class TransactionView(QWidget):
         self.flags_label.setAccessibleName(self.tr("Things to check"))
         self.flags_label.hide()
         outer.addWidget(self.flags_label)
+        self._build_summary(outer)
+        self._build_facts(outer)
+        self._build_histories(outer)
+        # Every badge this page can show, drawn now rather than in a look-up's first frame.
+        theme.warm_up((26,), self.devicePixelRatioF() or 1.0)
 
-        # -- summary card: status, amount, action -------------------------------------
+    def _build_summary(self, outer: QVBoxLayout) -> None:
+        """The summary card: status, amount, the action buttons."""
         summary = Card()
         grid = QGridLayout(summary)
         grid.setContentsMargins(16, 14, 16, 14)
@@ -242,7 +248,8 @@ class TransactionView(QWidget):
         self._action_box = action_box
         self._actions_below = False
 
-        # -- facts card -----------------------------------------------------------------
+    def _build_facts(self, outer: QVBoxLayout) -> None:
+        """The facts card: identifiers, parties, dates, fees."""
         facts = Card()
         facts_layout = QHBoxLayout(facts)
         facts_layout.setContentsMargins(16, 12, 16, 12)
@@ -280,7 +287,8 @@ class TransactionView(QWidget):
         self._facts_columns = (left, right)
         outer.addWidget(facts)
 
-        # -- histories ------------------------------------------------------------------
+    def _build_histories(self, outer: QVBoxLayout) -> None:
+        """The histories: timeline, FPS status history, notifications, staff actions."""
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         accessible(
@@ -387,8 +395,6 @@ class TransactionView(QWidget):
             self.tabs.setTabToolTip(index, tip)
         self.tabs.setMinimumHeight(self.HISTORY_MIN_HEIGHT)
         outer.addWidget(self.tabs, 1)
-        # Every badge this page can show, drawn now rather than in a look-up's first frame.
-        theme.warm_up((26,), self.devicePixelRatioF() or 1.0)
 
     def _field(self, key: str) -> QLabel:
         label = QLabel("—")
