@@ -165,7 +165,31 @@ class MainWindow(QMainWindow):
         root.setContentsMargins(16, 12, 16, 8)
         root.setSpacing(10)
 
-        # -- header: environment + look-up ----------------------------------------------
+        self._build_header(root)
+        self._build_pages(root)
+        self.setCentralWidget(central)
+
+        self.connection_label = QLabel()
+        self.statusBar().addPermanentWidget(self.connection_label)
+
+        # -- wiring -------------------------------------------------------------------------
+        self.id_edit.returnPressed.connect(self.lookup_from_field)
+        self.id_edit.textEdited.connect(self._on_id_edited)
+        self.id_edit.textChanged.connect(self._on_id_changed)
+        self.lookup_button.clicked.connect(self.lookup_from_field)
+
+        self._build_menus(sandbox_mode)
+        if notifications is not None:
+            self.set_notifications(notifications)
+        self.profile_label.setText(profile_name)
+        self.profile_label.setVisible(bool(profile_name))
+        self.pages.setCurrentWidget(self.welcome)
+        self._restore_geometry()
+        if session is not None:
+            self.attach_session(session, profile_name)
+
+    def _build_header(self, root: QVBoxLayout) -> None:
+        """The environment, the ID field and Look up; what is said under them."""
         header = QHBoxLayout()
         header.setSpacing(10)
         self.env_badge = EnvironmentBadge()
@@ -217,7 +241,8 @@ class MainWindow(QMainWindow):
         self._written: set[str] = set()
         self._written_refresh: QTimer | None = None
 
-        # -- pages --------------------------------------------------------------------------
+    def _build_pages(self, root: QVBoxLayout) -> None:
+        """The tabs: the transaction pages now, the other views as hosts built on first use."""
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         accessible(
@@ -241,35 +266,7 @@ class MainWindow(QMainWindow):
             self.tr("Stop waiting for this look-up and go back to what was shown before")
         )
         self.stop_button.clicked.connect(self.stop_lookup)
-        # Scrolls rather than squeezing the explanation when the window is short or the text
-        # large.
-        self.error_page = QScrollArea()
-        self.error_page.setWidgetResizable(True)
-        self.error_page.setFrameShape(QFrame.Shape.NoFrame)
-        error_content = QWidget()
-        self.error_page.setWidget(error_content)
-        error_layout = QVBoxLayout(error_content)
-        error_layout.setContentsMargins(24, 24, 24, 0)
-        self.error_heading = QLabel()
-        self.error_heading.setWordWrap(True)  # it names the ID: wrapped, never cut
-        heading_font = self.error_heading.font()
-        heading_font.setPointSizeF(heading_font.pointSizeF() * 1.1)
-        self.error_heading.setFont(heading_font)
-        self.error_heading.setStyleSheet("color: palette(placeholder-text);")
-        self.error_banner = ResultBanner()
-        self.error_banner.setMaximumWidth(900)
-        retry_row = QHBoxLayout()
-        self.retry_button = QPushButton(self.tr("Try again"))
-        self.retry_button.clicked.connect(self.refresh)
-        retry_hint = QLabel(self.tr("or look up another ID (Ctrl+L)"))
-        retry_hint.setStyleSheet("color: palette(placeholder-text);")
-        retry_row.addWidget(self.retry_button)
-        retry_row.addWidget(retry_hint)
-        retry_row.addStretch(1)
-        error_layout.addWidget(self.error_heading)
-        error_layout.addWidget(self.error_banner)
-        error_layout.addLayout(retry_row)
-        error_layout.addStretch(1)
+        self.error_page = self._build_error_page()
         # The transaction page is built on first use: the window paints sooner without it.
         self._transaction_view: TransactionView | None = None
         for page in (self.welcome, self.loading, self.error_page):
@@ -310,26 +307,38 @@ class MainWindow(QMainWindow):
         self._wanted_tab = 0
         self._wanted_tab_name = ""
         root.addWidget(self.tabs, 1)
-        self.setCentralWidget(central)
 
-        self.connection_label = QLabel()
-        self.statusBar().addPermanentWidget(self.connection_label)
-
-        # -- wiring -------------------------------------------------------------------------
-        self.id_edit.returnPressed.connect(self.lookup_from_field)
-        self.id_edit.textEdited.connect(self._on_id_edited)
-        self.id_edit.textChanged.connect(self._on_id_changed)
-        self.lookup_button.clicked.connect(self.lookup_from_field)
-
-        self._build_menus(sandbox_mode)
-        if notifications is not None:
-            self.set_notifications(notifications)
-        self.profile_label.setText(profile_name)
-        self.profile_label.setVisible(bool(profile_name))
-        self.pages.setCurrentWidget(self.welcome)
-        self._restore_geometry()
-        if session is not None:
-            self.attach_session(session, profile_name)
+    def _build_error_page(self) -> QScrollArea:
+        """A look-up that failed: what and why, Try again. Scrolls rather than squeezing the
+        explanation when the window is short or the text large."""
+        page = QScrollArea()
+        page.setWidgetResizable(True)
+        page.setFrameShape(QFrame.Shape.NoFrame)
+        error_content = QWidget()
+        page.setWidget(error_content)
+        error_layout = QVBoxLayout(error_content)
+        error_layout.setContentsMargins(24, 24, 24, 0)
+        self.error_heading = QLabel()
+        self.error_heading.setWordWrap(True)  # it names the ID: wrapped, never cut
+        heading_font = self.error_heading.font()
+        heading_font.setPointSizeF(heading_font.pointSizeF() * 1.1)
+        self.error_heading.setFont(heading_font)
+        self.error_heading.setStyleSheet("color: palette(placeholder-text);")
+        self.error_banner = ResultBanner()
+        self.error_banner.setMaximumWidth(900)
+        retry_row = QHBoxLayout()
+        self.retry_button = QPushButton(self.tr("Try again"))
+        self.retry_button.clicked.connect(self.refresh)
+        retry_hint = QLabel(self.tr("or look up another ID (Ctrl+L)"))
+        retry_hint.setStyleSheet("color: palette(placeholder-text);")
+        retry_row.addWidget(self.retry_button)
+        retry_row.addWidget(retry_hint)
+        retry_row.addStretch(1)
+        error_layout.addWidget(self.error_heading)
+        error_layout.addWidget(self.error_banner)
+        error_layout.addLayout(retry_row)
+        error_layout.addStretch(1)
+        return page
 
     @property
     def session(self) -> DeskSession:
