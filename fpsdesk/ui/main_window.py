@@ -421,23 +421,19 @@ class MainWindow(QMainWindow):
             self.tr("&Settings…"), self.settings_requested.emit, "Ctrl+,", file_menu
         )
         self._action(self.tr("&Export results as CSV…"), self._export_results, "", file_menu)
-        self.bulk_file_action = self._action(
-            self.tr("&Bulk cancel from a file…"), self.bulk_from_file, "Ctrl+O", file_menu
-        )
+        self._action(self.tr("&Bulk cancel from a file…"), self.bulk_from_file, "Ctrl+O", file_menu)
         file_menu.addSeparator()
         self._action(self.tr("&Quit"), self.close, "Ctrl+Q", file_menu)
         txn_menu = bar.addMenu(self.tr("&Transaction"))
         self.focus_action = self._action(
             self.tr("&Go to transaction ID"), self.focus_id_field, "Ctrl+L", txn_menu
         )
-        self.refresh_action = self._action(self.tr("&Refresh"), self.refresh, "F5", txn_menu)
+        self._action(self.tr("&Refresh"), self.refresh, "F5", txn_menu)
         self.cancel_action = self._action(
             self.tr("&Cancel transaction…"), self.request_cancel, "Ctrl+Shift+X", txn_menu
         )
         self.cancel_action.setEnabled(False)
-        self.find_action = self._action(
-            self.tr("&Find transactions…"), self.find_transactions, "Ctrl+F", txn_menu
-        )
+        self._action(self.tr("&Find transactions…"), self.find_transactions, "Ctrl+F", txn_menu)
         self.stop_action = self._action(
             self.tr("&Stop look-up or search"), self.stop_lookup, "Esc", txn_menu
         )
