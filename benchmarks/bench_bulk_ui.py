@@ -116,6 +116,7 @@ def run(quick: bool) -> list[Row]:
 def _measure(size: int, root: pathlib.Path) -> list[Row]:
     from PySide6.QtWidgets import QApplication
 
+    from fpsdesk.desk.replies import ConnectionConfig
     from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, SandboxServer
     from fpsdesk.store.actions import ActionStore
     from fpsdesk.store.db import open_database
@@ -123,7 +124,6 @@ def _measure(size: int, root: pathlib.Path) -> list[Row]:
     from fpsdesk.ui.app import create_application
     from fpsdesk.ui.interpreter import GuiThreadCollector
     from fpsdesk.ui.main_window import MainWindow
-    from fpsdesk.ui.messages import ConnectionConfig
     from fpsdesk.ui.session import DeskSession
 
     create_application()

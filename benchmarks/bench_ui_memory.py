@@ -88,13 +88,13 @@ def _create(url: str, n: int) -> list[str]:
 def _measure(url: str, root: pathlib.Path, warm: int, count: int, trace: bool) -> list[Row]:
     from PySide6.QtWidgets import QApplication
 
+    from fpsdesk.desk.replies import ConnectionConfig
     from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
     from fpsdesk.store.actions import ActionStore
     from fpsdesk.store.db import open_database
     from fpsdesk.ui.app import create_application
     from fpsdesk.ui.interpreter import GuiThreadCollector
     from fpsdesk.ui.main_window import MainWindow
-    from fpsdesk.ui.messages import ConnectionConfig
     from fpsdesk.ui.session import DeskSession
 
     create_application()

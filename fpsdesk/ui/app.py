@@ -34,12 +34,12 @@ from fpsdesk.ui.main_window import MainWindow
 from fpsdesk.ui.unix_signals import SignalQuitter
 
 if TYPE_CHECKING:  # loaded just after the first paint (AppController.start)
+    from fpsdesk.desk.replies import ConnectionConfig
     from fpsdesk.settings import Profile
     from fpsdesk.store.actions import ActionStore
     from fpsdesk.store.db import HistoryConnection
     from fpsdesk.store.history_location import HistoryLocation
     from fpsdesk.store.live import HistoryWatch
-    from fpsdesk.ui.messages import ConnectionConfig
     from fpsdesk.ui.session import DeskSession
 
 log = logging.getLogger(__name__)
@@ -427,8 +427,8 @@ class AppController(QObject):
         ca_bundle: str | None = None,
         reason_codes: Any = None,
     ) -> ConnectionConfig:
+        from fpsdesk.desk.replies import ConnectionConfig
         from fpsdesk.fps.endpoints import environment_of
-        from fpsdesk.ui.messages import ConnectionConfig
 
         return ConnectionConfig(
             endpoint=endpoint,

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fpsdesk.desk.replies import ErrorView
 from fpsdesk.records.reasons import DEFAULT_REASON_CODES, ReasonCode
 from fpsdesk.store.bulk import CANCELLABLE, DONE, INVALID_LINE, BulkItem, BulkJob
 from fpsdesk.ui import dialogs, theme
@@ -69,7 +70,6 @@ from fpsdesk.ui.bulk_text import (
     item_columns,
     write_items_csv,
 )
-from fpsdesk.ui.messages import ErrorView
 from fpsdesk.ui.row_model import RowModel, make_view
 from fpsdesk.ui.widgets import EnvironmentBadge, format_time
 

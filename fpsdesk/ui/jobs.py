@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
-from fpsdesk.ui.messages import ConnectionConfig, ErrorView
+from fpsdesk.desk.replies import ConnectionConfig, ErrorView
 
 if TYPE_CHECKING:
     from fpsdesk.store.db import HistoryConnection
@@ -172,7 +172,7 @@ def job_error(exc: BaseException) -> ErrorView:
     from fpsdesk.store.schema import HistoryUnreachable
 
     if isinstance(exc, HistoryUnreachable) or getattr(exc, "offline", False):
-        from fpsdesk.ui.errors_view import offline_error
+        from fpsdesk.desk.error_views import offline_error
 
         return offline_error(str(exc))
     if isinstance(exc, database_errors(NotRecorded, OSError)):
@@ -182,7 +182,7 @@ def job_error(exc: BaseException) -> ErrorView:
             explanation=str(exc),
             next_step="Free some disk space or fix the history file, then try again.",
         )
-    from fpsdesk.ui.errors_view import describe_error
+    from fpsdesk.desk.error_views import describe_error
 
     return describe_error(exc)
 

@@ -35,12 +35,12 @@ from PySide6.QtWidgets import (
 )
 
 from fpsdesk import __version__
+from fpsdesk.desk.cancel_state import CANCEL_CHECKING, CANCEL_SENDING
 from fpsdesk.fps.exceptions import InvalidInput
 from fpsdesk.fps.ids import SeveralTransactionIds, pick_transaction_id
 from fpsdesk.fps.status import TransactionStatus
 from fpsdesk.store.outcome import ActionOutcome
 from fpsdesk.ui import dialogs, theme
-from fpsdesk.ui.cancel_state import CANCEL_CHECKING, CANCEL_SENDING
 from fpsdesk.ui.widgets import (
     EmptyState,
     EnvironmentBadge,
@@ -52,15 +52,15 @@ from fpsdesk.ui.widgets import (
 )
 
 if TYPE_CHECKING:  # loaded after the first paint (AppController.start)
-    from fpsdesk.ui.bulk_view import BulkView, RunSnapshot
-    from fpsdesk.ui.jobs import JobHost
-    from fpsdesk.ui.messages import (
+    from fpsdesk.desk.replies import (
         CancelBlocked,
         CancelNeedsAgain,
         CancelReply,
         LookupReply,
         WorkerFailure,
     )
+    from fpsdesk.ui.bulk_view import BulkView, RunSnapshot
+    from fpsdesk.ui.jobs import JobHost
     from fpsdesk.ui.search_view import SearchView
     from fpsdesk.ui.session import DeskSession
     from fpsdesk.ui.transaction_view import TransactionView

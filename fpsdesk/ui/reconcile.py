@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from fpsdesk.ui.messages import SettledAction, SettleReply
+from fpsdesk.desk.replies import SettledAction, SettleReply
 from fpsdesk.ui.worker import WorkerHost
 
 log = logging.getLogger(__name__)

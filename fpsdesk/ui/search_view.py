@@ -44,9 +44,9 @@ from fpsdesk.ui.row_model import Column, RowModel, make_view
 from fpsdesk.ui.widgets import EmptyState, format_time
 
 if TYPE_CHECKING:
+    from fpsdesk.desk.replies import ErrorView
     from fpsdesk.desk.search import Found, SearchProgress, SearchQuery
     from fpsdesk.ui.jobs import Job, JobContext, JobHost
-    from fpsdesk.ui.messages import ErrorView
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from fpsdesk.fps.models import Amount, TransactionStatus
-from fpsdesk.store.actions import ActionStore
-from fpsdesk.ui.cancel_state import CANCEL_CHECKING, CANCEL_IDLE, CANCEL_SENDING
-from fpsdesk.ui.messages import (
+from fpsdesk.desk.cancel_state import CANCEL_CHECKING, CANCEL_IDLE, CANCEL_SENDING
+from fpsdesk.desk.replies import (
     CancelBlocked,
     CancelNeedsAgain,
     CancelReply,
@@ -29,6 +27,8 @@ from fpsdesk.ui.messages import (
     StatusReply,
     WorkerFailure,
 )
+from fpsdesk.fps.models import Amount, TransactionStatus
+from fpsdesk.store.actions import ActionStore
 from fpsdesk.ui.reconcile import DEFAULT_DELAYS, Reconciler
 from fpsdesk.ui.worker import ClientFactory, WorkerHost, default_client_factory
 

@@ -29,12 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from fpsdesk.credentials import CredentialError, CredentialStore, KeychainUnavailable
+from fpsdesk.desk.replies import ConnectionConfig, ConnectionTestReply
 from fpsdesk.fps.endpoints import PRODUCTION_ENDPOINT, SANDBOX_ENDPOINT, environment_of
 from fpsdesk.records.reasons import DEFAULT_REASON_CODES
 from fpsdesk.settings import Profile, SettingsError, format_reason_codes, parse_reason_codes
 from fpsdesk.settings_store import SettingsStore
 from fpsdesk.ui import dialogs, theme
-from fpsdesk.ui.messages import ConnectionConfig, ConnectionTestReply
 from fpsdesk.ui.session import DeskSession
 from fpsdesk.ui.widgets import accessible
 

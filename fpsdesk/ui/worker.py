@@ -8,7 +8,7 @@ connection") run on a small thread pool instead, so a look-up is never queued be
 in flight, and a slow look-up the agent abandoned (Esc) does not hold up the next one.
 
 The GUI talks to the workers only through ``WorkerHost``: requests carry ids, answers are
-signals carrying frozen dataclasses (``fpsdesk.ui.messages``). Every slot catches everything:
+signals carrying frozen dataclasses (``fpsdesk.desk.replies``). Every slot catches everything:
 nothing raises across threads. ``WorkerHost`` shuts both down in bounded time.
 """
 
@@ -21,10 +21,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
 
-from fpsdesk.fps.exceptions import FpsError, NetworkError
-from fpsdesk.store.actions import ActionStore
-from fpsdesk.ui.errors_view import describe_error
-from fpsdesk.ui.messages import (
+from fpsdesk.desk.error_views import describe_error
+from fpsdesk.desk.replies import (
     CancelBlocked,
     CancelNeedsAgain,
     CancelReply,
@@ -40,6 +38,8 @@ from fpsdesk.ui.messages import (
     StatusReply,
     WorkerFailure,
 )
+from fpsdesk.fps.exceptions import FpsError, NetworkError
+from fpsdesk.store.actions import ActionStore
 
 log = logging.getLogger(__name__)
 
@@ -245,7 +245,7 @@ class ApiWorker(QObject):
             return
         except NotRecorded as exc:
             if exc.offline:
-                from fpsdesk.ui.errors_view import offline_error
+                from fpsdesk.desk.error_views import offline_error
 
                 view = offline_error(exc.detail)
             else:
@@ -318,7 +318,7 @@ class ApiWorker(QObject):
             from fpsdesk.store.schema import HistoryUnreachable
 
             if isinstance(exc, HistoryUnreachable):  # the window says so; settled once back
-                from fpsdesk.ui.errors_view import offline_error
+                from fpsdesk.desk.error_views import offline_error
 
                 log.info("not settling now: %s", exc)
                 self.settled.emit(SettleReply(request_id, None, (), error=offline_error(str(exc))))

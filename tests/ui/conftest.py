@@ -19,13 +19,13 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QThread, QTimer
 
+from fpsdesk.desk.replies import ConnectionConfig
 from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 from fpsdesk.store.actions import ActionStore
 from fpsdesk.store.db import open_database
 from fpsdesk.ui import dialogs, qt_compat
 from fpsdesk.ui.app import create_application
 from fpsdesk.ui.main_window import MainWindow
-from fpsdesk.ui.messages import ConnectionConfig
 from fpsdesk.ui.session import DeskSession
 
 FAST_RECONCILE = (0.05, 0.1, 0.2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from fpsdesk.desk.replies import ErrorView
 from fpsdesk.fps.errors import describe
 from fpsdesk.fps.exceptions import (
     FpsClientError,
@@ -18,7 +19,6 @@ from fpsdesk.fps.exceptions import (
     OutcomeUnknown,
     ProtocolError,
 )
-from fpsdesk.ui.messages import ErrorView
 
 log = logging.getLogger(__name__)
 
