@@ -381,10 +381,17 @@ class IpnStore:
         """Values present in ``operation``, ``notification_type`` or ``transaction_status``."""
         if column not in ("operation", "notification_type", "transaction_status"):
             raise ValueError(f"no distinct values for {column!r}")
+        sql = f"SELECT DISTINCT {column} FROM ipns WHERE {column} IS NOT NULL ORDER BY 1"
+        if column == "operation":
+            # The view's filter asks this on every open: hop over the column's index from one
+            # value to the next (a few seeks), rather than reading a million rows for 5 values.
+            sql = (
+                f"WITH RECURSIVE present(v) AS (SELECT MIN({column}) FROM ipns UNION ALL"
+                f" SELECT (SELECT MIN({column}) FROM ipns WHERE {column} > v) FROM present"
+                " WHERE v IS NOT NULL) SELECT v FROM present WHERE v IS NOT NULL"
+            )
         with self._lock:
-            rows = self._conn.execute(
-                f"SELECT DISTINCT {column} FROM ipns WHERE {column} IS NOT NULL ORDER BY 1"
-            ).fetchall()
+            rows = self._conn.execute(sql).fetchall()
         return [str(r[0]) for r in rows]
 
     def quarantine_dropped(self) -> QuarantineDropped:
