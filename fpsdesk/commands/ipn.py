@@ -321,7 +321,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     else:
         filters = IpnFilter(verdict=verdict, environment=args.environment)
         records = (
-            store.page(filters, 0, args.limit)
+            store.page(filters, limit=args.limit)
             if args.limit > 0
             else store.iter_all(filters, newest_first=True)
         )

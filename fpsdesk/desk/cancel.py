@@ -76,17 +76,25 @@ class CancelRefused(Exception):
 
 class NotCancellable(CancelRefused):
     def __init__(
-        self, transaction_id: str, status: TransactionStatus, status_code: str | None = None
+        self,
+        transaction_id: str,
+        status: TransactionStatus,
+        status_code: str | None = None,
+        cancelled_by: ActionRecord | None = None,
     ) -> None:
         hint = {
             TransactionStatus.SUCCESS: "it completed: refund it instead",
             TransactionStatus.CANCELLED: "it is already cancelled",
             TransactionStatus.FAILURE: "it failed: there is nothing to cancel",
         }.get(status, "only Reserved or Pending transactions can be cancelled")
+        if cancelled_by is not None:  # a desk that lost the race learns who won it
+            when = f"{cancelled_by.created_at.astimezone(UTC):%H:%M} UTC"
+            hint += f" (by {describe_owner(cancelled_by)} at {when}, action #{cancelled_by.id})"
         super().__init__(f"{transaction_id} is {status.value}; {hint}. Nothing was sent.")
         self.transaction_id = transaction_id
         self.status = status
         self.status_code = status_code  # FPS's StatusCode: "Expired" for a reserve that lapsed
+        self.cancelled_by = cancelled_by  # the Cancel in the history that cancelled it
 
 
 class StatusChanged(CancelRefused):
@@ -248,6 +256,17 @@ class CancelDesk:
             if not record.resolved
         )
 
+    def _cancelled_by(self, transaction_id: str) -> ActionRecord | None:
+        """The Cancel in the history that cancelled this transaction: the latest that
+        succeeded, else the latest whose answer its sender has not recorded yet (FPS may
+        have answered a moment before the sender wrote it down)."""
+        cancels = self.settler.cancels_of(transaction_id)
+        for outcomes in ({ActionOutcome.SUCCEEDED}, {ActionOutcome.PENDING, ActionOutcome.UNKNOWN}):
+            found = [r for r in cancels if r.outcome in outcomes]
+            if found:
+                return found[-1]
+        return None
+
     def prepare(
         self,
         transaction_id: str,
@@ -264,7 +283,9 @@ class CancelDesk:
         if expected is not None and status != expected:
             raise StatusChanged(transaction_id, expected, status, current.status_code)
         if not status.cancellable:
-            raise NotCancellable(transaction_id, status, current.status_code)
+            raise NotCancellable(
+                transaction_id, status, current.status_code, self._cancelled_by(transaction_id)
+            )
         earlier = self.unresolved_attempts(transaction_id)
         now = self._clock()
         for attempt in earlier:

@@ -11,8 +11,11 @@ Writes are single transactions on a WAL database opened with ``synchronous=FULL`
 :meth:`IpnStore.add` returns, the row is on disk, so the receiver may acknowledge.
 
 Query API for a lazy table model: :meth:`count` and :meth:`page` take the same
-:class:`IpnFilter` and page in date order over an index; :meth:`for_transaction` gives one
-transaction's IPNs oldest first for the timeline.
+:class:`IpnFilter` and page in date order over an index, by key (the last row's date and id),
+never by OFFSET, so the millionth row costs what the first does; ``count(cap=...)`` stops
+counting past a cap, so a view over a million IPNs opens without walking all of them.
+:meth:`for_transaction` gives one transaction's IPNs oldest first for the timeline.
+The records and filters live in ipn_records.py, ipn_filter.py and ipn_environments.py.
 """
 
 from __future__ import annotations
@@ -21,350 +24,49 @@ import hashlib
 import json
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Any
+from datetime import datetime
 
-from fpsdesk.fps.models import Amount, TransactionStatus
-from fpsdesk.records.ipn import (
-    LEGACY_STATUS_FIELD,
-    STATUS_FIELD,
-    FailReason,
-    Ipn,
-    IpnVerdict,
-    Pairs,
-    Verdict,
-    content_hash,
-    legacy_status,
-    param,
-)
+from fpsdesk.records.ipn import Ipn, IpnVerdict, Verdict, content_hash
 from fpsdesk.store.db import HistoryConnection, transaction
+from fpsdesk.store.ipn_environments import (
+    CUSTOM_ENVIRONMENT,
+    ENVIRONMENT_PREFIXES,
+    IPN_ENVIRONMENTS,
+    UNKNOWN_ENVIRONMENT,
+    ipn_environment,
+)
+from fpsdesk.store.ipn_filter import IpnFilter, after_clause
+from fpsdesk.store.ipn_records import (
+    AddResult,
+    IpnRecord,
+    NewIpn,
+    QuarantineDropped,
+    QuarantineLimits,
+    QuarantineRecord,
+    ipn_record,
+    parse_utc,
+    quarantine_record,
+    utc_now,
+    utc_text,
+)
+
+__all__ = [
+    "CUSTOM_ENVIRONMENT",
+    "ENVIRONMENT_PREFIXES",
+    "IPN_ENVIRONMENTS",
+    "UNKNOWN_ENVIRONMENT",
+    "AddResult",
+    "IpnFilter",
+    "IpnRecord",
+    "IpnStore",
+    "NewIpn",
+    "QuarantineDropped",
+    "QuarantineLimits",
+    "QuarantineRecord",
+    "ipn_environment",
+]
 
 _RANK = {IpnVerdict.NOT_CHECKED: 0, IpnVerdict.FAILED: 1, IpnVerdict.VERIFIED: 2}
-
-
-def _iso(moment: datetime) -> str:
-    """Fixed-width UTC text, so text order is time order (and the index sorts by time)."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime; pass an aware one")
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _dt(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-# Which FPS sent an IPN, told by its certificateUrl (FPS signs with a certificate served from
-# its own host): the names the environment badge uses, and "Unknown" for a notification without
-# one (a 2009 IPN, a return URL). One table serves the label and the SQL filter, so a row is
-# always listed under the environment it is labelled with.
-ENVIRONMENT_PREFIXES: dict[str, tuple[str, ...]] = {
-    "Production": ("https://fps.amazonaws.com/",),
-    "Sandbox": ("https://fps.sandbox.amazonaws.com/",),
-    "Local sandbox": tuple(
-        f"{scheme}://{host}"
-        for scheme in ("http", "https")
-        for host in ("127.", "localhost:", "localhost/", "[::1]")
-    ),
-}
-CUSTOM_ENVIRONMENT = "Custom"
-UNKNOWN_ENVIRONMENT = "Unknown"
-IPN_ENVIRONMENTS = (*ENVIRONMENT_PREFIXES, CUSTOM_ENVIRONMENT, UNKNOWN_ENVIRONMENT)
-_CERT_PARAM = '%["certificateUrl", "'  # how the key and its value start in the stored JSON
-
-
-def ipn_environment(params: Pairs) -> str:
-    """The environment an IPN came from (one of ``IPN_ENVIRONMENTS``)."""
-    url = (param(params, "certificateUrl") or "").lower()
-    if not url:
-        return UNKNOWN_ENVIRONMENT
-    for name, prefixes in ENVIRONMENT_PREFIXES.items():
-        if url.startswith(prefixes):
-            return name
-    return CUSTOM_ENVIRONMENT
-
-
-def _environment_clause(name: str) -> tuple[str, list[object]]:
-    """SQL (over the stored JSON of ``params``) matching exactly the rows ``ipn_environment``
-    names ``name``; LIKE is case-insensitive for ASCII, as the Python side lower-cases."""
-
-    def like_any(prefixes: Iterable[str]) -> tuple[str, list[object]]:
-        prefixes = list(prefixes)
-        return (
-            "(" + " OR ".join("params LIKE ?" for _ in prefixes) + ")",
-            [f"{_CERT_PARAM}{p}%" for p in prefixes],
-        )
-
-    if name in ENVIRONMENT_PREFIXES:
-        return like_any(ENVIRONMENT_PREFIXES[name])
-    if name == UNKNOWN_ENVIRONMENT:
-        return "params NOT LIKE ?", [f"{_CERT_PARAM}%"]
-    if name == CUSTOM_ENVIRONMENT:
-        known, args = like_any(p for group in ENVIRONMENT_PREFIXES.values() for p in group)
-        return f"(params LIKE ? AND NOT {known})", [f"{_CERT_PARAM}%", *args]
-    raise ValueError(f"unknown environment {name!r}; one of {', '.join(IPN_ENVIRONMENTS)}")
-
-
-@dataclass(frozen=True, slots=True)
-class IpnRecord:
-    """One stored notification. ``params`` is verbatim; the rest is derived or bookkeeping."""
-
-    id: int
-    content_hash: str
-    params: Pairs
-    notification_type: str
-    transaction_id: str | None
-    parent_transaction_id: str | None
-    event_at: datetime  # transactionDate, or when first received if the IPN has none
-    transaction_date: datetime | None
-    transaction_status: TransactionStatus | None
-    operation: str | None
-    status_code: str | None
-    amount: Amount | None
-    verdict: IpnVerdict
-    reason_code: FailReason | None
-    reason: str | None
-    verify_method: str | None
-    checked_at: datetime
-    endpoint_url: str | None
-    http_method: str
-    source: str
-    received_at: datetime
-    last_received_at: datetime
-    delivery_count: int
-    # Where transaction_status came from: "transactionStatus", or "status" when it was mapped
-    # from the 2009 field (Amazon's 2009 sample carries only status=INITIATED); None without.
-    status_field: str | None = None
-
-    def get(self, name: str) -> str | None:
-        return param(self.params, name)
-
-    @property
-    def status_from_legacy_field(self) -> bool:
-        """The status was read from the 2009 ``status`` field, not ``transactionStatus``."""
-        return self.status_field == LEGACY_STATUS_FIELD
-
-    @property
-    def status_label(self) -> str | None:
-        """The status for display, marked when it comes from the 2009 field."""
-        if self.transaction_status is None:
-            return None
-        if self.status_from_legacy_field:
-            return f"{self.transaction_status.value} (2009 status {self.get('status')})"
-        return self.transaction_status.value
-
-    @property
-    def status_message(self) -> str | None:
-        return self.get("statusMessage")
-
-    @property
-    def environment(self) -> str:
-        """Which FPS sent it: Production, Sandbox, Local sandbox, Custom or Unknown."""
-        return ipn_environment(self.params)
-
-    @property
-    def trusted(self) -> bool:
-        """Only a Verified IPN may be taken as a transaction's status."""
-        return self.verdict is IpnVerdict.VERIFIED
-
-    def to_json(self) -> dict[str, object]:
-        """A JSON-ready dict; ``fpsdesk ipn import`` reads it back (the envelope form)."""
-        return {
-            "id": self.id,
-            "transaction_id": self.transaction_id,
-            "notification_type": self.notification_type,
-            "environment": self.environment,
-            "event_at": self.event_at.isoformat(),
-            "transaction_status": self.transaction_status.value
-            if self.transaction_status
-            else None,
-            "status_field": self.status_field,
-            "operation": self.operation,
-            "amount": str(self.amount.value) if self.amount else None,
-            "currency": self.amount.currency if self.amount else None,
-            "status_code": self.status_code,
-            "status_message": self.status_message,
-            "verdict": self.verdict.value,
-            "reason_code": self.reason_code.value if self.reason_code else None,
-            "reason": self.reason,
-            "verify_method": self.verify_method,
-            "checked_at": self.checked_at.isoformat(),
-            "received_at": self.received_at.isoformat(),
-            "last_received_at": self.last_received_at.isoformat(),
-            "delivery_count": self.delivery_count,
-            "source": self.source,
-            "endpoint_url": self.endpoint_url,
-            "http_method": self.http_method,
-            "params": [list(pair) for pair in self.params],
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class QuarantineRecord:
-    """A body that was not an IPN: its first bytes, full size and hash, and why it was refused."""
-
-    id: int
-    body: bytes  # the first QuarantineLimits.prefix bytes (all of it when it was that short)
-    content_type: str | None
-    error: str
-    source: str
-    received_at: datetime
-    last_received_at: datetime
-    delivery_count: int
-    size: int  # of the whole body as received
-    content_hash: str  # SHA-256 of the whole body, hex
-
-    @property
-    def truncated(self) -> bool:
-        return self.size > len(self.body)
-
-
-@dataclass(frozen=True, slots=True)
-class QuarantineLimits:
-    """How much refused input the history keeps: ``prefix`` bytes of each body, at most
-    ``rows`` bodies and ``bytes`` of kept prefixes in all."""
-
-    prefix: int = 4096
-    rows: int = 1000
-    bytes: int = 4 * 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class QuarantineDropped:
-    """What the caps dropped so far: distinct bodies, and the deliveries they had counted."""
-
-    bodies: int
-    deliveries: int
-    last_dropped_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class AddResult:
-    id: int
-    new: bool
-    delivery_count: int
-    verdict: IpnVerdict
-
-
-@dataclass(frozen=True, slots=True)
-class NewIpn:
-    """Everything :meth:`IpnStore.add_many` needs about one notification."""
-
-    ipn: Ipn
-    verdict: Verdict
-    source: str
-    endpoint_url: str | None = None
-    http_method: str = "POST"
-    received_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class IpnFilter:
-    """Filters of the Notifications view. All optional; they combine with AND.
-
-    ``transaction_id`` matches an exact ID or any ID that starts with it (upper-cased), so it
-    uses the index. Dates apply to the IPN's date: ``date_from`` inclusive, ``date_to``
-    exclusive.
-    """
-
-    date_from: datetime | None = None
-    date_to: datetime | None = None
-    status: TransactionStatus | None = None
-    operation: str | None = None
-    verdict: IpnVerdict | None = None
-    transaction_id: str | None = None
-    notification_type: str | None = None
-    environment: str | None = None  # one of IPN_ENVIRONMENTS
-
-    def where(self) -> tuple[str, list[object]]:
-        clauses: list[str] = []
-        args: list[object] = []
-        if self.date_from is not None:
-            clauses.append("event_at >= ?")
-            args.append(_iso(self.date_from))
-        if self.date_to is not None:
-            clauses.append("event_at < ?")
-            args.append(_iso(self.date_to))
-        if self.status is not None:
-            clauses.append("transaction_status = ?")
-            args.append(self.status.value)
-        if self.operation:
-            clauses.append("operation = ?")
-            args.append(self.operation.strip().upper())
-        if self.verdict is not None:
-            clauses.append("verdict = ?")
-            args.append(self.verdict.value)
-        if self.notification_type:
-            clauses.append("notification_type = ?")
-            args.append(self.notification_type.strip())
-        if self.environment:
-            clause, clause_args = _environment_clause(self.environment)
-            clauses.append(clause)
-            args.extend(clause_args)
-        if self.transaction_id and self.transaction_id.strip():
-            prefix = self.transaction_id.strip().upper()
-            clauses.append("transaction_id >= ? AND transaction_id < ?")
-            args.extend([prefix, prefix + "\U0010ffff"])
-        return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), args
-
-
-def _record(row: Any) -> IpnRecord:
-    status = row["transaction_status"]
-    field = row["status_field"] or (STATUS_FIELD if status else None)
-    amount = row["amount"]
-    reason_code = row["reason_code"]
-    params = tuple((str(k), str(v)) for k, v in json.loads(row["params"]))
-    if status is None:  # stored before the 2009 status field was read
-        mapped = legacy_status(param(params, LEGACY_STATUS_FIELD))
-        if mapped is not None:
-            status, field = mapped.value, LEGACY_STATUS_FIELD
-    return IpnRecord(
-        id=row["id"],
-        content_hash=row["content_hash"],
-        params=params,
-        notification_type=row["notification_type"],
-        transaction_id=row["transaction_id"],
-        parent_transaction_id=row["parent_transaction_id"],
-        event_at=datetime.fromisoformat(row["event_at"]),
-        transaction_date=_dt(row["transaction_date"]),
-        transaction_status=TransactionStatus(status) if status else None,
-        operation=row["operation"],
-        status_code=row["status_code"],
-        amount=Amount(Decimal(amount), row["currency"]) if amount is not None else None,
-        verdict=IpnVerdict(row["verdict"]),
-        reason_code=FailReason(reason_code) if reason_code else None,
-        reason=row["reason"],
-        verify_method=row["verify_method"],
-        checked_at=datetime.fromisoformat(row["checked_at"]),
-        endpoint_url=row["endpoint_url"],
-        http_method=row["http_method"],
-        source=row["source"],
-        received_at=datetime.fromisoformat(row["received_at"]),
-        last_received_at=datetime.fromisoformat(row["last_received_at"]),
-        delivery_count=row["delivery_count"],
-        status_field=field,
-    )
-
-
-def _quarantine_record(row: Any) -> QuarantineRecord:
-    body = bytes(row["body"])
-    return QuarantineRecord(
-        id=row["id"],
-        body=body,
-        content_type=row["content_type"],
-        error=row["error"],
-        source=row["source"],
-        received_at=datetime.fromisoformat(row["received_at"]),
-        last_received_at=datetime.fromisoformat(row["last_received_at"]),
-        delivery_count=row["delivery_count"],
-        size=row["body_size"] if row["body_size"] is not None else len(body),
-        content_hash=row["content_hash"],
-    )
 
 
 class IpnStore:
@@ -427,7 +129,7 @@ class IpnStore:
 
     def _add_one(self, item: NewIpn, delivery: bool) -> AddResult:
         digest = content_hash(item.ipn.params)
-        received = _iso(item.received_at or _now())
+        received = utc_text(item.received_at or utc_now())
         # Insert first: a new notification (the common case) is one statement; a repeat is
         # refused by the unique content hash and counted below.
         new_id = self._insert(item, digest, received)
@@ -472,8 +174,8 @@ class IpnStore:
                 ipn.notification_type,
                 ipn.transaction_id,
                 ipn.parent_transaction_id,
-                _iso(ipn.transaction_date) if ipn.transaction_date else received,
-                _iso(ipn.transaction_date) if ipn.transaction_date else None,
+                utc_text(ipn.transaction_date) if ipn.transaction_date else received,
+                utc_text(ipn.transaction_date) if ipn.transaction_date else None,
                 status.value if status else None,
                 ipn.operation,
                 ipn.status_code,
@@ -483,7 +185,7 @@ class IpnStore:
                 verdict.reason_code.value if verdict.reason_code else None,
                 verdict.reason,
                 verdict.method,
-                _iso(_now()),
+                utc_text(utc_now()),
                 item.endpoint_url,
                 item.http_method,
                 item.source,
@@ -538,7 +240,7 @@ class IpnStore:
         """
         limits = self.quarantine_limits
         digest = hashlib.sha256(body).hexdigest()
-        when = _iso(received_at or _now())
+        when = utc_text(received_at or utc_now())
         with transaction(self._conn, self._lock):
             row = self._conn.execute(
                 "SELECT id FROM ipn_quarantine WHERE content_hash = ?", (digest,)
@@ -602,14 +304,14 @@ class IpnStore:
     def get(self, ipn_id: int) -> IpnRecord | None:
         with self._lock:
             row = self._conn.execute("SELECT * FROM ipns WHERE id = ?", (ipn_id,)).fetchone()
-        return _record(row) if row else None
+        return ipn_record(row) if row else None
 
     def get_by_hash(self, digest: str) -> IpnRecord | None:
         with self._lock:
             row = self._conn.execute(
                 "SELECT * FROM ipns WHERE content_hash = ?", (digest,)
             ).fetchone()
-        return _record(row) if row else None
+        return ipn_record(row) if row else None
 
     def for_transaction(
         self, transaction_id: str, *, include_children: bool = False
@@ -625,69 +327,71 @@ class IpnStore:
             args.append(transaction_id)
         with self._lock:
             rows = self._conn.execute(f"{sql} ORDER BY event_at, id", args).fetchall()
-        return [_record(r) for r in rows]
+        return [ipn_record(r) for r in rows]
 
-    def count(self, filters: IpnFilter | None = None) -> int:
+    def count(self, filters: IpnFilter | None = None, *, cap: int | None = None) -> int:
+        """How many IPNs match; with ``cap``, counting stops after ``cap + 1`` rows, so a
+        result above ``cap`` means "more than ``cap``" (an exact COUNT over a million rows on
+        PostgreSQL walks all of them, too slow for a view's first paint)."""
         where, args = (filters or IpnFilter()).where()
+        sql = f"SELECT COUNT(*) FROM ipns {where}"
+        if cap is not None:
+            sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM ipns {where} LIMIT ?) AS capped"
+            args = [*args, max(0, cap) + 1]
         with self._lock:
-            return int(self._conn.execute(f"SELECT COUNT(*) FROM ipns {where}", args).fetchone()[0])
+            return int(self._conn.execute(sql, args).fetchone()[0])
 
     def page(
         self,
         filters: IpnFilter | None = None,
-        offset: int = 0,
-        limit: int = 200,
         *,
+        limit: int = 200,
+        after: IpnRecord | None = None,
         newest_first: bool = True,
     ) -> list[IpnRecord]:
-        """Rows ``offset`` to ``offset + limit`` in date order (the index ``ipns_event``)."""
+        """Up to ``limit`` rows in date order (the index ``ipns_event``), starting after the
+        row ``after`` (the last one of the previous page), by key, not by OFFSET."""
         where, args = (filters or IpnFilter()).where()
         order = "DESC" if newest_first else "ASC"
+        if after is not None:
+            keyset, key_args = after_clause(after, newest_first=newest_first)
+            where = f"{where} AND {keyset}" if where else f"WHERE {keyset}"
+            args = [*args, *key_args]
         with self._lock:
             rows = self._conn.execute(
-                f"SELECT * FROM ipns {where} ORDER BY event_at {order}, id {order}"
-                " LIMIT ? OFFSET ?",
-                [*args, max(0, limit), max(0, offset)],
+                f"SELECT * FROM ipns {where} ORDER BY event_at {order}, id {order} LIMIT ?",
+                [*args, max(0, limit)],
             ).fetchall()
-        return [_record(r) for r in rows]
+        return [ipn_record(r) for r in rows]
 
     def iter_all(
         self, filters: IpnFilter | None = None, *, newest_first: bool = False, batch: int = 1000
     ) -> Iterator[IpnRecord]:
-        """Every matching record in batches (CSV export, ``ipn list``, re-checks).
-
-        Pages by key (the last row's date and id), not by OFFSET, so reading all of 100,000
-        rows stays linear.
-        """
-        where, args = (filters or IpnFilter()).where()
-        order = "DESC" if newest_first else "ASC"
-        compare = "<" if newest_first else ">"
-        last: tuple[str, int] | None = None
+        """Every matching record in batches (CSV export, ``ipn list``, re-checks), paged by key
+        so reading all of 100,000 rows stays linear."""
+        last: IpnRecord | None = None
         while True:
-            clause = where
-            extra: list[object] = []
-            if last is not None:
-                keyset = f"(event_at {compare} ? OR (event_at = ? AND id {compare} ?))"
-                clause = f"{where} AND {keyset}" if where else f"WHERE {keyset}"
-                extra = [last[0], last[0], last[1]]
-            with self._lock:
-                rows = self._conn.execute(
-                    f"SELECT * FROM ipns {clause} ORDER BY event_at {order}, id {order} LIMIT ?",
-                    [*args, *extra, batch],
-                ).fetchall()
-            yield from (_record(r) for r in rows)
+            rows = self.page(filters, limit=batch, after=last, newest_first=newest_first)
+            yield from rows
             if len(rows) < batch:
                 return
-            last = (rows[-1]["event_at"], rows[-1]["id"])
+            last = rows[-1]
 
     def distinct(self, column: str) -> list[str]:
         """Values present in ``operation``, ``notification_type`` or ``transaction_status``."""
         if column not in ("operation", "notification_type", "transaction_status"):
             raise ValueError(f"no distinct values for {column!r}")
+        sql = f"SELECT DISTINCT {column} FROM ipns WHERE {column} IS NOT NULL ORDER BY 1"
+        if column == "operation":
+            # The view's filter asks this on every open: hop over the column's index from one
+            # value to the next (a few seeks), rather than reading a million rows for 5 values.
+            sql = (
+                f"WITH RECURSIVE present(v) AS (SELECT MIN({column}) FROM ipns UNION ALL"
+                f" SELECT (SELECT MIN({column}) FROM ipns WHERE {column} > v) FROM present"
+                " WHERE v IS NOT NULL) SELECT v FROM present WHERE v IS NOT NULL"
+            )
         with self._lock:
-            rows = self._conn.execute(
-                f"SELECT DISTINCT {column} FROM ipns WHERE {column} IS NOT NULL ORDER BY 1"
-            ).fetchall()
+            rows = self._conn.execute(sql).fetchall()
         return [str(r[0]) for r in rows]
 
     def quarantine_dropped(self) -> QuarantineDropped:
@@ -699,7 +403,8 @@ class IpnStore:
             ).fetchone()
         if row is None:
             return QuarantineDropped(0, 0, None)
-        return QuarantineDropped(row["bodies"], row["deliveries"], _dt(row["last_dropped_at"]))
+        dropped_at = parse_utc(row["last_dropped_at"])
+        return QuarantineDropped(row["bodies"], row["deliveries"], dropped_at)
 
     def quarantine_count(self) -> int:
         with self._lock:
@@ -712,7 +417,7 @@ class IpnStore:
                 "SELECT * FROM ipn_quarantine ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?",
                 (limit, offset),
             ).fetchall()
-        return [_quarantine_record(r) for r in rows]
+        return [quarantine_record(r) for r in rows]
 
 
 def _verdict_values(verdict: Verdict, endpoint_url: str | None) -> tuple[object, ...]:
@@ -722,6 +427,6 @@ def _verdict_values(verdict: Verdict, endpoint_url: str | None) -> tuple[object,
         verdict.reason_code.value if verdict.reason_code else None,
         verdict.reason,
         verdict.method,
-        _iso(_now()),
+        utc_text(utc_now()),
         endpoint_url,
     )

@@ -1,8 +1,10 @@
 """The Notifications view: every stored IPN, filterable, with its raw parameters and CSV export.
 
 The table is a QAbstractTableModel that fetches lazily: it knows the row count from one indexed
-COUNT, loads a page of 200 records when the view scrolls near the end of what it has, and keeps
-only those records, so 100,000 stored IPNs open at once and scroll smoothly.
+COUNT that stops at ``COUNT_CAP`` (beyond it the view says "100,000+ notifications"), loads a
+page of 200 records by key (after the last row it has, never by OFFSET) when the view scrolls
+near the end of what it has, and keeps only those records, so a million stored IPNs open at
+once, on SQLite or PostgreSQL, and scroll smoothly.
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ from fpsdesk.ui.widgets import Card, EmptyState, accessible, format_time, keep_w
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 200
+# Counting stops one row past this; an exact COUNT over a million IPNs on PostgreSQL would hold
+# up the first paint. Rows still page in to the very end.
+COUNT_CAP = 100_000
 ModelIndex = QModelIndex | QPersistentModelIndex
 CSV_COLUMNS = [
     "event_at",
@@ -129,6 +134,7 @@ class IpnTableModel(QAbstractTableModel):
         self._filters = IpnFilter()
         self._rows: list[IpnRecord] = []
         self._total = 0
+        self._more = False  # the last page read was full: there may be more rows
         self._icons: dict[tuple[str, str], Any] = {}
         self._mono = theme.mono_font()
         self._struck = QFont()
@@ -140,6 +146,7 @@ class IpnTableModel(QAbstractTableModel):
 
     @property
     def total(self) -> int:
+        """The number of matching rows; above ``COUNT_CAP`` it only means "more than that"."""
         return self._total
 
     @property
@@ -154,13 +161,14 @@ class IpnTableModel(QAbstractTableModel):
         from fpsdesk.store.db import database_errors
 
         try:
-            total = self._store.count(self._filters)
-            rows = self._store.page(self._filters, 0, PAGE_SIZE)
+            total = self._store.count(self._filters, cap=COUNT_CAP)
+            rows = self._store.page(self._filters, limit=PAGE_SIZE)
         except database_errors() as exc:  # a shared history offline: keep what is shown
             log.info("could not read the notifications: %s", exc)
             return
         self.beginResetModel()
         self._total, self._rows = total, rows
+        self._more = len(rows) == PAGE_SIZE
         self.endResetModel()
 
     def record(self, row: int) -> IpnRecord | None:
@@ -169,14 +177,16 @@ class IpnTableModel(QAbstractTableModel):
     # -- lazy fetching -----------------------------------------------------------------------
 
     def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and len(self._rows) < self._total
+        return not parent.isValid() and self._more
 
     def fetchMore(self, parent: ModelIndex = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid():
+        if parent.isValid() or not self._rows:
             return
-        more = self._store.page(self._filters, len(self._rows), PAGE_SIZE)
+        more = self._store.page(self._filters, limit=PAGE_SIZE, after=self._rows[-1])
+        self._more = len(more) == PAGE_SIZE
+        if not self._more:  # everything is loaded: now the count is exact
+            self._total = len(self._rows) + len(more)
         if not more:
-            self._total = len(self._rows)
             return
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
@@ -578,9 +588,9 @@ class NotificationsView(QWidget):
         self._show_record(QModelIndex())
 
     def _update_count(self) -> None:
-        self.count.setText(
-            self.tr("{n} notification(s)", "", self.model.total).format(n=f"{self.model.total:,}")
-        )
+        total = self.model.total
+        shown = f"{COUNT_CAP:,}+" if total > COUNT_CAP else f"{total:,}"
+        self.count.setText(self.tr("{n} notification(s)", "", total).format(n=shown))
         self.export_button.setEnabled(self.model.total > 0)
         self._update_empty()
 

@@ -45,7 +45,9 @@ def main(argv: list[str]) -> int:
                 final = desk.wait_for(exc.holder.id, timeout=30)
                 line["holder_outcome"] = state_of(final).value if final else None
             except NotCancellable as exc:
-                line.update(result="not cancellable", status=exc.status.value)
+                line.update(result="not cancellable", status=exc.status.value, text=str(exc))
+                if exc.cancelled_by is not None:
+                    line["holder"] = exc.cancelled_by.operator
             else:
                 line.update(result="sent", action=done.action_id, state=done.state.value)
             out.write(json.dumps(line) + "\n")

@@ -13,7 +13,7 @@ import pytest
 from fpsdesk.fps.models import TransactionStatus
 from fpsdesk.ipn.parse import from_pairs
 from fpsdesk.records.ipn import FailReason, IpnVerdict, Verdict
-from fpsdesk.store import IpnFilter, IpnStore, NewIpn, open_database
+from fpsdesk.store import IpnFilter, IpnRecord, IpnStore, NewIpn, open_database
 from tests.ipn.helpers import SEED_PAIRS, SEED_PAIRS_MIME
 
 NOT_CHECKED = Verdict.not_checked(FailReason.ENDPOINT_UNKNOWN, "unknown endpoint")
@@ -153,21 +153,24 @@ def test_count_and_page_agree_under_every_filter(store: IpnStore) -> None:
     ]
     for f in filters:
         total = store.count(f)
-        rows = []
-        offset = 0
+        rows: list[IpnRecord] = []
         while True:
-            page = store.page(f, offset, 7)
+            page = store.page(f, limit=7, after=rows[-1] if rows else None)
             rows.extend(page)
             if len(page) < 7:
                 break
-            offset += 7
         assert len(rows) == total
+        assert len({r.id for r in rows}) == total  # by key: no row twice, none skipped
         assert [r.event_at for r in rows] == sorted((r.event_at for r in rows), reverse=True)
     assert store.count(IpnFilter(transaction_id=_txn(7))) == 1
     assert store.count(IpnFilter(date_from=start, date_to=start + timedelta(minutes=5))) == 5
     assert store.count(IpnFilter(status=TransactionStatus.PENDING)) == 20
     assert store.count(IpnFilter(operation="reserve")) == 30
-    oldest = store.page(None, 0, 1, newest_first=False)[0]
+    # A capped count stops one row past the cap: above the cap means "more than the cap".
+    assert [store.count(cap=c) for c in (0, 10, 59, 60, 1000)] == [1, 11, 60, 60, 60]
+    assert store.count(IpnFilter(operation="reserve"), cap=29) == 30
+    assert store.count(IpnFilter(operation="reserve"), cap=30) == 30
+    oldest = store.page(None, limit=1, newest_first=False)[0]
     assert oldest.transaction_id == _txn(0)
     assert store.distinct("operation") == ["PAY", "RESERVE"]
     assert len(list(store.iter_all(batch=8))) == 60
@@ -183,6 +186,17 @@ def test_paging_uses_the_date_index(tmp_path: Path) -> None:
         )
     )
     assert "ipns_event" in plan
+    # The next page, by key: still the index, and no sort of everything that matches.
+    plan = " ".join(
+        str(row[-1])
+        for row in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM ipns WHERE (event_at, id) < (?, ?)"
+            " ORDER BY event_at DESC, id DESC LIMIT 10",
+            ("2026-01-01T00:00:00.000+00:00", 5),
+        )
+    )
+    assert "ipns_event" in plan
+    assert "TEMP B-TREE" not in plan
     plan = " ".join(
         str(row[-1])
         for row in conn.execute(

@@ -86,6 +86,25 @@ def test_lazy_model_loads_pages_on_demand(qtbot, view):
     assert dates == sorted(dates, reverse=True)
 
 
+def test_past_the_count_cap_the_view_says_more_and_still_pages_to_the_end(qtbot, view, monkeypatch):
+    """The count stops at COUNT_CAP (a million IPNs on PostgreSQL must not be walked to paint
+    the first page); the label says "N+" and every row still pages in, by key, in order."""
+    from fpsdesk.ui import notifications_view
+
+    monkeypatch.setattr(notifications_view, "COUNT_CAP", 300)
+    view.apply_filters()
+    model = view.model
+    assert model.total > 300
+    assert view.count.text() == "300+ notifications"
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.rowCount() == TOTAL
+    assert len({model.record(i).id for i in range(TOTAL)}) == TOTAL
+    dates = [model.record(i).event_at for i in range(TOTAL)]
+    assert dates == sorted(dates, reverse=True)
+    assert model.total == TOTAL  # everything loaded: the count is exact now
+
+
 def test_filters_combine(view):
     view.status.setCurrentIndex(view.status.findData("Cancelled"))
     assert view.model.total == TOTAL // 5
