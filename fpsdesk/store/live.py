@@ -3,7 +3,7 @@
 :class:`HistoryWatch` runs on a thread of its own with a connection of its own. It LISTENs on
 the channels the history NOTIFYs: an IPN stored by any receiver worker or importer (announced
 by fpsdesk/store/postgres.py after its commit), an action written by any desk or the CLI (a
-trigger, migration 10 in fpsdesk/store/db.py). It also tells when
+trigger, migration 10 in fpsdesk/store/schema.py). It also tells when
 the server stops answering and when it answers again: a lost connection marks the shared
 :class:`~fpsdesk.store.postgres.Reachability` down (so the app's statements fail at once
 instead of waiting out a timeout) and the watch tries again with a growing pause; once the
