@@ -237,6 +237,7 @@ def cmd_history(args: argparse.Namespace) -> int:
             records = [r for r in records if not r.resolved]
         records = records[: args.limit]
         events = {r.id: actions.events(r.id) for r in records} if txn else {}
+        refused = actions.refusals(txn) if txn else []
     except database_errors(OSError) as exc:
         return refuse(
             f"The history cannot be read ({clause(str(exc))}).",
@@ -245,12 +246,23 @@ def cmd_history(args: argparse.Namespace) -> int:
             "No history",
         )
     if args.json:
-        print_json(
-            {
-                "ok": True,
-                "actions": [_record_json(r, events.get(r.id) if txn else None) for r in records],
-            }
-        )
+        body: dict[str, object] = {
+            "ok": True,
+            "actions": [_record_json(r, events.get(r.id) if txn else None) for r in records],
+        }
+        if txn:
+            body["refused_attempts"] = [
+                {
+                    "at": r.at.isoformat(),
+                    "operator": r.operator,
+                    "recorded_by": r.recorded_by,
+                    "environment": r.environment,
+                    "why": r.why,
+                    "holder_action_id": r.holder_action_id,
+                }
+                for r in refused
+            ]
+        print_json(body)
         return ExitCode.OK
     if not records:
         emit("No actions recorded" + (f" for {txn}." if txn else "."))
@@ -275,6 +287,13 @@ def cmd_history(args: argparse.Namespace) -> int:
                 f"        {event.at.astimezone():%Y-%m-%d %H:%M:%S}  "
                 f"{_outcome_word(event.outcome)}{status}  [{event.source}]{detail}"
             )
+    if refused:  # attempts that sent nothing: another Cancel held it or had done it
+        emit("Attempts that sent nothing:")
+    for attempt in refused:
+        emit(
+            f"        {attempt.at.astimezone():%Y-%m-%d %H:%M:%S}  by "
+            f"{clean(attempt.operator)}: {attempt.why} (action #{attempt.holder_action_id})"
+        )
     return ExitCode.OK
 
 

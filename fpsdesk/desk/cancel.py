@@ -29,11 +29,32 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
-from fpsdesk.desk.owner import describe_owner, owner_gone, this_process
+from fpsdesk.desk.cancel_refused import (
+    BeingCancelled as BeingCancelled,
+)
+from fpsdesk.desk.cancel_refused import (  # re-exported: the front ends catch them here
+    CancelRefused as CancelRefused,
+)
+from fpsdesk.desk.cancel_refused import (
+    EarlierCancelUnresolved as EarlierCancelUnresolved,
+)
+from fpsdesk.desk.cancel_refused import (
+    NotCancellable as NotCancellable,
+)
+from fpsdesk.desk.cancel_refused import (
+    NotRecorded as NotRecorded,
+)
+from fpsdesk.desk.cancel_refused import (
+    StatusChanged as StatusChanged,
+)
+from fpsdesk.desk.cancel_refused import (
+    Stopping as Stopping,
+)
+from fpsdesk.desk.owner import owner_gone, this_process
 from fpsdesk.desk.settle import (
     LEASE_SLACK,
     CancelState,
@@ -45,13 +66,11 @@ from fpsdesk.desk.settle import (
     utcnow,
 )
 from fpsdesk.fps.endpoints import environment_of
-from fpsdesk.fps.errors import clause
 from fpsdesk.fps.exceptions import FpsClientError, FpsError, OutcomeUnknown
 from fpsdesk.fps.models import ActionResult, Amount, TransactionStatus, TransactionStatusResult
 from fpsdesk.records.reasons import description, validate_code
 from fpsdesk.store.actions import ActionOutcome, ActionRecord, ActionStore, ClaimTaken, Owner
 from fpsdesk.store.db import database_errors
-from fpsdesk.store.schema import HistoryUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -68,114 +87,6 @@ class CancelClient(Protocol):
     def get_transaction_status(self, transaction_id: str) -> TransactionStatusResult: ...
 
     def cancel(self, transaction_id: str, description: str | None = None) -> ActionResult: ...
-
-
-class CancelRefused(Exception):
-    """Nothing was sent: the reason is a plain sentence for the agent."""
-
-
-class NotCancellable(CancelRefused):
-    def __init__(
-        self,
-        transaction_id: str,
-        status: TransactionStatus,
-        status_code: str | None = None,
-        cancelled_by: ActionRecord | None = None,
-    ) -> None:
-        hint = {
-            TransactionStatus.SUCCESS: "it completed: refund it instead",
-            TransactionStatus.CANCELLED: "it is already cancelled",
-            TransactionStatus.FAILURE: "it failed: there is nothing to cancel",
-        }.get(status, "only Reserved or Pending transactions can be cancelled")
-        if cancelled_by is not None:  # a desk that lost the race learns who won it
-            when = f"{cancelled_by.created_at.astimezone(UTC):%H:%M} UTC"
-            hint += f" (by {describe_owner(cancelled_by)} at {when}, action #{cancelled_by.id})"
-        super().__init__(f"{transaction_id} is {status.value}; {hint}. Nothing was sent.")
-        self.transaction_id = transaction_id
-        self.status = status
-        self.status_code = status_code  # FPS's StatusCode: "Expired" for a reserve that lapsed
-        self.cancelled_by = cancelled_by  # the Cancel in the history that cancelled it
-
-
-class StatusChanged(CancelRefused):
-    def __init__(
-        self,
-        transaction_id: str,
-        expected: TransactionStatus,
-        current: TransactionStatus,
-        status_code: str | None = None,
-    ) -> None:
-        super().__init__(
-            f"{transaction_id} changed from {expected.value} to {current.value} since it was "
-            "shown. Nothing was sent."
-        )
-        self.transaction_id = transaction_id
-        self.expected = expected
-        self.current = current
-        self.status_code = status_code
-
-
-class EarlierCancelUnresolved(CancelRefused):
-    """An earlier Cancel of this transaction may still take effect."""
-
-    def __init__(self, transaction_id: str, earlier: tuple[Settlement, ...]) -> None:
-        first = earlier[0].record
-        super().__init__(
-            f"An earlier Cancel of {transaction_id} (action #{first.id}, "
-            f"{first.created_at:%Y-%m-%d %H:%M} UTC by {first.operator}) has no known outcome "
-            "yet and may still take effect. Nothing was sent."
-        )
-        self.transaction_id = transaction_id
-        self.earlier = earlier
-
-
-class BeingCancelled(CancelRefused):
-    """Another desk (or process) holds this transaction's claim, or has just sent a Cancel."""
-
-    def __init__(self, holder: ActionRecord) -> None:
-        who = describe_owner(holder)
-        since = f"{holder.created_at.astimezone(UTC):%H:%M} UTC"
-        if holder.claimed:
-            text = f"Being cancelled by {who} since {since} (action #{holder.id})."
-        else:
-            text = (
-                f"{holder.transaction_id} was just cancelled by {who} at {since} "
-                f"(action #{holder.id}, {state_of(holder).value})."
-            )
-        super().__init__(f"{text} Nothing was sent.")
-        self.holder = holder
-        self.transaction_id = holder.transaction_id
-
-
-class Stopping(CancelRefused):
-    """The front end is closing: a money action is not started now."""
-
-    def __init__(self, transaction_id: str) -> None:
-        super().__init__(
-            f"Not sent: fpsdesk is closing, so the Cancel of {transaction_id} was not started."
-        )
-        self.transaction_id = transaction_id
-
-
-class NotRecorded(CancelRefused):
-    """The history cannot take the cancel's record. ``offline``: because the shared history's
-    server cannot be reached (it comes back by itself; a file problem does not)."""
-
-    def __init__(self, detail: str, *, offline: bool = False) -> None:
-        where = "the shared history is offline: " if offline else ""
-        super().__init__(
-            f"This cancel cannot be recorded in the history ({where}{clause(detail)}). Every "
-            "cancel is written down before it leaves, so nothing was sent to FPS."
-        )
-        self.detail = detail
-        self.offline = offline
-
-    @classmethod
-    def of(cls, exc: BaseException) -> NotRecorded:
-        reason = getattr(exc, "reason", None)
-        if isinstance(exc, HistoryUnreachable):
-            return cls(str(reason or exc), offline=True)
-        return cls(str(exc))
 
 
 @dataclass(frozen=True)
@@ -256,6 +167,16 @@ class CancelDesk:
             if not record.resolved
         )
 
+    def _refused(self, transaction_id: str, why: str, holder: ActionRecord) -> None:
+        """Put this attempt on record (who tried, and which Cancel stopped it), though nothing
+        is sent; a history that cannot take it does not change the refusal."""
+        try:
+            self._actions.record_refusal(
+                transaction_id, holder.environment, why, holder.id, operator=self._owner.user
+            )
+        except database_errors(OSError):
+            log.warning("a refused cancel of %s could not be recorded", transaction_id)
+
     def _cancelled_by(self, transaction_id: str) -> ActionRecord | None:
         """The Cancel in the history that cancelled this transaction: the latest that
         succeeded, else the latest whose answer its sender has not recorded yet (FPS may
@@ -283,13 +204,15 @@ class CancelDesk:
         if expected is not None and status != expected:
             raise StatusChanged(transaction_id, expected, status, current.status_code)
         if not status.cancellable:
-            raise NotCancellable(
-                transaction_id, status, current.status_code, self._cancelled_by(transaction_id)
-            )
+            by = self._cancelled_by(transaction_id)
+            if by is not None:
+                self._refused(transaction_id, "already cancelled", by)
+            raise NotCancellable(transaction_id, status, current.status_code, by)
         earlier = self.unresolved_attempts(transaction_id)
         now = self._clock()
         for attempt in earlier:
             if attempt.record.claimed and not owner_gone(attempt.record, now):
+                self._refused(transaction_id, "being cancelled", attempt.record)
                 raise BeingCancelled(attempt.record)
         if earlier and not again:
             raise EarlierCancelUnresolved(transaction_id, earlier)
@@ -367,6 +290,7 @@ class CancelDesk:
                 seen_through=seen,
             )
         except ClaimTaken as exc:
+            self._refused(transaction_id, "being cancelled", exc.holder)
             raise BeingCancelled(exc.holder) from exc
         except database_errors(OSError) as exc:
             raise NotRecorded.of(exc) from exc

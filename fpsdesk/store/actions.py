@@ -45,6 +45,20 @@ class ActionEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class CancelRefusal:
+    """An attempt to cancel that sent nothing because another Cancel held or had done it."""
+
+    id: int
+    transaction_id: str
+    environment: str
+    at: datetime
+    operator: str  # who tried
+    recorded_by: str  # agent@host of the process that tried
+    why: str  # "being cancelled" | "already cancelled"
+    holder_action_id: int | None  # the Cancel that held the transaction, or cancelled it
+
+
+@dataclass(frozen=True, slots=True)
 class Owner:
     """The process that sends an action and waits for its answer."""
 
@@ -296,6 +310,51 @@ class ActionStore:
     def reconcile(self, action_id: int, outcome: ActionOutcome, status_after: str) -> None:
         """Settle an unknown (or crashed pending) action from a status read."""
         self.settle(action_id, outcome, status_after, source="read")
+
+    def record_refusal(
+        self,
+        transaction_id: str,
+        environment: str,
+        why: str,
+        holder_action_id: int | None,
+        operator: str | None = None,
+    ) -> None:
+        """Put on record an attempt that sent nothing because of another Cancel."""
+        with transaction(self._conn, self._lock):
+            self._conn.execute(
+                "INSERT INTO cancel_refusals (transaction_id, environment, at, operator,"
+                " recorded_by, why, holder_action_id) VALUES (?,?,?,?,?,?,?)",
+                (
+                    transaction_id,
+                    environment,
+                    _now(),
+                    operator or current_operator(),
+                    self._recorder,
+                    why,
+                    holder_action_id,
+                ),
+            )
+
+    def refusals(self, transaction_id: str) -> list[CancelRefusal]:
+        """The refused attempts to cancel a transaction, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT * FROM cancel_refusals WHERE transaction_id=? ORDER BY id",
+                (transaction_id,),
+            ).fetchall()
+        return [
+            CancelRefusal(
+                id=row["id"],
+                transaction_id=row["transaction_id"],
+                environment=row["environment"],
+                at=datetime.fromisoformat(row["at"]),
+                operator=row["operator"],
+                recorded_by=row["recorded_by"],
+                why=row["why"],
+                holder_action_id=row["holder_action_id"],
+            )
+            for row in rows
+        ]
 
     def _append(
         self,

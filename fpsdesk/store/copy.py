@@ -29,6 +29,7 @@ BATCH = 1000
 TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("actions", ("id",)),
     ("action_events", ("id",)),
+    ("cancel_refusals", ("id",)),
     ("ipns", ("id",)),
     ("ipn_quarantine", ("id",)),
     ("activity_txns", ("env_key", "transaction_id")),

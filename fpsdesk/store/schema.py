@@ -324,4 +324,23 @@ MIGRATIONS: list[list[Statement]] = [
     [
         "CREATE INDEX ipns_operation ON ipns(operation)",
     ],
+    # 12: every attempt to cancel is on record with its agent, also one that sent nothing
+    # because another Cancel held the transaction or had just cancelled it (a desk that lost
+    # a race). Kept apart from ``actions``: nothing was sent, so nothing there to count or
+    # settle. See ActionStore.record_refusal.
+    [
+        """
+        CREATE TABLE cancel_refusals (
+            id INTEGER PRIMARY KEY,
+            transaction_id TEXT NOT NULL,
+            environment TEXT NOT NULL,
+            at TEXT NOT NULL,
+            operator TEXT NOT NULL,
+            recorded_by TEXT NOT NULL,
+            why TEXT NOT NULL,
+            holder_action_id INTEGER REFERENCES actions(id)
+        )
+        """,
+        "CREATE INDEX cancel_refusals_txn ON cancel_refusals(transaction_id, environment)",
+    ],
 ]

@@ -3,9 +3,10 @@
 Ten desk processes (tests/core/race_desk.py) start at the same moment. First they cancel 1,000
 distinct transactions between them; then all ten race on the same 100, in the same order. The
 sandbox counts the Cancels it processed per transaction: exactly one each. Every Cancel sent is
-in the history with the agent that sent it (a desk that lost sent nothing, so it has nothing
-to record), and every desk that lost a race was told who held the claim (or, if it looked
-after the winner had finished, that the transaction is already cancelled, and by whom). The
+in the history with the agent that sent it, every attempt that lost is on record too (with its
+agent and the Cancel that stopped it, in ``cancel_refusals``), and every desk that lost a race
+was told who held the claim (or, if it looked after the winner had finished, that the
+transaction is already cancelled, and by whom). The
 claim is the history's unique index (fpsdesk/store/schema.py, migration 7), so
 this runs on both backends.
 """
@@ -119,4 +120,16 @@ def test_ten_desks_send_exactly_one_cancel_per_transaction(
             assert attempt["holder"] == winners[str(attempt["txn"])]
             assert f"by {attempt['holder']} on " in str(attempt["text"])
     assert told, "no desk ever met another desk's claim: the race did not race"
+
+    # Every attempt is on record with its agent: the losers' too, though they sent nothing,
+    # each naming the Cancel that stopped it (apart from the actions: nothing to count there).
+    for txn in shared:
+        (winner,) = actions.for_transaction(txn)
+        refused = actions.refusals(txn)
+        losing = sorted(str(a["agent"]) for a in losers if a["txn"] == txn)
+        assert sorted(r.operator for r in refused) == losing
+        assert {r.holder_action_id for r in refused} == {winner.id}
+        assert {r.why for r in refused} <= {"being cancelled", "already cancelled"}
+        assert all(r.recorded_by == r.operator for r in refused)
+    assert not any(actions.refusals(txn) for txn in distinct)
     print(f"losers told who held the claim: {len(told)} of {len(losers)}")

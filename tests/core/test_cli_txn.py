@@ -616,6 +616,16 @@ def test_status_and_cancel_against_sandbox(sandbox: SandboxServer) -> None:
     assert again.returncode == 7  # refused here, from the fresh read: nothing sent
     assert "already cancelled" in json.loads(again.stdout)["error"]["detail"]
     assert sandbox.request_count("Cancel") == 1
+    # The attempt that sent nothing is on record too, naming the Cancel that had done it.
+    history = run_cli("history", "--transaction", txid, "--json", env=env)
+    body = json.loads(history.stdout)
+    (action,) = body["actions"]
+    (refused,) = body["refused_attempts"]
+    assert refused["why"] == "already cancelled"
+    assert refused["holder_action_id"] == action["id"]
+    assert refused["operator"] == action["operator"]
+    text = run_cli("history", "--transaction", txid, env=env).stdout
+    assert f"already cancelled (action #{action['id']})" in text
     after = run_cli("status", txid, "--json", "--endpoint", sandbox.url, env=env)
     assert json.loads(after.stdout)["transaction"]["transaction_status"] == "Cancelled"
 
