@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from fpsdesk.fps import client as client_module
 from fpsdesk.fps.client import FpsClient
 from fpsdesk.fps.errors import describe
+from fpsdesk.fps.transport import MAX_IDLE_CONNECTIONS
 from fpsdesk.fps.exceptions import FpsError
 from fpsdesk.fps.models import (
     ActionResult,
@@ -296,11 +296,12 @@ def test_unsafe_endpoint_refused_by_constructor() -> None:
         FpsClient("https://fps.amazonaws.com/", ACCESS, SECRET, ca_bundle="/nonexistent.pem")
 
 
-def test_sessions_are_shared_by_threads_not_kept_per_thread(
+def test_connections_are_shared_by_threads_not_kept_per_thread(
     stub: StubServer, client: FpsClient
 ) -> None:
     """The app runs each look-up on a new short-lived thread: one session per thread grew
-    the window's memory by a session and its pool with every look-up."""
+    the window's memory by a session and its pool with every look-up. The client's
+    transport keeps its connections for all threads."""
     import threading
 
     stub.default = Reply(body=fpsstub.STATUS_XML)
@@ -311,11 +312,10 @@ def test_sessions_are_shared_by_threads_not_kept_per_thread(
         thread.start()
         thread.join(30)
     assert stub.count() == 50
-    assert client._sessions_made == 1
-    assert len(client._idle) == 1
+    assert client._transport.connection_counts() == (1, 1)  # (opened, idle): one, reused
 
 
-def test_concurrent_exchanges_each_get_a_session(stub: StubServer, client: FpsClient) -> None:
+def test_concurrent_exchanges_each_get_a_connection(stub: StubServer, client: FpsClient) -> None:
     import threading
 
     stub.default = Reply(body=fpsstub.STATUS_XML)
@@ -338,8 +338,9 @@ def test_concurrent_exchanges_each_get_a_session(stub: StubServer, client: FpsCl
         thread.join(30)
     assert errors == []
     assert len(results) == 18
-    assert 1 <= client._sessions_made <= 6  # at most one per exchange in flight
-    assert len(client._idle) <= client_module.MAX_IDLE_SESSIONS
+    made, idle = client._transport.connection_counts()
+    assert 1 <= made <= 18  # one per exchange in flight, more when a full pool closed one
+    assert 1 <= idle <= MAX_IDLE_CONNECTIONS
     assert stub.count() == 18
 
 
