@@ -42,7 +42,14 @@ from fpsdesk.fps.retry import (
     decide,
     parse_retry_after,
 )
-from fpsdesk.fps.signing import SIGNATURE_METHODS, SignatureMethod, percent_encode, sign_request
+from fpsdesk.fps.signing import (
+    SIGNATURE_METHODS,
+    SignatureMethod,
+    canonical_path,
+    host_for_signing,
+    percent_encode,
+    signed_query,
+)
 from fpsdesk.fps.transport import Answer, BodyRefused, MaybeSent, Transport
 
 log = logging.getLogger(__name__)
@@ -155,6 +162,8 @@ class FpsClient:
         self._retry_after_cap = retry_after_cap
         self._sleep = sleep
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._signing_host = host_for_signing(self._endpoint)
+        self._signing_path = canonical_path(urlsplit(self._endpoint).path)
         self._transport = Transport(
             timeout=self._timeout,
             total_timeout=self._total_timeout,
@@ -163,7 +172,6 @@ class FpsClient:
             headers={
                 "User-Agent": f"fpsdesk/{__version__} (Language=Python; Platform={sys.platform})",
                 "Accept-Encoding": "gzip, deflate",
-                "Accept": "*/*",
             },
         )
 
@@ -422,10 +430,8 @@ class FpsClient:
             return answer, None, exc
 
     def _backoff(self, action: str, attempt: int, answer: Answer | None) -> None:
-        headers = answer.headers if answer is not None else {}
-        delay = backoff_delay(
-            attempt, parse_retry_after(headers.get("Retry-After")), self._retry_after_cap
-        )
+        retry_after = parse_retry_after(answer.headers.get("Retry-After")) if answer else None
+        delay = backoff_delay(attempt, retry_after, self._retry_after_cap)
         log.info(
             "FPS %s answered HTTP %s; retry %d of %d in %.1f s",
             action,
@@ -438,18 +444,19 @@ class FpsClient:
 
     def _exchange(self, action: str, params: Mapping[str, str]) -> Answer:
         """Sign and send one request; raises NetworkError (not sent), MaybeSent, BodyRefused."""
-        signed = sign_request(
+        encoded = signed_query(
             {"Action": action, "Version": API_VERSION, **params},
             method=self._http_method,
-            url=self._endpoint,
+            host=self._signing_host,
+            path=self._signing_path,
             access_key_id=self._access_key_id,
             secret_key=self._secret_key,
             timestamp=format_timestamp(self._clock()),
             signature_method=self._signature_method,
         )
-        encoded = "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in signed.items())
         if log.isEnabledFor(logging.DEBUG):
-            shown = {k: ("[REDACTED]" if k == "Signature" else v) for k, v in signed.items()}
+            shown = {k: v for k, _, v in (p.partition("=") for p in encoded.split("&"))}
+            shown["Signature"] = "[REDACTED]"
             log.debug("FPS request %s %s %s", self._http_method, self._endpoint, shown)
         if self._http_method == "GET":
             answer = self._transport.exchange("GET", f"{self._endpoint}?{encoded}")

@@ -1,11 +1,11 @@
-"""An overall deadline per HTTP exchange, and the watched connections that honour it.
+"""An overall deadline per HTTP exchange.
 
 A socket read timeout applies to each receive, so a server that drips its headers or body a
-byte at a time would hold the calling thread for ever. The connection classes here attach
-themselves to the :class:`Watchdog` of the exchange running on their thread; when its deadline
-passes, the socket is shut down, the blocked receive returns, and the exchange fails as a
-timeout. One shared :class:`DeadlineWatcher` thread serves every exchange: a thread per request
-cost more than the request itself on loopback.
+byte at a time would hold the calling thread for ever. The transport attaches each exchange's
+connection to a :class:`Watchdog`; when its deadline passes, the socket is shut down, the
+blocked receive returns, and the exchange fails as a timeout. One shared
+:class:`DeadlineWatcher` thread serves every exchange: a thread per request cost more than
+the request itself on loopback.
 """
 
 from __future__ import annotations
@@ -15,10 +15,14 @@ import heapq
 import socket
 import threading
 import time
-from typing import Any
+from typing import Protocol
 
-import urllib3.connection
-import urllib3.connectionpool
+
+class _Connection(Protocol):
+    """What the watchdog cuts: an http.client connection (its socket, once connected)."""
+
+    @property
+    def sock(self) -> socket.socket | None: ...
 
 
 class Watchdog:
@@ -26,12 +30,12 @@ class Watchdog:
 
     def __init__(self, seconds: float) -> None:
         self._lock = threading.Lock()
-        self._connection: urllib3.connection.HTTPConnection | None = None
+        self._connection: _Connection | None = None
         self._seconds = seconds
         self.expired = False
         self.done = False
 
-    def attach(self, connection: urllib3.connection.HTTPConnection) -> None:
+    def attach(self, connection: _Connection) -> None:
         with self._lock:
             self._connection = connection
             expired = self.expired
@@ -48,21 +52,19 @@ class Watchdog:
             self._cut(connection)
 
     @staticmethod
-    def _cut(connection: urllib3.connection.HTTPConnection) -> None:
+    def _cut(connection: _Connection) -> None:
         sock = connection.sock
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
     def __enter__(self) -> Watchdog:
-        _in_flight.watchdog = self
         _WATCHER.watch(self, time.monotonic() + self._seconds)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         with self._lock:
             self.done = True
-        _in_flight.watchdog = None
 
 
 class DeadlineWatcher:
@@ -117,84 +119,3 @@ class DeadlineWatcher:
 
 
 _WATCHER = DeadlineWatcher()
-_in_flight = threading.local()
-
-
-def _attach_to_watchdog(connection: urllib3.connection.HTTPConnection) -> None:
-    watchdog = getattr(_in_flight, "watchdog", None)
-    if isinstance(watchdog, Watchdog):
-        watchdog.attach(connection)
-
-
-class _OneSendMixin:
-    """Sends a request's head and a small bytes body in one ``send``.
-
-    urllib3 sends the head, then the body: two segments (TCP_NODELAY is on), and a server that
-    reads the head first waits for the second. http.client joins them when the body is bytes;
-    doing the same took about a tenth off each loopback exchange.
-    """
-
-    _held: bytes | None = None
-    _hold = False
-
-    def _start_request(self, body: object) -> None:
-        self._held = None
-        self._hold = isinstance(body, bytes) and 0 < len(body) <= 64 * 1024
-
-    def _end_request(self) -> None:
-        self._held, self._hold = None, False
-
-    def send(self, data: Any) -> None:
-        if self._hold and isinstance(data, bytes):
-            if self._held is None:
-                self._held = data  # the head: wait for the body
-                return
-            data, self._held, self._hold = self._held + data, None, False
-        super().send(data)  # type: ignore[misc]
-
-
-class WatchedHTTPConnection(_OneSendMixin, urllib3.connection.HTTPConnection):
-    def request(self, method: str, url: str, body: Any = None, *args: Any, **kwargs: Any) -> None:
-        _attach_to_watchdog(self)
-        self._start_request(body)
-        try:
-            super().request(method, url, body, *args, **kwargs)
-        finally:
-            self._end_request()
-
-
-class WatchedHTTPSConnection(_OneSendMixin, urllib3.connection.HTTPSConnection):
-    def request(self, method: str, url: str, body: Any = None, *args: Any, **kwargs: Any) -> None:
-        _attach_to_watchdog(self)
-        self._start_request(body)
-        try:
-            super().request(method, url, body, *args, **kwargs)
-        finally:
-            self._end_request()
-
-
-class _QuietPoolMixin:
-    """A full pool closes a returned connection without urllib3's "pool is full" warning:
-    the pool keeps at most ``maxsize`` idle connections by design, not by accident."""
-
-    pool: Any
-
-    def _put_conn(self, conn: Any) -> None:
-        if conn is not None and self.pool is not None and self.pool.full():
-            conn.close()
-            return
-        super()._put_conn(conn)  # type: ignore[misc]
-
-
-class WatchedHTTPPool(_QuietPoolMixin, urllib3.connectionpool.HTTPConnectionPool):
-    ConnectionCls = WatchedHTTPConnection
-
-
-class WatchedHTTPSPool(_QuietPoolMixin, urllib3.connectionpool.HTTPSConnectionPool):
-    ConnectionCls = WatchedHTTPSConnection
-
-
-WATCHED_POOLS: dict[str, type[urllib3.connectionpool.HTTPConnectionPool]] = {
-    "http": WatchedHTTPPool,
-    "https": WatchedHTTPSPool,
-}

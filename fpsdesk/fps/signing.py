@@ -83,6 +83,22 @@ def hmac_signature(secret_key: str, text: str, signature_method: SignatureMethod
     return base64.b64encode(mac).decode("ascii")
 
 
+def _with_common_parameters(
+    params: Mapping[str, str], access_key_id: str, timestamp: str, signature_method: str
+) -> dict[str, str]:
+    signed = dict(params)
+    signed.pop("Signature", None)
+    signed.update(
+        {
+            "AWSAccessKeyId": access_key_id,
+            "SignatureVersion": "2",
+            "SignatureMethod": signature_method,
+            "Timestamp": timestamp,
+        }
+    )
+    return signed
+
+
 def sign_request(
     params: Mapping[str, str],
     *,
@@ -98,20 +114,33 @@ def sign_request(
     ``timestamp`` is passed in (not read from a clock) so signing stays deterministic and
     testable; the client formats it as UTC with milliseconds.
     """
-    signed = dict(params)
-    signed.pop("Signature", None)
-    signed.update(
-        {
-            "AWSAccessKeyId": access_key_id,
-            "SignatureVersion": "2",
-            "SignatureMethod": signature_method,
-            "Timestamp": timestamp,
-        }
-    )
+    signed = _with_common_parameters(params, access_key_id, timestamp, signature_method)
     path = urlsplit(url).path
     text = string_to_sign(method, host_for_signing(url), path, signed)
     signed["Signature"] = hmac_signature(secret_key, text, signature_method)
     return signed
+
+
+def signed_query(
+    params: Mapping[str, str],
+    *,
+    method: str,
+    host: str,
+    path: str,
+    access_key_id: str,
+    secret_key: str,
+    timestamp: str,
+    signature_method: SignatureMethod = "HmacSHA256",
+) -> str:
+    """What :func:`sign_request` signs, as the encoded ``name=value&…`` form that goes on the
+    wire (a POST body or a GET query): the canonical query plus ``Signature``, each parameter
+    encoded once. ``host`` is :func:`host_for_signing` of the endpoint, ``path`` its
+    :func:`canonical_path`; a client computes both once."""
+    signed = _with_common_parameters(params, access_key_id, timestamp, signature_method)
+    query = canonical_query(signed)
+    text = "\n".join([method.upper(), host, path, query])
+    signature = hmac_signature(secret_key, text, signature_method)
+    return f"{query}&Signature={percent_encode(signature)}"
 
 
 def ipn_string_to_sign(http_method: str, endpoint_url: str, params: Params) -> str:

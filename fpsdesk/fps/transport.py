@@ -11,14 +11,19 @@ The FPS client, the IPN certificate download and the sandbox's IPN sender all se
   nothing was sent (refused connection, DNS, connect timeout, TLS handshake), :class:`MaybeSent`
   when it may have been, :class:`BodyRefused` when an answer came but was too large.
 
-It sends through urllib3 (requests' own transport) with keep-alive pools of a few connections:
-a pool keeps at most ``max_idle`` idle connections, so a client shared by many short-lived
-threads holds a bounded number of sockets. A loopback host is always reached directly; other
-hosts go through the environment's proxy (HTTPS_PROXY, NO_PROXY), as requests would.
+It sends over the standard library's ``http.client`` connections, kept alive between
+exchanges: at most ``max_idle`` idle connections per host, checked out for one exchange and
+back in after it, so a client shared by many short-lived threads holds a bounded number of
+sockets (and a connection is never used by two threads at once). requests and urllib3 cost
+more than the server on loopback (docs/benchmarks.md). A loopback host is always reached
+directly; other hosts go through the environment's proxy (HTTPS_PROXY, NO_PROXY: an HTTP
+proxy, tunnelled with CONNECT for https), as requests would.
 """
 
 from __future__ import annotations
 
+import base64
+import email.message
 import http.client
 import logging
 import os
@@ -26,38 +31,21 @@ import socket
 import ssl
 import threading
 import time
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import requests.utils
-import urllib3
-import urllib3.connectionpool
-import urllib3.exceptions
-from urllib3.util import Timeout as Urllib3Timeout
+from urllib3.util.wait import wait_for_read
 
 from fpsdesk import logsetup
-from fpsdesk.fps.deadline import WATCHED_POOLS, Watchdog
+from fpsdesk.fps.deadline import Watchdog
 from fpsdesk.fps.endpoints import is_loopback_host
 from fpsdesk.fps.exceptions import InvalidInput, NetworkError, ProtocolError
 
 log = logging.getLogger(__name__)
-_Manager = urllib3.PoolManager
 
-
-def _redact_urllib3_logs() -> None:
-    """urllib3 logs each request line, a GET's query string (and Signature) included.
-
-    A filter on its logger, not only on fpsdesk's handlers, keeps the signature out whatever
-    handler an embedding application or a test installs.
-    """
-    pool_log = logging.getLogger("urllib3.connectionpool")
-    if not any(isinstance(f, logsetup.RedactingFilter) for f in pool_log.filters):
-        pool_log.addFilter(logsetup.RedactingFilter())
-
-
-_redact_urllib3_logs()
 
 MAX_IDLE_CONNECTIONS = 4  # per host, kept for reuse between exchanges; more are closed after use
 READ_SIZE = 64 * 1024
@@ -69,7 +57,7 @@ class Answer:
 
     status: int
     body: bytes
-    headers: Mapping[str, str]
+    headers: email.message.Message  # case-insensitive get(), as http.client gives them
 
 
 class MaybeSent(Exception):
@@ -93,28 +81,21 @@ class BodyRefused(Exception):
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
-    """``exc`` and the exceptions it wraps (args, MaxRetryError.reason, cause), outermost first."""
+    """``exc`` and the exceptions it wraps (args, cause, context), outermost first."""
     found: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and current not in found and len(found) < 10:
         found.append(current)
-        following: BaseException | None = None
-        if isinstance(current, urllib3.exceptions.MaxRetryError) and current.reason is not None:
-            following = current.reason
-        else:
-            for arg in reversed(current.args):
-                if isinstance(arg, BaseException):
-                    following = arg
-                    break
+        following = next((a for a in reversed(current.args) if isinstance(a, BaseException)), None)
         current = following or current.__cause__ or current.__context__
     return found
 
 
 def reason(exc: BaseException) -> str:
-    """A short, plain, secret-free reason from a urllib3/socket exception chain."""
+    """A short, plain, secret-free reason from a socket/TLS/http.client exception chain."""
     chain = _chain(exc)
     for inner in reversed(chain):
-        if isinstance(inner, urllib3.exceptions.NameResolutionError | socket.gaierror):
+        if isinstance(inner, socket.gaierror):
             return "the host name could not be found"
         if isinstance(inner, ConnectionRefusedError):
             return "the connection was refused"
@@ -132,21 +113,28 @@ def reason(exc: BaseException) -> str:
     return logsetup.redact(str(innermost) or type(innermost).__name__)[:200]
 
 
-def _never_connected(exc: BaseException) -> bool:
-    """True when the connection (to the host or the proxy) was never established."""
-    return any(isinstance(inner, urllib3.exceptions.NewConnectionError) for inner in _chain(exc))
+# -- where a request goes ---------------------------------------------------------------------
 
 
-def _connect_timed_out(exc: BaseException) -> bool:
-    return any(
-        isinstance(inner, urllib3.exceptions.ConnectTimeoutError)
-        and not isinstance(inner, urllib3.exceptions.NewConnectionError)
-        for inner in _chain(exc)
-    )
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """How to reach one origin: directly, or through an HTTP proxy (CONNECT for https)."""
+
+    scheme: str
+    host: str
+    port: int
+    netloc: str
+    proxy: tuple[str, int] | None = None
+    proxy_headers: Mapping[str, str] | None = None
 
 
-# What sending and waiting for the head can raise (ValueError: a bad URL or header).
-_SEND_FAILURES = (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, ValueError)
+class _Pool:
+    """Idle keep-alive connections to one route; at most ``max_idle`` are kept."""
+
+    def __init__(self, max_idle: int) -> None:
+        self.idle: list[http.client.HTTPConnection] = []
+        self.made = 0
+        self.max_idle = max_idle
 
 
 # -- the transport ----------------------------------------------------------------------------
@@ -172,7 +160,6 @@ class Transport:
         max_idle: int = MAX_IDLE_CONNECTIONS,
     ) -> None:
         self._timeout = timeout
-        self._urllib3_timeout = Urllib3Timeout(connect=timeout[0], read=timeout[1])
         self._total_timeout = total_timeout
         self._max_body_bytes = max_body_bytes
         self._ca_bundle = ca_bundle
@@ -180,9 +167,8 @@ class Transport:
         self._environment_proxy = environment_proxy
         self._max_idle = max_idle
         self._lock = threading.Lock()
-        # origin -> (the pool for a direct origin or None, the manager that owns it)
-        self._routes: dict[tuple[str, str], tuple[urllib3.HTTPConnectionPool | None, _Manager]] = {}
-        self._managers: list[_Manager] = []
+        self._routes: dict[tuple[str, str], tuple[_Route, _Pool]] = {}
+        self._tls: ssl.SSLContext | None = None
         self._closed = False
 
     @property
@@ -198,52 +184,33 @@ class Transport:
     ) -> Answer:
         """Send one request and read its answer; raises NetworkError, MaybeSent, BodyRefused."""
         parts = urlsplit(url)
-        host = parts.netloc
-        pool, manager = self._route(parts.scheme.lower(), host, url)
-        sent_headers = {**self._headers, **headers} if headers else self._headers
+        route, pool = self._route(parts.scheme.lower(), parts.netloc, url)
         target = parts.path or "/"
         if parts.query:
             target = f"{target}?{parts.query}"
-        cut_off = f"no complete answer from {host} within {self._total_timeout:g} s; cut off"
-        with Watchdog(self._total_timeout) as watchdog:
-            try:
-                options: dict[str, Any] = {
-                    "body": body,
-                    "headers": sent_headers,
-                    "retries": False,
-                    "redirect": False,
-                    "preload_content": False,
-                    "timeout": self._urllib3_timeout,
-                }
-                if pool is not None:
-                    response = pool.urlopen(method, target, assert_same_host=False, **options)
-                else:
-                    response = manager.urlopen(method, url, **options)
-            except _SEND_FAILURES as exc:
-                raise self._classify(exc, host, watchdog, cut_off) from None
-            try:
-                data = self._read_body(response, host)
-            except MaybeSent:
-                response.close()
-                if watchdog.expired:
-                    raise MaybeSent(cut_off, "timeout") from None
-                raise
-            except BaseException:
-                response.close()
-                raise
-            finally:
-                response.release_conn()
-            if watchdog.expired:  # the cut may look like a clean end of the body
-                raise MaybeSent(cut_off, "timeout")
-        return Answer(response.status, data, response.headers)
+        if route.proxy is not None and route.scheme == "http":
+            target = f"http://{route.netloc}{target}"  # absolute form, for the proxy
+        sent = {**self._headers, **headers} if headers else self._headers
+        if route.proxy_headers and route.scheme == "http":
+            sent = {**sent, **route.proxy_headers}
+        connection = self._checkout(route, pool)
+        try:
+            answer = self._send(connection, route, method, target, body, sent)
+        except BaseException:
+            connection.close()
+            raise
+        self._checkin(pool, connection)
+        return answer
 
     def close(self) -> None:
         """Close the idle connections; one in use closes when its exchange ends."""
         with self._lock:
-            managers, self._managers, self._routes = self._managers, [], {}
+            routes, self._routes = self._routes, {}
             self._closed = True
-        for manager in managers:
-            manager.clear()
+        for _, pool in routes.values():
+            for connection in pool.idle:
+                connection.close()
+            pool.idle.clear()
 
     def __enter__(self) -> Transport:
         return self
@@ -252,120 +219,191 @@ class Transport:
         self.close()
 
     def connection_counts(self) -> tuple[int, int]:
-        """(connections opened, idle connections kept) over every pool, for tests and logs."""
+        """(connections opened, idle connections kept) over every route, for tests and logs."""
         with self._lock:
-            pools = [pool for pool, _ in self._routes.values() if pool is not None]
-        made = sum(pool.num_connections for pool in pools)
-        idle = sum(
-            1 for pool in pools if pool.pool is not None for conn in list(pool.pool.queue) if conn
-        )
-        return made, idle
+            pools = [pool for _, pool in self._routes.values()]
+            return sum(p.made for p in pools), sum(len(p.idle) for p in pools)
 
-    # -- internals ----------------------------------------------------------------------------
+    # -- connections ----------------------------------------------------------------------------
 
-    def _route(
-        self, scheme: str, host: str, url: str
-    ) -> tuple[urllib3.HTTPConnectionPool | None, _Manager]:
-        key = (scheme, host)
-        route = self._routes.get(key)
-        if route is not None:
-            return route
+    def _route(self, scheme: str, netloc: str, url: str) -> tuple[_Route, _Pool]:
+        key = (scheme, netloc)
+        found = self._routes.get(key)
+        if found is not None and not self._closed:
+            return found
         with self._lock:
             if self._closed:
                 raise InvalidInput("This connection has been closed.")
-            route = self._routes.get(key)
-            if route is None:
-                route = self._new_route(url)
-                self._routes[key] = route
-        return route
+            found = self._routes.get(key)
+            if found is None:
+                found = (self._new_route(url), _Pool(self._max_idle))
+                self._routes[key] = found
+        return found
 
-    def _new_route(self, url: str) -> tuple[urllib3.HTTPConnectionPool | None, _Manager]:
-        parts = urlsplit(url)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            raise NetworkError(f"the request could not be sent ({url[:80]!r} is not an http URL)")
-        direct = not self._environment_proxy or is_loopback_host(parts.hostname)
-        proxy = None if direct else _environment_proxy_for(url)
-        manager = self._manager(proxy, use_environment=not direct)
-        self._managers.append(manager)
-        if proxy is not None:
-            return None, manager
+    def _new_route(self, url: str) -> _Route:
         try:
-            pool = manager.connection_from_url(url)
-        except (urllib3.exceptions.LocationValueError, ValueError) as exc:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as exc:
             raise NetworkError(f"the request could not be sent ({reason(exc)})") from None
-        return pool, manager
-
-    def _manager(self, proxy: str | None, *, use_environment: bool) -> _Manager:
-        ca_bundle = self._ca_bundle or _default_ca_bundle(use_environment)
-        tls: dict[str, Any] = {"cert_reqs": "CERT_REQUIRED", "ca_certs": ca_bundle}
-        common: dict[str, Any] = {"num_pools": 4, "maxsize": self._max_idle, "block": False, **tls}
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https") or not parts.hostname:
+            raise NetworkError(f"the request could not be sent ({url[:80]!r} is not an http URL)")
+        host = parts.hostname
+        route = _Route(scheme, host, port or (443 if scheme == "https" else 80), parts.netloc)
+        if not self._environment_proxy or is_loopback_host(host):
+            return route
+        proxy = _environment_proxy_for(url)
         if proxy is None:
-            manager: _Manager = urllib3.PoolManager(**common)
-        elif proxy.lower().startswith("socks"):
-            try:
-                from urllib3.contrib.socks import SOCKSProxyManager
-            except ImportError:
-                raise NetworkError(
-                    "a SOCKS proxy is set in the environment, but SOCKS support (PySocks) is not "
-                    "installed; nothing was sent"
-                ) from None
-            # A SOCKS manager keeps its own pools: its connections carry the SOCKS handshake.
-            return SOCKSProxyManager(proxy, **common)
-        else:
-            user, password = requests.utils.get_auth_from_url(proxy)
-            proxy_headers = (
-                urllib3.make_headers(proxy_basic_auth=f"{user}:{password}") if user else None
+            return route
+        proxy_parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        if proxy_parts.scheme.lower() != "http" or not proxy_parts.hostname:
+            raise NetworkError(
+                f"the environment's proxy for {host} is not an http:// proxy "
+                f"({proxy_parts.scheme or 'no scheme'}), which fpsdesk cannot use; set "
+                "HTTPS_PROXY to an HTTP proxy or add the host to NO_PROXY. Nothing was sent"
             )
-            manager = urllib3.ProxyManager(proxy, proxy_headers=proxy_headers, **common)
-        manager.pool_classes_by_scheme = dict(WATCHED_POOLS)
-        return manager
+        auth: dict[str, str] = {}
+        if proxy_parts.username:
+            token = f"{unquote(proxy_parts.username)}:{unquote(proxy_parts.password or '')}"
+            auth["Proxy-Authorization"] = "Basic " + base64.b64encode(token.encode()).decode()
+        return _Route(
+            route.scheme,
+            route.host,
+            route.port,
+            route.netloc,
+            (proxy_parts.hostname, proxy_parts.port or 80),
+            auth or None,
+        )
 
-    def _classify(
-        self, exc: Exception, host: str, watchdog: Watchdog, cut_off: str
-    ) -> NetworkError | MaybeSent:
-        """The client's error type for a failure while sending or waiting for the head."""
-        if isinstance(exc, urllib3.exceptions.SSLError):
-            return NetworkError(
-                f"the TLS certificate of {host} could not be verified ({reason(exc)})", kind="tls"
+    def _checkout(self, route: _Route, pool: _Pool) -> http.client.HTTPConnection:
+        """An idle connection still open, or a new (not yet connected) one."""
+        with self._lock:
+            while pool.idle:
+                connection = pool.idle.pop()
+                sock = connection.sock
+                # Readable while idle means the server closed it (or sent junk): drop it.
+                if sock is not None and not wait_for_read(sock, timeout=0.0):
+                    return connection
+                connection.close()
+            pool.made += 1
+        host, port = route.proxy or (route.host, route.port)
+        if route.scheme != "https":
+            return http.client.HTTPConnection(host, port, timeout=self._timeout[0])
+        secure = http.client.HTTPSConnection(
+            host, port, timeout=self._timeout[0], context=self._tls_context()
+        )
+        if route.proxy is not None:
+            secure.set_tunnel(route.host, route.port, headers=route.proxy_headers)
+        return secure
+
+    def _checkin(self, pool: _Pool, connection: http.client.HTTPConnection) -> None:
+        with self._lock:
+            keep = (
+                connection.sock is not None  # not closed (the server said Connection: close)
+                and not self._closed
+                and len(pool.idle) < pool.max_idle
             )
-        if _never_connected(exc):
-            return NetworkError(f"could not connect to {host} ({reason(exc)}); nothing was sent")
-        if _connect_timed_out(exc):
-            return NetworkError(
+            if keep:
+                pool.idle.append(connection)
+        if not keep:
+            connection.close()
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """Verification always on: the profile's CA bundle, else the default one."""
+        if self._tls is None:
+            context = ssl.create_default_context(
+                cafile=self._ca_bundle or _default_ca_bundle(self._environment_proxy)
+            )
+            context.minimum_version = ssl.TLSVersion.TLSv1_2
+            self._tls = context
+        return self._tls
+
+    # -- one exchange -----------------------------------------------------------------------
+
+    def _send(
+        self,
+        connection: http.client.HTTPConnection,
+        route: _Route,
+        method: str,
+        target: str,
+        body: bytes | None,
+        headers: Mapping[str, str],
+    ) -> Answer:
+        host = route.netloc
+        cut_off = f"no complete answer from {host} within {self._total_timeout:g} s; cut off"
+        with Watchdog(self._total_timeout) as watchdog:
+            watchdog.attach(connection)
+            if connection.sock is None:
+                self._connect(connection, host)
+            try:
+                connection.request(method, target, body, dict(headers))
+                response = connection.getresponse()
+            except ValueError as exc:  # a bad URL or header, refused before sending
+                raise NetworkError(f"the request could not be sent ({reason(exc)})") from None
+            except (http.client.HTTPException, OSError) as exc:
+                if watchdog.expired:
+                    raise MaybeSent(cut_off, "timeout") from None
+                if isinstance(exc, TimeoutError):
+                    raise MaybeSent(
+                        f"no answer from {host} within {self._timeout[1]:g} s", "timeout"
+                    ) from None
+                # Anything else may have happened after the request left.
+                raise MaybeSent(
+                    f"the exchange with {host} failed ({reason(exc)})", "network"
+                ) from None
+            try:
+                data = self._read_body(response, host)
+            except MaybeSent:
+                if watchdog.expired:
+                    raise MaybeSent(cut_off, "timeout") from None
+                raise
+            if watchdog.expired:  # the cut may look like a clean end of the body
+                raise MaybeSent(cut_off, "timeout")
+        if response.will_close:
+            connection.close()
+        return Answer(response.status, data, response.headers)
+
+    def _connect(self, connection: http.client.HTTPConnection, host: str) -> None:
+        """Open the connection (through the proxy's tunnel, TLS handshake included); a failure
+        here means nothing was sent."""
+        try:
+            connection.connect()
+        except ssl.SSLError as exc:
+            raise NetworkError(
+                f"the TLS certificate of {host} could not be verified ({reason(exc)})", kind="tls"
+            ) from None
+        except TimeoutError:
+            raise NetworkError(
                 f"could not connect to {host} within {self._timeout[0]:g} s; nothing was sent",
                 kind="timeout",
-            )
-        if isinstance(exc, ValueError):  # a bad URL or header, refused before sending
-            return NetworkError(f"the request could not be sent ({reason(exc)})")
-        if watchdog.expired:
-            return MaybeSent(cut_off, "timeout")
-        if isinstance(exc, urllib3.exceptions.ReadTimeoutError | TimeoutError):
-            return MaybeSent(f"no answer from {host} within {self._timeout[1]:g} s", "timeout")
-        # Anything else may have happened after the request left.
-        return MaybeSent(f"the exchange with {host} failed ({reason(exc)})", "network")
+            ) from None
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            raise NetworkError(
+                f"could not connect to {host} ({reason(exc)}); nothing was sent"
+            ) from None
+        assert connection.sock is not None
+        connection.sock.settimeout(self._timeout[1])
 
-    def _read_body(self, response: urllib3.BaseHTTPResponse, host: str) -> bytes:
-        """Read at most ``max_body_bytes``; read1 returns each piece as it arrives, so the
-        deadline is checked between receives even on a dripping body (and the watchdog cuts
-        a receive that blocks)."""
+    def _read_body(self, response: http.client.HTTPResponse, host: str) -> bytes:
+        """Read at most ``max_body_bytes`` (decoded); read1 returns each piece as it arrives,
+        so the deadline is checked between receives even on a dripping body (and the
+        watchdog cuts a receive that blocks)."""
         status = response.status
-        declared = response.headers.get("Content-Length", "")
+        declared = response.length  # Content-Length (None when chunked or absent)
         limit = self._max_body_bytes
-        if declared.isdigit() and int(declared) > limit:
+        if declared is not None and declared > limit:
             raise BodyRefused(
                 ProtocolError(
-                    f"the answer declares {int(declared):,} bytes, more than the "
+                    f"the answer declares {declared:,} bytes, more than the "
                     f"{limit:,}-byte limit; not read",
                     status,
                 )
             )
         deadline = time.monotonic() + self._total_timeout
+        decoder = _decoder(response.headers.get("Content-Encoding", ""))
         chunks: list[bytes] = []
         total = 0
-        # With an identity body of known length, stop when it has all arrived instead of
-        # asking once more for the end (one urllib3 call less per exchange).
-        encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
-        expected = int(declared) if declared.isdigit() and encoding == "identity" else None
         try:
             while True:
                 if time.monotonic() > deadline:
@@ -373,9 +411,12 @@ class Transport:
                         f"no complete answer from {host} within {self._total_timeout:g} s; cut off",
                         "timeout",
                     )
-                piece = response.read1(READ_SIZE, decode_content=True)
+                piece = response.read1(READ_SIZE)
                 if not piece:
                     break
+                if decoder is not None:
+                    # At most one byte past the limit is ever inflated: a bomb stays small.
+                    piece = decoder.decompress(piece, limit - total + 1)
                 total += len(piece)
                 if total > limit:
                     raise BodyRefused(
@@ -385,18 +426,36 @@ class Transport:
                         )
                     )
                 chunks.append(piece)
-                if expected is not None and total >= expected:
+                if response.length == 0:  # all of a known length arrived: do not ask again
                     break
-        except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
+        except TimeoutError:
             raise MaybeSent(
                 f"the answer from {host} stopped arriving for {self._timeout[1]:g} s", "timeout"
             ) from None
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
+        except (http.client.HTTPException, OSError, zlib.error) as exc:
             raise MaybeSent(
                 f"the connection to {host} broke while reading the answer ({reason(exc)})",
                 "network",
             ) from None
+        if decoder is not None:  # all input was taken (else the cap was hit): only a little is left
+            rest = decoder.flush()
+            if total + len(rest) > limit:
+                raise BodyRefused(
+                    ProtocolError(f"the answer is larger than the {limit:,}-byte limit", status)
+                )
+            chunks.append(rest)
+        response.close()
         return b"".join(chunks)
+
+
+def _decoder(content_encoding: str) -> zlib._Decompress | None:
+    """A decompressor for a gzip or deflate answer (the encodings the client accepts)."""
+    encoding = content_encoding.strip().lower()
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.decompressobj(zlib.MAX_WBITS)
+    return None
 
 
 def _default_ca_bundle(use_environment: bool) -> str:

@@ -37,16 +37,16 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
-import requests
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from fpsdesk.fps.endpoints import is_loopback_host
-from fpsdesk.fps.exceptions import FpsClientError
+from fpsdesk.fps.exceptions import FpsClientError, NetworkError
 from fpsdesk.fps.models import VerifySignatureResult
 from fpsdesk.fps.signing import host_for_signing, ipn_string_to_sign
+from fpsdesk.fps.transport import BodyRefused, MaybeSent, Transport
 from fpsdesk.paths import cache_dir, ensure
 from fpsdesk.records.ipn import FailReason, Ipn, Verdict, VerifyMode
 
@@ -268,51 +268,30 @@ class CertificateCache:
             log.warning("could not cache the IPN certificate on disk", exc_info=True)
 
     def _download(self, url: str) -> bytes:
-        deadline = time.monotonic() + self.timeout[0] + self.timeout[1]
-        session = requests.Session()
-        # A local sandbox is reached directly, never through a proxy from the environment.
-        session.trust_env = not is_loopback_host(_host_key(url)[0])
-        try:
-            response = session.get(
-                url,
-                allow_redirects=False,
-                timeout=self.timeout,
-                stream=True,
-                headers={"Accept": "application/x-pem-file, application/x-x509-ca-cert, */*"},
-            )
-        except requests.RequestException as exc:
-            session.close()
-            raise CertificateUnavailable(
-                f"cannot reach {url[:120]} ({type(exc).__name__})"
-            ) from None
-        with session, response:
-            if 300 <= response.status_code < 400:
-                raise CertificateUnavailable(
-                    f"the certificate URL redirects (HTTP {response.status_code}); "
-                    "redirects are not followed"
-                )
-            if response.status_code != 200:
-                raise CertificateUnavailable(
-                    f"the certificate URL answered HTTP {response.status_code}"
-                )
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > self.max_bytes:
-                raise CertificateInvalid(
-                    f"the certificate is {declared} bytes, more than {self.max_bytes}"
-                )
-            data = bytearray()
+        """The certificate's bytes, fetched by the shared transport's rules: no redirects,
+        ``max_bytes`` at most, within connect + read timeout overall."""
+        transport = Transport(
+            timeout=self.timeout,
+            total_timeout=self.timeout[0] + self.timeout[1],
+            max_body_bytes=self.max_bytes,
+            headers={"Accept": "application/x-pem-file, application/x-x509-ca-cert, */*"},
+        )
+        with transport:
             try:
-                for chunk in response.iter_content(8192):
-                    data += chunk
-                    if len(data) > self.max_bytes:
-                        raise CertificateInvalid(f"the certificate is over {self.max_bytes} bytes")
-                    if time.monotonic() > deadline:
-                        raise CertificateUnavailable("the certificate download took too long")
-            except requests.RequestException as exc:
-                raise CertificateUnavailable(
-                    f"the certificate download broke off ({type(exc).__name__})"
+                answer = transport.exchange("GET", url)
+            except BodyRefused:
+                raise CertificateInvalid(
+                    f"the certificate is over {self.max_bytes} bytes"
                 ) from None
-        return bytes(data)
+            except (NetworkError, MaybeSent) as exc:
+                raise CertificateUnavailable(f"cannot reach {url[:120]} ({exc})") from None
+        if 300 <= answer.status < 400:
+            raise CertificateUnavailable(
+                f"the certificate URL redirects (HTTP {answer.status}); redirects are not followed"
+            )
+        if answer.status != 200:
+            raise CertificateUnavailable(f"the certificate URL answered HTTP {answer.status}")
+        return answer.body
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,10 +14,11 @@ import logging
 import time
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import urlencode
 
-import requests
-
+from fpsdesk.fps.exceptions import NetworkError
 from fpsdesk.fps.signing import ipn_string_to_sign
+from fpsdesk.fps.transport import BodyRefused, MaybeSent, Transport
 from fpsdesk.sandbox.pki import SigningIdentity
 from fpsdesk.sandbox.scheduler import TimerQueue
 from fpsdesk.sandbox.state import (
@@ -86,6 +87,23 @@ def sign_notification(
     return signed
 
 
+_MAX_ANSWER_BYTES = 64 * 1024  # a receiver's answer is only looked at for its status
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def _deliver(
+    transport: Transport, url: str, params: dict[str, str]
+) -> tuple[int | None, str | None]:
+    """POST one notification: (HTTP status, None) or (status if any, what went wrong)."""
+    try:
+        answer = transport.exchange("POST", url, urlencode(params).encode("ascii"), _FORM)
+    except BodyRefused as exc:  # it answered; only the status matters
+        return exc.error.http_status, None
+    except (NetworkError, MaybeSent) as exc:
+        return None, f"Connection failed: {exc}"
+    return answer.status, None
+
+
 class IpnSender:
     """Delivers recorded deliveries; state lives in the Store, so a restart resumes them."""
 
@@ -93,12 +111,16 @@ class IpnSender:
         self._store = store
         self.policy = policy
         self._queue = TimerQueue("fps-sandbox-ipn")
-        self._session: requests.Session | None = None
+        self._transport: Transport | None = None
 
     def start(self) -> None:
-        self._session = requests.Session()
         # Deliver directly: an environment proxy must not swallow IPNs to a local receiver.
-        self._session.trust_env = False
+        self._transport = Transport(
+            timeout=(self.policy.timeout, self.policy.timeout),
+            total_timeout=self.policy.timeout,
+            max_body_bytes=_MAX_ANSWER_BYTES,
+            environment_proxy=False,
+        )
         self._queue.start()
         with self._store.read() as conn:
             rows = conn.execute(
@@ -108,9 +130,9 @@ class IpnSender:
 
     def stop(self) -> None:
         self._queue.stop()
-        if self._session is not None:
-            self._session.close()
-            self._session = None
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
 
     def enqueue(self, delivery_ids: list[int]) -> None:
         for delivery in delivery_ids:
@@ -127,22 +149,10 @@ class IpnSender:
             attempts = conn.execute(
                 "SELECT COUNT(*) AS c FROM attempts WHERE delivery = ?", (delivery,)
             ).fetchone()["c"]
-        if row is None or row["state"] != DELIVERY_PENDING or self._session is None:
+        transport = self._transport
+        if row is None or row["state"] != DELIVERY_PENDING or transport is None:
             return
-        params = json.loads(row["params"])
-        status: int | None = None
-        error: str | None = None
-        try:
-            response = self._session.post(
-                row["url"],
-                data=params,
-                timeout=self.policy.timeout,
-                allow_redirects=False,
-            )
-            status = response.status_code
-            response.close()
-        except requests.RequestException as exc:
-            error = f"{type(exc).__name__}: {exc}"
+        status, error = _deliver(transport, row["url"], json.loads(row["params"]))
         ok = status is not None and 200 <= status < 300
         if not ok and error is None:
             error = f"HTTP {status}"

@@ -10,7 +10,6 @@ import pytest
 
 from fpsdesk.fps.client import FpsClient
 from fpsdesk.fps.errors import describe
-from fpsdesk.fps.transport import MAX_IDLE_CONNECTIONS
 from fpsdesk.fps.exceptions import FpsError
 from fpsdesk.fps.models import (
     ActionResult,
@@ -19,6 +18,7 @@ from fpsdesk.fps.models import (
     StatusHistoryEntry,
     TransactionStatus,
 )
+from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, SandboxServer
 from tests.core import fpsstub
 from tests.core.fpsstub import Reply, StubServer
 
@@ -296,23 +296,20 @@ def test_unsafe_endpoint_refused_by_constructor() -> None:
         FpsClient("https://fps.amazonaws.com/", ACCESS, SECRET, ca_bundle="/nonexistent.pem")
 
 
-def test_connections_are_shared_by_threads_not_kept_per_thread(
-    stub: StubServer, client: FpsClient
-) -> None:
+def test_connections_are_shared_by_threads_not_kept_per_thread(sandbox: SandboxServer) -> None:
     """The app runs each look-up on a new short-lived thread: one session per thread grew
     the window's memory by a session and its pool with every look-up. The client's
-    transport keeps its connections for all threads."""
+    transport keeps its keep-alive connections for all threads."""
     import threading
 
-    stub.default = Reply(body=fpsstub.STATUS_XML)
-    for _ in range(50):
-        thread = threading.Thread(
-            target=client.get_transaction_status, args=("14GKE3B85HCMF1BTSH5C4PD2IHZL95RJ2LM",)
-        )
-        thread.start()
-        thread.join(30)
-    assert stub.count() == 50
-    assert client._transport.connection_counts() == (1, 1)  # (opened, idle): one, reused
+    txid = sandbox.create_transaction(status="Reserved")
+    with FpsClient(sandbox.url, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY) as client:
+        for _ in range(50):
+            thread = threading.Thread(target=client.get_transaction_status, args=(txid,))
+            thread.start()
+            thread.join(30)
+        assert sandbox.request_count("GetTransactionStatus") == 50
+        assert client._transport.connection_counts() == (1, 1)  # (opened, idle): one, reused
 
 
 def test_concurrent_exchanges_each_get_a_connection(stub: StubServer, client: FpsClient) -> None:
@@ -338,9 +335,8 @@ def test_concurrent_exchanges_each_get_a_connection(stub: StubServer, client: Fp
         thread.join(30)
     assert errors == []
     assert len(results) == 18
-    made, idle = client._transport.connection_counts()
-    assert 1 <= made <= 18  # one per exchange in flight, more when a full pool closed one
-    assert 1 <= idle <= MAX_IDLE_CONNECTIONS
+    # The stub answers "Connection: close": every exchange opened its own, none is kept.
+    assert client._transport.connection_counts() == (18, 0)
     assert stub.count() == 18
 
 
@@ -358,6 +354,6 @@ def test_secret_never_in_repr_or_logs(stub: StubServer, caplog: pytest.LogCaptur
     assert "FPS request" in caplog.text
     assert "[REDACTED]" in caplog.text
     assert signature not in caplog.text
-    assert percent_encode(signature) not in caplog.text  # urllib3 logs a GET's query string
-    assert "Signature=[REDACTED]" in caplog.text
+    assert percent_encode(signature) not in caplog.text  # nor in a logged GET query string
+    assert "'Signature': '[REDACTED]'" in caplog.text
     assert SECRET not in caplog.text
