@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fpsdesk.fps.error_catalogue import ACTION_STEPS as _ACTION_STEPS
-from fpsdesk.fps.error_catalogue import CATALOGUE, LATER, REPORT, ErrorInfo, Party
+from fpsdesk.fps.error_catalogue import CATALOGUE as CATALOGUE  # re-exported: callers' one import
+from fpsdesk.fps.error_catalogue import LATER, REPORT, Party
+from fpsdesk.fps.error_catalogue import ErrorInfo as ErrorInfo
 from fpsdesk.fps.exceptions import (
     FpsClientError,
     FpsError,
