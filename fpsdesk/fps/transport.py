@@ -15,7 +15,7 @@ It sends over the standard library's ``http.client`` connections, kept alive bet
 exchanges: at most ``max_idle`` idle connections per host, checked out for one exchange and
 back in after it, so a client shared by many short-lived threads holds a bounded number of
 sockets (and a connection is never used by two threads at once). requests and urllib3 cost
-more than the server on loopback (docs/benchmarks.md). A loopback host is always reached
+more than the server on loopback (docs/client.md). A loopback host is always reached
 directly; other hosts go through the environment's proxy (HTTPS_PROXY, NO_PROXY: an HTTP
 proxy, tunnelled with CONNECT for https), as requests would.
 """
@@ -25,7 +25,6 @@ from __future__ import annotations
 import base64
 import email.message
 import http.client
-import logging
 import os
 import socket
 import ssl
@@ -34,6 +33,7 @@ import time
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import requests.utils
@@ -43,9 +43,6 @@ from fpsdesk import logsetup
 from fpsdesk.fps.deadline import Watchdog
 from fpsdesk.fps.endpoints import is_loopback_host
 from fpsdesk.fps.exceptions import InvalidInput, NetworkError, ProtocolError
-
-log = logging.getLogger(__name__)
-
 
 MAX_IDLE_CONNECTIONS = 4  # per host, kept for reuse between exchanges; more are closed after use
 READ_SIZE = 64 * 1024
@@ -111,6 +108,54 @@ def reason(exc: BaseException) -> str:
             return inner.strerror
     innermost = chain[-1]
     return logsetup.redact(str(innermost) or type(innermost).__name__)[:200]
+
+
+# -- connections ------------------------------------------------------------------------------
+
+
+class _OneSend:
+    """Sends a request's head and a small bytes body in one ``send``.
+
+    http.client sends the head, then the body: two segments, and with Nagle's algorithm on the
+    second waits for the first to be acknowledged. One segment is also one read for the server.
+    """
+
+    _hold = False
+    _head: bytes | None = None
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        body: Any = None,
+        headers: Any = {},  # noqa: B006 - http.client's own default, never mutated
+        *,
+        encode_chunked: bool = False,
+    ) -> None:
+        self._hold = isinstance(body, bytes) and 0 < len(body) <= READ_SIZE
+        self._head = None
+        try:
+            super().request(  # type: ignore[misc]
+                method, url, body, headers, encode_chunked=encode_chunked
+            )
+        finally:
+            self._hold, self._head = False, None
+
+    def send(self, data: Any) -> None:
+        if self._hold:
+            if self._head is None:
+                self._head = bytes(data)  # the head: wait for the body
+                return
+            data, self._hold, self._head = self._head + data, False, None
+        super().send(data)  # type: ignore[misc]
+
+
+class _HTTPConnection(_OneSend, http.client.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_OneSend, http.client.HTTPSConnection):
+    pass
 
 
 # -- where a request goes ---------------------------------------------------------------------
@@ -289,10 +334,8 @@ class Transport:
             pool.made += 1
         host, port = route.proxy or (route.host, route.port)
         if route.scheme != "https":
-            return http.client.HTTPConnection(host, port, timeout=self._timeout[0])
-        secure = http.client.HTTPSConnection(
-            host, port, timeout=self._timeout[0], context=self._tls_context()
-        )
+            return _HTTPConnection(host, port, timeout=self._timeout[0])
+        secure = _HTTPSConnection(host, port, timeout=self._timeout[0], context=self._tls_context())
         if route.proxy is not None:
             secure.set_tunnel(route.host, route.port, headers=route.proxy_headers)
         return secure
@@ -312,9 +355,14 @@ class Transport:
     def _tls_context(self) -> ssl.SSLContext:
         """Verification always on: the profile's CA bundle, else the default one."""
         if self._tls is None:
-            context = ssl.create_default_context(
-                cafile=self._ca_bundle or _default_ca_bundle(self._environment_proxy)
-            )
+            bundle = self._ca_bundle or _default_ca_bundle(self._environment_proxy)
+            try:
+                context = ssl.create_default_context(cafile=bundle)
+            except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+                raise NetworkError(
+                    f"the CA bundle {bundle} could not be loaded ({reason(exc)}); nothing was sent",
+                    kind="tls",
+                ) from None
             context.minimum_version = ssl.TLSVersion.TLSv1_2
             self._tls = context
         return self._tls
@@ -337,7 +385,7 @@ class Transport:
             if connection.sock is None:
                 self._connect(connection, host)
             try:
-                connection.request(method, target, body, dict(headers))
+                connection.request(method, target, body, headers)
                 response = connection.getresponse()
             except ValueError as exc:  # a bad URL or header, refused before sending
                 raise NetworkError(f"the request could not be sent ({reason(exc)})") from None

@@ -145,3 +145,15 @@ def test_a_closed_transport_refuses_to_send(stub: StubServer) -> None:
     with pytest.raises(InvalidInput, match="closed"):
         transport.exchange("GET", stub.url)
     assert stub.count() == 0
+
+
+def test_a_ca_bundle_that_is_not_one_is_a_tls_error_before_sending(tmp_path: Any) -> None:
+    bundle = tmp_path / "not-a-bundle.pem"
+    bundle.write_text("this is not a certificate\n")
+    with (
+        _transport(ca_bundle=str(bundle)) as transport,
+        pytest.raises(NetworkError) as refused,
+    ):
+        transport.exchange("GET", "https://127.0.0.1:9/")
+    assert refused.value.kind == "tls"
+    assert "could not be loaded" in str(refused.value)
