@@ -9,7 +9,7 @@ HTTP 500s, a dropped Cancel that must be reconciled, an HTML proxy page, a malfo
 Then every file under the config, data, cache and state (log) directories, the captured stdout
 and stderr, every log record, every "Copy for support" note and every text on screen are
 searched for the secret key and for every Signature value the app sent (captured at the
-transport: ``requests.adapters.HTTPAdapter.send``), raw and percent-encoded, in UTF-8 and
+transport: ``fpsdesk.fps.transport.Transport.exchange``), raw and percent-encoded, in UTF-8 and
 UTF-16. There must be zero hits.
 """
 
@@ -24,11 +24,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import requests.adapters
 from PySide6.QtCore import Qt
 
 from fpsdesk import logsetup
 from fpsdesk.fps.signing import percent_encode
+from fpsdesk.fps.transport import Transport
 from fpsdesk.sandbox import RetryPolicy, SandboxServer
 from fpsdesk.settings_store import SettingsStore
 from fpsdesk.ui import dialogs
@@ -51,12 +51,11 @@ class Wire:
         self.signatures: set[str] = set()
         self.requests = 0
 
-    def record(self, request: Any) -> None:
-        if not str(request.url).startswith(self.endpoint):
+    def record(self, url: str, body: bytes | None) -> None:
+        if not url.startswith(self.endpoint):
             return  # e.g. the sandbox's own IPN POSTs
         self.requests += 1
-        pairs = parse_qsl(urlsplit(str(request.url)).query, keep_blank_values=True)
-        body = request.body
+        pairs = parse_qsl(urlsplit(url).query, keep_blank_values=True)
         if body:
             text = body.decode("ascii") if isinstance(body, bytes) else str(body)
             pairs += parse_qsl(text, keep_blank_values=True)
@@ -80,13 +79,15 @@ def leak_sandbox() -> Iterator[SandboxServer]:
 @pytest.fixture
 def wire(monkeypatch: pytest.MonkeyPatch, leak_sandbox: SandboxServer) -> Wire:
     recorder = Wire(leak_sandbox.url)
-    send = requests.adapters.HTTPAdapter.send
+    exchange = Transport.exchange
 
-    def recording_send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-        recorder.record(request)
-        return send(self, request, *args, **kwargs)
+    def recording_exchange(
+        self: Transport, method: str, url: str, body: bytes | None = None, *args: Any
+    ) -> Any:
+        recorder.record(url, body)
+        return exchange(self, method, url, body, *args)
 
-    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", recording_send)
+    monkeypatch.setattr(Transport, "exchange", recording_exchange)
     return recorder
 
 
