@@ -73,8 +73,12 @@ def format_timestamp(moment: datetime) -> str:
     """UTC with milliseconds, as the Java SDK sends it: ``2009-10-06T09:14:58.796Z``."""
     if moment.tzinfo is None:
         raise ValueError("timestamp must be timezone-aware")
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    u = moment.astimezone(UTC)
+    # Formatted by hand: strftime took a tenth of the client's own time per request.
+    return (
+        f"{u.year:04d}-{u.month:02d}-{u.day:02d}T"
+        f"{u.hour:02d}:{u.minute:02d}:{u.second:02d}.{u.microsecond // 1000:03d}Z"
+    )
 
 
 def _format_amount(amount: Decimal, what: str) -> str:
