@@ -302,9 +302,13 @@ class Transport:
         if proxy is None:
             return route
         proxy_parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-        if proxy_parts.scheme.lower() != "http" or not proxy_parts.hostname:
+        try:
+            proxy_port = proxy_parts.port or 80
+        except ValueError:
+            proxy_port = 0
+        if proxy_parts.scheme.lower() != "http" or not proxy_parts.hostname or not proxy_port:
             raise NetworkError(
-                f"the environment's proxy for {host} is not an http:// proxy "
+                f"the environment's proxy for {host} is not an http://host:port proxy "
                 f"({proxy_parts.scheme or 'no scheme'}), which fpsdesk cannot use; set "
                 "HTTPS_PROXY to an HTTP proxy or add the host to NO_PROXY. Nothing was sent"
             )
@@ -317,7 +321,7 @@ class Transport:
             route.host,
             route.port,
             route.netloc,
-            (proxy_parts.hostname, proxy_parts.port or 80),
+            (proxy_parts.hostname, proxy_port),
             auth or None,
         )
 

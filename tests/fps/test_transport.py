@@ -157,3 +157,18 @@ def test_a_ca_bundle_that_is_not_one_is_a_tls_error_before_sending(tmp_path: Any
         transport.exchange("GET", "https://127.0.0.1:9/")
     assert refused.value.kind == "tls"
     assert "could not be loaded" in str(refused.value)
+
+
+@pytest.mark.parametrize("proxy", ["socks5://127.0.0.1:1080", "http://127.0.0.1:notaport"])
+def test_an_unusable_environment_proxy_is_a_clear_error_before_sending(
+    proxy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", proxy)
+    with _transport() as transport, pytest.raises(NetworkError) as refused:
+        transport.exchange("GET", "https://fps.sandbox.amazonaws.com/")
+    assert "proxy" in str(refused.value)
+    assert "Nothing was sent" in str(refused.value)
