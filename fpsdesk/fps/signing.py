@@ -23,12 +23,18 @@ Params = Mapping[str, str] | Iterable[tuple[str, str]]
 
 
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+# Every other ASCII character as its %XX escape, for str.translate.
+_ASCII_ESCAPES = {
+    code: f"%{code:02X}" for code in range(128) if not _UNRESERVED.fullmatch(chr(code))
+}
 
 
 def percent_encode(value: str) -> str:
     """RFC 3986 encoding of the UTF-8 bytes: only ``A-Z a-z 0-9 - _ . ~`` stay literal."""
     if _UNRESERVED.fullmatch(value):  # most names and values: nothing to encode
         return value
+    if value.isascii():  # a Timestamp, a Signature: one C-level pass instead of a byte loop
+        return value.translate(_ASCII_ESCAPES)
     return quote(value.encode("utf-8"), safe="-_.~")
 
 
