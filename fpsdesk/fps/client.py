@@ -42,14 +42,7 @@ from fpsdesk.fps.retry import (
     decide,
     parse_retry_after,
 )
-from fpsdesk.fps.signing import (
-    SIGNATURE_METHODS,
-    SignatureMethod,
-    canonical_path,
-    host_for_signing,
-    percent_encode,
-    signed_query,
-)
+from fpsdesk.fps.signing import SIGNATURE_METHODS, QuerySigner, SignatureMethod, percent_encode
 from fpsdesk.fps.transport import Answer, BodyRefused, MaybeSent, Transport
 
 log = logging.getLogger(__name__)
@@ -166,8 +159,13 @@ class FpsClient:
         self._retry_after_cap = retry_after_cap
         self._sleep = sleep
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._signing_host = host_for_signing(self._endpoint)
-        self._signing_path = canonical_path(urlsplit(self._endpoint).path)
+        self._signer = QuerySigner(
+            method=method,
+            url=self._endpoint,
+            access_key_id=self._access_key_id,
+            secret_key=self._secret_key,
+            signature_method=signature_method,
+        )
         self._transport = Transport(
             timeout=self._timeout,
             total_timeout=self._total_timeout,
@@ -448,15 +446,8 @@ class FpsClient:
 
     def _exchange(self, action: str, params: Mapping[str, str]) -> Answer:
         """Sign and send one request; raises NetworkError (not sent), MaybeSent, BodyRefused."""
-        encoded = signed_query(
-            {"Action": action, "Version": API_VERSION, **params},
-            method=self._http_method,
-            host=self._signing_host,
-            path=self._signing_path,
-            access_key_id=self._access_key_id,
-            secret_key=self._secret_key,
-            timestamp=format_timestamp(self._clock()),
-            signature_method=self._signature_method,
+        encoded = self._signer.sign(
+            {"Action": action, "Version": API_VERSION, **params}, format_timestamp(self._clock())
         )
         if log.isEnabledFor(logging.DEBUG):
             shown = {k: v for k, _, v in (p.partition("=") for p in encoded.split("&"))}

@@ -127,26 +127,66 @@ def sign_request(
     return signed
 
 
-def signed_query(
-    params: Mapping[str, str],
-    *,
-    method: str,
-    host: str,
-    path: str,
-    access_key_id: str,
-    secret_key: str,
-    timestamp: str,
-    signature_method: SignatureMethod = "HmacSHA256",
-) -> str:
-    """What :func:`sign_request` signs, as the encoded ``name=value&…`` form that goes on the
-    wire (a POST body or a GET query): the canonical query plus ``Signature``, each parameter
-    encoded once. ``host`` is :func:`host_for_signing` of the endpoint, ``path`` its
-    :func:`canonical_path`; a client computes both once."""
-    signed = _with_common_parameters(params, access_key_id, timestamp, signature_method)
-    query = canonical_query(signed)
-    text = "\n".join([method.upper(), host, path, query])
-    signature = hmac_signature(secret_key, text, signature_method)
-    return f"{query}&Signature={percent_encode(signature)}"
+class QuerySigner:
+    """Signs requests for one endpoint, key and method into their wire form.
+
+    What :func:`sign_request` does, as the encoded ``name=value&…`` string that goes on the wire
+    (a POST body or a GET query), with what never changes between requests (the host and path,
+    the common parameters, the HMAC key) prepared once: a client signs every request it sends.
+    """
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        url: str,
+        access_key_id: str,
+        secret_key: str,
+        signature_method: SignatureMethod = "HmacSHA256",
+    ) -> None:
+        try:
+            digest = _DIGESTS[signature_method]
+        except KeyError:
+            raise ValueError(f"unsupported SignatureMethod {signature_method!r}") from None
+        self._prefix = "\n".join(
+            [method.upper(), host_for_signing(url), canonical_path(urlsplit(url).path), ""]
+        )
+        self._common = [
+            _sortable(name, value)
+            for name, value in (
+                ("AWSAccessKeyId", access_key_id),
+                ("SignatureVersion", "2"),
+                ("SignatureMethod", signature_method),
+            )
+        ]
+        self._mac = hmac.new(secret_key.encode("utf-8"), digestmod=digest)
+
+    def sign(self, params: Mapping[str, str], timestamp: str) -> str:
+        """``params`` plus the common parameters, ``Timestamp`` and ``Signature``, encoded."""
+        pairs = [_sortable(k, v) for k, v in params.items() if k not in _SIGNER_SETS]
+        pairs += self._common
+        pairs.append(_sortable("Timestamp", timestamp))
+        pairs.sort()
+        query = "&".join(pair[2] for pair in pairs)
+        mac = self._mac.copy()
+        mac.update((self._prefix + query).encode("utf-8"))
+        signature = base64.b64encode(mac.digest()).decode("ascii")
+        return f"{query}&Signature={percent_encode(signature)}"
+
+
+# Parameters the signer sets itself (a caller's own value is replaced, as in sign_request).
+_SIGNER_SETS = frozenset(
+    {"AWSAccessKeyId", "SignatureVersion", "SignatureMethod", "Timestamp", "Signature"}
+)
+
+
+def _sortable(name: str, value: str) -> tuple[bytes, bytes, str]:
+    """(name bytes, value bytes, ``name=value`` encoded): sorts as the canonical query does."""
+    return (
+        name.encode("utf-8"),
+        value.encode("utf-8"),
+        f"{percent_encode(name)}={percent_encode(value)}",
+    )
 
 
 def ipn_string_to_sign(http_method: str, endpoint_url: str, params: Params) -> str:
