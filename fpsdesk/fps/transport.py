@@ -22,10 +22,8 @@ proxy, tunnelled with CONNECT for https), as requests would.
 
 from __future__ import annotations
 
-import base64
 import email.message
 import http.client
-import os
 import socket
 import ssl
 import threading
@@ -33,19 +31,23 @@ import time
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
-import requests.utils
 from urllib3.util.wait import wait_for_read
 
 from fpsdesk import logsetup
+from fpsdesk.fps.connections import (
+    READ_SIZE,
+    HTTPConnection,
+    HTTPSConnection,
+    Route,
+    default_ca_bundle,
+    route_for,
+)
 from fpsdesk.fps.deadline import Watchdog
-from fpsdesk.fps.endpoints import is_loopback_host
 from fpsdesk.fps.exceptions import InvalidInput, NetworkError, ProtocolError
 
 MAX_IDLE_CONNECTIONS = 4  # per host, kept for reuse between exchanges; more are closed after use
-READ_SIZE = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,67 +112,7 @@ def reason(exc: BaseException) -> str:
     return logsetup.redact(str(innermost) or type(innermost).__name__)[:200]
 
 
-# -- connections ------------------------------------------------------------------------------
-
-
-class _OneSend:
-    """Sends a request's head and a small bytes body in one ``send``.
-
-    http.client sends the head, then the body: two segments, and with Nagle's algorithm on the
-    second waits for the first to be acknowledged. One segment is also one read for the server.
-    """
-
-    _hold = False
-    _head: bytes | None = None
-
-    def request(
-        self,
-        method: str,
-        url: str,
-        body: Any = None,
-        headers: Any = {},  # noqa: B006 - http.client's own default, never mutated
-        *,
-        encode_chunked: bool = False,
-    ) -> None:
-        self._hold = isinstance(body, bytes) and 0 < len(body) <= READ_SIZE
-        self._head = None
-        try:
-            super().request(  # type: ignore[misc]
-                method, url, body, headers, encode_chunked=encode_chunked
-            )
-        finally:
-            self._hold, self._head = False, None
-
-    def send(self, data: Any) -> None:
-        if self._hold:
-            if self._head is None:
-                self._head = bytes(data)  # the head: wait for the body
-                return
-            data, self._hold, self._head = self._head + data, False, None
-        super().send(data)  # type: ignore[misc]
-
-
-class _HTTPConnection(_OneSend, http.client.HTTPConnection):
-    pass
-
-
-class _HTTPSConnection(_OneSend, http.client.HTTPSConnection):
-    pass
-
-
-# -- where a request goes ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Route:
-    """How to reach one origin: directly, or through an HTTP proxy (CONNECT for https)."""
-
-    scheme: str
-    host: str
-    port: int
-    netloc: str
-    proxy: tuple[str, int] | None = None
-    proxy_headers: Mapping[str, str] | None = None
+# -- connection pools ---------------------------------------------------------------------
 
 
 class _Pool:
@@ -212,7 +154,7 @@ class Transport:
         self._environment_proxy = environment_proxy
         self._max_idle = max_idle
         self._lock = threading.Lock()
-        self._routes: dict[tuple[str, str], tuple[_Route, _Pool]] = {}
+        self._routes: dict[tuple[str, str], tuple[Route, _Pool]] = {}
         self._tls: ssl.SSLContext | None = None
         self._closed = False
 
@@ -271,7 +213,7 @@ class Transport:
 
     # -- connections ----------------------------------------------------------------------------
 
-    def _route(self, scheme: str, netloc: str, url: str) -> tuple[_Route, _Pool]:
+    def _route(self, scheme: str, netloc: str, url: str) -> tuple[Route, _Pool]:
         key = (scheme, netloc)
         found = self._routes.get(key)
         if found is not None and not self._closed:
@@ -281,51 +223,14 @@ class Transport:
                 raise InvalidInput("This connection has been closed.")
             found = self._routes.get(key)
             if found is None:
-                found = (self._new_route(url), _Pool(self._max_idle))
+                found = (
+                    route_for(url, environment_proxy=self._environment_proxy),
+                    _Pool(self._max_idle),
+                )
                 self._routes[key] = found
         return found
 
-    def _new_route(self, url: str) -> _Route:
-        try:
-            parts = urlsplit(url)
-            port = parts.port
-        except ValueError as exc:
-            raise NetworkError(f"the request could not be sent ({reason(exc)})") from None
-        scheme = parts.scheme.lower()
-        if scheme not in ("http", "https") or not parts.hostname:
-            raise NetworkError(f"the request could not be sent ({url[:80]!r} is not an http URL)")
-        host = parts.hostname
-        route = _Route(scheme, host, port or (443 if scheme == "https" else 80), parts.netloc)
-        if not self._environment_proxy or is_loopback_host(host):
-            return route
-        proxy = _environment_proxy_for(url)
-        if proxy is None:
-            return route
-        proxy_parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-        try:
-            proxy_port = proxy_parts.port or 80
-        except ValueError:
-            proxy_port = 0
-        if proxy_parts.scheme.lower() != "http" or not proxy_parts.hostname or not proxy_port:
-            raise NetworkError(
-                f"the environment's proxy for {host} is not an http://host:port proxy "
-                f"({proxy_parts.scheme or 'no scheme'}), which fpsdesk cannot use; set "
-                "HTTPS_PROXY to an HTTP proxy or add the host to NO_PROXY. Nothing was sent"
-            )
-        auth: dict[str, str] = {}
-        if proxy_parts.username:
-            token = f"{unquote(proxy_parts.username)}:{unquote(proxy_parts.password or '')}"
-            auth["Proxy-Authorization"] = "Basic " + base64.b64encode(token.encode()).decode()
-        return _Route(
-            route.scheme,
-            route.host,
-            route.port,
-            route.netloc,
-            (proxy_parts.hostname, proxy_port),
-            auth or None,
-        )
-
-    def _checkout(self, route: _Route, pool: _Pool) -> http.client.HTTPConnection:
+    def _checkout(self, route: Route, pool: _Pool) -> http.client.HTTPConnection:
         """An idle connection still open, or a new (not yet connected) one."""
         with self._lock:
             while pool.idle:
@@ -338,8 +243,8 @@ class Transport:
             pool.made += 1
         host, port = route.proxy or (route.host, route.port)
         if route.scheme != "https":
-            return _HTTPConnection(host, port, timeout=self._timeout[0])
-        secure = _HTTPSConnection(host, port, timeout=self._timeout[0], context=self._tls_context())
+            return HTTPConnection(host, port, timeout=self._timeout[0])
+        secure = HTTPSConnection(host, port, timeout=self._timeout[0], context=self._tls_context())
         if route.proxy is not None:
             secure.set_tunnel(route.host, route.port, headers=route.proxy_headers)
         return secure
@@ -359,7 +264,7 @@ class Transport:
     def _tls_context(self) -> ssl.SSLContext:
         """Verification always on: the profile's CA bundle, else the default one."""
         if self._tls is None:
-            bundle = self._ca_bundle or _default_ca_bundle(self._environment_proxy)
+            bundle = self._ca_bundle or default_ca_bundle(self._environment_proxy)
             try:
                 context = ssl.create_default_context(cafile=bundle)
             except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
@@ -376,7 +281,7 @@ class Transport:
     def _send(
         self,
         connection: http.client.HTTPConnection,
-        route: _Route,
+        route: Route,
         method: str,
         target: str,
         body: bytes | None,
@@ -508,19 +413,3 @@ def _decoder(content_encoding: str) -> zlib._Decompress | None:
     if encoding == "deflate":
         return zlib.decompressobj(zlib.MAX_WBITS)
     return None
-
-
-def _default_ca_bundle(use_environment: bool) -> str:
-    """The CA bundle requests would use: REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE (unless the host
-    is reached directly, like a loopback sandbox), else certifi's."""
-    if use_environment:
-        named = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-        if named:
-            return named
-    return requests.utils.DEFAULT_CA_BUNDLE_PATH
-
-
-def _environment_proxy_for(url: str) -> str | None:
-    """The proxy the environment sets for ``url`` (NO_PROXY honoured), as requests finds it."""
-    proxies = requests.utils.get_environ_proxies(url)
-    return requests.utils.select_proxy(url, proxies) if proxies else None
