@@ -48,6 +48,11 @@ from fpsdesk.fps.deadline import Watchdog
 from fpsdesk.fps.exceptions import InvalidInput, NetworkError, ProtocolError
 
 MAX_IDLE_CONNECTIONS = 4  # per host, kept for reuse between exchanges; more are closed after use
+# A connection idle longer than this is checked before reuse (has the server closed it?).
+# Servers close idle keep-alive connections after seconds (nginx 75, Apache 5, load balancers
+# 60), and say "Connection: close" when they close one after an answer; the check is a system
+# call that cost about a twentieth of a loopback exchange, so back-to-back requests skip it.
+CHECK_IDLE_AFTER_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +124,7 @@ class _Pool:
     """Idle keep-alive connections to one route; at most ``max_idle`` are kept."""
 
     def __init__(self, max_idle: int) -> None:
-        self.idle: list[http.client.HTTPConnection] = []
+        self.idle: list[tuple[http.client.HTTPConnection, float]] = []  # (connection, since)
         self.made = 0
         self.max_idle = max_idle
 
@@ -195,7 +200,7 @@ class Transport:
             routes, self._routes = self._routes, {}
             self._closed = True
         for _, pool in routes.values():
-            for connection in pool.idle:
+            for connection, _ in pool.idle:
                 connection.close()
             pool.idle.clear()
 
@@ -234,8 +239,10 @@ class Transport:
         """An idle connection still open, or a new (not yet connected) one."""
         with self._lock:
             while pool.idle:
-                connection = pool.idle.pop()
+                connection, since = pool.idle.pop()
                 sock = connection.sock
+                if sock is not None and time.monotonic() - since < CHECK_IDLE_AFTER_S:
+                    return connection
                 # Readable while idle means the server closed it (or sent junk): drop it.
                 if sock is not None and not wait_for_read(sock, timeout=0.0):
                     return connection
@@ -257,7 +264,7 @@ class Transport:
                 and len(pool.idle) < pool.max_idle
             )
             if keep:
-                pool.idle.append(connection)
+                pool.idle.append((connection, time.monotonic()))
         if not keep:
             connection.close()
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from fpsdesk.fps import transport as transport_module
 from fpsdesk.fps.exceptions import InvalidInput, NetworkError
 from fpsdesk.fps.transport import BodyRefused, MaybeSent, Transport
 from tests.core.fpsstub import Reply, StubServer
@@ -124,9 +125,13 @@ class _ClosesWhenIdle(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_kept_connection_the_server_closed_is_replaced_not_failed() -> None:
+def test_a_kept_connection_the_server_closed_is_replaced_not_failed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A Cancel sent on a connection the server had already closed would come back as an
-    unknown outcome: the transport checks an idle connection before reusing it."""
+    unknown outcome: the transport checks a connection idle for a while before reusing it
+    (here: any idle time)."""
+    monkeypatch.setattr(transport_module, "CHECK_IDLE_AFTER_S", 0.0)
     running = ServerThread(ThreadingHTTPServer(("127.0.0.1", 0), _ClosesWhenIdle))
     try:
         url = f"http://127.0.0.1:{running.port}/"
