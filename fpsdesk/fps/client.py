@@ -453,11 +453,12 @@ class FpsClient:
             shown = {k: v for k, _, v in (p.partition("=") for p in encoded.split("&"))}
             shown["Signature"] = "[REDACTED]"
             log.debug("FPS request %s %s %s", self._http_method, self._endpoint, shown)
+        careful = action not in READ_ACTIONS  # never on a connection not checked just now
         if self._http_method == "GET":
-            answer = self._transport.exchange("GET", f"{self._endpoint}?{encoded}")
+            answer = self._transport.exchange("GET", f"{self._endpoint}?{encoded}", careful=careful)
         else:
             answer = self._transport.exchange(
-                "POST", self._endpoint, encoded.encode("ascii"), _FORM_HEADERS
+                "POST", self._endpoint, encoded.encode("ascii"), _FORM_HEADERS, careful=careful
             )
         if log.isEnabledFor(logging.DEBUG):
             log.debug("FPS %s answered HTTP %s, %d bytes", action, answer.status, len(answer.body))

@@ -173,8 +173,14 @@ class Transport:
         url: str,
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        careful: bool = False,
     ) -> Answer:
-        """Send one request and read its answer; raises NetworkError, MaybeSent, BodyRefused."""
+        """Send one request and read its answer; raises NetworkError, MaybeSent, BodyRefused.
+
+        ``careful``: a request that must not be sent twice (a Cancel). An idle connection is
+        always checked before it carries one, however recently it was used: a connection the
+        server has just closed would turn the request into an outcome nobody knows."""
         parts = urlsplit(url)
         route, pool = self._route(parts.scheme.lower(), parts.netloc, url)
         target = parts.path or "/"
@@ -185,7 +191,7 @@ class Transport:
         sent = {**self._headers, **headers} if headers else self._headers
         if route.proxy_headers and route.scheme == "http":
             sent = {**sent, **route.proxy_headers}
-        connection = self._checkout(route, pool)
+        connection = self._checkout(route, pool, careful)
         try:
             answer = self._send(connection, route, method, target, body, sent)
         except BaseException:
@@ -235,13 +241,16 @@ class Transport:
                 self._routes[key] = found
         return found
 
-    def _checkout(self, route: Route, pool: _Pool) -> http.client.HTTPConnection:
+    def _checkout(
+        self, route: Route, pool: _Pool, careful: bool = False
+    ) -> http.client.HTTPConnection:
         """An idle connection still open, or a new (not yet connected) one."""
         with self._lock:
             while pool.idle:
                 connection, since = pool.idle.pop()
                 sock = connection.sock
-                if sock is not None and time.monotonic() - since < CHECK_IDLE_AFTER_S:
+                recent = time.monotonic() - since < CHECK_IDLE_AFTER_S
+                if sock is not None and recent and not careful:
                     return connection
                 # Readable while idle means the server closed it (or sent junk): drop it.
                 if sock is not None and not wait_for_read(sock, timeout=0.0):

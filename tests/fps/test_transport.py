@@ -144,6 +144,21 @@ def test_a_kept_connection_the_server_closed_is_replaced_not_failed(
         running.stop()
 
 
+def test_a_careful_exchange_checks_even_a_connection_used_a_moment_ago() -> None:
+    """A Cancel (careful) never rides on a connection the server has closed, however recent:
+    it would come back as an unknown outcome. Reads skip the check for a second after use."""
+    running = ServerThread(ThreadingHTTPServer(("127.0.0.1", 0), _ClosesWhenIdle))
+    try:
+        url = f"http://127.0.0.1:{running.port}/"
+        with _transport() as transport:
+            for _ in range(3):
+                assert transport.exchange("POST", url, b"a=1", careful=True).body == b"ok"
+                time.sleep(0.05)  # the server's close arrives well within the second
+            assert transport.connection_counts()[0] == 3
+    finally:
+        running.stop()
+
+
 def test_a_closed_transport_refuses_to_send(stub: StubServer) -> None:
     transport = _transport()
     transport.close()
