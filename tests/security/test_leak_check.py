@@ -82,10 +82,10 @@ def wire(monkeypatch: pytest.MonkeyPatch, leak_sandbox: SandboxServer) -> Wire:
     exchange = Transport.exchange
 
     def recording_exchange(
-        self: Transport, method: str, url: str, body: bytes | None = None, *args: Any
+        self: Transport, method: str, url: str, body: bytes | None = None, *args: Any, **kw: Any
     ) -> Any:
         recorder.record(url, body)
-        return exchange(self, method, url, body, *args)
+        return exchange(self, method, url, body, *args, **kw)
 
     monkeypatch.setattr(Transport, "exchange", recording_exchange)
     return recorder
