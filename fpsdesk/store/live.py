@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -40,6 +41,10 @@ RETRY_DELAYS: Sequence[float] = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 # How long one wait for notifications lasts: the bound on noticing stop() or a store
 # connection that found the server gone.
 WAIT_SECONDS = 0.25
+# After an IPN announcement, the IPNs are read once more this much later: a writer announces at
+# most once per ANNOUNCE_EVERY_S (fpsdesk/store/postgres.py), so those stored just after an
+# announcement are shown by this second read, well within a second.
+TRAILING_S = 0.4
 
 
 class HistoryWatch:
@@ -139,17 +144,28 @@ class HistoryWatch:
             log.info("the shared history %s is back", redact(self._url))
             self._on_ipns()
             self._on_actions("")
+        trailing: float | None = None  # when to read the IPNs once more
         while not self._stop.is_set():
             if self._reach.reason is not None:
                 # A store connection found the server gone; this one still answers?
                 conn.execute("SELECT 1")
                 self._reach.up()
-            for note in conn.notifies(timeout=WAIT_SECONDS):
+            wait = WAIT_SECONDS
+            if trailing is not None:
+                wait = max(0.0, min(wait, trailing - time.monotonic()))
+            for note in conn.notifies(timeout=wait):
                 try:
                     if note.channel == IPN_CHANNEL:
                         self._on_ipns()
+                        trailing = time.monotonic() + TRAILING_S
                     elif note.channel == ACTION_CHANNEL:
                         self._on_actions(note.payload)
+                except Exception:
+                    log.exception("a live update callback failed")
+            if trailing is not None and time.monotonic() >= trailing:
+                trailing = None
+                try:
+                    self._on_ipns()
                 except Exception:
                     log.exception("a live update callback failed")
 

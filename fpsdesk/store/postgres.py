@@ -25,7 +25,10 @@ A write of the ``ipns`` table is announced on the channel :data:`IPN_CHANNEL` on
 committed (desks LISTEN, fpsdesk/store/live.py), in a transaction of its own that does not wait
 for the disk: inside the write's commit, a NOTIFY would take PostgreSQL's one notification
 lock across the commit's flush and serialise every receiver worker's commits (half the
-throughput, measured). A lost announcement only delays a window's refresh.
+throughput, measured). A connection announces at most once per :data:`ANNOUNCE_EVERY_S`: in a
+burst, the round trip per IPN cost the receiver a third of its throughput, and the desks
+LISTENing read once more :data:`~fpsdesk.store.live.TRAILING_S` after each announcement, which
+shows the IPNs stored in between. A lost announcement only delays a window's refresh.
 
 The desktop app passes a :class:`Reachability` shared by its connections: once the server is
 known to be unreachable, a statement fails at once with :class:`HistoryUnreachable` instead of
@@ -41,6 +44,7 @@ import ipaddress
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -59,6 +63,7 @@ WRITE_LOCK = 0x66707364_0002
 CONNECT_TIMEOUT_SECONDS = 10
 
 IPN_CHANNEL = "fpsdesk_ipns"
+ANNOUNCE_EVERY_S = 0.2  # at most one IPN announcement per connection this often
 _WRITES_IPNS = re.compile(r"\s*(INSERT\s+INTO|UPDATE)\s+ipns\b", re.IGNORECASE)
 _ANNOUNCE_IPNS = (
     "SELECT set_config('synchronous_commit', 'off', true), pg_notify('" + IPN_CHANNEL + "', '')"
@@ -250,6 +255,7 @@ class PostgresHistory:
         self._conn: psycopg.Connection[Row] | None = None
         self._in_transaction = False
         self._wrote_ipns = False  # announced after the commit (see the module docstring)
+        self._announced_at = float("-inf")
         if reach is None or reach.reason is None:
             self._conn = self._connect()
 
@@ -319,8 +325,10 @@ class PostgresHistory:
         disk; never fails the write it announces (that is committed already)."""
         self._wrote_ipns = False
         conn = self._conn
-        if conn is None or conn.broken:
+        now = time.monotonic()
+        if conn is None or conn.broken or now - self._announced_at < ANNOUNCE_EVERY_S:
             return
+        self._announced_at = now
         try:
             conn.execute(_ANNOUNCE_IPNS)
         except psycopg.Error as exc:

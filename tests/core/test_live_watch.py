@@ -27,12 +27,14 @@ class Seen:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.ipns = 0
+        self.ipn_times: list[float] = []
         self.actions: list[str] = []
         self.states: list[str | None] = []
 
     def ipn(self) -> None:
         with self.lock:
             self.ipns += 1
+            self.ipn_times.append(time.monotonic())
 
     def action(self, txn: str) -> None:
         with self.lock:
@@ -75,14 +77,35 @@ def test_writes_by_another_connection_are_announced(
         IpnStore(other).add(
             from_pairs(list(ipn_fields(TXN).items())), Verdict.verified("local"), source="t"
         )
-        wait_for(lambda: seen.ipns >= 1)
+        wait_for(lambda: seen.ipns >= 2)  # the announcement, then the trailing read
         ActionStore(other).start("Cancel", TXN, environment="Sandbox", endpoint="https://x/")
         wait_for(lambda: TXN in seen.actions)
         # A read announces nothing.
         before = seen.ipns
         IpnStore(other).count()
-        time.sleep(0.5)
+        time.sleep(live.TRAILING_S + 0.3)
         assert seen.ipns == before
+    finally:
+        other.close()
+
+
+def test_ipns_stored_in_a_burst_are_all_shown_though_announced_once(
+    watched: tuple[Seen, Reachability], postgres_url: str
+) -> None:
+    """A connection announces at most once per ANNOUNCE_EVERY_S (the receiver's throughput);
+    the watch reads once more TRAILING_S later, after every IPN of the burst was stored."""
+    seen, _ = watched
+    other = open_database(postgres_url)
+    try:
+        store = IpnStore(other)
+        for n in range(3):
+            fields = {**ipn_fields(TXN), "notificationReferenceId": f"burst-{n}"}
+            store.add(from_pairs(list(fields.items())), Verdict.verified("local"), source="t")
+        last_stored = time.monotonic()
+        wait_for(lambda: bool(seen.ipn_times) and seen.ipn_times[-1] > last_stored)
+        time.sleep(live.TRAILING_S + 0.3)
+        assert 2 <= seen.ipns <= 3  # one announcement (maybe two), one trailing read
+        assert seen.ipn_times[-1] - last_stored < 1.0  # the last one shown within a second
     finally:
         other.close()
 
