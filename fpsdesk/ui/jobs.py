@@ -32,12 +32,18 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from fpsdesk.desk.replies import ConnectionConfig, ErrorView
+from fpsdesk.ui.interpreter import hold_full_collections
 
 if TYPE_CHECKING:
     from fpsdesk.store.db import HistoryConnection
     from fpsdesk.store.history_location import HistoryLocation
 
 log = logging.getLogger(__name__)
+
+
+def _nothing() -> None:
+    """What releasing a hold that is already gone does."""
+
 
 REPORT_INTERVAL = 0.1  # seconds between two progress reports of one job
 AFTER_PAINT_MS = 40  # a new page is painted (its rows too, a frame later) before its job starts
@@ -209,6 +215,7 @@ class JobHost(QObject):
         self._next_id = 0
         self._closed = False
         self._waiting: set[int] = set()  # started once their page is painted
+        self._holds: dict[int, Callable[[], None]] = {}  # full collections wait for these jobs
 
     @property
     def closed(self) -> bool:
@@ -256,6 +263,7 @@ class JobHost(QObject):
         job.failed.connect(failed)
         job.finished.connect(self._on_finished)
         self._jobs[job.job_id] = job
+        self._holds[job.job_id] = hold_full_collections()
         if paint_first is None or not paint_first.isVisible():
             job.start()
         else:
@@ -267,6 +275,8 @@ class JobHost(QObject):
         self._waiting.discard(job.job_id)
         if not self._closed and self._jobs.get(job.job_id) is job:
             job.start()
+        else:
+            self._holds.pop(job.job_id, _nothing)()
 
     def running(self) -> list[Job]:
         """Jobs whose thread runs or is about to start."""
@@ -280,6 +290,7 @@ class JobHost(QObject):
         if isinstance(job, Job) and self._jobs.get(job.job_id) is job:
             job.wait()  # its run() has returned: this only lets the thread wind down
             del self._jobs[job.job_id]
+            self._holds.pop(job.job_id, _nothing)()
             job.deleteLater()
 
     def shutdown(self, timeout: float = 40.0) -> bool:
@@ -295,4 +306,7 @@ class JobHost(QObject):
             if not job.wait(int(left * 1000)):
                 log.warning("job %s did not end in time", job.objectName())
                 ended = False
+        for release in self._holds.values():
+            release()
+        self._holds.clear()
         return ended

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 import threading
+import time
 import weakref
 from typing import Any
 
@@ -100,3 +101,100 @@ def test_an_idle_window_does_not_walk_the_heap_on_every_tick(
         assert len(walks) <= 1
     finally:
         collector.uninstall()
+
+
+def test_a_running_job_defers_full_collections_until_the_window_is_quiet(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A full collection during a long job stalled the bulk view by 10 to 30 ms and, in every
+    one measured, freed nothing: it waits until the job has ended and the window is quiet."""
+    from fpsdesk.ui import interpreter
+
+    monkeypatch.setattr(interpreter, "QUIET_S", 0.2)
+    collector = GuiThreadCollector()
+    collector.install()
+    kept = [[] for _ in range(gc.get_freeze_count())]  # grown past a quarter: due
+    try:
+        for _ in range(10):
+            gc.collect(1)
+        dead = _old_garbage()
+        assert collector.due()
+        release = interpreter.hold_full_collections()
+        assert not collector.due()
+        collector.check()
+        assert dead() is not None  # held: not collected although due
+        release()
+        release()  # a second release is harmless
+        collector.check()
+        assert dead() is not None  # just released: the window may still be changing pages
+        deadline = time.monotonic() + 5
+        while dead() is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            collector.check()
+        assert dead() is None  # quiet for QUIET_S: collected
+    finally:
+        collector.uninstall()
+        kept.clear()
+
+
+def test_a_held_collection_still_happens_once_the_heap_has_grown_too_much() -> None:
+    """Holding must not let a job grow memory without bound."""
+    from fpsdesk.ui import interpreter
+
+    collector = GuiThreadCollector()
+    collector.install()
+    release = interpreter.hold_full_collections()
+    kept: list[object] = []
+    try:
+        for _ in range(10):
+            gc.collect(1)
+        dead = _old_garbage()
+        collector.check()
+        assert dead() is not None
+        base = gc.get_freeze_count() + len(gc.get_objects(generation=2))
+        kept.extend([] for _ in range(int(base * interpreter.HELD_GROWTH) + 1_000))
+        for _ in range(10):
+            gc.collect(1)
+        collector.check()
+        assert dead() is None
+    finally:
+        release()
+        collector.uninstall()
+        kept.clear()
+
+
+def test_every_job_holds_full_collections_until_its_thread_has_ended(
+    qtbot: Any, tmp_path: Any
+) -> None:
+    from PySide6.QtCore import QObject, Slot
+
+    from fpsdesk.store.history_location import HistoryLocation
+    from fpsdesk.ui import interpreter
+    from fpsdesk.ui.jobs import JobHost
+
+    assert not interpreter.holding()
+    go = threading.Event()
+    results: list[object] = []
+
+    class Receiver(QObject):
+        @Slot(int, object)
+        def done(self, _job_id: int, value: object) -> None:
+            results.append(value)
+
+    receiver = Receiver()
+    host = JobHost(lambda: None, lambda: HistoryLocation(tmp_path / "history.sqlite3"))
+    try:
+        job = host.start(
+            "hold", lambda _context: go.wait(5), succeeded=receiver.done, failed=receiver.done
+        )
+        assert job is not None
+        qtbot.waitUntil(job.isRunning, timeout=5_000)
+        assert interpreter.holding()
+        go.set()
+        qtbot.waitUntil(lambda: not host.running(), timeout=5_000)
+        assert results == [True]
+        assert not interpreter.holding()
+    finally:
+        go.set()
+        host.shutdown(5)
+    assert not interpreter.holding()
