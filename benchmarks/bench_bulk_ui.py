@@ -14,8 +14,13 @@ stall is a gap between two ticks, minus the 1 ms interval. Three rows:
 - the page changes around them (the dry run starting, the plan appearing, the run starting,
   the results appearing): each repaints most of the window once.
 
-The baseline is the same timer on the same idle window, measured in this run for as long as
-the dry run took (at most 20 s). Target: under 16 ms (one frame at 60 Hz).
+The baseline is the same timer on the same idle window, measured in this run for 10 s before
+the dry run. Target: under 16 ms (one frame at 60 Hz).
+
+A fourth row, without a target, shows what comes after: full garbage collections are held
+while the run's jobs run and made once the window has been quiet for a second (see
+``fpsdesk/ui/interpreter.py``); that one stall, with nothing on screen changing, is shown
+with the collection's own length.
 
 ``--quick``: 1,000 items (well under a minute).
 """
@@ -37,6 +42,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 TARGET_MS = 16.0
 RATE = 50.0  # the view's highest rate
+IDLE_S = 10.0  # the baseline: the idle window before the dry run
 
 
 class _Ticker:
@@ -120,7 +126,7 @@ def _measure(size: int, root: pathlib.Path) -> list[Row]:
     from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, SandboxServer
     from fpsdesk.store.actions import ActionStore
     from fpsdesk.store.db import open_database
-    from fpsdesk.ui import dialogs
+    from fpsdesk.ui import dialogs, interpreter
     from fpsdesk.ui.app import create_application
     from fpsdesk.ui.interpreter import GuiThreadCollector
     from fpsdesk.ui.main_window import MainWindow
@@ -170,6 +176,12 @@ def _measure(size: int, root: pathlib.Path) -> list[Row]:
                 lambda: view.progress is not None and view.progress.done > 0,
                 lambda: view.state == "running" and view.progress.done < size,
             )
+            # Baseline: the idle window before anything starts.
+            ticker.start()
+            end = time.monotonic() + IDLE_S
+            _pump_until(lambda: time.monotonic() > end, 60)
+            ticker.stop()
+            idle_ms = ticker.longest_ms()
             started = time.perf_counter()
             ticker.start()
             window.bulk_from_file()
@@ -185,8 +197,15 @@ def _measure(size: int, root: pathlib.Path) -> list[Row]:
             started = time.perf_counter()
             view.confirm()
             _pump_until(lambda: view.state == "done" and not view.busy, 3600, sending)
-            ticker.stop()
             run_s = time.perf_counter() - started
+            # The results page settles (its rows are painted a frame later); then the full
+            # collection held back while the run's jobs ran is made once the window has been
+            # quiet (see fpsdesk/ui/interpreter.py).
+            collections = collector.collections
+            settled_at = time.perf_counter() + 0.5
+            end = time.monotonic() + interpreter.QUIET_S + 3.0
+            _pump_until(lambda: time.monotonic() > end, 60)
+            ticker.stop()
             progress = view.progress
             if progress is None or progress.succeeded != size:
                 raise RuntimeError("the run did not cancel every transaction")
@@ -195,14 +214,11 @@ def _measure(size: int, root: pathlib.Path) -> list[Row]:
             dry_ms = ticker.longest_ms(reading.start, reading.end)
             run_ms = ticker.longest_ms(sending.start, sending.end)
             change_ms = ticker.longest_ms(
-                outside=((reading.start, reading.end), (sending.start, sending.end))
+                end=settled_at,
+                outside=((reading.start, reading.end), (sending.start, sending.end)),
             )
-            # Baseline: the idle window, for as long as the dry run took (at most 20 s).
-            ticker.start()
-            end = time.monotonic() + min(dry_s, 20.0)
-            _pump_until(lambda: time.monotonic() > end, 60)
-            ticker.stop()
-            idle_ms = ticker.longest_ms()
+            quiet_ms = ticker.longest_ms(start=settled_at)
+            held_gc_ms = collector.last_ms if collector.collections > collections else 0.0
         finally:
             collector.uninstall()
             window.close()
@@ -239,6 +255,14 @@ def _measure(size: int, root: pathlib.Path) -> list[Row]:
             "idle window",
             f"< {TARGET_MS:.0f} ms",
             change_ms < TARGET_MS,
+        ),
+        Row(
+            "ui stall once the run has ended and the window is quiet (the held full collection"
+            f" took {held_gc_ms:.0f} ms)",
+            quiet_ms,
+            "ms",
+            idle_ms,
+            "idle window",
         ),
     ]
 

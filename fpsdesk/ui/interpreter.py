@@ -90,7 +90,9 @@ class GuiThreadCollector(QObject):
         self._long_lived = 0  # objects in the oldest generation after the last full collection
         self._seen = -1  # middle collections counted at the last check that walked the heap
         self._deferred = False  # due by CPython's rule at that check, but held
-        self.longest_ms = 0.0  # for the benchmarks: the longest full collection made here
+        self.longest_ms = 0.0  # for the benchmarks: the longest full collection made here,
+        self.last_ms = 0.0  # the last one,
+        self.collections = 0  # and how many
 
     def install(self) -> None:
         """Freeze what exists now; from then on, full collections happen only in ``check``."""
@@ -144,5 +146,7 @@ class GuiThreadCollector(QObject):
         self._long_lived = len(gc.get_objects(generation=2))
         self._seen = -1
         self.longest_ms = max(self.longest_ms, took)
+        self.last_ms = took
+        self.collections += 1
         if took > 8:
             log.debug("a full garbage collection took %.1f ms", took)
