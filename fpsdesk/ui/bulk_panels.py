@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fpsdesk.store.bulk import CANCELLABLE
+from fpsdesk.store.bulk import CANCELLABLE, INVALID_LINE, BulkItem
 from fpsdesk.ui import theme
 from fpsdesk.ui.bulk_jobs import DEFAULT_RATE, Unfinished
 from fpsdesk.ui.bulk_text import amounts_text, class_look, class_meaning
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from fpsdesk.desk.bulk import DryRun
 
 MAX_RATE = 50.0
+INVALID_SHOWN = 3  # lines without a usable ID listed above the table; the rest are in it
 
 
 class OneOf(QWidget):
@@ -61,48 +62,6 @@ class OneOf(QWidget):
 
     def currentWidget(self) -> QWidget | None:
         return self._current
-
-
-class SummaryBanner(QFrame):
-    """The run's outcome on top of its results: an icon, a headline and a line of detail."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("bulkbanner")
-        row = QHBoxLayout(self)
-        row.setContentsMargins(12, 8, 12, 8)
-        row.setSpacing(12)
-        self.icon = QLabel()
-        self.icon.setAlignment(Qt.AlignmentFlag.AlignTop)
-        body = QVBoxLayout()
-        body.setSpacing(2)
-        self.headline = QLabel()
-        font = self.headline.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        self.headline.setFont(font)
-        self.headline.setWordWrap(True)
-        self.detail = QLabel()
-        self.detail.setWordWrap(True)
-        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        body.addWidget(self.headline)
-        body.addWidget(self.detail)
-        row.addWidget(self.icon)
-        row.addLayout(body, 1)
-
-    def show_result(self, look: theme.StatusLook, headline: str, detail: str) -> None:
-        self.icon.setPixmap(
-            theme.shape_pixmap(look.shape, look.color(), 28, self.devicePixelRatioF() or 1.0)
-        )
-        self.headline.setText(headline)
-        self.detail.setText(detail)
-        self.detail.setVisible(bool(detail))
-        tint = look.color().name()
-        self.setStyleSheet(
-            f"QFrame#bulkbanner {{ border: 1px solid {tint}; border-left: 5px solid {tint};"
-            " border-radius: 6px; background: palette(base); }"
-        )
-        self.setAccessibleName(headline)
 
 
 def muted(text: str = "") -> QLabel:
@@ -250,6 +209,18 @@ class CheckingPage(QWidget):
         column.addLayout(row)
         column.addStretch(2)
 
+    def show_progress(self, done: int, total: int) -> None:
+        self.title.setText(
+            self.tr("Dry run: reading {n} transaction(s)…", "", total).format(n=f"{total:,}")
+        )
+        self.bar.setRange(0, max(1, total))
+        self.bar.setValue(done)
+        self.label.setText(
+            self.tr("Read {done} of {total}. Nothing is sent.").format(
+                done=f"{done:,}", total=f"{total:,}"
+            )
+        )
+
 
 class PlanPanel(QWidget):
     """Above the items of a dry run: the summary per class, bad lines, the rate, Confirm."""
@@ -296,6 +267,30 @@ class PlanPanel(QWidget):
         actions.addWidget(self.confirm_button)
         column.addLayout(actions)
 
+    def show_invalid(self, items: Sequence[BulkItem]) -> None:
+        """The first lines without a usable ID, with their numbers; the rest are in the table."""
+        bad = [i for i in items if i.klass == INVALID_LINE]
+        if not bad:
+            self.invalid_label.hide()
+            return
+        lines = [
+            self.tr("Line {n}: {why}: {text}").format(
+                n=i.line_no, why=i.message or "", text=(i.line or "")[:80]
+            )
+            for i in bad[:INVALID_SHOWN]
+        ]
+        if len(bad) > INVALID_SHOWN:
+            lines.append(
+                self.tr("…and {n} more (sort the table by Dry run).").format(
+                    n=len(bad) - INVALID_SHOWN
+                )
+            )
+        heading = self.tr("{n} line(s) without a usable transaction ID:", "", len(bad)).format(
+            n=len(bad)
+        )
+        self.invalid_label.setText("\n".join([heading, *lines]))
+        self.invalid_label.show()
+
     def fill_summary(self, dry: DryRun) -> None:
         """One row per class the dry run found: its look, count, amounts and meaning."""
         table = self.summary_table
@@ -320,64 +315,3 @@ class PlanPanel(QWidget):
         height = table.horizontalHeader().height() + 2 * table.frameWidth()
         height += sum(table.rowHeight(r) for r in range(table.rowCount()))
         table.setFixedHeight(height)
-
-
-class RunPanel(QWidget):
-    """Above the items of a run: progress, counts, the rate, Pause and Stop."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        column = QVBoxLayout(self)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(6)
-        self.bar = QProgressBar()
-        self.bar.setAccessibleName(self.tr("Bulk cancel progress"))
-        self.bar.setFormat("%v / %m")
-        column.addWidget(self.bar)
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setAccessibleName(self.tr("Bulk cancel status"))
-        column.addWidget(self.label)
-        self.counts_label = QLabel()
-        self.counts_label.setWordWrap(True)
-        column.addWidget(self.counts_label)
-        actions = QHBoxLayout()
-        actions.setSpacing(8)
-        self.rate = rate_spin(self)
-        self.pause_button = QPushButton(self.tr("Pause"))
-        self.pause_button.setToolTip(self.tr("Pause after the Cancel being sent now"))
-        self.stop_button = QPushButton(self.tr("Stop"))
-        self.stop_button.setToolTip(
-            self.tr("Stop after the Cancel being sent now; the rest can be resumed later")
-        )
-        self.rate_note = muted()
-        actions.addWidget(QLabel(self.tr("Rate:")))
-        actions.addWidget(self.rate)
-        actions.addWidget(self.rate_note, 1)
-        actions.addWidget(self.pause_button)
-        actions.addWidget(self.stop_button)
-        column.addLayout(actions)
-
-
-class DonePanel(QWidget):
-    """Above the items of a finished run: its summary, Export, New, Resume."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        column = QVBoxLayout(self)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(6)
-        self.banner = SummaryBanner()
-        column.addWidget(self.banner)
-        actions = QHBoxLayout()
-        actions.setSpacing(8)
-        self.note = muted()
-        self.export_button = QPushButton(self.tr("Export CSV…"))
-        self.resume_button = QPushButton(self.tr("Resume"))
-        self.resume_button.setToolTip(self.tr("Send the Cancels left; none is sent twice"))
-        self.new_button = QPushButton(self.tr("New bulk cancel"))
-        actions.addWidget(self.note, 1)
-        actions.addWidget(self.export_button)
-        actions.addWidget(self.new_button)
-        actions.addWidget(self.resume_button)
-        column.addLayout(actions)

@@ -34,6 +34,7 @@ from fpsdesk.ui.row_model import Column
 
 if TYPE_CHECKING:
     from fpsdesk.desk.bulk import ClassSummary
+    from fpsdesk.ui.bulk_jobs import RunSnapshot
 
 CENT = Decimal("0.01")
 CSV_COLUMNS = [
@@ -151,6 +152,19 @@ def amounts_text(summary: ClassSummary) -> str:
     return ", ".join(
         f"{currency} {amount.quantize(CENT):,}"
         for currency, amount in sorted(summary.amounts.items())
+    )
+
+
+def counts_text(p: RunSnapshot) -> str:
+    """A run's counts per outcome, every one shown (zeros too: the line never changes
+    shape)."""
+    return _tr(
+        "Cancelled {ok} · Not cancelled {no} · Outcome unknown {unknown} · Not sent {unsent}"
+    ).format(
+        ok=f"{p.succeeded:,}",
+        no=f"{p.not_cancelled:,}",
+        unknown=f"{p.unknown:,}",
+        unsent=f"{p.not_sent:,}",
     )
 
 

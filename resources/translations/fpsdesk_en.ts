@@ -22,11 +22,6 @@
 <context>
     <name>BulkView</name>
     <message numerus="yes">
-        <source>Dry run: reading {n} transaction(s)…</source>
-        <translation>
-            <numerusform>Dry run: reading {n} transaction…</numerusform><numerusform>Dry run: reading {n} transactions…</numerusform></translation>
-    </message>
-    <message numerus="yes">
         <source>From {source} · {lines} line(s) read on {env}</source>
         <translation>
             <numerusform>From {source} · {lines} line read on {env}</numerusform><numerusform>From {source} · {lines} lines read on {env}</numerusform></translation>
@@ -36,16 +31,17 @@
         <translation>
             <numerusform>Cancel {n} transaction…</numerusform><numerusform>Cancel {n} transactions…</numerusform></translation>
     </message>
+    </context>
+<context>
+    <name>CheckingPage</name>
     <message numerus="yes">
-        <source>{n} line(s) without a usable transaction ID:</source>
+        <source>Dry run: reading {n} transaction(s)…</source>
         <translation>
-            <numerusform>{n} line without a usable transaction ID:</numerusform><numerusform>{n} lines without a usable transaction ID:</numerusform></translation>
+            <numerusform>Dry run: reading {n} transaction…</numerusform><numerusform>Dry run: reading {n} transactions…</numerusform></translation>
     </message>
-    <message numerus="yes">
-        <source>Bulk run #{job}: cancelling {n} transaction(s)</source>
-        <translation>
-            <numerusform>Bulk run #{job}: cancelling {n} transaction</numerusform><numerusform>Bulk run #{job}: cancelling {n} transactions</numerusform></translation>
-    </message>
+    </context>
+<context>
+    <name>DonePanel</name>
     <message numerus="yes">
         <source> · {n} line(s) skipped in the dry run</source>
         <translation>
@@ -71,6 +67,22 @@
         <source>{n} notification(s)</source>
         <translation>
             <numerusform>{n} notification</numerusform><numerusform>{n} notifications</numerusform></translation>
+    </message>
+    </context>
+<context>
+    <name>PlanPanel</name>
+    <message numerus="yes">
+        <source>{n} line(s) without a usable transaction ID:</source>
+        <translation>
+            <numerusform>{n} line without a usable transaction ID:</numerusform><numerusform>{n} lines without a usable transaction ID:</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>RunSteps</name>
+    <message numerus="yes">
+        <source>Bulk run #{job}: cancelling {n} transaction(s)</source>
+        <translation>
+            <numerusform>Bulk run #{job}: cancelling {n} transaction</numerusform><numerusform>Bulk run #{job}: cancelling {n} transactions</numerusform></translation>
     </message>
     </context>
 <context>
