@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +32,13 @@ from fpsdesk.records.reasons import shown_reason
 if TYPE_CHECKING:
     from fpsdesk.desk.connection import Connection
     from fpsdesk.desk.settle import ReadFailed, Settlement
-    from fpsdesk.store.actions import ActionEvent, ActionOutcome, ActionRecord, ActionStore
+    from fpsdesk.store.actions import (
+        ActionEvent,
+        ActionOutcome,
+        ActionRecord,
+        ActionStore,
+        CancelRefusal,
+    )
 
 WAIT_STEPS = (2.0, 5.0, 10.0, 20.0, 40.0, 60.0)
 
@@ -226,18 +233,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     if not 1 <= args.limit <= 100_000:
         return usage("--limit must be between 1 and 100000.", args.json)
     try:
-        actions = _open_actions()
-        if txn is not None:
-            records = list(reversed(actions.for_transaction(txn)))
-        elif args.unresolved:
-            records = list(reversed(actions.unresolved()))
-        else:
-            records = actions.recent(limit=args.limit)
-        if args.unresolved:
-            records = [r for r in records if not r.resolved]
-        records = records[: args.limit]
-        events = {r.id: actions.events(r.id) for r in records} if txn else {}
-        refused = actions.refusals(txn) if txn else []
+        found = _read_history(txn, unresolved=args.unresolved, limit=args.limit)
     except database_errors(OSError) as exc:
         return refuse(
             f"The history cannot be read ({clause(str(exc))}).",
@@ -246,55 +242,97 @@ def cmd_history(args: argparse.Namespace) -> int:
             "No history",
         )
     if args.json:
-        body: dict[str, object] = {
-            "ok": True,
-            "actions": [_record_json(r, events.get(r.id) if txn else None) for r in records],
-        }
-        if txn:
-            body["refused_attempts"] = [
-                {
-                    "at": r.at.isoformat(),
-                    "operator": r.operator,
-                    "recorded_by": r.recorded_by,
-                    "environment": r.environment,
-                    "why": r.why,
-                    "holder_action_id": r.holder_action_id,
-                }
-                for r in refused
-            ]
-        print_json(body)
-        return ExitCode.OK
-    if not records:
-        emit("No actions recorded" + (f" for {txn}." if txn else "."))
-        return ExitCode.OK
-    for record in records:
-        shown = shown_reason(record.reason_code, record.reason)
-        reason = f'  "{clean(shown)}"' if shown else ""
-        emit(
-            f"#{record.id:<5} {record.created_at.astimezone():%Y-%m-%d %H:%M}  "
-            f"{record.kind} {record.transaction_id}  {_describe_state(record)}  "
-            f"by {clean(record.operator)} on {clean(record.environment)}{reason}"
-        )
-        if record.error_code or (record.error_message and not record.resolved):
-            detail = ": ".join(clean(x) for x in (record.error_code, record.error_message) if x)
-            emit(f"        {detail}")
-        if record.request_id:
-            emit(f"        RequestId {clean(record.request_id)}")
-        for event in events.get(record.id, []):
-            detail = f" — {clean(event.detail)}" if event.detail else ""
-            status = f" ({clean(event.status)})" if event.status else ""
-            emit(
-                f"        {event.at.astimezone():%Y-%m-%d %H:%M:%S}  "
-                f"{_outcome_word(event.outcome)}{status}  [{event.source}]{detail}"
-            )
-    if refused:  # attempts that sent nothing: another Cancel held it or had done it
+        print_json(_history_json(found))
+    else:
+        _emit_history(found)
+    return ExitCode.OK
+
+
+@dataclass
+class _Found:
+    """What ``fpsdesk history`` shows: actions, and for one transaction their events and the
+    attempts that sent nothing."""
+
+    txn: str | None
+    records: list[ActionRecord]
+    events: dict[int, list[ActionEvent]]
+    refused: list[CancelRefusal]
+
+
+def _read_history(txn: str | None, *, unresolved: bool, limit: int) -> _Found:
+    actions = _open_actions()
+    if txn is not None:
+        records = list(reversed(actions.for_transaction(txn)))
+    elif unresolved:
+        records = list(reversed(actions.unresolved()))
+    else:
+        records = actions.recent(limit=limit)
+    if unresolved:
+        records = [r for r in records if not r.resolved]
+    records = records[:limit]
+    events = {r.id: actions.events(r.id) for r in records} if txn else {}
+    refused = actions.refusals(txn) if txn else []
+    return _Found(txn, records, events, refused)
+
+
+def _history_json(found: _Found) -> dict[str, object]:
+    txn = found.txn
+    body: dict[str, object] = {
+        "ok": True,
+        "actions": [
+            _record_json(r, found.events.get(r.id) if txn else None) for r in found.records
+        ],
+    }
+    if txn:
+        body["refused_attempts"] = [
+            {
+                "at": r.at.isoformat(),
+                "operator": r.operator,
+                "recorded_by": r.recorded_by,
+                "environment": r.environment,
+                "why": r.why,
+                "holder_action_id": r.holder_action_id,
+            }
+            for r in found.refused
+        ]
+    return body
+
+
+def _emit_history(found: _Found) -> None:
+    if not found.records:
+        emit("No actions recorded" + (f" for {found.txn}." if found.txn else "."))
+        return
+    for record in found.records:
+        _emit_record(record, found.events.get(record.id, []))
+    if found.refused:  # attempts that sent nothing: another Cancel held it or had done it
         emit("Attempts that sent nothing:")
-    for attempt in refused:
+    for attempt in found.refused:
         emit(
             f"        {attempt.at.astimezone():%Y-%m-%d %H:%M:%S}  by "
             f"{clean(attempt.operator)}: {attempt.why} (action #{attempt.holder_action_id})"
         )
-    return ExitCode.OK
+
+
+def _emit_record(record: ActionRecord, events: list[ActionEvent]) -> None:
+    shown = shown_reason(record.reason_code, record.reason)
+    reason = f'  "{clean(shown)}"' if shown else ""
+    emit(
+        f"#{record.id:<5} {record.created_at.astimezone():%Y-%m-%d %H:%M}  "
+        f"{record.kind} {record.transaction_id}  {_describe_state(record)}  "
+        f"by {clean(record.operator)} on {clean(record.environment)}{reason}"
+    )
+    if record.error_code or (record.error_message and not record.resolved):
+        detail = ": ".join(clean(x) for x in (record.error_code, record.error_message) if x)
+        emit(f"        {detail}")
+    if record.request_id:
+        emit(f"        RequestId {clean(record.request_id)}")
+    for event in events:
+        detail = f" — {clean(event.detail)}" if event.detail else ""
+        status = f" ({clean(event.status)})" if event.status else ""
+        emit(
+            f"        {event.at.astimezone():%Y-%m-%d %H:%M:%S}  "
+            f"{_outcome_word(event.outcome)}{status}  [{event.source}]{detail}"
+        )
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
