@@ -13,7 +13,7 @@ from fpsdesk.records.ipn import FailReason, Verdict
 from fpsdesk.store.db import open_database
 from fpsdesk.store.ipns import IpnStore, NewIpn
 from fpsdesk.ui import dialogs
-from fpsdesk.ui.app import create_application
+from fpsdesk.ui.application import create_application
 from fpsdesk.ui.notifications_view import PAGE_SIZE, NotificationsView
 
 pytestmark = pytest.mark.gui
