@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtGui import QGuiApplication
 
 from fpsdesk.ui.application import qt_argv
-from fpsdesk.ui.notifications_view import IpnTableModel
+from fpsdesk.ui.notifications_table import IpnTableModel
 from tests.ui.helpers import lookup, table_texts
 
 pytestmark = pytest.mark.gui
