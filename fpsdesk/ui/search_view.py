@@ -3,10 +3,10 @@ method, free text and amount.
 
 The search itself is fpsdesk/desk/search.py (``Searcher``): it pages GetAccountActivity newest
 first, keeps every page in the history database and answers repeat or narrower searches from
-there. This view checks the form, runs the searcher on a job thread of its own
-(fpsdesk/ui/jobs.py), shows matches as they arrive in a sortable table and says how fresh the
-cached part is. Double-click or Enter opens a transaction; "Cancel selected…" hands the selected
-IDs to the Bulk cancel view, which always starts with a dry run.
+there. This view takes the form's query (search_form.py), runs the searcher on a job thread
+of its own (search_job.py), shows matches as they arrive in a sortable table (search_results.py)
+and says how fresh the cached part is. Double-click or Enter opens a transaction; "Cancel
+selected…" hands the selected IDs to the Bulk cancel view, which always starts with a dry run.
 """
 
 from __future__ import annotations
