@@ -81,6 +81,30 @@ class DashboardView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
 
+        layout.addLayout(self._build_controls())
+        layout.addLayout(self._build_figures())
+        layout.addLayout(self._build_charts())
+        self.table = self._build_table()
+        layout.addWidget(self.table, 1)
+        layout.addLayout(self._build_filter_row())
+
+        self.period.currentIndexChanged.connect(self._period_changed)
+        self.first.dateChanged.connect(self._custom_changed)
+        self.last.dateChanged.connect(self._custom_changed)
+        self.environment.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.table_button.toggled.connect(self._show_table)
+        self.clear_button.clicked.connect(self.clear_selection)
+        self.pdf_button.clicked.connect(self.export_pdf)
+        self.png_button.clicked.connect(self.export_png)
+        self.columns.picked.connect(lambda i, g: self._pick(self.columns, i, g))
+        for chart in self.breakdowns.values():
+            chart.picked.connect(lambda i, g, c=chart: self._pick(c, i, g))
+        self._update_custom_visibility()
+        self._fill_environments()
+        self._update_filter()
+
+    def _build_controls(self) -> QHBoxLayout:
+        """The period (a custom one with its dates), the environment, Table, PDF and PNG."""
         bar = QHBoxLayout()
         self.period = QComboBox()
         self.period.setAccessibleName(self.tr("Period"))
@@ -136,8 +160,10 @@ class DashboardView(QWidget):
         bar.addWidget(self.table_button)
         bar.addWidget(self.pdf_button)
         bar.addWidget(self.png_button)
-        layout.addLayout(bar)
+        return bar
 
+    def _build_figures(self) -> QHBoxLayout:
+        """The headline tiles: cancels, amount released, success rate, unresolved."""
         figures = QHBoxLayout()
         self.count_figure = Figure(self.tr("Cancels"))
         self.released_figure = Figure(self.tr("Amount released"))
@@ -151,8 +177,10 @@ class DashboardView(QWidget):
         ):
             figures.addWidget(figure)
         figures.addStretch(1)
-        layout.addLayout(figures)
+        return figures
 
+    def _build_charts(self) -> QHBoxLayout:
+        """Cancels over time beside the four breakdowns."""
         self.columns = ColumnsChart(self.tr("Cancels over time, by outcome"))
         self.breakdowns: dict[str, RowsChart] = {
             dimension: RowsChart(charts.dimension_title(dimension)) for dimension in DIMENSIONS
@@ -166,24 +194,28 @@ class DashboardView(QWidget):
         grid.setRowStretch(2, 1)
         charts_row.addLayout(grid, 4)
         self.charts_row = charts_row
-        layout.addLayout(charts_row)
+        return charts_row
 
-        self.table = QTableWidget(0, 3 + len(GROUPS))
-        self.table.setAccessibleName(self.tr("The dashboard's figures"))
-        self.table.setAccessibleDescription(
+    def _build_table(self) -> QTableWidget:
+        """The charts' figures as a table (the Table button shows it instead)."""
+        table = QTableWidget(0, 3 + len(GROUPS))
+        table.setAccessibleName(self.tr("The dashboard's figures"))
+        table.setAccessibleDescription(
             self.tr("Every bar of the charts with its count per outcome")
         )
-        self.table.setHorizontalHeaderLabels(
+        table.setHorizontalHeaderLabels(
             [self.tr("Chart"), self.tr("Bar"), self.tr("Total")]
             + [charts.group_looks()[g].label for g in GROUPS]
         )
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setWordWrap(False)
-        self.table.hide()
-        layout.addWidget(self.table, 1)
+        table.verticalHeader().hide()
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.setWordWrap(False)
+        table.hide()
+        return table
 
+    def _build_filter_row(self) -> QHBoxLayout:
+        """What the table below is filtered to, and the button that clears it."""
         filter_row = QHBoxLayout()
         self.filter_label = QLabel()
         self.filter_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -192,22 +224,7 @@ class DashboardView(QWidget):
         self.clear_button.setToolTip(self.tr("Show every cancel of the period again"))
         filter_row.addWidget(self.filter_label, 1)
         filter_row.addWidget(self.clear_button)
-        layout.addLayout(filter_row)
-
-        self.period.currentIndexChanged.connect(self._period_changed)
-        self.first.dateChanged.connect(self._custom_changed)
-        self.last.dateChanged.connect(self._custom_changed)
-        self.environment.currentIndexChanged.connect(lambda _i: self.refresh())
-        self.table_button.toggled.connect(self._show_table)
-        self.clear_button.clicked.connect(self.clear_selection)
-        self.pdf_button.clicked.connect(self.export_pdf)
-        self.png_button.clicked.connect(self.export_png)
-        self.columns.picked.connect(lambda i, g: self._pick(self.columns, i, g))
-        for chart in self.breakdowns.values():
-            chart.picked.connect(lambda i, g, c=chart: self._pick(c, i, g))
-        self._update_custom_visibility()
-        self._fill_environments()
-        self._update_filter()
+        return filter_row
 
     # -- period and environment ------------------------------------------------------------
 

@@ -80,7 +80,27 @@ class SearchView(QWidget):
         self.search_button, self.stop_button = form.search_button, form.stop_button
         self.date_error, self.amount_error = form.date_error, form.amount_error
 
-        # -- progress and freshness --------------------------------------------------------
+        # -- progress and freshness, the matches, what to do with them ---------------------
+        layout.addLayout(self._build_status_row())
+        layout.addWidget(self._build_matches(), 1)
+        layout.addLayout(self._build_actions())
+
+        # -- wiring ------------------------------------------------------------------------
+        form.submitted.connect(self.search)
+        self.stop_button.clicked.connect(self.stop)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.table.activated.connect(self._open_index)
+        self.table.selectionModel().selectionChanged.connect(self._update_actions)
+        self.model.modelReset.connect(self._update_actions)
+        self.model.rowsInserted.connect(self._update_actions)
+        self.cancel_button.clicked.connect(self._cancel_selected)
+        self.export_button.clicked.connect(self.export)
+        self._update_actions()
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _build_status_row(self) -> QHBoxLayout:
+        """The busy bar, where the search stands or how fresh it is, and Refresh."""
         status_row = QHBoxLayout()
         status_row.setSpacing(8)
         self.busy = QProgressBar()
@@ -101,9 +121,10 @@ class SearchView(QWidget):
         status_row.addWidget(self.busy)
         status_row.addWidget(self.progress_label, 1)
         status_row.addWidget(self.refresh_button)
-        layout.addLayout(status_row)
+        return status_row
 
-        # -- matches -----------------------------------------------------------------------
+    def _build_matches(self) -> QStackedWidget:
+        """The matches table, or what to do while there are none."""
         self.model = RowModel(found_columns(self.tr), identity=lambda f: f.transaction_id)
         self.table = make_view(self.model, sort_column=0, descending=True)
         self.table.setAccessibleName(self.tr("Matching transactions"))
@@ -119,8 +140,10 @@ class SearchView(QWidget):
         self.body = QStackedWidget()
         self.body.addWidget(self.empty)
         self.body.addWidget(self.table)
-        layout.addWidget(self.body, 1)
+        return self.body
 
+    def _build_actions(self) -> QHBoxLayout:
+        """The count, Export CSV and Cancel selected."""
         actions = QHBoxLayout()
         self.count = QLabel()
         self.cancel_button = QPushButton(self.tr("Cancel selected…"))
@@ -139,19 +162,7 @@ class SearchView(QWidget):
         actions.addWidget(self.count, 1)
         actions.addWidget(self.export_button)
         actions.addWidget(self.cancel_button)
-        layout.addLayout(actions)
-
-        # -- wiring ------------------------------------------------------------------------
-        form.submitted.connect(self.search)
-        self.stop_button.clicked.connect(self.stop)
-        self.refresh_button.clicked.connect(self.refresh)
-        self.table.activated.connect(self._open_index)
-        self.table.selectionModel().selectionChanged.connect(self._update_actions)
-        self.model.modelReset.connect(self._update_actions)
-        self.model.rowsInserted.connect(self._update_actions)
-        self.cancel_button.clicked.connect(self._cancel_selected)
-        self.export_button.clicked.connect(self.export)
-        self._update_actions()
+        return actions
 
     # -- state ------------------------------------------------------------------------------
 
