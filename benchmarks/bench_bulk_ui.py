@@ -127,7 +127,7 @@ def _measure(size: int, root: pathlib.Path) -> list[Row]:
     from fpsdesk.store.actions import ActionStore
     from fpsdesk.store.db import open_database
     from fpsdesk.ui import dialogs, interpreter
-    from fpsdesk.ui.app import create_application
+    from fpsdesk.ui.application import create_application
     from fpsdesk.ui.interpreter import GuiThreadCollector
     from fpsdesk.ui.main_window import MainWindow
     from fpsdesk.ui.session import DeskSession

@@ -64,6 +64,7 @@ def _app(url: str) -> object:
     from fpsdesk.settings import Profile
     from fpsdesk.settings_store import SettingsStore
     from fpsdesk.ui import app as gui
+    from fpsdesk.ui.application import create_application
     from tests.fixtures.keychain import MemoryKeyring
 
     keyring.set_keyring(MemoryKeyring())
@@ -72,7 +73,7 @@ def _app(url: str) -> object:
         Profile("Team", "https://fps.sandbox.amazonaws.com/", "AKIABENCHMARK0000000", history=url),
         make_current=True,
     )
-    gui.create_application()
+    create_application()
     controller = gui.AppController(
         argparse.Namespace(sandbox=False, profile=None, smoke_test=False, verbose=0)
     )

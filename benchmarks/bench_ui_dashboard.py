@@ -190,7 +190,7 @@ def _row(
 def run(quick: bool) -> list[Row]:
     from fpsdesk.store.actions import ActionStore
     from fpsdesk.store.db import open_database
-    from fpsdesk.ui.app import create_application
+    from fpsdesk.ui.application import create_application
     from fpsdesk.ui.dashboard import DashboardView
 
     create_application()

@@ -85,7 +85,7 @@ def _first_paint_ms(store: object) -> float:
 def run(quick: bool) -> list[Row]:
     from fpsdesk.store.db import open_database
     from fpsdesk.store.ipns import IpnStore
-    from fpsdesk.ui.app import create_application
+    from fpsdesk.ui.application import create_application
 
     create_application()
     total = 10_000 if quick else 100_000

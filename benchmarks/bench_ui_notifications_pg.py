@@ -156,7 +156,7 @@ def _measure(name: str, empty_conn: Any, full_conn: Any, total: int) -> list[Row
 
 def run(quick: bool) -> list[Row]:
     from fpsdesk.store.db import open_database
-    from fpsdesk.ui.app import create_application
+    from fpsdesk.ui.application import create_application
     from tests.fixtures.postgres import running_cluster
 
     create_application()

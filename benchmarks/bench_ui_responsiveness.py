@@ -131,7 +131,7 @@ def _measure(rounds: int, sandbox: Any, setup: str) -> list[Row]:
     from fpsdesk.store.actions import ActionStore
     from fpsdesk.store.db import open_database
     from fpsdesk.ui import dialogs
-    from fpsdesk.ui.app import create_application
+    from fpsdesk.ui.application import create_application
     from fpsdesk.ui.interpreter import GuiThreadCollector
     from fpsdesk.ui.main_window import MainWindow
     from fpsdesk.ui.session import DeskSession

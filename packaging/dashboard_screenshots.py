@@ -97,11 +97,12 @@ def shoot(out: Path, dark: bool) -> Path:
 
     from fpsdesk.ui import app as gui
     from fpsdesk.ui import theme
+    from fpsdesk.ui.application import create_application
 
     # The scheme the platform would report (Xvfb reports none): as a user's desktop setting.
     scheme = Qt.ColorScheme.Dark if dark else Qt.ColorScheme.Light
     theme.system_color_scheme = lambda: scheme  # type: ignore[assignment]
-    qt_app = gui.create_application([sys.argv[0]])
+    qt_app = create_application([sys.argv[0]])
     run_args = argparse.Namespace(sandbox=True, profile=None, smoke_test=False, verbose=0)
     controller = gui.AppController(run_args)
     target = out / ("dashboard-dark.png" if dark else "dashboard.png")

@@ -152,8 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         from fpsdesk.sandbox import demo
         from fpsdesk.ui import app as gui
         from fpsdesk.ui import dialogs
+        from fpsdesk.ui.application import create_application
 
-        qt_app = gui.create_application([sys.argv[0]])
+        qt_app = create_application([sys.argv[0]])
         if args.scale != 1.0:
             # What 1.5x or 2x display scaling does to text on X11 (Xft.dpi): every font grows,
             # fixed pixel sizes do not. Set before any widget exists, as the desktop would.

@@ -1,8 +1,10 @@
-"""Start the desktop app: QApplication, logging, error handling, connection, main window.
+"""Start the desktop app: the window first, then the history, session, sandbox and connection.
 
-``run_gui(args)`` is what ``fpsdesk`` with no subcommand calls. Qt messages go to the log, an
-uncaught exception goes to the log and a friendly dialog (never a traceback), the palette
-follows the system's light or dark scheme, and QSettings holds only pure UI state (geometry).
+``run_gui(args)`` is what ``fpsdesk`` with no subcommand calls: it sets up logging and the
+QApplication (application.py: name, palette, Qt messages, the friendly exception hook), then
+``AppController`` shows the main window at once and opens, just after its first paint, the
+history, the session and the profile's connection (profile_opening.py) or the local sandbox.
+QSettings holds only pure UI state (geometry).
 """
 
 from __future__ import annotations
@@ -11,31 +13,34 @@ import faulthandler
 import logging
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import (
-    QObject,
-    QtMsgType,
-    QTranslator,
-    Signal,
-    Slot,
-    qInstallMessageHandler,
-)
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtCore import QObject, Signal, Slot, qInstallMessageHandler
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from fpsdesk import __version__, logsetup
-from fpsdesk.paths import ensure, log_dir
-from fpsdesk.ui import dialogs, qt_compat, theme
+from fpsdesk import logsetup
+from fpsdesk.ui import dialogs
+from fpsdesk.ui.application import (
+    ExceptHook,
+    PaletteFollower,
+    create_application,
+    log_file_path,
+    qt_message,
+)
 from fpsdesk.ui.interpreter import GuiThreadCollector
 from fpsdesk.ui.main_window import MainWindow
+from fpsdesk.ui.profile_opening import (
+    connection_config,
+    history_location,
+    history_profile,
+    keychain_backend_name,
+    profile_config,
+)
 from fpsdesk.ui.unix_signals import SignalQuitter
 
 if TYPE_CHECKING:  # loaded just after the first paint (AppController.start)
     from fpsdesk.desk.replies import ConnectionConfig
-    from fpsdesk.settings import Profile
     from fpsdesk.store.actions import ActionStore
     from fpsdesk.store.db import HistoryConnection
     from fpsdesk.store.history_location import HistoryLocation
@@ -43,121 +48,6 @@ if TYPE_CHECKING:  # loaded just after the first paint (AppController.start)
     from fpsdesk.ui.session import DeskSession
 
 log = logging.getLogger(__name__)
-
-ORGANIZATION = "fpsdesk"
-APPLICATION = "fpsdesk"
-_QT_LEVELS = {
-    QtMsgType.QtDebugMsg: logging.DEBUG,
-    QtMsgType.QtInfoMsg: logging.INFO,
-    QtMsgType.QtWarningMsg: logging.WARNING,
-    QtMsgType.QtCriticalMsg: logging.ERROR,
-    QtMsgType.QtFatalMsg: logging.CRITICAL,
-}
-_qt_log = logging.getLogger("qt")
-
-
-def _qt_message(mode: QtMsgType, context: Any, message: str) -> None:
-    """Route Qt's own warnings into our log instead of stderr."""
-    if "propagateSizeHints" in message:  # offscreen/xvfb noise, harmless
-        return
-    _qt_log.log(_QT_LEVELS.get(mode, logging.WARNING), "%s", message)
-
-
-def log_file_path() -> Path:
-    return ensure(log_dir()) / "fpsdesk.log"
-
-
-def window_icon() -> QIcon:
-    from fpsdesk import assets
-
-    icon = QIcon()
-    for path in assets.icon_paths():
-        icon.addFile(str(path))
-    return icon
-
-
-def qt_argv(argv: list[str]) -> list[str]:
-    """``argv`` for QApplication with the program named "fpsdesk" whatever started it.
-
-    On X11 the window's WM_CLASS instance is argv[0]'s base name: ``python3 -m fpsdesk`` would
-    make it ``__main__.py`` and a frozen or installed launcher might be anything, so window
-    managers and docks could not match the window to io.github.fpsdesk.FpsDesk.desktop
-    (StartupWMClass=fpsdesk).
-    """
-    return [APPLICATION, *argv[1:]]
-
-
-def create_application(argv: list[str] | None = None) -> QApplication:
-    """The QApplication (reused if one exists, as in tests), named and themed."""
-    qt_compat.protect_none_refcount()
-    existing = QApplication.instance()
-    app = (
-        existing
-        if isinstance(existing, QApplication)
-        else QApplication(qt_argv(argv or [sys.argv[0]]))
-    )
-    app.setOrganizationName(ORGANIZATION)
-    app.setApplicationName(APPLICATION)
-    app.setApplicationVersion(__version__)
-    app.setApplicationDisplayName("fpsdesk")
-    QGuiApplication.setDesktopFileName("io.github.fpsdesk.FpsDesk")
-    icon = window_icon()
-    if not icon.isNull():
-        app.setWindowIcon(icon)
-    install_translations(app)
-    theme.apply_palette(app)
-    return app
-
-
-def install_translations(app: QApplication) -> None:
-    """The English plural forms ("1 notification", "2 notifications"), once per application.
-
-    Counts are written with Qt's plural forms (``tr(text, "", n)``); without a translation
-    loaded Qt would show the source's "(s)". Built by packaging/make_translations.py.
-    """
-    from fpsdesk import assets
-
-    if app.property("fpsdesk_translations"):
-        return
-    path = assets.translation_path("en")
-    translator = QTranslator(app)
-    if path is None or not translator.load(str(path)):
-        log.warning("the English plural forms are missing; counts read '(s)'")
-        return
-    app.installTranslator(translator)
-    app.setProperty("fpsdesk_translations", True)
-
-
-class _PaletteFollower(QObject):
-    """Re-applies the palette when the system switches between light and dark."""
-
-    @Slot()
-    def follow(self) -> None:
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            theme.apply_palette(app)
-
-
-class _ExceptHook:
-    """Log the traceback, show a friendly dialog once at a time, keep the app running."""
-
-    def __init__(self) -> None:
-        self._showing = False
-
-    def __call__(
-        self, kind: type[BaseException], value: BaseException, tb: TracebackType | None
-    ) -> None:
-        if issubclass(kind, KeyboardInterrupt):
-            QApplication.quit()
-            return
-        log.critical("unexpected error", exc_info=(kind, value, tb))
-        if self._showing or QApplication.instance() is None:
-            return
-        self._showing = True
-        try:
-            dialogs.show_unexpected_error(None, str(log_file_path()))
-        finally:
-            self._showing = False
 
 
 class StartupFailed(Exception):
@@ -233,9 +123,9 @@ class AppController(QObject):
         config: ConnectionConfig | None = None
         open_settings = False
         if not sandbox_mode:
-            config, problem, have_profiles = self._profile_config(
-                getattr(self.args, "profile", None)
-            )
+            config, problem, have_profiles = profile_config(getattr(self.args, "profile", None))
+            if config is not None:
+                self.profile_name = config.profile_name
             if config is None:  # what the window says while a question or an error is shown
                 self.window.set_environment("", "")
                 self.window.statusBar().clearMessage()
@@ -292,8 +182,12 @@ class AppController(QObject):
         from fpsdesk.store.schema import HistoryUnreachable, StoreError
         from fpsdesk.ui.session import DeskSession
 
-        profile = None if getattr(self.args, "sandbox", False) else self._history_profile()
-        location = self._history_location(profile)
+        profile = (
+            None
+            if getattr(self.args, "sandbox", False)
+            else history_profile(getattr(self.args, "profile", None))
+        )
+        location = history_location(profile)
         set_agent_name(profile.display_name if profile is not None else None)
         offline: str | None = None
         try:
@@ -319,32 +213,6 @@ class AppController(QObject):
         self.bridge.arrived.connect(self.session.ipns_arrived)
         if location.shared:
             self._watch(location, offline)
-
-    def _history_profile(self) -> Profile | None:
-        """The profile whose history the app opens (None: none saved, or unreadable)."""
-        from fpsdesk.settings import SettingsError
-        from fpsdesk.settings_store import SettingsStore
-
-        try:
-            store = SettingsStore()
-            name = getattr(self.args, "profile", None)
-            return store.load().find(name) if name else store.current()
-        except (SettingsError, OSError) as exc:
-            log.warning("settings unreadable, using the local history: %s", exc)
-            return None
-
-    @staticmethod
-    def _history_location(profile: Profile | None) -> HistoryLocation:
-        from fpsdesk.store.history_location import profile_history
-
-        location = profile_history(profile)
-        if not location.shared:
-            return location
-        from dataclasses import replace
-
-        from fpsdesk.store.postgres import Reachability
-
-        return replace(location, reach=Reachability())
 
     def _watch(self, location: HistoryLocation, offline: str | None) -> None:
         """Live updates and reconnection of a shared history, on a thread of its own."""
@@ -379,7 +247,7 @@ class AppController(QObject):
     def _make_window(self) -> MainWindow:
         window = MainWindow(
             ipn_rows=self._ipn_rows,
-            keychain_backend=_keychain_backend_name,
+            keychain_backend=keychain_backend_name,
         )
         window.settings_requested.connect(self.open_settings)
         window.reset_sandbox_requested.connect(self.reset_sandbox)
@@ -387,58 +255,6 @@ class AppController(QObject):
         if self._on_window is not None:
             self._on_window(window)
         return window
-
-    def _profile_config(self, name: str | None) -> tuple[ConnectionConfig | None, str, bool]:
-        """(config, problem, any profiles saved): the secret is read here, on the GUI thread."""
-        from fpsdesk.credentials import CredentialError, resolve_profile
-        from fpsdesk.settings import SettingsError
-        from fpsdesk.settings_store import SettingsStore
-
-        try:
-            have = bool(SettingsStore().profiles())
-        except SettingsError as exc:
-            return None, str(exc), True
-        if not have and name is None:
-            return None, "", False
-        try:
-            profile, secret = resolve_profile(name)
-        except CredentialError as exc:
-            return None, str(exc), True
-        self.profile_name = profile.name
-        return (
-            self._config(
-                profile.endpoint,
-                profile.access_key_id,
-                secret,
-                profile.name,
-                profile.ca_bundle,
-                profile.reason_codes,
-            ),
-            "",
-            True,
-        )
-
-    @staticmethod
-    def _config(
-        endpoint: str,
-        key: str,
-        secret: str,
-        name: str,
-        ca_bundle: str | None = None,
-        reason_codes: Any = None,
-    ) -> ConnectionConfig:
-        from fpsdesk.desk.replies import ConnectionConfig
-        from fpsdesk.fps.endpoints import environment_of
-
-        return ConnectionConfig(
-            endpoint=endpoint,
-            access_key_id=key,
-            secret_key=secret,
-            environment=environment_of(endpoint),
-            profile_name=name,
-            ca_bundle=ca_bundle,
-            **({"reason_codes": reason_codes} if reason_codes else {}),
-        )
 
     def _start_sandbox(self) -> ConnectionConfig:
         from fpsdesk.store.location import default_path
@@ -448,7 +264,7 @@ class AppController(QObject):
         self.sandbox.start()
         key, secret = self.sandbox.credentials
         self.profile_name = self.tr("Demo data")
-        return self._config(self.sandbox.url, key, secret, self.profile_name)
+        return connection_config(self.sandbox.url, key, secret, self.profile_name)
 
     def connect_profile(self, config: ConnectionConfig) -> None:
         assert self.session is not None, "start() opens the session first"
@@ -492,14 +308,14 @@ class AppController(QObject):
                     "connected as before, so no cancel is recorded in the wrong history."
                 ).format(
                     name=profile.name,
-                    new=self._history_location(profile).describe(),
+                    new=history_location(profile).describe(),
                     old=self.history.describe(),
                 ),
             )
             return
         set_agent_name(profile.display_name)
         self.connect_profile(
-            self._config(
+            connection_config(
                 profile.endpoint,
                 profile.access_key_id,
                 secret,
@@ -513,7 +329,7 @@ class AppController(QObject):
         """Whether ``profile``'s history is elsewhere than the one this app opened."""
         if self.sandbox is not None or self.history is None:
             return False  # the demo keeps to the local file
-        return self._history_location(profile).target != self.history.target
+        return history_location(profile).target != self.history.target
 
     @Slot()
     def reset_sandbox(self) -> None:
@@ -551,12 +367,6 @@ class AppController(QObject):
                 log.debug("closing the database failed", exc_info=True)
 
 
-def _keychain_backend_name() -> str:
-    from fpsdesk import credentials  # keyring is imported when About asks, not at start-up
-
-    return credentials.backend_name()
-
-
 def _open_ipn_store(db: Any) -> Any:
     try:
         from fpsdesk.store.ipns import IpnStore
@@ -580,12 +390,12 @@ def run_gui(args: Any, on_window: Callable[[MainWindow], None] | None = None) ->
     verbose = int(getattr(args, "verbose", 0) or 0)
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     logsetup.configure(level, log_file=log_file_path())
-    qInstallMessageHandler(_qt_message)
+    qInstallMessageHandler(qt_message)
     app = create_application(sys.argv[:1])
-    follower = _PaletteFollower(app)
+    follower = PaletteFollower(app)
     QGuiApplication.styleHints().colorSchemeChanged.connect(follower.follow)
     previous_hook = sys.excepthook
-    sys.excepthook = _ExceptHook()
+    sys.excepthook = ExceptHook()
     controller = AppController(args, on_window)
     collector = GuiThreadCollector(app)
     quitter = SignalQuitter(controller.quit_on_signal, controller)

@@ -2,9 +2,11 @@
 
 Built the first time the Results tab is shown (the module is imported then, not at start-up).
 The figures come from fpsdesk/store/report.py (SQL over the history); this module only shows
-them. A click on a bar or a segment becomes a ``Selection`` the Results table below filters
-by, shown above the table until cleared. Every chart has a text equivalent: a tooltip per
-bar, an accessible description, and a table of the same figures (the Table button).
+them, in headline tiles (dashboard_tiles.py) and painted charts (dashboard_charts.py), and
+reads the other periods ahead. A click on a bar or a segment becomes a ``Selection`` the
+Results table below filters by, shown above the table until cleared. Every chart has a text
+equivalent: a tooltip per bar, an accessible description, and a table of the same figures
+(the Table button).
 """
 
 from __future__ import annotations
@@ -12,23 +14,18 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QHelpEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
-    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -48,210 +45,14 @@ from fpsdesk.store.report import (
     Selection,
     Slice,
 )
-from fpsdesk.ui import charts, theme
-from fpsdesk.ui.charts import ChartColors, Hit
+from fpsdesk.ui import charts
+from fpsdesk.ui.dashboard_charts import Chart, ColumnsChart, RowsChart
+from fpsdesk.ui.dashboard_tiles import Figure, money, rate_text
 
 log = logging.getLogger(__name__)
 
 PERIODS = (("today", 1), ("7", 7), ("30", 30), ("365", 365), ("custom", 0))
 ALL_ENVIRONMENTS = ""
-
-
-def chart_colors() -> ChartColors:
-    return ChartColors.dark_colors() if theme.is_dark() else ChartColors.light()
-
-
-def money(released: dict[str, Decimal]) -> str:
-    """``USD 1,234.50 · EUR 20.00`` (or an em dash when nothing was released)."""
-    if not released:
-        return "—"
-    return " · ".join(f"{currency} {value:,.2f}" for currency, value in released.items())
-
-
-def rate_text(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f}%"
-
-
-class Chart(QWidget):
-    """A painted chart of slices that reports clicks: ``picked(index, group or None)``."""
-
-    picked = Signal(int, object)
-
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.title = title
-        self.slices: list[Slice] = []
-        self.unit = ""
-        self.hits: list[Hit] = []
-        self.selected: tuple[int, str | None] | None = None
-        self.cursor_index = -1  # the bar the keyboard is on
-        self.setMouseTracking(True)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setAccessibleName(title)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-
-    def set_slices(self, slices: list[Slice], unit: str = "") -> None:
-        self.slices = slices
-        self.unit = unit
-        self.selected = None
-        self.cursor_index = -1
-        self.setAccessibleDescription(
-            "; ".join(charts.summary(s, self.label(s)) for s in slices if s.total)
-            or self.tr("No cancels in this period.")
-        )
-        self.update()
-
-    def label(self, slice_: Slice) -> str:
-        if slice_.dimension == "bucket":
-            return slice_.key
-        return charts.slice_label(slice_)
-
-    def paint_into(self, painter: QPainter, area: QRectF) -> list[Hit]:
-        raise NotImplementedError
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        colors = chart_colors()
-        painter.setFont(charts.title_font(self.font(), 1.0))
-        painter.setPen(colors.text)
-        metrics = painter.fontMetrics()
-        painter.drawText(QPointF(4, metrics.ascent() + 2), self.title)
-        painter.setFont(self.font())
-        top = metrics.height() + 8
-        self.hits = self.paint_into(
-            painter, QRectF(4, top, self.width() - 8, self.height() - top - 4)
-        )
-        if self.hasFocus() and 0 <= self.cursor_index < len(self.slices):
-            area = next(
-                (h[0] for h in self.hits if h[1] == self.cursor_index and h[2] is None), None
-            )
-            if area is not None:
-                painter.setPen(colors.muted)
-                painter.drawRect(area.adjusted(0, 0, -1, -1))
-        painter.end()
-
-    def hit_at(self, point: QPointF) -> tuple[int, str | None] | None:
-        segment = next((h for h in self.hits if h[2] is not None and h[0].contains(point)), None)
-        found = segment or next((h for h in self.hits if h[0].contains(point)), None)
-        return (found[1], found[2]) if found is not None else None
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        hit = self.hit_at(event.position())
-        if hit is not None and event.button() == Qt.MouseButton.LeftButton:
-            self.picked.emit(hit[0], hit[1])
-        super().mousePressEvent(event)
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            hit = self.hit_at(QPointF(event.pos()))
-            if hit is None:
-                QToolTip.hideText()
-            else:
-                slice_ = self.slices[hit[0]]
-                text = charts.summary(slice_, self.label(slice_))
-                if hit[1] is not None:
-                    look = charts.group_looks()[hit[1]]
-                    text = f"{look.label}: {slice_.counts[hit[1]]} · {text}"
-                QToolTip.showText(event.globalPos(), text + "\n" + self.tr("Click to list them."))
-            return True
-        return super().event(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Left/Right (or Up/Down) move between bars, Enter lists the bar's cancels."""
-        key = event.key()
-        if not self.slices:
-            super().keyPressEvent(event)
-            return
-        if key in (Qt.Key.Key_Right, Qt.Key.Key_Down):
-            self.cursor_index = min(len(self.slices) - 1, self.cursor_index + 1)
-        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Up):
-            self.cursor_index = max(0, self.cursor_index - 1)
-        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
-            if self.cursor_index >= 0:
-                self.picked.emit(self.cursor_index, None)
-            return
-        else:
-            super().keyPressEvent(event)
-            return
-        slice_ = self.slices[self.cursor_index]
-        self.setAccessibleDescription(charts.summary(slice_, self.label(slice_)))
-        self.update()
-
-
-class ColumnsChart(Chart):
-    """Cancels per hour, day or month, stacked by outcome, with the legend above."""
-
-    def paint_into(self, painter: QPainter, area: QRectF) -> list[Hit]:
-        colors = chart_colors()
-        charts.paint_legend(painter, area.topLeft(), colors)
-        line = painter.fontMetrics().height() + 6
-        return charts.paint_columns(
-            painter, area.adjusted(0, line, 0, 0), self.slices, self.unit, colors, self.selected
-        )
-
-    def sizeHint(self) -> QSize:
-        return QSize(640, 300)
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(320, 200)
-
-
-class RowsChart(Chart):
-    """One breakdown: a horizontal stacked bar per key, the most common first."""
-
-    ROWS = 6
-
-    def paint_into(self, painter: QPainter, area: QRectF) -> list[Hit]:
-        return charts.paint_rows(
-            painter, area, self.slices, chart_colors(), self.selected, rows=self.ROWS
-        )
-
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
-        super().__init__(title, parent)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-
-    def sizeHint(self) -> QSize:
-        return QSize(320, (self.fontMetrics().height() + 6) * (self.ROWS + 1) + 14)
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(220, self.sizeHint().height())
-
-
-class Figure(QFrame):
-    """One headline number with its caption."""
-
-    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("figure")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 6, 10, 6)
-        layout.setSpacing(0)
-        self.caption = QLabel(caption)
-        self.caption.setStyleSheet("color: palette(placeholder-text);")
-        self.value = QLabel("—")
-        self.value.setTextFormat(Qt.TextFormat.PlainText)
-        self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        font = QFont(self.font())
-        font.setPointSizeF(font.pointSizeF() * 1.6)
-        font.setBold(True)
-        self.value.setFont(font)
-        layout.addWidget(self.caption)
-        layout.addWidget(self.value)
-        self.set_alert(False)
-
-    def set(self, value: str, accessible: str) -> None:
-        self.value.setText(value)
-        self.setAccessibleName(f"{self.caption.text()}: {accessible}")
-        self.value.setAccessibleName(f"{self.caption.text()}: {accessible}")
-
-    def set_alert(self, on: bool) -> None:
-        border = "#b42318" if on else "palette(mid)"
-        width = 2 if on else 1
-        self.setStyleSheet(
-            f"QFrame#figure {{ border: {width}px solid {border}; border-radius: 6px;"
-            " background: palette(base); }"
-        )
 
 
 class DashboardView(QWidget):
@@ -280,6 +81,30 @@ class DashboardView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
 
+        layout.addLayout(self._build_controls())
+        layout.addLayout(self._build_figures())
+        layout.addLayout(self._build_charts())
+        self.table = self._build_table()
+        layout.addWidget(self.table, 1)
+        layout.addLayout(self._build_filter_row())
+
+        self.period.currentIndexChanged.connect(self._period_changed)
+        self.first.dateChanged.connect(self._custom_changed)
+        self.last.dateChanged.connect(self._custom_changed)
+        self.environment.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.table_button.toggled.connect(self._show_table)
+        self.clear_button.clicked.connect(self.clear_selection)
+        self.pdf_button.clicked.connect(self.export_pdf)
+        self.png_button.clicked.connect(self.export_png)
+        self.columns.picked.connect(lambda i, g: self._pick(self.columns, i, g))
+        for chart in self.breakdowns.values():
+            chart.picked.connect(lambda i, g, c=chart: self._pick(c, i, g))
+        self._update_custom_visibility()
+        self._fill_environments()
+        self._update_filter()
+
+    def _build_controls(self) -> QHBoxLayout:
+        """The period (a custom one with its dates), the environment, Table, PDF and PNG."""
         bar = QHBoxLayout()
         self.period = QComboBox()
         self.period.setAccessibleName(self.tr("Period"))
@@ -335,8 +160,10 @@ class DashboardView(QWidget):
         bar.addWidget(self.table_button)
         bar.addWidget(self.pdf_button)
         bar.addWidget(self.png_button)
-        layout.addLayout(bar)
+        return bar
 
+    def _build_figures(self) -> QHBoxLayout:
+        """The headline tiles: cancels, amount released, success rate, unresolved."""
         figures = QHBoxLayout()
         self.count_figure = Figure(self.tr("Cancels"))
         self.released_figure = Figure(self.tr("Amount released"))
@@ -350,8 +177,10 @@ class DashboardView(QWidget):
         ):
             figures.addWidget(figure)
         figures.addStretch(1)
-        layout.addLayout(figures)
+        return figures
 
+    def _build_charts(self) -> QHBoxLayout:
+        """Cancels over time beside the four breakdowns."""
         self.columns = ColumnsChart(self.tr("Cancels over time, by outcome"))
         self.breakdowns: dict[str, RowsChart] = {
             dimension: RowsChart(charts.dimension_title(dimension)) for dimension in DIMENSIONS
@@ -365,24 +194,28 @@ class DashboardView(QWidget):
         grid.setRowStretch(2, 1)
         charts_row.addLayout(grid, 4)
         self.charts_row = charts_row
-        layout.addLayout(charts_row)
+        return charts_row
 
-        self.table = QTableWidget(0, 3 + len(GROUPS))
-        self.table.setAccessibleName(self.tr("The dashboard's figures"))
-        self.table.setAccessibleDescription(
+    def _build_table(self) -> QTableWidget:
+        """The charts' figures as a table (the Table button shows it instead)."""
+        table = QTableWidget(0, 3 + len(GROUPS))
+        table.setAccessibleName(self.tr("The dashboard's figures"))
+        table.setAccessibleDescription(
             self.tr("Every bar of the charts with its count per outcome")
         )
-        self.table.setHorizontalHeaderLabels(
+        table.setHorizontalHeaderLabels(
             [self.tr("Chart"), self.tr("Bar"), self.tr("Total")]
             + [charts.group_looks()[g].label for g in GROUPS]
         )
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setWordWrap(False)
-        self.table.hide()
-        layout.addWidget(self.table, 1)
+        table.verticalHeader().hide()
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.setWordWrap(False)
+        table.hide()
+        return table
 
+    def _build_filter_row(self) -> QHBoxLayout:
+        """What the table below is filtered to, and the button that clears it."""
         filter_row = QHBoxLayout()
         self.filter_label = QLabel()
         self.filter_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -391,22 +224,7 @@ class DashboardView(QWidget):
         self.clear_button.setToolTip(self.tr("Show every cancel of the period again"))
         filter_row.addWidget(self.filter_label, 1)
         filter_row.addWidget(self.clear_button)
-        layout.addLayout(filter_row)
-
-        self.period.currentIndexChanged.connect(self._period_changed)
-        self.first.dateChanged.connect(self._custom_changed)
-        self.last.dateChanged.connect(self._custom_changed)
-        self.environment.currentIndexChanged.connect(lambda _i: self.refresh())
-        self.table_button.toggled.connect(self._show_table)
-        self.clear_button.clicked.connect(self.clear_selection)
-        self.pdf_button.clicked.connect(self.export_pdf)
-        self.png_button.clicked.connect(self.export_png)
-        self.columns.picked.connect(lambda i, g: self._pick(self.columns, i, g))
-        for chart in self.breakdowns.values():
-            chart.picked.connect(lambda i, g, c=chart: self._pick(c, i, g))
-        self._update_custom_visibility()
-        self._fill_environments()
-        self._update_filter()
+        return filter_row
 
     # -- period and environment ------------------------------------------------------------
 

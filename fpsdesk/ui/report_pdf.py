@@ -84,7 +84,7 @@ def period_text(board: Dashboard) -> str:
 
 
 def headline(board: Dashboard) -> list[tuple[str, str]]:
-    from fpsdesk.ui.dashboard import money, rate_text
+    from fpsdesk.ui.dashboard_tiles import money, rate_text
 
     released = money(board.released)
     if board.released_unknown:

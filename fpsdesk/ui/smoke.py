@@ -171,6 +171,7 @@ def _run_checks(args: argparse.Namespace, watchdog: smoke.Watchdog) -> None:
     from fpsdesk.sandbox import demo
     from fpsdesk.store.actions import ActionOutcome
     from fpsdesk.ui import app as gui
+    from fpsdesk.ui.application import create_application, qt_message
 
     watchdog.step = "versions"
     smoke.versions(_qt_version())
@@ -178,8 +179,8 @@ def _run_checks(args: argparse.Namespace, watchdog: smoke.Watchdog) -> None:
     smoke.keychain()
 
     watchdog.step = "application"
-    qInstallMessageHandler(gui._qt_message)  # Qt warnings go to the log, as in the app
-    application = gui.create_application([sys.argv[0]])
+    qInstallMessageHandler(qt_message)  # Qt warnings go to the log, as in the app
+    application = create_application([sys.argv[0]])
     smoke.out("qt platform", QGuiApplication.platformName())
     _check_none_refcount()
 

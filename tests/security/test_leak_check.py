@@ -129,7 +129,7 @@ def shown(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[Any, ...]]]:
 @pytest.fixture
 def debug_logging() -> Iterator[None]:
     """What ``fpsdesk -vv`` sets up: DEBUG to stderr and to the log file in the log dir."""
-    from fpsdesk.ui.app import log_file_path
+    from fpsdesk.ui.application import log_file_path
 
     logsetup.configure(logging.DEBUG, log_file=log_file_path())
     try:

@@ -24,7 +24,7 @@ from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 from fpsdesk.store.actions import ActionStore
 from fpsdesk.store.db import open_database
 from fpsdesk.ui import dialogs, qt_compat
-from fpsdesk.ui.app import create_application
+from fpsdesk.ui.application import create_application
 from fpsdesk.ui.main_window import MainWindow
 from fpsdesk.ui.session import DeskSession
 

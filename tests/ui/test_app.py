@@ -14,7 +14,7 @@ from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 from fpsdesk.settings import Profile
 from fpsdesk.settings_store import SettingsStore
 from fpsdesk.ui import app as gui
-from fpsdesk.ui import dialogs, theme
+from fpsdesk.ui import application, dialogs, theme
 from fpsdesk.ui.main_window import MainWindow
 from tests.ui.helpers import WAIT_MS, lookup, shown_status
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.gui
 
 
 def start(args: dict[str, object]) -> gui.AppController:
-    gui.create_application()
+    application.create_application()
     namespace = argparse.Namespace(
         **{"sandbox": False, "profile": None, "smoke_test": False, "verbose": 0, **args}
     )
@@ -94,7 +94,7 @@ def test_missing_secret_is_explained_and_settings_open(qtbot, qapp, sandbox, dia
 
 
 def test_uncaught_exception_is_logged_and_shown_without_traceback(qapp, dialog_log, caplog):
-    hook = gui._ExceptHook()
+    hook = application.ExceptHook()
     try:
         raise ValueError("boom in a slot")
     except ValueError as exc:
@@ -109,7 +109,7 @@ def test_uncaught_exception_is_logged_and_shown_without_traceback(qapp, dialog_l
 def test_qt_messages_go_to_the_log(qapp, caplog):
     from PySide6.QtCore import qInstallMessageHandler
 
-    previous = qInstallMessageHandler(gui._qt_message)
+    previous = qInstallMessageHandler(application.qt_message)
     try:
         with caplog.at_level(logging.WARNING, logger="qt"):
             qWarning("fpsdesk test warning")
@@ -124,11 +124,11 @@ def test_palette_follows_the_system_scheme(qapp, monkeypatch):
     app = QApplication.instance()
     try:
         monkeypatch.setattr(theme, "system_color_scheme", lambda: Qt.ColorScheme.Dark)
-        gui._PaletteFollower().follow()
+        application.PaletteFollower().follow()
         assert app.palette().color(QPalette.ColorRole.Window).lightness() < 100
         assert theme.status_look("Success").color().name() == "#5cc971"  # dark variant
         monkeypatch.setattr(theme, "system_color_scheme", lambda: Qt.ColorScheme.Light)
-        gui._PaletteFollower().follow()
+        application.PaletteFollower().follow()
         assert app.palette().color(QPalette.ColorRole.Window).lightness() > 200
         assert theme.status_look("Success").color().name() == "#1a7f37"
     finally:
@@ -178,7 +178,7 @@ def test_first_paint_says_connecting_then_the_sandbox(qtbot, qapp, dialog_log):
     def watch(window):
         window.installEventFilter(FirstPaint(window))
 
-    gui.create_application()
+    application.create_application()
     controller = gui.AppController(
         argparse.Namespace(sandbox=True, profile=None, smoke_test=False, verbose=0), watch
     )
@@ -196,7 +196,7 @@ def test_unusable_history_database_is_explained_and_left_untouched(qtbot, qapp, 
     path = default_path()
     junk = b"this is not an SQLite database\n" * 64
     path.write_bytes(junk)
-    gui.create_application()
+    application.create_application()
     controller = gui.AppController(
         argparse.Namespace(sandbox=True, profile=None, smoke_test=False, verbose=0)
     )

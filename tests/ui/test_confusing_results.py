@@ -13,6 +13,7 @@ from PySide6.QtGui import QGuiApplication
 from fpsdesk.sandbox import demo
 from fpsdesk.ui import app as gui
 from fpsdesk.ui import dialogs
+from fpsdesk.ui.application import create_application
 from tests.ui.helpers import WAIT_MS, lookup, shown_status, wait_shown
 
 pytestmark = pytest.mark.gui
@@ -40,7 +41,7 @@ def test_expired_reserve_is_said_once_and_plainly(qtbot, desk, dialog_log):
 @pytest.fixture
 def controller(qapp, dialog_log):
     args = argparse.Namespace(sandbox=True, profile=None, smoke_test=False, verbose=0)
-    gui.create_application()
+    create_application()
     ctl = gui.AppController(args)
     ctl.start()
     yield ctl

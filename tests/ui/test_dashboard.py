@@ -20,7 +20,7 @@ from PySide6.QtGui import QImage
 from fpsdesk.store import open_database
 from fpsdesk.store.report import AGENT, GROUPS, REASON, reason_key
 from fpsdesk.ui import dialogs
-from fpsdesk.ui.dashboard import money
+from fpsdesk.ui.dashboard_tiles import money
 from tests.fixtures.seeded_history import SEEDS, Seed, expected_released, seed_history
 from tests.ui.helpers import table_texts
 
@@ -207,12 +207,12 @@ def test_keyboard_reaches_a_bar_and_lists_it(qtbot, desk, history_path):
 
 
 def test_charts_follow_the_dark_palette(qtbot, monkeypatch):
-    from fpsdesk.ui import dashboard, theme
+    from fpsdesk.ui import dashboard_charts, theme
 
     monkeypatch.setattr(theme, "system_color_scheme", lambda: Qt.ColorScheme.Dark)
-    dark = dashboard.chart_colors()
+    dark = dashboard_charts.chart_colors()
     monkeypatch.setattr(theme, "system_color_scheme", lambda: Qt.ColorScheme.Light)
-    light = dashboard.chart_colors()
+    light = dashboard_charts.chart_colors()
     assert dark.dark
     assert not light.dark
     assert dark.text.lightness() > 128 > light.text.lightness()

@@ -13,8 +13,9 @@ from fpsdesk.records.ipn import FailReason, Verdict
 from fpsdesk.store.db import open_database
 from fpsdesk.store.ipns import IpnStore, NewIpn
 from fpsdesk.ui import dialogs
-from fpsdesk.ui.app import create_application
-from fpsdesk.ui.notifications_view import PAGE_SIZE, NotificationsView
+from fpsdesk.ui.application import create_application
+from fpsdesk.ui.notifications_table import PAGE_SIZE
+from fpsdesk.ui.notifications_view import NotificationsView
 
 pytestmark = pytest.mark.gui
 
@@ -89,9 +90,9 @@ def test_lazy_model_loads_pages_on_demand(qtbot, view):
 def test_past_the_count_cap_the_view_says_more_and_still_pages_to_the_end(qtbot, view, monkeypatch):
     """The count stops at COUNT_CAP (a million IPNs on PostgreSQL must not be walked to paint
     the first page); the label says "N+" and every row still pages in, by key, in order."""
-    from fpsdesk.ui import notifications_view
+    from fpsdesk.ui import notifications_table
 
-    monkeypatch.setattr(notifications_view, "COUNT_CAP", 300)
+    monkeypatch.setattr(notifications_table, "COUNT_CAP", 300)
     view.apply_filters()
     model = view.model
     assert model.total > 300

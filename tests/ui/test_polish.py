@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtGui import QGuiApplication
 
-from fpsdesk.ui.app import qt_argv
-from fpsdesk.ui.notifications_view import IpnTableModel
+from fpsdesk.ui.application import qt_argv
+from fpsdesk.ui.notifications_table import IpnTableModel
 from tests.ui.helpers import lookup, table_texts
 
 pytestmark = pytest.mark.gui
@@ -68,7 +68,7 @@ def test_event_times_are_headed_when_everywhere(qtbot, desk):
 def test_counts_use_plural_forms_not_parenthesised_s(qtbot, tmp_path):
     from fpsdesk.store.db import open_database
     from fpsdesk.store.ipns import IpnStore
-    from fpsdesk.ui.app import create_application
+    from fpsdesk.ui.application import create_application
     from fpsdesk.ui.notifications_view import NotificationsView
     from tests.ui.test_empty_states import _ipn
 

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from fpsdesk.paths import data_dir
 from fpsdesk.sandbox import demo
 from fpsdesk.ui import app as gui
+from fpsdesk.ui.application import create_application
 from tests.ui.helpers import WAIT_MS, lookup, shown_status, table_texts
 
 pytestmark = pytest.mark.gui
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.gui
 @pytest.fixture
 def controller(qapp, dialog_log):
     args = argparse.Namespace(sandbox=True, profile=None, smoke_test=False, verbose=0)
-    gui.create_application()
+    create_application()
     ctl = gui.AppController(args)
     ctl.start()
     yield ctl

@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 
 from fpsdesk.sandbox import SandboxServer
-from fpsdesk.ui.search_view import day_start
+from fpsdesk.ui.search_form import day_start
 from tests.fixtures.sandbox import FAST_IPN_RETRY
 from tests.ui.helpers import WAIT_MS, wait_shown
 

@@ -13,7 +13,7 @@ from fpsdesk.settings_store import SettingsStore
 from fpsdesk.store.actions import ActionStore
 from fpsdesk.store.db import open_database
 from fpsdesk.ui import dialogs
-from fpsdesk.ui.app import create_application
+from fpsdesk.ui.application import create_application
 from fpsdesk.ui.session import DeskSession
 from fpsdesk.ui.settings_dialog import KEEP_SECRET, SettingsDialog
 from tests.ui.helpers import WAIT_MS
@@ -164,7 +164,7 @@ def test_first_profile_saved_at_first_run_connects_the_window(qtbot, qapp, sandb
         return 1
 
     dialog_log.on_modal = fill
-    gui.create_application()
+    create_application()
     controller = gui.AppController(
         argparse.Namespace(sandbox=False, profile=None, smoke_test=False, verbose=0)
     )

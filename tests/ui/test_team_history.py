@@ -29,6 +29,7 @@ from fpsdesk.store.db import open_database
 from fpsdesk.store.ipns import IpnStore
 from fpsdesk.store.location import default_path, store_history_password
 from fpsdesk.ui import app as gui
+from fpsdesk.ui.application import create_application
 from fpsdesk.ui.jobs import session_history
 from tests.fixtures.postgres import PASSWORD, PostgresServer
 from tests.ui.helpers import WAIT_MS, lookup, shown_status, table_texts
@@ -66,7 +67,7 @@ def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def start() -> gui.AppController:
-    gui.create_application()
+    create_application()
     args = argparse.Namespace(sandbox=False, profile=None, smoke_test=False, verbose=0)
     controller = gui.AppController(args)
     controller.start()
