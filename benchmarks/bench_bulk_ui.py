@@ -126,7 +126,7 @@ def _measure(size: int, root: pathlib.Path) -> list[Row]:
     from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, SandboxServer
     from fpsdesk.store.actions import ActionStore
     from fpsdesk.store.db import open_database
-    from fpsdesk.ui import dialogs, interpreter
+    from fpsdesk.ui import dialogs, interpreter, prompts
     from fpsdesk.ui.application import create_application
     from fpsdesk.ui.interpreter import GuiThreadCollector
     from fpsdesk.ui.main_window import MainWindow
@@ -140,7 +140,7 @@ def _measure(size: int, root: pathlib.Path) -> list[Row]:
         for name in ("confirm_bulk_cancel", "open_bulk_file", "offer_resume_bulk")
     }
     listing = root / "ids.csv"
-    dialogs.confirm_bulk_cancel = lambda *_: dialogs.ReasonChoice("other", "benchmark")  # type: ignore[assignment]
+    dialogs.confirm_bulk_cancel = lambda *_: prompts.ReasonChoice("other", "benchmark")  # type: ignore[assignment]
     dialogs.open_bulk_file = lambda *_: str(listing)  # type: ignore[assignment]
     dialogs.offer_resume_bulk = lambda *_: False  # type: ignore[assignment]
     ticker = _Ticker()

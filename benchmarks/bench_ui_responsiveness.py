@@ -130,7 +130,7 @@ def _measure(rounds: int, sandbox: Any, setup: str) -> list[Row]:
     from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
     from fpsdesk.store.actions import ActionStore
     from fpsdesk.store.db import open_database
-    from fpsdesk.ui import dialogs
+    from fpsdesk.ui import dialogs, prompts
     from fpsdesk.ui.application import create_application
     from fpsdesk.ui.interpreter import GuiThreadCollector
     from fpsdesk.ui.main_window import MainWindow
@@ -140,7 +140,7 @@ def _measure(rounds: int, sandbox: Any, setup: str) -> list[Row]:
     app = QApplication.instance()
     assert app is not None
     confirm = dialogs.confirm_cancel
-    dialogs.confirm_cancel = lambda *_: dialogs.ReasonChoice("other", "benchmark")  # type: ignore[assignment]
+    dialogs.confirm_cancel = lambda *_: prompts.ReasonChoice("other", "benchmark")  # type: ignore[assignment]
     conn = open_database(":memory:")
     session = DeskSession(ActionStore(conn))
     session.connect_to(

@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         _isolate(Path(tmp))
         from fpsdesk.sandbox import demo
         from fpsdesk.ui import app as gui
-        from fpsdesk.ui import dialogs
+        from fpsdesk.ui import dialogs, prompts
         from fpsdesk.ui.application import create_application
 
         qt_app = create_application([sys.argv[0]])
@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             _settle()
             shot("reserved")
 
-            dialogs.confirm_cancel = lambda *_: dialogs.ReasonChoice(  # type: ignore[assignment]
+            dialogs.confirm_cancel = lambda *_: prompts.ReasonChoice(  # type: ignore[assignment]
                 "customer-request", "Customer asked to cancel the order"
             )
             window.request_cancel()

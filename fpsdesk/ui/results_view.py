@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 from fpsdesk.records.reasons import shown_reason
 from fpsdesk.store.actions import ActionOutcome, ActionRecord, ActionStore
 from fpsdesk.ui import dialogs, theme
+from fpsdesk.ui.history_tables import TableOrEmpty, make_table, text_item
 from fpsdesk.ui.outcome_text import outcome_text
-from fpsdesk.ui.transaction_view import TableOrEmpty, _item, make_table
 from fpsdesk.ui.widgets import EmptyState, accessible, format_time, status_item
 
 log = logging.getLogger(__name__)
@@ -229,14 +229,14 @@ class ResultsView(QWidget):
         for r in self.records:
             row = table.rowCount()
             table.insertRow(row)
-            table.setItem(row, 0, _item(format_time(r.created_at)))
-            table.setItem(row, 1, _item(r.transaction_id, mono=True))
+            table.setItem(row, 0, text_item(format_time(r.created_at)))
+            table.setItem(row, 1, text_item(r.transaction_id, mono=True))
             look = theme.outcome_look(r.outcome.value)
             table.setItem(row, 2, status_item(look, outcome_text(r)))
-            table.setItem(row, 3, _item(r.operator))
-            table.setItem(row, 4, _item(r.environment))
-            table.setItem(row, 5, _item(shown_reason(r.reason_code, r.reason)))
-            table.setItem(row, 6, _item(r.request_id, mono=True))
+            table.setItem(row, 3, text_item(r.operator))
+            table.setItem(row, 4, text_item(r.environment))
+            table.setItem(row, 5, text_item(shown_reason(r.reason_code, r.reason)))
+            table.setItem(row, 6, text_item(r.request_id, mono=True))
         table.setUpdatesEnabled(True)
         shown = len(self.records)
         total = shown

@@ -108,7 +108,7 @@ class _CancelDialogDriver:
     def _poll(self) -> None:
         from PySide6.QtWidgets import QApplication, QMessageBox
 
-        from fpsdesk.ui.dialogs import CancelDialog
+        from fpsdesk.ui.cancel_dialog import CancelDialog
 
         modal = QApplication.activeModalWidget()
         if modal is None:

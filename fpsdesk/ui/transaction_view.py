@@ -7,102 +7,32 @@ tells it the Cancel state; the view only lays them out and says why Cancel is un
 from __future__ import annotations
 
 import contextlib
-import html
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QBoxLayout,
-    QFormLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
-    QStackedWidget,
-    QTableWidget,
-    QTableWidgetItem,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from fpsdesk.fps.models import TransactionDetail, TransactionStatus
-from fpsdesk.records.reasons import shown_reason
 from fpsdesk.store.actions import ActionRecord
 from fpsdesk.ui import theme
+from fpsdesk.ui.cancel_hint import cancel_hint
+from fpsdesk.ui.facts_card import FactsCard, person
+from fpsdesk.ui.history_tabs import HistoryTabs
+from fpsdesk.ui.result_banner import ResultBanner
 from fpsdesk.ui.timeline import TimelineEvent, build_timeline
-from fpsdesk.ui.widgets import (
-    Card,
-    CopyField,
-    EmptyState,
-    ResultBanner,
-    StatusChip,
-    accessible,
-    format_time,
-    keep_words_whole,
-    short_id,
-    status_item,
-)
-
-PAYMENT_METHODS = {
-    "CC": "Credit card",
-    "ACH": "Bank account",
-    "ABT": "Amazon Payments balance",
-    "Debt": "Debt balance",
-    "Prepaid": "Prepaid balance",
-}
-
-
-def make_table(headers: Sequence[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(list(headers))
-    table.verticalHeader().setVisible(False)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setAlternatingRowColors(True)
-    table.setShowGrid(False)
-    table.setWordWrap(False)
-    # Tab leaves the table (arrows move inside it): one Tab stop, never a cell-by-cell trap.
-    table.setTabKeyNavigation(False)
-    header = table.horizontalHeader()
-    header.setHighlightSections(False)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
-    return table
-
-
-def _item(text: str | None, mono: bool = False) -> QTableWidgetItem:
-    item = QTableWidgetItem(text or "—")
-    if text:
-        item.setToolTip(text)
-    if mono:
-        item.setFont(theme.mono_font())
-    return item
-
-
-class TableOrEmpty(QStackedWidget):
-    """A table that shows an explanation when it has no rows."""
-
-    def __init__(
-        self, table: QTableWidget, empty: EmptyState, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.table = table
-        self.empty = empty
-        self.addWidget(empty)
-        self.addWidget(table)
-
-    def refresh(self) -> None:
-        self.setCurrentWidget(self.table if self.table.rowCount() else self.empty)
+from fpsdesk.ui.widgets import Card, StatusChip, keep_words_whole, short_id
 
 
 class TransactionView(QWidget):
@@ -120,8 +50,10 @@ class TransactionView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.detail: TransactionDetail | None = None
-        self._related_of: str | None = None  # whose related statuses _related_status holds
-        self._related_status: dict[str, TransactionStatus] = {}
+        self._batching = False
+        self._ipn_records: list[Any] = []
+        self._action_records: list[ActionRecord] = []
+        self.timeline_events: list[TimelineEvent] = []
         # In a short window (a laptop at 1.5x, notices above the tabs) the page scrolls rather
         # than squeezing the cards until their lines overlap; the histories get the rest.
         page = QVBoxLayout(self)
@@ -250,167 +182,24 @@ class TransactionView(QWidget):
 
     def _build_facts(self, outer: QVBoxLayout) -> None:
         """The facts card: identifiers, parties, dates, fees."""
-        facts = Card()
-        facts_layout = QHBoxLayout(facts)
-        facts_layout.setContentsMargins(16, 12, 16, 12)
-        facts_layout.setSpacing(32)
-        left, right = QFormLayout(), QFormLayout()
-        for form in (left, right):
-            form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-            form.setHorizontalSpacing(12)
-            form.setVerticalSpacing(6)
-            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        self.transaction_id = CopyField()
-        self.transaction_id.label.setFont(theme.mono_font())
-        self.fields: dict[str, QLabel] = {}
-        left.addRow(self.tr("Transaction ID"), self.transaction_id)
-        for key, caption in (
-            ("operation", self.tr("Operation")),
-            ("payment_method", self.tr("Payment method")),
-            ("caller_reference", self.tr("Caller reference")),
-            ("description", self.tr("Description")),
-            ("related", self.tr("Related")),
-        ):
-            left.addRow(caption, self._field(key))
-        for key, caption in (
-            ("sender", self.tr("Sender")),
-            ("recipient", self.tr("Recipient")),
-            ("received", self.tr("Received")),
-            ("completed", self.tr("Completed")),
-            ("fees", self.tr("FPS fees")),
-            ("caller", self.tr("Caller")),
-        ):
-            right.addRow(caption, self._field(key))
-        facts_layout.addLayout(left, 3)
-        facts_layout.addLayout(right, 2)
-        self._facts_layout = facts_layout
-        self._facts_columns = (left, right)
-        outer.addWidget(facts)
+        self.facts = FactsCard()
+        self.facts.related_clicked.connect(self.related_clicked)
+        # Its values by the names the window and its tests use.
+        self.transaction_id = self.facts.transaction_id
+        self.fields = self.facts.fields
+        outer.addWidget(self.facts)
 
     def _build_histories(self, outer: QVBoxLayout) -> None:
         """The histories: timeline, FPS status history, notifications, staff actions."""
-        self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(True)
-        accessible(
-            self.tabs.tabBar(),
-            self.tr("The timeline, FPS's status history, its notifications and staff actions"),
-            self.tr("Histories"),
-        )
-        self._batching = False
-        self._ipn_records: list[Any] = []
-        self._action_records: list[ActionRecord] = []
-        self.timeline_events: list[TimelineEvent] = []
-        timeline_page = QWidget()
-        timeline_layout = QVBoxLayout(timeline_page)
-        timeline_layout.setContentsMargins(0, 6, 0, 0)
-        timeline_layout.setSpacing(6)
-        self.timeline_table = make_table(
-            [
-                self.tr("When"),
-                self.tr("Source"),
-                self.tr("Event"),
-                self.tr("Signature"),
-                self.tr("Details"),
-            ]
-        )
-        accessible(
-            self.timeline_table,
-            self.tr("Status changes, notifications and staff actions, oldest first"),
-            self.tr("Timeline"),
-        )
-        self.timeline = TableOrEmpty(
-            self.timeline_table,
-            EmptyState(self.tr("Nothing yet"), self.tr("Look up a transaction.")),
-        )
-        timeline_layout.addWidget(self.timeline, 1)
-        self.history_table = make_table(
-            [self.tr("When"), self.tr("Status"), self.tr("Status code"), self.tr("Amount")]
-        )
-        accessible(self.history_table, self.tr("FPS's status history"), self.tr("Status history"))
-        self.history = TableOrEmpty(
-            self.history_table,
-            EmptyState(self.tr("No status history"), self.tr("FPS returned no history.")),
-        )
-        # "When" is when a thing happened, in every table; "Received" only ever means when
-        # fpsdesk received an IPN (Notifications) or FPS a payment (the facts card).
-        self.ipn_table = make_table(
-            [
-                self.tr("When"),
-                self.tr("Status"),
-                self.tr("Operation"),
-                self.tr("Amount"),
-                self.tr("Signature"),
-                self.tr("Deliveries"),
-            ]
-        )
-        accessible(
-            self.ipn_table,
-            self.tr("Notifications of this transaction; double-click to see them all"),
-            self.tr("Notifications (IPN)"),
-        )
-        self.ipns = TableOrEmpty(
-            self.ipn_table,
-            EmptyState(
-                self.tr("No notifications yet"),
-                self.tr(
-                    "No IPN for this transaction has been received or imported. "
-                    "Notifications appear here as they arrive."
-                ),
-            ),
-        )
-        self.actions_table = make_table(
-            [
-                self.tr("When"),
-                self.tr("Who"),
-                self.tr("Action"),
-                self.tr("Result"),
-                self.tr("Reason"),
-                self.tr("RequestId"),
-            ]
-        )
-        accessible(
-            self.actions_table,
-            self.tr("What staff did to this transaction through fpsdesk"),
-            self.tr("Staff actions"),
-        )
-        self.actions_list = TableOrEmpty(
-            self.actions_table,
-            EmptyState(
-                self.tr("No actions from fpsdesk"),
-                self.tr("Cancels sent from fpsdesk are listed here with who, when and why."),
-            ),
-        )
-        self.tabs.addTab(timeline_page, self.tr("Timeline"))
-        self.tabs.addTab(self.history, self.tr("Status history"))
-        self.tabs.addTab(self.ipns, self.tr("Notifications (IPN)"))
-        self.tabs.addTab(self.actions_list, self.tr("Staff actions"))
-        for index, tip in enumerate(
-            (
-                self.tr("Everything that happened to it, oldest first, contradictions flagged"),
-                self.tr("The status history FPS returned"),
-                self.tr("The notifications received for it, with their signature verdicts"),
-                self.tr("What staff did to it through fpsdesk"),
-            )
-        ):
-            self.tabs.setTabToolTip(index, tip)
+        self.tabs = HistoryTabs()
+        # Its tables by the names the window and its tests use.
+        self.timeline_table = self.tabs.timeline_table
+        self.timeline = self.tabs.timeline
+        self.history_table = self.tabs.history_table
+        self.ipn_table = self.tabs.ipn_table
+        self.actions_table = self.tabs.actions_table
         self.tabs.setMinimumHeight(self.HISTORY_MIN_HEIGHT)
         outer.addWidget(self.tabs, 1)
-
-    def _field(self, key: str) -> QLabel:
-        label = QLabel("—")
-        label.setTextFormat(Qt.TextFormat.PlainText)  # FPS's free text, never HTML
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        if key == "related":  # links to the related transactions, by mouse or keyboard
-            label.setTextInteractionFlags(
-                Qt.TextInteractionFlag.TextSelectableByMouse
-                | Qt.TextInteractionFlag.LinksAccessibleByMouse
-                | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
-            )
-            label.linkActivated.connect(self._open_related)
-        label.setWordWrap(True)
-        label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.fields[key] = label
-        return label
 
     # -- feeding --------------------------------------------------------------------------
 
@@ -423,79 +212,15 @@ class TransactionView(QWidget):
         self.status_code.setText(status_line(detail.status_code, detail.status_message, look))
         self.amount.setText(str(detail.transaction_amount))
         self.amount_caption.setText(detail.fps_operation)
-        self.transaction_id.set_value(detail.transaction_id)
-        method = detail.payment_method
-        self._set("operation", detail.fps_operation)
-        self._set(
-            "payment_method",
-            f"{self.tr(PAYMENT_METHODS[method])} ({method})"
-            if method in PAYMENT_METHODS
-            else method,
-        )
-        self._set("caller_reference", detail.caller_reference)
-        self._set("description", detail.caller_description or detail.sender_description)
-        self._set_related(detail)
-        self._set("sender", _person(detail.sender_name, detail.sender_email))
-        self._set("recipient", _person(detail.recipient_name, detail.recipient_email))
-        self._set("received", format_time(detail.date_received))
-        self._set(
-            "completed", format_time(detail.date_completed) if detail.date_completed else None
-        )
-        self._set("fees", f"{detail.fps_fees} ({self.tr('paid by')} {detail.fps_fees_paid_by})")
-        self._set("caller", detail.caller_name)
+        self.facts.show_detail(detail)
         # Once the new texts are laid out (and the page is on screen).
         QTimer.singleShot(0, self, self._reflow)
-        table = self.history_table
-        table.setRowCount(0)
-        for entry in sorted(detail.status_history, key=lambda e: e.date):
-            row = table.rowCount()
-            table.insertRow(row)
-            table.setItem(row, 0, _item(format_time(entry.date)))
-            table.setItem(row, 1, status_item(theme.status_look(entry.transaction_status)))
-            table.setItem(row, 2, _item(entry.status_code))
-            table.setItem(row, 3, _item(str(entry.amount) if entry.amount else None))
-        self.history.refresh()
-        self._tab_titles()
+        self.tabs.show_status_history(detail)
         self.rebuild_timeline()
 
     def set_related_status(self, transaction_id: str, status: TransactionStatus) -> None:
         """A related transaction's status, read after the page was shown, beside its link."""
-        if self.detail is None or all(
-            r.transaction_id != transaction_id for r in self.detail.related_transactions
-        ):
-            return  # another page by now
-        self._related_status[transaction_id] = status
-        self._set_related(self.detail)
-
-    def _set_related(self, detail: TransactionDetail) -> None:
-        """Each related transaction as a link that opens it, with its status once read."""
-        label = self.fields["related"]
-        if self._related_of != detail.transaction_id:
-            self._related_of = detail.transaction_id
-            self._related_status = {}
-        links = []
-        for r in detail.related_transactions:
-            link = (
-                f"{html.escape(r.relation_type or self.tr('Related'))}: "
-                f"<a href='txn:{html.escape(r.transaction_id)}'>"
-                f"<span style='font-family: monospace'>{html.escape(r.transaction_id)}</span></a>"
-            )
-            status = self._related_status.get(r.transaction_id)
-            if status is not None:
-                link += f" · {html.escape(theme.status_look(status).label)}"
-            links.append(link)
-        if not links:
-            label.setTextFormat(Qt.TextFormat.PlainText)
-            label.setText("—")
-            label.setToolTip("")
-            return
-        label.setTextFormat(Qt.TextFormat.RichText)  # only escaped FPS text inside
-        label.setText("<br>".join(links))
-        label.setToolTip(self.tr("Open a related transaction to see it with its status"))
-
-    def _open_related(self, link: str) -> None:
-        if link.startswith("txn:"):
-            self.related_clicked.emit(link[4:])
+        self.facts.set_related_status(transaction_id, status)
 
     def set_read(self, text: str) -> None:
         self.read_label.setText(text)
@@ -537,10 +262,6 @@ class TransactionView(QWidget):
             return None
         return newest
 
-    def _set(self, key: str, value: str | None) -> None:
-        self.fields[key].setText(value or "—")
-        keep_words_whole(self.fields[key])  # an e-mail or an ID wraps whole, never cut
-
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._reflow()
@@ -571,82 +292,19 @@ class TransactionView(QWidget):
                 grid.addLayout(self._action_box, 3, 0, 1, 2, Qt.AlignmentFlag.AlignRight)
             else:
                 grid.addLayout(self._action_box, 0, 2, 2, 1, Qt.AlignmentFlag.AlignRight)
-        facts = self._facts_layout
-        left, right = self._facts_columns
-        fm = facts.contentsMargins()
-        side_by_side = (
-            left.minimumSize().width()
-            + right.minimumSize().width()
-            + facts.spacing()
-            + fm.left()
-            + fm.right()
-            + 8
-        )
-        direction = (
-            QBoxLayout.Direction.TopToBottom
-            if side_by_side > room
-            else QBoxLayout.Direction.LeftToRight
-        )
-        if facts.direction() != direction:
-            facts.setDirection(direction)
+        self.facts.reflow(room)
         self._fit_hint()
 
     def set_actions(self, records: Sequence[ActionRecord]) -> None:
-        from fpsdesk.desk.owner import agent_of
-
-        table = self.actions_table
-        table.setRowCount(0)
-        for record in sorted(records, key=lambda r: r.created_at, reverse=True):
-            row = table.rowCount()
-            table.insertRow(row)
-            table.setItem(row, 0, _item(format_time(record.created_at)))
-            # Who did it, and on which desk: on a shared history it may be anyone on the team.
-            table.setItem(row, 1, _item(agent_of(record)))
-            table.setItem(row, 2, _item(record.kind))
-            look = theme.outcome_look(record.outcome.value)
-            text = look.label
-            if record.status_after:
-                text = f"{look.label}: {theme.status_look(record.status_after).label}"
-            if record.error_code:
-                text = f"{look.label}: {record.error_code}"
-            table.setItem(row, 3, status_item(look, text))
-            table.setItem(row, 4, _item(shown_reason(record.reason_code, record.reason)))
-            table.setItem(row, 5, _item(record.request_id, mono=True))
-        self.actions_list.refresh()
+        self.tabs.show_actions(records)
         self._action_records = list(records)
-        self._tab_titles()
         self.rebuild_timeline()
 
     def set_ipns(self, records: Sequence[Any]) -> None:
         """One transaction's stored IPNs (``fpsdesk.store.ipns.IpnRecord``), oldest first."""
-        table = self.ipn_table
-        table.setRowCount(0)
-        for ipn in records:
-            row = table.rowCount()
-            table.insertRow(row)
-            table.setItem(row, 0, _item(format_time(ipn.event_at)))
-            table.setItem(row, 1, _ipn_status_item(ipn.transaction_status, ipn.verdict.value))
-            table.setItem(row, 2, _item(ipn.operation))
-            table.setItem(row, 3, _item(str(ipn.amount) if ipn.amount else None))
-            verdict = theme.verdict_look(ipn.verdict.value)
-            reason = ipn.reason
-            table.setItem(
-                row, 4, status_item(verdict, f"{verdict.label}: {reason}" if reason else None)
-            )
-            table.setItem(row, 5, _item(str(ipn.delivery_count)))
-        self.ipns.refresh()
+        self.tabs.show_ipns(records)
         self._ipn_records = list(records)
-        self._tab_titles()
         self.rebuild_timeline()
-
-    def _tab_titles(self) -> None:
-        counts = (
-            (1, self.tr("Status history"), self.history_table.rowCount()),
-            (2, self.tr("Notifications (IPN)"), self.ipn_table.rowCount()),
-            (3, self.tr("Staff actions"), self.actions_table.rowCount()),
-        )
-        for index, title, count in counts:
-            self.tabs.setTabText(index, f"{title} ({count})" if count else title)
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -674,41 +332,10 @@ class TransactionView(QWidget):
         ]
         events = build_timeline(self.detail, ipns, actions)
         self.timeline_events = events
-        table = self.timeline_table
-        table.setUpdatesEnabled(False)
-        table.setRowCount(0)
-        warn = theme.outcome_look("unknown")
-        for event in events:
-            row = table.rowCount()
-            table.insertRow(row)
-            table.setItem(row, 0, _item(format_time(event.when)))
-            table.setItem(row, 1, _item(self.tr(event.source)))
-            if event.kind == "action":
-                event_item = status_item(theme.outcome_look(event.outcome or ""), event.title)
-            elif event.kind == "ipn":
-                event_item = _ipn_status_item(event.status, event.verdict, event.title)
-            else:
-                event_item = status_item(theme.status_look(event.status), event.title)
-            table.setItem(row, 2, event_item)
-            if event.verdict:
-                table.setItem(row, 3, status_item(theme.verdict_look(event.verdict)))
-            else:
-                table.setItem(row, 3, QTableWidgetItem(""))
-            text = event.detail
-            if event.request_id:
-                text = f"{text} · RequestId {event.request_id}" if text else event.request_id
-            if event.flag:
-                item = QTableWidgetItem(theme.look_icon(warn), f"{event.flag}  {text}".strip())
-                item.setForeground(warn.color())
-                item.setToolTip(event.flag)
-            else:
-                item = _item(text or "")
-            table.setItem(row, 4, item)
-        table.setUpdatesEnabled(True)
-        self.timeline.refresh()
+        self.tabs.show_timeline(events)
         flags = [e.flag for e in events if e.flag]
         if flags:
-            color = warn.color().name()
+            color = theme.outcome_look("unknown").color().name()
             self.flags_label.setText(
                 self.tr("⚠ {n} thing(s) to check: {flags}", "", len(flags)).format(
                     n=len(flags), flags=" ".join(flags)
@@ -731,45 +358,16 @@ class TransactionView(QWidget):
         ID field shows this very transaction (``field_id``: the field's ID after the look-up's
         own normalising, None if it holds none); otherwise say why not, in words."""
         detail = self.detail
-        reason = ""
-        enabled = False
-        offer = ""
-        if in_flight_text:
-            reason = in_flight_text
-        elif blocked_text:
-            reason = blocked_text
-        elif not connected:
-            reason = self.tr("Not connected: open Settings.")
-        elif detail is None:
-            reason = ""
-        elif self.stale_text:
-            reason = self.tr("Reading it again first: a newer notification says otherwise.")
-        else:
-            status = detail.transaction_status
-            if status.cancellable and check_field and field_id != detail.transaction_id:
-                if field_id:
-                    offer = "lookup"
-                    reason = self.tr(
-                        "The ID field shows another transaction: press Enter to look it up first."
-                    )
-                else:
-                    offer = "restore"
-                    reason = self.tr(
-                        "The ID field does not show this transaction: put its ID back to cancel it."
-                    )
-            elif status.cancellable:
-                enabled = True
-                reason = earlier_note or self.tr("{status}: can be cancelled.").format(
-                    status=theme.status_look(status).label
-                )
-            else:
-                reason = {
-                    TransactionStatus.SUCCESS: self.tr("Completed: refund instead."),
-                    TransactionStatus.FAILURE: self.tr("Failed: nothing to cancel."),
-                    TransactionStatus.CANCELLED: self.tr("The reserve expired: nothing to cancel.")
-                    if detail.status_code == "Expired"
-                    else self.tr("Already cancelled."),
-                }.get(status, "")
+        enabled, reason, offer = cancel_hint(
+            detail,
+            stale=bool(self.stale_text),
+            in_flight_text=in_flight_text,
+            blocked_text=blocked_text,
+            connected=connected,
+            field_id=field_id,
+            check_field=check_field,
+            earlier_note=earlier_note,
+        )
         self.cancel_button.setEnabled(enabled)
         self.cancel_button.setText(in_flight_text or self.tr("Cancel transaction…"))
         self._fit_cancel_button()
@@ -861,7 +459,7 @@ def refund_details(detail: TransactionDetail, environment: str) -> str:
         f"Transaction ID: {detail.transaction_id}",
         f"Amount: {detail.transaction_amount}",
         f"Operation: {detail.fps_operation}",
-        f"Sender: {_person(detail.sender_name, detail.sender_email) or '-'}",
+        f"Sender: {person(detail.sender_name, detail.sender_email) or '-'}",
         f"Caller reference: {detail.caller_reference or '-'}",
         f"Description: {detail.caller_description or detail.sender_description or '-'}",
         f"Environment: {environment}",
@@ -869,37 +467,5 @@ def refund_details(detail: TransactionDetail, environment: str) -> str:
     return "\n".join(lines)
 
 
-def _ipn_status_item(
-    status: TransactionStatus | None, verdict: str | None, title: str | None = None
-) -> QTableWidgetItem:
-    """An IPN's status: a fact only when its signature is Verified. Otherwise grey, struck
-    through, marked "Untrusted" and with the reason, so it never reads as a status."""
-    if verdict == "verified":
-        return status_item(theme.status_look(status), title)
-    label = title or theme.status_look(status).label
-    look = theme.untrusted_look()
-    item = status_item(
-        look,
-        QCoreApplication.translate("TransactionView", "Untrusted: {status}").format(status=label),
-    )
-    font = item.font()
-    font.setStrikeOut(True)
-    item.setFont(font)
-    item.setForeground(look.color())
-    item.setToolTip(
-        QCoreApplication.translate(
-            "TransactionView",
-            "Signature {verdict}: this notification is not trusted as the transaction's status.",
-        ).format(verdict=theme.verdict_look(verdict or "").label.lower())
-    )
-    return item
-
-
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _person(name: str | None, email: str | None) -> str | None:
-    if name and email:
-        return f"{name} <{email}>"
-    return name or email

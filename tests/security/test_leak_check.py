@@ -31,7 +31,7 @@ from fpsdesk.fps.signing import percent_encode
 from fpsdesk.fps.transport import Transport
 from fpsdesk.sandbox import RetryPolicy, SandboxServer
 from fpsdesk.settings_store import SettingsStore
-from fpsdesk.ui import dialogs
+from fpsdesk.ui import dialogs, prompts
 from tests.fixtures.keychain import MemoryKeyring
 
 pytestmark = pytest.mark.gui
@@ -106,7 +106,7 @@ def shown(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[Any, ...]]]:
     monkeypatch.setattr(
         dialogs,
         "confirm_cancel",
-        recorder("confirm_cancel", dialogs.ReasonChoice("other", "Leak check")),
+        recorder("confirm_cancel", prompts.ReasonChoice("other", "Leak check")),
     )
     monkeypatch.setattr(dialogs, "confirm", recorder("confirm", True))
     for name in (

@@ -23,7 +23,7 @@ from fpsdesk.desk.replies import ConnectionConfig
 from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 from fpsdesk.store.actions import ActionStore
 from fpsdesk.store.db import open_database
-from fpsdesk.ui import dialogs, qt_compat
+from fpsdesk.ui import dialogs, prompts, qt_compat
 from fpsdesk.ui.application import create_application
 from fpsdesk.ui.main_window import MainWindow
 from fpsdesk.ui.session import DeskSession
@@ -99,13 +99,13 @@ class DialogLog:
 def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
     log = DialogLog()
 
-    def confirm_cancel(parent: Any, prompt: dialogs.CancelPrompt) -> dialogs.ReasonChoice | None:
+    def confirm_cancel(parent: Any, prompt: prompts.CancelPrompt) -> prompts.ReasonChoice | None:
         log.shown.append(("confirm_cancel", (prompt,)))
         if log.on_confirm_cancel is not None:
             log.on_confirm_cancel(prompt)
         if log.cancel_reason is None:
             return None
-        return dialogs.ReasonChoice(log.cancel_code, log.cancel_reason)
+        return prompts.ReasonChoice(log.cancel_code, log.cancel_reason)
 
     def recorder(name: str, answer: Any = None) -> Any:
         def record(*args: Any, **kwargs: Any) -> Any:
@@ -142,14 +142,14 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
         recorder("confirm_second_cancel", lambda: log.second_cancel_answer),
     )
 
-    def confirm_bulk_cancel(parent: Any, prompt: dialogs.BulkPrompt) -> dialogs.ReasonChoice | None:
+    def confirm_bulk_cancel(parent: Any, prompt: prompts.BulkPrompt) -> prompts.ReasonChoice | None:
         log.shown.append(("confirm_bulk_cancel", (prompt,)))
         if log.on_confirm_bulk is not None:
             log.on_confirm_bulk(prompt)
         if log.bulk_reason is None:
             return None
         code = log.bulk_code if prompt.ask_reason else None
-        return dialogs.ReasonChoice(code, log.bulk_reason if prompt.ask_reason else "")
+        return prompts.ReasonChoice(code, log.bulk_reason if prompt.ask_reason else "")
 
     monkeypatch.setattr(dialogs, "confirm_bulk_cancel", confirm_bulk_cancel)
     monkeypatch.setattr(

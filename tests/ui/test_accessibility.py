@@ -19,10 +19,13 @@ from PySide6.QtWidgets import (
 
 from fpsdesk.store.db import open_database
 from fpsdesk.store.ipns import IpnStore
-from fpsdesk.ui import dialogs
+from fpsdesk.ui import prompts
+from fpsdesk.ui.bulk_cancel_dialog import BulkCancelDialog
+from fpsdesk.ui.cancel_dialog import CancelDialog
 from fpsdesk.ui.notifications_view import NotificationsView
+from fpsdesk.ui.result_banner import ResultBanner
 from fpsdesk.ui.settings_dialog import SettingsDialog
-from fpsdesk.ui.widgets import EnvironmentBadge, ResultBanner, StatusChip
+from fpsdesk.ui.widgets import EnvironmentBadge, StatusChip
 from tests.ui.helpers import WAIT_MS, lookup
 
 pytestmark = pytest.mark.gui
@@ -138,14 +141,14 @@ def test_cancel_confirmation(qtbot, desk, dialog_log):
     dialog_log.cancel_reason = None  # the agent backs out; the real dialog is built below
     desk.window.request_cancel()
     (prompt,) = prompts
-    dialog = dialogs.CancelDialog(prompt, desk.window)
+    dialog = CancelDialog(prompt, desk.window)
     qtbot.addWidget(dialog)
     dialog.show()
     assert missing(dialog) == []
 
 
 def test_bulk_cancel_confirmation(qtbot, desk):
-    prompt = dialogs.BulkPrompt(
+    prompt = prompts.BulkPrompt(
         count=25,
         environment="Production",
         endpoint="https://fps.amazonaws.com/",
@@ -154,7 +157,7 @@ def test_bulk_cancel_confirmation(qtbot, desk):
         job_id=7,
         source="fraud.csv",
     )
-    dialog = dialogs.BulkCancelDialog(prompt, desk.window)
+    dialog = BulkCancelDialog(prompt, desk.window)
     qtbot.addWidget(dialog)
     dialog.show()
     assert missing(dialog) == []

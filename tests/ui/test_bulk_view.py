@@ -20,7 +20,8 @@ from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 from fpsdesk.store.actions import ActionStore
 from fpsdesk.store.bulk import BulkStore
 from fpsdesk.store.db import open_database
-from fpsdesk.ui import dialogs
+from fpsdesk.ui import dialogs, prompts
+from fpsdesk.ui.bulk_cancel_dialog import BulkCancelDialog
 from fpsdesk.ui.main_window import MainWindow
 from fpsdesk.ui.session import DeskSession
 from tests.ui.conftest import FAST_RECONCILE, sandbox_config
@@ -315,7 +316,7 @@ def test_an_unfinished_run_is_offered_at_start_and_resumed(
 
 
 def test_production_above_20_needs_the_number_typed(qtbot, qapp):
-    prompt = dialogs.BulkPrompt(
+    prompt = prompts.BulkPrompt(
         count=21,
         environment="Production",
         endpoint="https://fps.amazonaws.com/",
@@ -323,7 +324,7 @@ def test_production_above_20_needs_the_number_typed(qtbot, qapp):
         needs_count_typed=True,
         job_id=3,
     )
-    dialog = dialogs.BulkCancelDialog(prompt)
+    dialog = BulkCancelDialog(prompt)
     qtbot.addWidget(dialog)
     assert not dialog.confirm_button.isEnabled()
     dialog.count_edit.setText("20")
@@ -333,17 +334,17 @@ def test_production_above_20_needs_the_number_typed(qtbot, qapp):
     dialog.picker.choose("suspected-fraud")
     assert dialog.confirm_button.isEnabled()
     dialog.reason.setPlainText("  Chargeback wave  ")
-    assert dialog.choice() == dialogs.ReasonChoice("suspected-fraud", "Chargeback wave")
-    calm = dialogs.BulkCancelDialog(
-        dialogs.BulkPrompt(3, "Sandbox", "https://fps.sandbox.amazonaws.com/", "", False, 4)
+    assert dialog.choice() == prompts.ReasonChoice("suspected-fraud", "Chargeback wave")
+    calm = BulkCancelDialog(
+        prompts.BulkPrompt(3, "Sandbox", "https://fps.sandbox.amazonaws.com/", "", False, 4)
     )
     qtbot.addWidget(calm)
     assert not calm.confirm_button.isEnabled()
     calm.picker.choose("other")
     assert calm.confirm_button.isEnabled()
     assert calm.count_edit.isHidden()
-    resumed = dialogs.BulkCancelDialog(
-        dialogs.BulkPrompt(
+    resumed = BulkCancelDialog(
+        prompts.BulkPrompt(
             3, "Sandbox", "https://fps.sandbox.amazonaws.com/", "", False, 4, ask_reason=False
         )
     )

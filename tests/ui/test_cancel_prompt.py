@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel
 
 from fpsdesk.ui import dialogs
+from fpsdesk.ui.cancel_dialog import CancelDialog
 from tests.ui.helpers import lookup
 
 pytestmark = pytest.mark.gui
@@ -31,7 +32,7 @@ def open_real_confirmation(qtbot, desk, monkeypatch) -> dict[str, Any]:
 
     def inspect() -> None:
         dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, dialogs.CancelDialog):
+        if not isinstance(dialog, CancelDialog):
             QTimer.singleShot(10, inspect)
             return
         try:

@@ -19,7 +19,8 @@ from PySide6.QtGui import QImage
 
 from fpsdesk.store import open_database
 from fpsdesk.store.report import AGENT, GROUPS, REASON, reason_key
-from fpsdesk.ui import dialogs
+from fpsdesk.ui import dialogs, prompts
+from fpsdesk.ui.cancel_dialog import CancelDialog
 from fpsdesk.ui.dashboard_tiles import money
 from tests.fixtures.seeded_history import SEEDS, Seed, expected_released, seed_history
 from tests.ui.helpers import table_texts
@@ -219,14 +220,14 @@ def test_charts_follow_the_dark_palette(qtbot, monkeypatch):
 
 
 def test_the_confirmation_needs_a_reason_code_and_returns_it_with_the_comment(qtbot):
-    prompt = dialogs.CancelPrompt(
+    prompt = prompts.CancelPrompt(
         "14GKI1SKSR1V6DO1RCCB32RBR6KLODMGQUD",
         "USD 5.00",
         "Reserved",
         "Sandbox",
         "https://fps.sandbox.amazonaws.com/",
     )
-    dialog = dialogs.CancelDialog(prompt)
+    dialog = CancelDialog(prompt)
     qtbot.addWidget(dialog)
     labels = [dialog.picker.code.itemText(i) for i in range(dialog.picker.code.count())]
     assert labels == [
@@ -243,7 +244,7 @@ def test_the_confirmation_needs_a_reason_code_and_returns_it_with_the_comment(qt
     dialog.picker.choose("duplicate-order")
     dialog.reason.setPlainText("  ordered twice  ")
     assert dialog.confirm_button.isEnabled()
-    assert dialog.choice() == dialogs.ReasonChoice("duplicate-order", "ordered twice")
+    assert dialog.choice() == prompts.ReasonChoice("duplicate-order", "ordered twice")
 
 
 def test_an_empty_period_says_so_not_that_nothing_was_ever_cancelled(qtbot, desk, history_path):

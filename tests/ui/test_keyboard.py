@@ -7,13 +7,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QDialog
 
-from fpsdesk.ui import dialogs
+from fpsdesk.ui import prompts
+from fpsdesk.ui.cancel_dialog import CancelDialog
 from tests.ui.helpers import WAIT_MS, lookup
 
 pytestmark = pytest.mark.gui
 
 
-def _prompt(**extra: str) -> dialogs.CancelPrompt:
+def _prompt(**extra: str) -> prompts.CancelPrompt:
     values = {
         "transaction_id": "1" + "K" * 34,
         "amount": "USD 12.00",
@@ -27,7 +28,7 @@ def _prompt(**extra: str) -> dialogs.CancelPrompt:
         "sender_email": "",
     }
     values.update(extra)
-    return dialogs.CancelPrompt(**values)
+    return prompts.CancelPrompt(**values)
 
 
 def test_tab_leaves_the_timeline_instead_of_walking_its_cells(qtbot, desk):
@@ -85,7 +86,7 @@ def test_look_up_and_copy_show_a_focus_ring(qtbot, desk, which):
 
 
 def test_enter_on_the_focused_cancel_button_confirms(qtbot):
-    dialog = dialogs.CancelDialog(_prompt())
+    dialog = CancelDialog(_prompt())
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -98,7 +99,7 @@ def test_enter_on_the_focused_cancel_button_confirms(qtbot):
 
 
 def test_enter_elsewhere_in_the_confirmation_keeps_the_transaction(qtbot):
-    dialog = dialogs.CancelDialog(_prompt())
+    dialog = CancelDialog(_prompt())
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)

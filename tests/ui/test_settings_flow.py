@@ -14,8 +14,9 @@ from fpsdesk.store.actions import ActionStore
 from fpsdesk.store.db import open_database
 from fpsdesk.ui import dialogs
 from fpsdesk.ui.application import create_application
+from fpsdesk.ui.profile_form import KEEP_SECRET
 from fpsdesk.ui.session import DeskSession
-from fpsdesk.ui.settings_dialog import KEEP_SECRET, SettingsDialog
+from fpsdesk.ui.settings_dialog import SettingsDialog
 from tests.ui.helpers import WAIT_MS
 
 pytestmark = pytest.mark.gui
