@@ -27,12 +27,18 @@ def slow_lookup_of(qtbot, desk, txn: str) -> None:
 
 
 def wait_for_late_answer(qtbot, desk, txn: str) -> None:
-    with qtbot.waitSignal(
+    late_answer(qtbot, desk, txn).wait()
+
+
+def late_answer(qtbot, desk, txn: str):
+    """Listens from now on for the answer to ``txn``'s look-up; ``.wait()`` for it. Start it
+    before the look-up when the answer may come quickly (it was missed when it came before
+    the wait began)."""
+    return qtbot.waitSignal(
         desk.session.host.reads.lookup_done,
         timeout=WAIT_MS,
         check_params_cb=lambda reply: reply.transaction_id == txn,
-    ):
-        pass
+    )
 
 
 def test_esc_stops_a_slow_lookup_and_shows_the_previous_transaction_again(qtbot, desk):
@@ -105,6 +111,7 @@ def test_esc_goes_back_even_when_the_lookup_replaced_a_refresh(qtbot, desk):
     with qtbot.waitSignal(desk.session.cancel_finished, timeout=WAIT_MS):
         qtbot.mouseClick(window.transaction_view.cancel_button, Qt.MouseButton.LeftButton)
     assert desk.session.lookup_in_flight  # the re-read of the cancelled transaction
+    answered = late_answer(qtbot, desk, other)
     type_and_enter(qtbot, window, other)
     assert window.pages.currentWidget() is window.loading
     window.activateWindow()
@@ -114,5 +121,5 @@ def test_esc_goes_back_even_when_the_lookup_replaced_a_refresh(qtbot, desk):
     assert window.transaction_view.banner.isVisible()  # the Cancel's result, as before
     assert window.transaction_view.banner.headline.text() == "Cancelled"
     assert window.statusBar().currentMessage() == f"Look-up of {other} stopped"
-    wait_for_late_answer(qtbot, desk, other)
+    answered.wait()
     assert window.transaction_view.detail.transaction_id == first
