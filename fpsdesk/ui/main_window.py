@@ -86,9 +86,10 @@ class MainWindow(MenusMixin, ViewsMixin, LookupMixin, LiveUpdatesMixin, QMainWin
         # set by the app while it runs the local sandbox.
         self.demo_factory: Callable[[str], str] | None = None
         self.demo_menu = None
-        # The session's signals this window connected, cut at shutdown: nothing the session
-        # says after that reaches the window (they are direct connections: a cut is final).
-        self._session_links: list[tuple[Any, Callable[..., Any]]] = []
+        # What this window connected to the session and to its views (``_link``), cut at
+        # shutdown: nothing they say after that reaches the window. All are emitted on the GUI
+        # thread (direct connections), so a cut is final.
+        self._links: list[tuple[Any, Callable[..., Any]]] = []
         self._closed = False  # shutdown() ran: a second close neither asks nor stops again
         # The context of the prebuild's single shot: deleted at shutdown, which cancels it.
         self._prebuild_context = QObject()
@@ -302,8 +303,7 @@ class MainWindow(MenusMixin, ViewsMixin, LookupMixin, LiveUpdatesMixin, QMainWin
             (session.busy_changed, self._on_busy),
         ]
         for signal, slot in links:
-            signal.connect(slot)
-        self._session_links = links
+            self._link(signal, slot)
         from fpsdesk.ui.jobs import JobHost, session_history
 
         self._jobs = JobHost(self._job_config, lambda: session_history(session), parent=self)
@@ -318,6 +318,11 @@ class MainWindow(MenusMixin, ViewsMixin, LookupMixin, LiveUpdatesMixin, QMainWin
         # are made ready just after start-up, while the agent reads the window, not inside
         # the first look-up or cancel (each a 30 ms stall).
         QTimer.singleShot(PREBUILD_MS, self._prebuild_context, self._prebuild)
+
+    def _link(self, signal: Any, slot: Callable[..., Any]) -> None:
+        """Connect ``signal`` to ``slot`` until shutdown, which disconnects it."""
+        signal.connect(slot)
+        self._links.append((signal, slot))
 
     def _prebuild(self) -> None:
         from fpsdesk.ui.worker import warm_up
@@ -415,16 +420,17 @@ class MainWindow(MenusMixin, ViewsMixin, LookupMixin, LiveUpdatesMixin, QMainWin
     def shutdown(self) -> None:
         """Save the UI state and stop the worker (bounded by the request timeout).
 
-        Nothing that arrives later changes the window: the session's signals are disconnected
-        here (and the session's own replies stop at the worker host's relay), the look for
-        unfinished bulk runs is forgotten, and the refreshes the app's bridges poke are closed.
+        Nothing that arrives later changes the window: what it linked to the session and its
+        views is disconnected here (the session's own replies stop at the worker host's relay,
+        reply_relay.py), the look for unfinished bulk runs is forgotten, and the refreshes the
+        app's bridges poke are closed.
         """
         if self._closed:
             return
         self._closed = True
-        for signal, slot in self._session_links:
+        links, self._links = self._links, []
+        for signal, slot in links:
             signal.disconnect(slot)
-        self._session_links = []
         self._unfinished_look = None
         shiboken6.delete(self._prebuild_context)  # cancels the prebuild if still to come
         self.cancels.stop()

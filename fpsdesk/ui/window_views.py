@@ -49,6 +49,7 @@ class ViewsMixin(_Window):
     _wanted_tab: int
     _wanted_tab_name: str
     # In the window's other parts.
+    _link: Callable[[Any, Callable[..., Any]], None]
     request_cancel: Callable[[], None]
     lookup_from_field: Callable[[], None]
     restore_field: Callable[[], None]
@@ -123,7 +124,7 @@ class ViewsMixin(_Window):
             view = SearchView(self._jobs)
             view.open_transaction.connect(self.open_transaction)
             view.cancel_requested.connect(self._cancel_from_search)
-            view.running_changed.connect(self._sync_stop_action)
+            self._link(view.running_changed, self._sync_stop_action)
             host_layout = self._search_host.layout()
             assert host_layout is not None
             host_layout.addWidget(view)
@@ -139,7 +140,7 @@ class ViewsMixin(_Window):
             assert self._jobs is not None, "attach_session makes the job host"
             view = BulkView(self._jobs, self._environment_now, reason_codes=self.reason_codes)
             view.open_transaction.connect(self.open_transaction)
-            view.run_finished.connect(self._on_bulk_finished)
+            self._link(view.run_finished, self._on_bulk_finished)  # a run may end after close
             view.resume_requested.connect(self.show_bulk)
             host_layout = self._bulk_host.layout()
             assert host_layout is not None

@@ -27,6 +27,7 @@ from fpsdesk.desk.replies import (
     WorkerFailure,
 )
 from fpsdesk.fps.status import TransactionStatus
+from fpsdesk.ui.bulk_jobs import RunSnapshot
 from fpsdesk.ui.reply_relay import ReadSignals, ReplyRelay
 from tests.ui.helpers import WAIT_MS, lookup, type_and_enter
 
@@ -119,7 +120,9 @@ def test_a_late_lookup_answer_after_close_changes_nothing(qtbot, desk):
     assert window.lookup_button.text() == button
 
 
-def test_replies_of_every_kind_queued_while_closing_change_nothing(qtbot, desk, dialog_log):
+def test_replies_of_every_kind_queued_while_closing_change_nothing(
+    qtbot, desk, dialog_log, monkeypatch
+):
     window = desk.window
     shown = desk.sandbox.create_transaction(status="Reserved")
     other = desk.sandbox.create_transaction(status="Reserved")
@@ -159,6 +162,8 @@ def test_replies_of_every_kind_queued_while_closing_change_nothing(qtbot, desk, 
         (reads.lookup_done, object()),  # would raise in any receiver that read it
     ]
 
+    bulk = window.bulk_view  # built: its run may end after the window closed
+
     def emit_all() -> None:
         for signal, reply in late:
             signal.emit(reply)
@@ -166,6 +171,10 @@ def test_replies_of_every_kind_queued_while_closing_change_nothing(qtbot, desk, 
     _from_another_thread(emit_all)  # all of them queued to the GUI thread, none delivered yet
     assert window.close()
     qtbot.wait(100)
+    resumed: list[int] = []
+    monkeypatch.setattr(desk.session, "resume_unresolved", lambda: resumed.append(1) or 0)
+    bulk.run_finished.emit(RunSnapshot(total=2, done=2, unknown=1, finished=True))
+    assert resumed == []  # a bulk run's unknown outcomes are left to the next start
     assert heard == []
     assert dialog_log.shown == []
     assert window.pages.currentWidget() is window.transaction_view
