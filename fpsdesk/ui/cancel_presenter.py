@@ -23,7 +23,9 @@ from fpsdesk.store.outcome import ActionOutcome
 from fpsdesk.ui import dialogs, theme
 from fpsdesk.ui.cancel_wording import blocked_wording
 from fpsdesk.ui.error_banner import now_text
-from fpsdesk.ui.widgets import OutcomeNotices, ResultBanner
+from fpsdesk.ui.outcome_notices import OutcomeNotices
+from fpsdesk.ui.prompts import CancelPrompt
+from fpsdesk.ui.result_banner import ResultBanner
 
 if TYPE_CHECKING:  # loaded after the first paint (AppController.start)
     from fpsdesk.desk.replies import CancelBlocked, CancelNeedsAgain, CancelReply, WorkerFailure
@@ -163,7 +165,7 @@ class CancelPresenter(QObject):
             self._say_why_not(detail.transaction_id, view.cancel_hint.text())
             return
         config = w.session.config
-        prompt = dialogs.CancelPrompt(
+        prompt = CancelPrompt(
             transaction_id=detail.transaction_id,
             amount=str(detail.transaction_amount),
             status=detail.transaction_status.value,

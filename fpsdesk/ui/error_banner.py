@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication
 
 from fpsdesk.ui import theme
-from fpsdesk.ui.widgets import ResultBanner
+from fpsdesk.ui.result_banner import ResultBanner
 
 
 def context_text(config: Any, transaction_id: str | None) -> str:

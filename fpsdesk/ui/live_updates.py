@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QWidget
 
 from fpsdesk.ui import theme
 from fpsdesk.ui.coalesce import Coalescer
-from fpsdesk.ui.widgets import ResultBanner
+from fpsdesk.ui.result_banner import ResultBanner
 
 if TYPE_CHECKING:  # loaded after the first paint (AppController.start)
     from PySide6.QtWidgets import QMainWindow as _Window

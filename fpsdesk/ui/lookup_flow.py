@@ -26,7 +26,8 @@ from fpsdesk.fps.ids import SeveralTransactionIds, pick_transaction_id
 from fpsdesk.fps.status import TransactionStatus
 from fpsdesk.ui import dialogs, error_banner, theme
 from fpsdesk.ui.error_banner import now_text
-from fpsdesk.ui.widgets import EmptyState, EnvironmentBadge, ResultBanner
+from fpsdesk.ui.result_banner import ResultBanner
+from fpsdesk.ui.widgets import EmptyState, EnvironmentBadge
 
 if TYPE_CHECKING:  # loaded after the first paint (AppController.start)
     from PySide6.QtWidgets import QMainWindow as _Window

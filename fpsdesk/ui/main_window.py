@@ -32,19 +32,14 @@ from PySide6.QtWidgets import (
 )
 
 from fpsdesk.ui import dialogs, theme
+from fpsdesk.ui.buttons import RingButton
 from fpsdesk.ui.cancel_presenter import CancelPresenter
 from fpsdesk.ui.cancel_wording import blocked_wording
 from fpsdesk.ui.live_updates import LiveUpdatesMixin
 from fpsdesk.ui.lookup_flow import BeforeLookup, LookupMixin
-from fpsdesk.ui.widgets import (
-    EmptyState,
-    EnvironmentBadge,
-    OutcomeNotices,
-    ResultBanner,
-    RingButton,
-    accessible,
-    clear_button_named,
-)
+from fpsdesk.ui.outcome_notices import OutcomeNotices
+from fpsdesk.ui.result_banner import ResultBanner
+from fpsdesk.ui.widgets import EmptyState, EnvironmentBadge, accessible, clear_button_named
 from fpsdesk.ui.window_menus import MenusMixin
 from fpsdesk.ui.window_views import ViewsMixin
 

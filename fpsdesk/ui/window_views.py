@@ -11,7 +11,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QStackedWidget, QTabWidget, QWidget
 
-from fpsdesk.ui.widgets import OutcomeNotices
+from fpsdesk.ui.outcome_notices import OutcomeNotices
 
 if TYPE_CHECKING:  # loaded after the first paint (AppController.start)
     from PySide6.QtWidgets import QMainWindow as _Window
