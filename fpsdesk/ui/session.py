@@ -1,8 +1,9 @@
 """The GUI-side controller: request ids, the per-transaction Cancel lock, stale replies.
 
 Widgets ask the session to look up or cancel; the session forwards to the worker and re-emits
-only the replies that still matter. It lives on the GUI thread, and every worker signal is
-connected to one of its bound methods, so those run on the GUI thread (qt-anchors §11.2).
+only the replies that still matter. It lives on the GUI thread and hears the workers through
+``WorkerHost.replies``, a relay on that thread, so its slots run on the GUI thread (qt-anchors
+§11.2) and hear nothing once the host is shut down (reply_relay.py).
 """
 
 from __future__ import annotations
@@ -74,23 +75,24 @@ class DeskSession(QObject):
         self._cancel_states: dict[str, str] = {}
         self._test_request: int | None = None
         self._resume_request: int | None = None
-        reads = self.host.reads
-        reads.lookup_done.connect(self._on_lookup_done)
-        reads.failed.connect(self._on_failed)
-        reads.connection_tested.connect(self._on_connection_tested)
-        reads.status_done.connect(self._on_related_status)
         self._related_reads: set[int] = set()
-        worker = self.host.worker
-        worker.failed.connect(self._on_failed)
-        worker.cancel_blocked.connect(self._on_cancel_blocked)
-        worker.cancel_needs_again.connect(self._on_cancel_needs_again)
-        worker.cancel_sending.connect(self._on_cancel_sending)
-        worker.cancel_done.connect(self._on_cancel_done)
-        worker.settled.connect(self._on_settled)
-        self.host.busy_changed.connect(self._on_busy_changed)
+        # Every reply comes through the host's relay, on this thread: once the host is shut
+        # down it passes nothing on, so no slot here asks whether the app is closing.
+        replies = self.host.replies
+        replies.lookup_done.connect(self._on_lookup_done)
+        replies.failed.connect(self._on_failed)
+        replies.connection_tested.connect(self._on_connection_tested)
+        replies.status_done.connect(self._on_related_status)
+        replies.action_failed.connect(self._on_failed)
+        replies.cancel_blocked.connect(self._on_cancel_blocked)
+        replies.cancel_needs_again.connect(self._on_cancel_needs_again)
+        replies.cancel_sending.connect(self._on_cancel_sending)
+        replies.cancel_done.connect(self._on_cancel_done)
+        replies.settled.connect(self._on_settled)
+        self.host.busy_changed.connect(self.busy_changed)
+        # The reconciler emits only from its timer (stopped at shutdown) and from the replies.
         self.reconciler.resolved.connect(self._on_resolved)
-        self.reconciler.checking.connect(self._on_reconcile_checking)
-        self._shut = False
+        self.reconciler.checking.connect(self.reconcile_checking)
 
     # -- connection ----------------------------------------------------------------------
 
@@ -110,20 +112,18 @@ class DeskSession(QObject):
         by the reconciler. Rows another process is still sending are left to it. Returns the
         request id (0 when not connected).
         """
-        if self.config is None or self._shut:
+        if self.config is None or self.host.closed:
             return 0
         self._resume_request = self.host.settle_all()
         return self._resume_request
 
     def ipns_arrived(self) -> None:
         """New IPNs are stored: the Verified ones may settle or correct this desk's cancels."""
-        if self.config is not None and not self._shut:
-            self.host.apply_ipns()
+        if self.config is not None:
+            self.host.apply_ipns()  # refused once closed
 
     @Slot(object)
     def _on_settled(self, reply: SettleReply) -> None:
-        if self._shut:  # closed: late queued replies change nothing
-            return
         if self.reconciler.owns(reply.request_id):
             self.reconciler.on_settled(reply)
             return
@@ -150,7 +150,7 @@ class DeskSession(QObject):
 
     def abandon_lookup(self) -> bool:
         """Stop waiting for the look-up in flight (Esc); its answer, if any, is ignored."""
-        if self._shut or self.current_lookup is None:
+        if self.host.closed or self.current_lookup is None:
             return False
         self.current_lookup = None
         self.lookup_abandoned.emit(self.current_transaction or "")
@@ -160,22 +160,20 @@ class DeskSession(QObject):
         """The statuses of a page's related transactions (a refund's payment, its refunds),
         read on the pool; each arrives as ``related_status_read``. Failures are only logged:
         the link still opens the transaction."""
-        if self.config is None or self._shut:
+        if self.config is None or self.host.closed:
             return
         for transaction_id in dict.fromkeys(transaction_ids):
             self._related_reads.add(self.host.read_status(transaction_id))
 
     @Slot(object)
     def _on_related_status(self, reply: StatusReply) -> None:
-        if self._shut or reply.request_id not in self._related_reads:
+        if reply.request_id not in self._related_reads:
             return
         self._related_reads.discard(reply.request_id)
         self.related_status_read.emit(reply.transaction_id, reply.status.transaction_status)
 
     @Slot(object)
     def _on_lookup_done(self, reply: LookupReply) -> None:
-        if self._shut:  # closed: late queued replies change nothing
-            return
         if reply.request_id != self.current_lookup:
             log.debug("ignoring stale look-up reply %d", reply.request_id)
             return
@@ -188,8 +186,6 @@ class DeskSession(QObject):
 
     @Slot(object)
     def _on_failed(self, failure: WorkerFailure) -> None:
-        if self._shut:  # closed: late queued replies change nothing
-            return
         if failure.operation == "cancel-check":
             self._release(failure.transaction_id, failure.request_id)
             self.cancel_check_failed.emit(failure)
@@ -203,12 +199,6 @@ class DeskSession(QObject):
             return
         self.current_lookup = None
         self.lookup_failed.emit(failure)
-
-    @Slot(bool)
-    def _on_busy_changed(self, busy: bool) -> None:
-        if self._shut:  # closed: late queued replies change nothing
-            return
-        self.busy_changed.emit(busy)
 
     # -- cancel --------------------------------------------------------------------------
 
@@ -237,7 +227,7 @@ class DeskSession(QObject):
         ``again``: the agent confirmed a second Cancel although an earlier one of this
         transaction has no known outcome (after ``cancel_needs_again`` asked).
         """
-        if self._shut or self.config is None or transaction_id in self._cancels:
+        if self.host.closed or self.config is None or transaction_id in self._cancels:
             return False
         request_id = self.host.next_request_id()
         self._cancels[transaction_id] = request_id
@@ -271,15 +261,11 @@ class DeskSession(QObject):
 
     @Slot(object)
     def _on_cancel_blocked(self, blocked: CancelBlocked) -> None:
-        if self._shut:  # closed: late queued replies change nothing
-            return
         self._release(blocked.transaction_id, blocked.request_id)
         self.cancel_blocked.emit(blocked)
 
     @Slot(object)
     def _on_cancel_needs_again(self, needs: CancelNeedsAgain) -> None:
-        if self._shut:  # closed: late queued replies change nothing
-            return
         self._release(needs.transaction_id, needs.request_id)
         for attempt in needs.earlier:
             self.reconciler.add(attempt.action_id, needs.transaction_id, until=attempt.until)
@@ -287,15 +273,11 @@ class DeskSession(QObject):
 
     @Slot(object)
     def _on_cancel_sending(self, sending: CancelSending) -> None:
-        if self._shut:  # closed: late queued replies change nothing
-            return
         self._set_state(sending.transaction_id, CANCEL_SENDING)
         self.actions_changed.emit(sending.transaction_id)
 
     @Slot(object)
     def _on_cancel_done(self, reply: CancelReply) -> None:
-        if self._shut:  # closed: late queued replies change nothing
-            return
         self._release(reply.transaction_id, reply.request_id)
         if reply.unknown and reply.action_id is not None:
             self.reconciler.add(reply.action_id, reply.transaction_id, until=reply.until)
@@ -304,16 +286,8 @@ class DeskSession(QObject):
 
     @Slot(int, str, str, str)
     def _on_resolved(self, action_id: int, txn: str, outcome: str, status: str) -> None:
-        if self._shut:  # closed: late queued replies change nothing
-            return
         self.action_resolved.emit(action_id, txn, outcome, status)
         self.actions_changed.emit(txn)
-
-    @Slot(int, str)
-    def _on_reconcile_checking(self, action_id: int, txn: str) -> None:
-        if self._shut:  # closed: late queued replies change nothing
-            return
-        self.reconcile_checking.emit(action_id, txn)
 
     # -- settings ------------------------------------------------------------------------
 
@@ -323,8 +297,6 @@ class DeskSession(QObject):
 
     @Slot(object)
     def _on_connection_tested(self, reply: ConnectionTestReply) -> None:
-        if self._shut:  # closed: late queued replies change nothing
-            return
         if reply.request_id == self._test_request:
             self.connection_tested.emit(reply)
 
@@ -332,8 +304,7 @@ class DeskSession(QObject):
 
     def shutdown(self) -> bool:
         """Stop reconciling, finish the request in flight (bounded), stop the thread."""
-        if self._shut:
+        if self.host.closed:
             return not self.host.worker_thread.isRunning()
-        self._shut = True
         self.reconciler.stop()
         return self.host.shutdown()

@@ -33,6 +33,14 @@
     </message>
     </context>
 <context>
+    <name>CancelPresenter</name>
+    <message numerus="yes">
+        <source>{n} finished cancel(s) not seen yet</source>
+        <translation>
+            <numerusform>{n} finished cancel not seen yet</numerusform><numerusform>{n} finished cancels not seen yet</numerusform></translation>
+    </message>
+    </context>
+<context>
     <name>CheckingPage</name>
     <message numerus="yes">
         <source>Dry run: reading {n} transaction(s)…</source>
@@ -46,19 +54,6 @@
         <source> · {n} line(s) skipped in the dry run</source>
         <translation>
             <numerusform> · {n} line skipped in the dry run</numerusform><numerusform> · {n} lines skipped in the dry run</numerusform></translation>
-    </message>
-    </context>
-<context>
-    <name>MainWindow</name>
-    <message numerus="yes">
-        <source>{n} transaction(s) selected in Search</source>
-        <translation>
-            <numerusform>{n} transaction selected in Search</numerusform><numerusform>{n} transactions selected in Search</numerusform></translation>
-    </message>
-    <message numerus="yes">
-        <source>{n} finished cancel(s) not seen yet</source>
-        <translation>
-            <numerusform>{n} finished cancel not seen yet</numerusform><numerusform>{n} finished cancels not seen yet</numerusform></translation>
     </message>
     </context>
 <context>
@@ -139,6 +134,14 @@
         <source>⚠ {n} thing(s) to check: {flags}</source>
         <translation>
             <numerusform>⚠ {n} thing to check: {flags}</numerusform><numerusform>⚠ {n} things to check: {flags}</numerusform></translation>
+    </message>
+    </context>
+<context>
+    <name>ViewsMixin</name>
+    <message numerus="yes">
+        <source>{n} transaction(s) selected in Search</source>
+        <translation>
+            <numerusform>{n} transaction selected in Search</numerusform><numerusform>{n} transactions selected in Search</numerusform></translation>
     </message>
     </context>
 </TS>
