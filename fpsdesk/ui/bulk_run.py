@@ -19,6 +19,7 @@ from fpsdesk.store.bulk import CANCELLABLE, DONE, BulkItem
 from fpsdesk.ui import dialogs
 from fpsdesk.ui.bulk_jobs import RunDone, RunPaused, RunSnapshot, RunUpdate, make_control, run_work
 from fpsdesk.ui.bulk_text import amounts_text
+from fpsdesk.ui.prompts import BulkPrompt
 from fpsdesk.ui.widgets import format_time
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ class RunSteps(QWidget):
         if dry is None or self._job is not None or dry.cancellable == 0:
             return False
         endpoint = self._job_environment[1]
-        prompt = dialogs.BulkPrompt(
+        prompt = BulkPrompt(
             count=dry.cancellable,
             environment=dry.environment,
             endpoint=endpoint,
@@ -130,7 +131,7 @@ class RunSteps(QWidget):
         if job is None or job.id != job_id:
             return False
         if job.environment == "Production" and left > 20:
-            prompt = dialogs.BulkPrompt(
+            prompt = BulkPrompt(
                 count=left,
                 environment=job.environment,
                 endpoint=job.endpoint,

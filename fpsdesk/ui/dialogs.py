@@ -18,11 +18,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
-# CancelPrompt and BulkPrompt are re-exported for main_window.py and bulk_run.py, which still
-# build them as dialogs.CancelPrompt and dialogs.BulkPrompt.
-from fpsdesk.ui.prompts import BulkPrompt as BulkPrompt
-from fpsdesk.ui.prompts import CancelPrompt as CancelPrompt
-from fpsdesk.ui.prompts import ReasonChoice
+from fpsdesk.ui.prompts import BulkPrompt, CancelPrompt, ReasonChoice
 
 log = logging.getLogger(__name__)
 

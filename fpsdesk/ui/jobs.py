@@ -205,7 +205,7 @@ class JobHost(QObject):
     ) -> None:
         super().__init__(parent)
         if client_factory is None:
-            from fpsdesk.ui.worker import default_client_factory
+            from fpsdesk.ui.api_worker import default_client_factory
 
             client_factory = default_client_factory
         self._config = config

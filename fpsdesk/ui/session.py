@@ -30,8 +30,9 @@ from fpsdesk.desk.replies import (
 )
 from fpsdesk.fps.models import Amount, TransactionStatus
 from fpsdesk.store.actions import ActionStore
+from fpsdesk.ui.api_worker import ClientFactory, default_client_factory
 from fpsdesk.ui.reconcile import DEFAULT_DELAYS, Reconciler
-from fpsdesk.ui.worker import ClientFactory, WorkerHost, default_client_factory
+from fpsdesk.ui.worker import WorkerHost
 
 log = logging.getLogger(__name__)
 

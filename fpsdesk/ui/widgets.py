@@ -26,9 +26,6 @@ from PySide6.QtWidgets import (
 from fpsdesk.ui import theme
 
 # Re-exported for main_window.py, which still imports them from here.
-from fpsdesk.ui.buttons import RingButton as RingButton
-from fpsdesk.ui.outcome_notices import OutcomeNotices as OutcomeNotices
-from fpsdesk.ui.result_banner import ResultBanner as ResultBanner
 
 if TYPE_CHECKING:
     from datetime import datetime

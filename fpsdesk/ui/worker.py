@@ -33,18 +33,10 @@ from fpsdesk.desk.replies import (
 from fpsdesk.fps.exceptions import NetworkError
 from fpsdesk.store.actions import ActionStore
 from fpsdesk.ui.api_worker import ApiWorker, ClientFactory, default_client_factory
-from fpsdesk.ui.connection_probe import PROBE_TRANSACTION_ID, probe_connection
+from fpsdesk.ui.connection_probe import probe_connection
 from fpsdesk.ui.reply_relay import ReadSignals, ReplyRelay
 
-__all__ = [
-    "PROBE_TRANSACTION_ID",
-    "ApiWorker",
-    "ClientFactory",
-    "WorkerHost",
-    "default_client_factory",
-    "probe_connection",
-    "warm_up",
-]
+__all__ = ["WorkerHost", "warm_up"]
 
 log = logging.getLogger(__name__)
 

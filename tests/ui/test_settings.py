@@ -16,8 +16,8 @@ import pytest
 from fpsdesk.fps.client import FpsClient
 from fpsdesk.sandbox import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 from fpsdesk.settings_store import SettingsStore
+from fpsdesk.ui.connection_probe import probe_connection
 from fpsdesk.ui.settings_dialog import SettingsDialog
-from fpsdesk.ui.worker import probe_connection
 from tests.ui.helpers import WAIT_MS
 
 pytestmark = pytest.mark.gui
