@@ -176,7 +176,7 @@ class StartPage(QWidget):
 
     def show_error(self, text: str) -> None:
         color = theme.status_look("Failure").color().name()
-        self.error.setStyleSheet(f"color: {color};")
+        theme.restyle(self.error, f"color: {color};")
         self.error.setText(f"⚠ {text}" if text else "")
         self.error.setVisible(bool(text))
 

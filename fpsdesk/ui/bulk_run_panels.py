@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -19,13 +18,14 @@ from fpsdesk.ui import theme
 from fpsdesk.ui.bulk_jobs import RunSnapshot
 from fpsdesk.ui.bulk_panels import muted, rate_spin
 from fpsdesk.ui.bulk_text import counts_text, eta_text
+from fpsdesk.ui.widgets import TintedFrame
 
 
-class SummaryBanner(QFrame):
+class SummaryBanner(TintedFrame):
     """The run's outcome on top of its results: an icon, a headline and a line of detail."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(5, 6, parent)
         self.setObjectName("bulkbanner")
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 8, 12, 8)
@@ -55,11 +55,7 @@ class SummaryBanner(QFrame):
         self.headline.setText(headline)
         self.detail.setText(detail)
         self.detail.setVisible(bool(detail))
-        tint = look.color().name()
-        self.setStyleSheet(
-            f"QFrame#bulkbanner {{ border: 1px solid {tint}; border-left: 5px solid {tint};"
-            " border-radius: 6px; background: palette(base); }"
-        )
+        self.set_tint(look.color())
         self.setAccessibleName(headline)
 
 

@@ -112,7 +112,7 @@ class LookupMixin(_Window):
     def _show_id_error(self, message: str) -> None:
         self.id_error.setText(f"⚠ {message}" if message else "")
         color = theme.status_look(TransactionStatus.FAILURE).color().name()
-        self.id_error.setStyleSheet(f"color: {color};")
+        theme.restyle(self.id_error, f"color: {color};")
         self.id_error.setVisible(bool(message))
         if not message:
             self._clear_id_choices()

@@ -103,7 +103,7 @@ class IpnDetailPane(Card):
         if not record.trusted:
             text = self.tr("{text} — not trusted as status").format(text=text)
         self.verdict.setText(text)
-        self.verdict.setStyleSheet(f"color: {verdict.color().name()};")
+        theme.restyle(self.verdict, f"color: {verdict.color().name()};")
         if record.delivery_count == 1:
             received = self.tr("{first}, once").format(first=format_time(record.received_at))
         else:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from fpsdesk.ui import theme
+from fpsdesk.ui.widgets import TintedFrame
 
 
 class ElidedLabel(QLabel):
@@ -49,14 +50,14 @@ class ElidedLabel(QLabel):
         self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
 
 
-class OutcomeNotice(QFrame):
+class OutcomeNotice(TintedFrame):
     """One finished Cancel the agent has not looked at yet: outcome, ID, Open, Dismiss."""
 
     open_clicked = Signal(str)
     dismiss_clicked = Signal(str)
 
     def __init__(self, transaction_id: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(4, 4, parent)
         self.transaction_id = transaction_id
         self.outcome = ""
         self.unseen = False
@@ -95,11 +96,7 @@ class OutcomeNotice(QFrame):
         line = self.tr("{detail} ({when})").format(detail=detail, when=when) if detail else when
         self.detail.set_full_text(line)
         self.setToolTip(line)
-        tint = color.name()
-        self.setStyleSheet(
-            f"QFrame#notice {{ border: 1px solid {tint}; border-left: 4px solid {tint};"
-            " border-radius: 4px; background: palette(base); }"
-        )
+        self.set_tint(color)
         name = self.tr("{outcome}: {id}").format(outcome=outcome, id=self.transaction_id)
         self.setAccessibleName(name)
         self.setAccessibleDescription(line)

@@ -215,7 +215,7 @@ class ProfileFormDialog(QDialog):
             color = theme.status_look("Success").color().name()
         else:
             color = "palette(window-text)"
-        self.message.setStyleSheet(f"color: {color};")
+        theme.restyle(self.message, f"color: {color};")
 
     def _profile_from_form(self, name: str | None = None) -> Profile:
         return Profile(

@@ -6,7 +6,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -18,15 +17,16 @@ from PySide6.QtWidgets import (
 
 from fpsdesk.ui import theme
 from fpsdesk.ui.buttons import CopyField, RingButton, confirm_copied
+from fpsdesk.ui.widgets import TintedFrame
 
 
-class ResultBanner(QFrame):
+class ResultBanner(TintedFrame):
     """The prominent result of the last action: headline, explanation, code and RequestId."""
 
     dismissed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(5, 6, parent)
         self.setObjectName("banner")
         outer = QHBoxLayout(self)
         outer.setContentsMargins(12, 10, 12, 10)
@@ -123,13 +123,7 @@ class ResultBanner(QFrame):
         self.request_id.set_value(request_id)
         self.request_id.setVisible(bool(request_id))
         self.request_caption.setVisible(bool(request_id))
-        tint = color.name()
-        sheet = (
-            f"QFrame#banner {{ border: 1px solid {tint}; border-left: 5px solid {tint};"
-            " border-radius: 6px; background: palette(base); }"
-        )
-        if self.styleSheet() != sheet:  # restyling re-polishes every child: only on change
-            self.setStyleSheet(sheet)
+        self.set_tint(color)
         self.setAccessibleName(headline)
         # Its icon's words and the explanation: what a screen reader reads after the headline.
         self.setAccessibleDescription(" ".join(p for p in (look.label + ".", detail) if p))

@@ -165,7 +165,7 @@ class SearchForm(QWidget):
     def show_error(self, label: QLabel, message: str) -> None:
         """``message`` under a field (``date_error`` or ``amount_error``); "" hides it."""
         color = theme.status_look(TransactionStatus.FAILURE).color().name()
-        label.setStyleSheet(f"color: {color};")
+        theme.restyle(label, f"color: {color};")
         label.setText(f"⚠ {message}" if message else "")
         label.setVisible(bool(message))
 

@@ -346,9 +346,9 @@ class SearchView(QWidget):
     def _set_progress_text(self, text: str, *, error: bool = False) -> None:
         if error:
             color = theme.status_look(TransactionStatus.FAILURE).color().name()
-            self.progress_label.setStyleSheet(f"color: {color};")
+            theme.restyle(self.progress_label, f"color: {color};")
         else:
-            self.progress_label.setStyleSheet("")
+            theme.restyle(self.progress_label, "")
         self.progress_label.setText(text)
 
     # -- the table --------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from PySide6.QtGui import (
     QPen,
     QPixmap,
 )
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from fpsdesk.fps.status import TransactionStatus
 
@@ -107,6 +107,14 @@ def apply_palette(app: QApplication) -> None:
         _system_palette = QPalette(QGuiApplication.palette())
     app.setStyle("Fusion")
     app.setPalette(_dark_palette() if is_dark() else _light_palette())
+
+
+def restyle(widget: QWidget, sheet: str) -> None:
+    """Set ``widget``'s style sheet only if it changes: Qt re-polishes the widget and all its
+    children on every call, even with the same sheet, and a page that re-says its state after
+    each reply (the cancel hint, the banner) paid for that in every frame."""
+    if widget.styleSheet() != sheet:
+        widget.setStyleSheet(sheet)
 
 
 def mono_font() -> QFont:

@@ -233,9 +233,10 @@ class TransactionView(QWidget):
         self.stale_label.setText(f"⚠ {text}" if text else "")
         if text:
             warn = theme.outcome_look("unknown").color().name()
-            self.stale_label.setStyleSheet(
+            theme.restyle(
+                self.stale_label,
                 f"QLabel#stale {{ color: {warn}; font-weight: 600; border: 2px solid {warn};"
-                " border-radius: 6px; padding: 8px 10px; background: palette(base); }"
+                " border-radius: 6px; padding: 8px 10px; background: palette(base); }",
             )
         self.stale_label.setVisible(bool(text))
 
@@ -341,7 +342,7 @@ class TransactionView(QWidget):
                     n=len(flags), flags=" ".join(flags)
                 )
             )
-            self.flags_label.setStyleSheet(f"color: {color}; font-weight: 600;")
+            theme.restyle(self.flags_label, f"color: {color}; font-weight: 600;")
         self.flags_label.setVisible(bool(flags))
 
     def update_cancel_button(
@@ -374,9 +375,9 @@ class TransactionView(QWidget):
         self.cancel_hint.setText(reason if not in_flight_text else "")
         if offer or (enabled and earlier_note):  # worth noticing: where the eye already is
             warn = theme.outcome_look("unknown").color().name()
-            self.cancel_hint.setStyleSheet(f"color: {warn}; font-weight: 600;")
+            theme.restyle(self.cancel_hint, f"color: {warn}; font-weight: 600;")
         else:
-            self.cancel_hint.setStyleSheet("color: palette(placeholder-text);")
+            theme.restyle(self.cancel_hint, "color: palette(placeholder-text);")
         self.cancel_button.setToolTip(reason)
         self.cancel_button.setAccessibleDescription(reason)
         self.refund_button.setVisible(

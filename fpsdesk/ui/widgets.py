@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -24,8 +25,6 @@ from PySide6.QtWidgets import (
 )
 
 from fpsdesk.ui import theme
-
-# Re-exported for main_window.py, which still imports them from here.
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -70,6 +69,43 @@ class Card(QFrame):
         )
 
 
+class TintedFrame(QFrame):
+    """A panel on the Base colour with a border in one colour and a thicker bar on its left
+    (a result, a notice). Painted here, not by a style sheet: changing a sheet re-polishes the
+    panel and every child, and a banner that changes colour with each outcome paid for that
+    in the frame that showed it."""
+
+    def __init__(self, left: int, radius: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._tint = QColor()
+        self._left = left
+        self._radius = radius
+        self.setContentsMargins(left, 1, 1, 1)  # the border's room, as a sheet's would be
+
+    def set_tint(self, color: QColor) -> None:
+        if color != self._tint:
+            self._tint = QColor(color)
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if not self._tint.isValid():
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        outline = QPainterPath()
+        outline.addRoundedRect(
+            QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), self._radius, self._radius
+        )
+        painter.fillPath(outline, self.palette().base())
+        painter.save()
+        painter.setClipPath(outline)
+        painter.fillRect(QRectF(0, 0, self._left, self.height()), self._tint)
+        painter.restore()
+        painter.setPen(QPen(self._tint, 1))
+        painter.drawPath(outline)
+
+
 class EnvironmentBadge(QLabel):
     """Always-visible environment: a coloured pill AND its name in capitals."""
 
@@ -84,9 +120,10 @@ class EnvironmentBadge(QLabel):
         self.setText(look.label)
         self.setToolTip(look.tooltip)
         self.setAccessibleName(self.tr("Environment: {env}").format(env=look.label))
-        self.setStyleSheet(
+        theme.restyle(
+            self,
             f"QLabel {{ background: {look.background}; color: {look.foreground};"
-            " border-radius: 4px; padding: 4px 10px; font-weight: 700; letter-spacing: 1px; }"
+            " border-radius: 4px; padding: 4px 10px; font-weight: 700; letter-spacing: 1px; }",
         )
 
 
