@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 from fpsdesk.ui import dialogs, theme
 from fpsdesk.ui.buttons import RingButton
 from fpsdesk.ui.cancel_presenter import CancelPresenter
-from fpsdesk.ui.cancel_wording import blocked_wording
 from fpsdesk.ui.live_updates import LiveUpdatesMixin
 from fpsdesk.ui.lookup_flow import BeforeLookup, LookupMixin
 from fpsdesk.ui.outcome_notices import OutcomeNotices
@@ -50,7 +49,7 @@ if TYPE_CHECKING:  # loaded after the first paint (AppController.start)
     from fpsdesk.ui.session import DeskSession
     from fpsdesk.ui.transaction_view import TransactionView
 
-__all__ = ["PREBUILD_MS", "MainWindow", "blocked_wording"]
+__all__ = ["PREBUILD_MS", "MainWindow"]
 
 log = logging.getLogger(__name__)
 
