@@ -13,8 +13,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -23,9 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fpsdesk.ui import theme
 from fpsdesk.ui.prompts import ReasonChoice
-from fpsdesk.ui.reason_picker import ReasonPicker, caption_label, plain_label
+from fpsdesk.ui.reason_picker import (
+    ReasonPicker,
+    caption_label,
+    environment_pill,
+    key_facts_panel,
+    plain_label,
+)
 
 if TYPE_CHECKING:
     from fpsdesk.ui.prompts import BulkPrompt
@@ -88,16 +91,7 @@ class BulkCancelDialog(QDialog):
 
     def _build_key_facts(self, layout: QVBoxLayout, prompt: BulkPrompt) -> None:
         """How many and how much, in large type."""
-        key = QFrame()
-        key.setObjectName("keyfacts")
-        key.setStyleSheet(
-            "QFrame#keyfacts { background: palette(base); border: 1px solid palette(mid);"
-            " border-radius: 6px; }"
-        )
-        grid = QGridLayout(key)
-        grid.setContentsMargins(12, 8, 12, 10)
-        grid.setHorizontalSpacing(24)
-        grid.setVerticalSpacing(2)
+        key, grid = key_facts_panel()
         grid.addWidget(caption_label(self.tr("Transactions to cancel")), 0, 0)
         grid.addWidget(caption_label(self.tr("Amount held")), 0, 1)
         count = plain_label(f"{prompt.count:,}")
@@ -117,14 +111,7 @@ class BulkCancelDialog(QDialog):
         """Where it runs, which run, from which file."""
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        env = theme.environment_look(prompt.environment, prompt.endpoint)
-        env_label = QLabel(f" {env.label} ")
-        env_label.setStyleSheet(
-            f"background:{env.background}; color:{env.foreground}; border-radius:3px;"
-            " font-weight:600; padding:1px 6px;"
-        )
-        env_label.setToolTip(env.tooltip)
-        env_label.setAccessibleName(self.tr("Environment: {env}").format(env=env.label))
+        env_label = environment_pill(prompt.environment, prompt.endpoint)
         env_row = QHBoxLayout()
         env_row.addWidget(env_label)
         env_row.addWidget(plain_label(prompt.endpoint))

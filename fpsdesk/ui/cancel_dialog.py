@@ -15,8 +15,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -26,7 +24,13 @@ from PySide6.QtWidgets import (
 
 from fpsdesk.ui import theme
 from fpsdesk.ui.prompts import ReasonChoice
-from fpsdesk.ui.reason_picker import ReasonPicker, caption_label, plain_label
+from fpsdesk.ui.reason_picker import (
+    ReasonPicker,
+    caption_label,
+    environment_pill,
+    key_facts_panel,
+    plain_label,
+)
 from fpsdesk.ui.widgets import short_id
 
 if TYPE_CHECKING:
@@ -80,16 +84,7 @@ class CancelDialog(QDialog):
     def _build_key_facts(self, layout: QVBoxLayout, prompt: CancelPrompt) -> None:
         """The two facts the agent checks against the ticket: the ID, and the amount beside it
         in large type. Neither wraps nor is elided: the dialog grows to fit them."""
-        key = QFrame()
-        key.setObjectName("keyfacts")
-        key.setStyleSheet(
-            "QFrame#keyfacts { background: palette(base); border: 1px solid palette(mid);"
-            " border-radius: 6px; }"
-        )
-        grid = QGridLayout(key)
-        grid.setContentsMargins(12, 8, 12, 10)
-        grid.setHorizontalSpacing(24)
-        grid.setVerticalSpacing(2)
+        key, grid = key_facts_panel()
         grid.addWidget(caption_label(self.tr("Transaction ID")), 0, 0)
         amount_caption = caption_label(self.tr("Amount"))
         amount_caption.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -142,14 +137,7 @@ class CancelDialog(QDialog):
         form.addRow(self.tr("Current status:"), status_row)
         if prompt.operation:
             form.addRow(self.tr("Operation:"), plain_label(prompt.operation))
-        env = theme.environment_look(prompt.environment, prompt.endpoint)
-        env_label = QLabel(f" {env.label} ")
-        env_label.setStyleSheet(
-            f"background:{env.background}; color:{env.foreground}; border-radius:3px;"
-            " font-weight:600; padding:1px 6px;"
-        )
-        env_label.setToolTip(env.tooltip)
-        env_label.setAccessibleName(self.tr("Environment: {env}").format(env=env.label))
+        env_label = environment_pill(prompt.environment, prompt.endpoint)
         env_row = QHBoxLayout()
         env_row.addWidget(env_label)
         env_row.addStretch(1)

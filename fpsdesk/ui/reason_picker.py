@@ -1,12 +1,22 @@
-"""The reason a Cancel is sent with (a code from the profile's list and a comment), and the
-plain labels the confirmations show FPS's data in."""
+"""What the two Cancel confirmations (cancel_dialog.py, bulk_cancel_dialog.py) share: the
+reason a Cancel is sent with (a code from the profile's list and a comment), the plain labels
+they show FPS's data in, the key-facts panel and the environment pill."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPlainTextEdit, QWidget
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QPlainTextEdit,
+    QWidget,
+)
 
 from fpsdesk.records.reasons import ReasonCode
+from fpsdesk.ui import theme
 
 
 class ReasonPicker(QWidget):
@@ -65,4 +75,34 @@ def plain_label(text: str, selectable: bool = True) -> QLabel:
 def caption_label(text: str) -> QLabel:
     label = QLabel(text)
     label.setStyleSheet("color: palette(placeholder-text);")
+    return label
+
+
+def key_facts_panel() -> tuple[QFrame, QGridLayout]:
+    """The bordered panel both confirmations put their key facts in, in large type."""
+    key = QFrame()
+    key.setObjectName("keyfacts")
+    key.setStyleSheet(
+        "QFrame#keyfacts { background: palette(base); border: 1px solid palette(mid);"
+        " border-radius: 6px; }"
+    )
+    grid = QGridLayout(key)
+    grid.setContentsMargins(12, 8, 12, 10)
+    grid.setHorizontalSpacing(24)
+    grid.setVerticalSpacing(2)
+    return key, grid
+
+
+def environment_pill(environment: str, endpoint: str) -> QLabel:
+    """The environment in its colours, as in the window's badge, inside a confirmation."""
+    env = theme.environment_look(environment, endpoint)
+    label = QLabel(f" {env.label} ")
+    label.setStyleSheet(
+        f"background:{env.background}; color:{env.foreground}; border-radius:3px;"
+        " font-weight:600; padding:1px 6px;"
+    )
+    label.setToolTip(env.tooltip)
+    label.setAccessibleName(
+        QCoreApplication.translate("CancelDialog", "Environment: {env}").format(env=env.label)
+    )
     return label
