@@ -38,7 +38,13 @@ from fpsdesk.ui.live_updates import LiveUpdatesMixin
 from fpsdesk.ui.lookup_flow import BeforeLookup, LookupMixin
 from fpsdesk.ui.outcome_notices import OutcomeNotices
 from fpsdesk.ui.result_banner import ResultBanner
-from fpsdesk.ui.widgets import EmptyState, EnvironmentBadge, accessible, clear_button_named
+from fpsdesk.ui.widgets import (
+    ElidingStatusBar,
+    EmptyState,
+    EnvironmentBadge,
+    accessible,
+    clear_button_named,
+)
 from fpsdesk.ui.window_menus import MenusMixin
 from fpsdesk.ui.window_views import ViewsMixin
 
@@ -104,6 +110,7 @@ class MainWindow(MenusMixin, ViewsMixin, LookupMixin, LiveUpdatesMixin, QMainWin
         self._build_live_updates()
         self.setCentralWidget(central)
 
+        self.setStatusBar(ElidingStatusBar())
         self.connection_label = QLabel()
         self.statusBar().addPermanentWidget(self.connection_label)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSizePolicy,
+    QStatusBar,
     QTableWidgetItem,
     QToolButton,
     QVBoxLayout,
@@ -104,6 +105,48 @@ class TintedFrame(QFrame):
         painter.restore()
         painter.setPen(QPen(self._tint, 1))
         painter.drawPath(outline)
+
+
+class ElidingStatusBar(QStatusBar):
+    """A status bar whose message ends in "…" when the window is too narrow for it, the whole
+    message in the tooltip (QStatusBar cuts it off mid-word). ``currentMessage()`` is still the
+    whole message."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self._permanent: list[QWidget] = []
+        self.messageChanged.connect(self._on_message_changed)
+
+    def addPermanentWidget(self, widget: QWidget, stretch: int | None = 0) -> None:
+        self._permanent.append(widget)
+        super().addPermanentWidget(widget, stretch or 0)
+
+    def showMessage(self, message: str, timeout: int | None = 0) -> None:
+        self._full = message
+        shown = self._elided(message)
+        self.setToolTip(message if shown != message else "")
+        super().showMessage(shown, timeout or 0)
+
+    def currentMessage(self) -> str:
+        return self._full if super().currentMessage() else ""
+
+    def _elided(self, message: str) -> str:
+        room = self.width() - sum(w.width() for w in self._permanent if w.isVisible()) - 32
+        return self.fontMetrics().elidedText(message, Qt.TextElideMode.ElideRight, max(room, 40))
+
+    def _on_message_changed(self, message: str) -> None:
+        if not message:  # cleared, by a timeout or clearMessage()
+            self._full = ""
+            self.setToolTip("")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._full and super().currentMessage():
+            shown = self._elided(self._full)
+            if shown != super().currentMessage():
+                self.setToolTip(self._full if shown != self._full else "")
+                super().showMessage(shown)
 
 
 class EnvironmentBadge(QLabel):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QTableView, QVBoxLayout, QWidget
 
 from fpsdesk.ui.layout_check import cut_off
 from tests.fixtures.processes import Children
@@ -122,3 +122,25 @@ def test_the_check_finds_what_is_cut(qtbot):
     root.resize(760, 400)
     qtbot.wait(50)
     assert cut_off(root) == []
+
+
+def test_a_long_status_message_ends_in_an_ellipsis_with_the_whole_of_it_in_the_tooltip(qtbot, desk):
+    """Seen at 900×600 and 1.5×: "Could not read it again: The FPS endpoint answered with
+    something that" stopped mid-sentence at the window's edge, with nothing to read the rest."""
+    window = desk.window
+    window.resize(900, 600)
+    bar = window.statusBar()
+    message = "Could not read it again: " + "the FPS endpoint answered with an error page " * 6
+    bar.showMessage(message)
+    shown = QStatusBar.currentMessage(bar)  # the text the bar paints
+    assert shown.endswith("…")
+    assert len(shown) < len(message)
+    assert bar.fontMetrics().horizontalAdvance(shown) < bar.width()
+    assert bar.currentMessage() == message  # what the app said, for everyone who asks
+    assert bar.toolTip() == message
+    window.resize(3000, 600)  # wide enough again: the whole message, no tooltip needed
+    qtbot.waitUntil(lambda: QStatusBar.currentMessage(bar) == message, timeout=2_000)
+    assert bar.toolTip() == ""
+    bar.showMessage("Read at 12:00", 50)  # a short one, with a timeout: cleared by Qt
+    assert QStatusBar.currentMessage(bar) == "Read at 12:00"
+    qtbot.waitUntil(lambda: bar.currentMessage() == "", timeout=2_000)
