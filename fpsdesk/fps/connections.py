@@ -1,76 +1,22 @@
-"""Where a request goes and the connection that takes it there.
+"""Where a request goes.
 
 A loopback host is always reached directly; others go through the environment's proxy
 (HTTPS_PROXY, NO_PROXY, as requests reads them): an HTTP proxy, tunnelled with CONNECT for https.
-The connection classes are http.client's, sending a request's head and small body in one send.
 """
 
 from __future__ import annotations
 
 import base64
-import http.client
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import requests.utils
 
 from fpsdesk.fps.endpoints import is_loopback_host
 from fpsdesk.fps.exceptions import NetworkError
-
-READ_SIZE = 64 * 1024  # the largest body sent with its head, and the size of one read
-
-# -- connections ------------------------------------------------------------------------------
-
-
-class _OneSend:
-    """Sends a request's head and a small bytes body in one ``send``.
-
-    http.client sends the head, then the body: two segments, and with Nagle's algorithm on the
-    second waits for the first to be acknowledged. One segment is also one read for the server.
-    """
-
-    _hold = False
-    _head: bytes | None = None
-
-    def request(
-        self,
-        method: str,
-        url: str,
-        body: Any = None,
-        headers: Any = {},  # noqa: B006 - http.client's own default, never mutated
-        *,
-        encode_chunked: bool = False,
-    ) -> None:
-        self._hold = isinstance(body, bytes) and 0 < len(body) <= READ_SIZE
-        self._head = None
-        try:
-            super().request(  # type: ignore[misc]
-                method, url, body, headers, encode_chunked=encode_chunked
-            )
-        finally:
-            self._hold, self._head = False, None
-
-    def send(self, data: Any) -> None:
-        if self._hold:
-            if self._head is None:
-                self._head = bytes(data)  # the head: wait for the body
-                return
-            data, self._hold, self._head = self._head + data, False, None
-        super().send(data)  # type: ignore[misc]
-
-
-class HTTPConnection(_OneSend, http.client.HTTPConnection):
-    pass
-
-
-class HTTPSConnection(_OneSend, http.client.HTTPSConnection):
-    pass
-
-
-# -- where a request goes ---------------------------------------------------------------------
+from fpsdesk.fps.wire import host_header
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +27,7 @@ class Route:
     host: str
     port: int
     netloc: str
+    host_header: str  # the Host header's value
     proxy: tuple[str, int] | None = None
     proxy_headers: Mapping[str, str] | None = None
 
@@ -97,7 +44,15 @@ def route_for(url: str, *, environment_proxy: bool) -> Route:
     if scheme not in ("http", "https") or not parts.hostname:
         raise NetworkError(f"the request could not be sent ({url[:80]!r} is not an http URL)")
     host = parts.hostname
-    route = Route(scheme, host, port or (443 if scheme == "https" else 80), parts.netloc)
+    default_port = 443 if scheme == "https" else 80
+    port = port or default_port
+    try:
+        header = host_header(host, port, default_port)
+    except UnicodeError:
+        raise NetworkError(
+            f"the request could not be sent (the host name {host[:80]!r} cannot be encoded)"
+        ) from None
+    route = Route(scheme, host, port, parts.netloc, header)
     if not environment_proxy or is_loopback_host(host):
         return route
     proxy = _environment_proxy_for(url)
@@ -123,6 +78,7 @@ def route_for(url: str, *, environment_proxy: bool) -> Route:
         route.host,
         route.port,
         route.netloc,
+        route.host_header,
         (proxy_parts.hostname, proxy_port),
         auth or None,
     )

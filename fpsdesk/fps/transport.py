@@ -11,24 +11,24 @@ The FPS client, the IPN certificate download and the sandbox's IPN sender all se
   nothing was sent (refused connection, DNS, connect timeout, TLS handshake), :class:`MaybeSent`
   when it may have been, :class:`BodyRefused` when an answer came but was too large.
 
-It sends over the standard library's ``http.client`` connections, kept alive between
-exchanges: at most ``max_idle`` idle connections per host, checked out for one exchange and
-back in after it, so a client shared by many short-lived threads holds a bounded number of
-sockets (and a connection is never used by two threads at once). requests and urllib3 cost
-more than the server on loopback (docs/client.md). A loopback host is always reached
+The standard library's ``http.client`` connections open the sockets (proxy tunnel and TLS
+handshake included); :mod:`fpsdesk.fps.wire` writes each request and parses its answer. They
+are kept alive between exchanges: at most ``max_idle`` idle connections per host, checked out
+for one exchange and back in after it, so a client shared by many short-lived threads holds a
+bounded number of sockets (and a connection is never used by two threads at once). requests,
+urllib3 and http.client's own request and answer handling cost more than the server on
+loopback (docs/client.md). A loopback host is always reached
 directly; other hosts go through the environment's proxy (HTTPS_PROXY, NO_PROXY: an HTTP
 proxy, tunnelled with CONNECT for https), as requests would.
 """
 
 from __future__ import annotations
 
-import email.message
 import http.client
 import socket
 import ssl
 import threading
 import time
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -36,14 +36,8 @@ from urllib.parse import urlsplit
 from urllib3.util.wait import wait_for_read
 
 from fpsdesk import logsetup
-from fpsdesk.fps.connections import (
-    READ_SIZE,
-    HTTPConnection,
-    HTTPSConnection,
-    Route,
-    default_ca_bundle,
-    route_for,
-)
+from fpsdesk.fps import wire
+from fpsdesk.fps.connections import Route, default_ca_bundle, route_for
 from fpsdesk.fps.deadline import Watchdog
 from fpsdesk.fps.exceptions import InvalidInput, NetworkError, ProtocolError
 
@@ -61,7 +55,7 @@ class Answer:
 
     status: int
     body: bytes
-    headers: email.message.Message  # case-insensitive get(), as http.client gives them
+    headers: wire.Headers  # case-insensitive names
 
 
 class MaybeSent(Exception):
@@ -156,6 +150,7 @@ class Transport:
         self._max_body_bytes = max_body_bytes
         self._ca_bundle = ca_bundle
         self._headers = dict(headers or {})
+        wire.check_request("/", self._headers)  # a bad constant header fails here, not per call
         self._environment_proxy = environment_proxy
         self._max_idle = max_idle
         self._lock = threading.Lock()
@@ -191,12 +186,19 @@ class Transport:
         sent = {**self._headers, **headers} if headers else self._headers
         if route.proxy_headers and route.scheme == "http":
             sent = {**sent, **route.proxy_headers}
+        try:
+            wire.check_request(target, headers or {})
+            request = wire.request_bytes(method, target, route.host_header, sent, body)
+        except (ValueError, UnicodeEncodeError) as exc:  # refused before anything was sent
+            raise NetworkError(f"the request could not be sent ({reason(exc)})") from None
         connection = self._checkout(route, pool, careful)
         try:
-            answer = self._send(connection, route, method, target, body, sent)
+            answer, keep = self._send(connection, route, request)
         except BaseException:
             connection.close()
             raise
+        if not keep:
+            connection.close()
         self._checkin(pool, connection)
         return answer
 
@@ -259,8 +261,10 @@ class Transport:
             pool.made += 1
         host, port = route.proxy or (route.host, route.port)
         if route.scheme != "https":
-            return HTTPConnection(host, port, timeout=self._timeout[0])
-        secure = HTTPSConnection(host, port, timeout=self._timeout[0], context=self._tls_context())
+            return http.client.HTTPConnection(host, port, timeout=self._timeout[0])
+        secure = http.client.HTTPSConnection(
+            host, port, timeout=self._timeout[0], context=self._tls_context()
+        )
         if route.proxy is not None:
             secure.set_tunnel(route.host, route.port, headers=route.proxy_headers)
         return secure
@@ -295,47 +299,67 @@ class Transport:
     # -- one exchange -----------------------------------------------------------------------
 
     def _send(
-        self,
-        connection: http.client.HTTPConnection,
-        route: Route,
-        method: str,
-        target: str,
-        body: bytes | None,
-        headers: Mapping[str, str],
-    ) -> Answer:
+        self, connection: http.client.HTTPConnection, route: Route, request: bytes
+    ) -> tuple[Answer, bool]:
+        """One exchange on ``connection``: (the answer, keep the connection?)."""
         host = route.netloc
-        cut_off = f"no complete answer from {host} within {self._total_timeout:g} s; cut off"
         with Watchdog(self._total_timeout) as watchdog:
             watchdog.attach(connection)
             if connection.sock is None:
                 self._connect(connection, host)
+            assert connection.sock is not None
             try:
-                connection.request(method, target, body, headers)
-                response = connection.getresponse()
-            except ValueError as exc:  # a bad URL or header, refused before sending
-                raise NetworkError(f"the request could not be sent ({reason(exc)})") from None
-            except (http.client.HTTPException, OSError) as exc:
+                status, headers, body, keep = wire.exchange(
+                    connection.sock,
+                    request,
+                    limit=self._max_body_bytes,
+                    deadline=time.monotonic() + self._total_timeout,
+                )
+            except wire.WireError as exc:
                 if watchdog.expired:
-                    raise MaybeSent(cut_off, "timeout") from None
-                if isinstance(exc, TimeoutError):
-                    raise MaybeSent(
-                        f"no answer from {host} within {self._timeout[1]:g} s", "timeout"
-                    ) from None
-                # Anything else may have happened after the request left.
-                raise MaybeSent(
-                    f"the exchange with {host} failed ({reason(exc)})", "network"
-                ) from None
-            try:
-                data = self._read_body(response, host)
-            except MaybeSent:
-                if watchdog.expired:
-                    raise MaybeSent(cut_off, "timeout") from None
-                raise
+                    raise self._cut_off(host) from None
+                raise self._failure(exc, host) from None
+            except wire.Oversize as exc:
+                raise BodyRefused(self._refusal(exc)) from None
             if watchdog.expired:  # the cut may look like a clean end of the body
-                raise MaybeSent(cut_off, "timeout")
-        if response.will_close:
-            connection.close()
-        return Answer(response.status, data, response.headers)
+                raise self._cut_off(host)
+        return Answer(status, body, headers), keep
+
+    def _cut_off(self, host: str) -> MaybeSent:
+        return MaybeSent(
+            f"no complete answer from {host} within {self._total_timeout:g} s; cut off", "timeout"
+        )
+
+    def _failure(self, exc: wire.WireError, host: str) -> MaybeSent:
+        """What a failed exchange means to the caller; the request may have left in every case
+        (even a failed send may have sent part of it)."""
+        if exc.kind == "deadline":
+            return self._cut_off(host)
+        detail = exc.detail or reason(exc.__cause__ or exc)
+        read_timeout = self._timeout[1]
+        if exc.stage == "body":
+            if exc.kind == "timeout":
+                return MaybeSent(
+                    f"the answer from {host} stopped arriving for {read_timeout:g} s", "timeout"
+                )
+            return MaybeSent(
+                f"the connection to {host} broke while reading the answer ({detail})", "network"
+            )
+        if exc.kind == "timeout":
+            return MaybeSent(f"no answer from {host} within {read_timeout:g} s", "timeout")
+        return MaybeSent(f"the exchange with {host} failed ({detail})", "network")
+
+    def _refusal(self, exc: wire.Oversize) -> ProtocolError:
+        limit = self._max_body_bytes
+        if exc.declared is not None and exc.declared > limit:
+            return ProtocolError(
+                f"the answer declares {exc.declared:,} bytes, more than the "
+                f"{limit:,}-byte limit; not read",
+                exc.status,
+            )
+        return ProtocolError(
+            f"the answer is larger than the {limit:,}-byte limit; reading stopped", exc.status
+        )
 
     def _connect(self, connection: http.client.HTTPConnection, host: str) -> None:
         """Open the connection (through the proxy's tunnel, TLS handshake included); a failure
@@ -357,75 +381,3 @@ class Transport:
             ) from None
         assert connection.sock is not None
         connection.sock.settimeout(self._timeout[1])
-
-    def _read_body(self, response: http.client.HTTPResponse, host: str) -> bytes:
-        """Read at most ``max_body_bytes`` (decoded); read1 returns each piece as it arrives,
-        so the deadline is checked between receives even on a dripping body (and the
-        watchdog cuts a receive that blocks)."""
-        status = response.status
-        declared = response.length  # Content-Length (None when chunked or absent)
-        limit = self._max_body_bytes
-        if declared is not None and declared > limit:
-            raise BodyRefused(
-                ProtocolError(
-                    f"the answer declares {declared:,} bytes, more than the "
-                    f"{limit:,}-byte limit; not read",
-                    status,
-                )
-            )
-        deadline = time.monotonic() + self._total_timeout
-        decoder = _decoder(response.headers.get("Content-Encoding", ""))
-        chunks: list[bytes] = []
-        total = 0
-        try:
-            while True:
-                if time.monotonic() > deadline:
-                    raise MaybeSent(
-                        f"no complete answer from {host} within {self._total_timeout:g} s; cut off",
-                        "timeout",
-                    )
-                piece = response.read1(READ_SIZE)
-                if not piece:
-                    break
-                if decoder is not None:
-                    # At most one byte past the limit is ever inflated: a bomb stays small.
-                    piece = decoder.decompress(piece, limit - total + 1)
-                total += len(piece)
-                if total > limit:
-                    raise BodyRefused(
-                        ProtocolError(
-                            f"the answer is larger than the {limit:,}-byte limit; reading stopped",
-                            status,
-                        )
-                    )
-                chunks.append(piece)
-                if response.length == 0:  # all of a known length arrived: do not ask again
-                    break
-        except TimeoutError:
-            raise MaybeSent(
-                f"the answer from {host} stopped arriving for {self._timeout[1]:g} s", "timeout"
-            ) from None
-        except (http.client.HTTPException, OSError, zlib.error) as exc:
-            raise MaybeSent(
-                f"the connection to {host} broke while reading the answer ({reason(exc)})",
-                "network",
-            ) from None
-        if decoder is not None:  # all input was taken (else the cap was hit): only a little is left
-            rest = decoder.flush()
-            if total + len(rest) > limit:
-                raise BodyRefused(
-                    ProtocolError(f"the answer is larger than the {limit:,}-byte limit", status)
-                )
-            chunks.append(rest)
-        response.close()
-        return b"".join(chunks)
-
-
-def _decoder(content_encoding: str) -> zlib._Decompress | None:
-    """A decompressor for a gzip or deflate answer (the encodings the client accepts)."""
-    encoding = content_encoding.strip().lower()
-    if encoding in ("gzip", "x-gzip"):
-        return zlib.decompressobj(16 + zlib.MAX_WBITS)
-    if encoding == "deflate":
-        return zlib.decompressobj(zlib.MAX_WBITS)
-    return None
