@@ -32,6 +32,8 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_VALUE = re.compile(r"[\x00\r\n]")
 _BAD_TARGET = re.compile(r"[\x00-\x20\x7f]")
 _EXPECTS_BODY = frozenset({"POST", "PUT", "PATCH"})
+# Framing is this module's alone: a caller's own value could contradict what is sent.
+_FRAMING = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 
 
 class Headers(Mapping[str, str]):
@@ -94,12 +96,16 @@ class Oversize(Exception):
 
 def check_request(target: str, headers: Mapping[str, str]) -> None:
     """Refuse what would break the request's framing (raises ValueError): a target with spaces
-    or control characters, a header name that is not a token, a value with CR, LF or NUL."""
+    or control characters, a header name that is not a token, a value with CR, LF or NUL, and
+    the headers that frame the request (Host, Content-Length, Transfer-Encoding, Connection),
+    which :func:`request_bytes` writes itself."""
     if not target or _BAD_TARGET.search(target):
         raise ValueError(f"the request target {target[:80]!r} has spaces or control characters")
     for name, value in headers.items():
         if not _TOKEN.fullmatch(name):
             raise ValueError(f"the header name {name[:40]!r} is not valid")
+        if name.lower() in _FRAMING:
+            raise ValueError(f"the {name} header is set by the transport, not by its caller")
         if _BAD_VALUE.search(value):
             raise ValueError(f"the value of the {name} header contains a line break")
 
@@ -121,7 +127,7 @@ def request_bytes(
     is sent or expected, and ``Accept-Encoding: identity`` unless an encoding is offered."""
     lines = [f"{method} {target} HTTP/1.1", f"Host: {host}"]
     lines.extend(f"{name}: {value}" for name, value in headers.items())
-    if "Accept-Encoding" not in headers:
+    if not any(name.lower() == "accept-encoding" for name in headers):
         lines.append("Accept-Encoding: identity")
     if body is not None or method in _EXPECTS_BODY:
         lines.append(f"Content-Length: {len(body) if body is not None else 0}")

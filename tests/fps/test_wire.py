@@ -205,6 +205,7 @@ def test_an_answer_that_cannot_be_trusted_may_have_followed_a_sent_request(
         ("?a=1 HTTP/1.1\r\nX-Injected: 1", None),
         ("", {"X-Note": "one\r\nX-Injected: 1"}),
         ("", {"Bad Name": "1"}),
+        ("", {"Content-Length": "0"}),  # would contradict the one the transport writes
     ],
 )
 def test_a_request_that_would_break_its_framing_is_refused_before_sending(
