@@ -4,6 +4,11 @@ The Search and Bulk cancel tables hold up to 100,000 rows that arrive in batches
 runs. A QTableWidget makes an item per cell up front; this model computes a cell only when the
 view paints it, sorts with Python's sort on a precomputed key (a permutation, so selections
 and the current row follow their rows), and appends or replaces rows in batches.
+
+A painted cell's text, icon, font and alignment are kept until its row changes: every repaint
+of the same rows (a hover, a progress update, a page shown again) then costs Qt's painting
+only, and a view about to show new rows can have them computed a frame before they are
+painted (``prepare_visible``), so no one frame does both.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QFont, QIcon
+from PySide6.QtGui import QFont, QGuiApplication, QIcon
 
 from fpsdesk.ui import theme
 
@@ -32,6 +37,10 @@ _ALIGN = Qt.ItemDataRole.TextAlignmentRole
 _ACCESSIBLE = Qt.ItemDataRole.AccessibleTextRole
 _ROLES = frozenset({_DISPLAY, _DECORATION, _TOOLTIP, _FONT, _ALIGN, _ACCESSIBLE})
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+# A computed cell: its (text, icon, font, alignment); _CELL_AT says where each role's value is.
+_CELL_AT = {_DISPLAY: 0, _ACCESSIBLE: 0, _DECORATION: 1, _FONT: 2, _ALIGN: 3}
+# Cells kept at most (a few screens' worth); past that the memo starts again, never grows.
+MEMO_CELLS = 8192
 # multiData needs a role span Python can walk (PySide6 6.11 has it; without it, data() serves).
 _MULTI_DATA = all(hasattr(QModelRoleDataSpan, name) for name in ("__getitem__", "__len__"))
 
@@ -76,6 +85,9 @@ class RowModel(QAbstractTableModel):
         self._order = Qt.SortOrder.AscendingOrder
         self._mono = theme.mono_font()
         self._mono.setStyleHint(QFont.StyleHint.Monospace)
+        self._cells: dict[int, tuple[Any, Any, Any, Any]] = {}  # row * columns + column
+        # The icons follow light or dark: computed again after a switch.
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self.forget_cells)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -129,12 +141,43 @@ class RowModel(QAbstractTableModel):
             return column.tooltip(item) if column.tooltip is not None else column.text(item)
         return None
 
+    def _cell(self, row: int, col: int) -> tuple[Any, Any, Any, Any]:
+        """The painted roles of a cell, computed once until its row changes."""
+        key = row * len(self.columns) + col
+        cell = self._cells.get(key)
+        if cell is None:
+            column, item = self.columns[col], self._rows[row]
+            cell = (
+                column.text(item),
+                column.icon(item) if column.icon is not None else None,
+                self._mono if column.mono else None,
+                _RIGHT if column.right else None,
+            )
+            if len(self._cells) >= MEMO_CELLS:
+                self._cells.clear()
+            self._cells[key] = cell
+        return cell
+
+    def prepare(self, rows: range, columns: Iterable[int]) -> None:
+        """Compute these cells now, so that painting them next costs Qt's work only."""
+        wanted = [c for c in columns if 0 <= c < len(self.columns)]
+        for row in rows:
+            if 0 <= row < len(self._rows):
+                for col in wanted:
+                    self._cell(row, col)
+
+    def forget_cells(self) -> None:
+        """Something the cells depend on besides their row changed (light or dark, a view's
+        mode): compute them again when next painted."""
+        self._cells.clear()
+
     if _MULTI_DATA:
 
         def multiData(self, index: ModelIndex, roleDataSpan: Any) -> None:
             """Every role of a cell in one call (the delegate asks seven per painted cell):
             one trip into Python per cell instead of seven, so painting a screenful of rows
-            while job threads run waits far less for the interpreter lock."""
+            while job threads run waits far less for the interpreter lock; and the cell's
+            values come from the memo once computed."""
             row, col = index.row(), index.column()
             if not (
                 index.isValid() and 0 <= row < len(self._rows) and 0 <= col < len(self.columns)
@@ -142,11 +185,15 @@ class RowModel(QAbstractTableModel):
                 for n in range(len(roleDataSpan)):
                     roleDataSpan[n].clearData()
                 return
-            column = self.columns[col]
-            item = self._rows[row]
+            cell = self._cell(row, col)
             for n in range(len(roleDataSpan)):
                 slot = roleDataSpan[n]
-                value = self._value(column, item, slot.role())
+                role = slot.role()
+                at = _CELL_AT.get(role)
+                if at is not None:
+                    value = cell[at]
+                else:
+                    value = self._value(self.columns[col], self._rows[row], role)
                 if value is None:
                     slot.clearData()
                 else:
@@ -156,6 +203,7 @@ class RowModel(QAbstractTableModel):
 
     def set_rows(self, rows: Iterable[Any]) -> None:
         self.beginResetModel()
+        self._cells.clear()
         self._rows = list(rows)
         if self._sort_column >= 0:
             self._rows.sort(key=self._key_of, reverse=self._descending())
@@ -186,6 +234,7 @@ class RowModel(QAbstractTableModel):
             if where is None:
                 continue
             self._rows[where] = item
+            self._forget_row(where)
             low, high = min(low, where), max(high, where)
         if high >= 0:
             self.dataChanged.emit(self.index(low, 0), self.index(high, len(self.columns) - 1), [])
@@ -196,6 +245,11 @@ class RowModel(QAbstractTableModel):
         self._resort()
 
     # -- internals ---------------------------------------------------------------------
+
+    def _forget_row(self, row: int) -> None:
+        width = len(self.columns)
+        for key in range(row * width, row * width + width):
+            self._cells.pop(key, None)
 
     def _descending(self) -> bool:
         return self._order == Qt.SortOrder.DescendingOrder
@@ -211,6 +265,7 @@ class RowModel(QAbstractTableModel):
         if not (0 <= self._sort_column < len(self.columns)) or len(self._rows) < 2:
             return
         self.layoutAboutToBeChanged.emit()
+        self._cells.clear()
         keys = [self._key_of(item) for item in self._rows]
         order = sorted(range(len(self._rows)), key=keys.__getitem__, reverse=self._descending())
         new_position = [0] * len(order)
@@ -259,6 +314,25 @@ def make_view(model: RowModel, *, sort_column: int = -1, descending: bool = Fals
     view.setSortingEnabled(True)
     size_columns(view, model)
     return view
+
+
+def prepare_visible(view: Any) -> None:
+    """Compute the cells ``view`` shows now (the rows and columns in its viewport), so that
+    its next paint does not also run the model's Python for each of them."""
+    model = view.model()
+    viewport = view.viewport()
+    if not isinstance(model, RowModel) or model.rowCount() == 0:
+        return
+    top = max(0, view.rowAt(0))
+    bottom = view.rowAt(viewport.height() - 1)
+    if bottom < 0:
+        bottom = model.rowCount() - 1
+    left = max(0, view.columnAt(0))
+    right = view.columnAt(viewport.width() - 1)
+    if right < 0:
+        right = model.columnCount() - 1
+    columns = [c for c in range(left, right + 1) if not view.isColumnHidden(c)]
+    model.prepare(range(top, bottom + 1), columns)
 
 
 def size_columns(view: Any, model: RowModel) -> None:
