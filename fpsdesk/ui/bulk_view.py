@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
@@ -58,6 +58,7 @@ from fpsdesk.ui.bulk_text import (
 )
 from fpsdesk.ui.bulk_unfinished import UnfinishedRuns
 from fpsdesk.ui.row_model import RowModel, make_view
+from fpsdesk.ui.rows_later import RowsLater
 from fpsdesk.ui.widgets import EnvironmentBadge
 
 if TYPE_CHECKING:
@@ -68,10 +69,6 @@ if TYPE_CHECKING:
 __all__ = ["BulkView", "RunSnapshot", "unfinished_work"]
 
 log = logging.getLogger(__name__)
-
-# A new page is painted first and the table's rows a moment later, in a frame of their own:
-# both at once took up to 15 ms at 1440x900 (the rows alone 6-8), and a frame at 60 Hz is 16.
-ROWS_LATER_MS = 15
 
 
 class BulkView(RunSteps):
@@ -163,6 +160,7 @@ class BulkView(RunSteps):
         self.table.setAccessibleName(self.tr("Bulk cancel items"))
         self.table.setToolTip(self.tr("Double-click or Enter opens the transaction"))
         self.table.activated.connect(self._open_index)
+        self._rows_later = RowsLater(self.table)
         page.addWidget(self.panels)
         page.addWidget(self.table, 1)
         self.pages.addWidget(self.job_page)
@@ -384,13 +382,14 @@ class BulkView(RunSteps):
         self._set_state("plan")
 
     def _rows_in_a_later_frame(self) -> None:
-        viewport = self.table.viewport()
-        if not self.isVisible() or not viewport.updatesEnabled():
-            return
-        viewport.setUpdatesEnabled(False)
-        QTimer.singleShot(ROWS_LATER_MS, viewport, lambda: viewport.setUpdatesEnabled(True))
+        """The page is painted first, the table's rows after it (fpsdesk/ui/rows_later.py):
+        the two in one frame took 10-15 ms of the GUI thread at 1440x900, and a frame at
+        60 Hz is 16."""
+        self._rows_later.hold()
 
     def _show_columns(self, *, plan: bool) -> None:
+        if plan != self._planning:
+            self.model.forget_cells()  # the Message column says what will happen, or did
         self._planning = plan
         for column in PLAN_HIDDEN:
             self.table.setColumnHidden(column, plan)

@@ -41,6 +41,16 @@ def shown_status(window: MainWindow) -> str:
     return window.transaction_view.status_chip.text()
 
 
+def painted_text(model: Any, row: int, col: int) -> str:
+    """The text a view's delegate paints in a cell: read through the model's multiData, as a
+    repaint reads it (``index.data()`` goes through data() instead)."""
+    from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+
+    option = QStyleOptionViewItem()
+    QStyledItemDelegate().initStyleOption(option, model.index(row, col))
+    return str(option.text)
+
+
 def table_texts(table: Any) -> list[list[str]]:
     rows = []
     for row in range(table.rowCount()):

@@ -25,7 +25,7 @@ from fpsdesk.ui.bulk_cancel_dialog import BulkCancelDialog
 from fpsdesk.ui.main_window import MainWindow
 from fpsdesk.ui.session import DeskSession
 from tests.ui.conftest import FAST_RECONCILE, sandbox_config
-from tests.ui.helpers import WAIT_MS, wait_shown
+from tests.ui.helpers import WAIT_MS, painted_text, wait_shown
 
 pytestmark = pytest.mark.gui
 
@@ -134,6 +134,13 @@ def test_the_run_cancels_each_once_and_shows_the_results(
     txns = reserved(sandbox, 6)
     done = sandbox.create_transaction(status="Success")
     view = dry_run_of(qtbot, desk, dialog_log, write_list(tmp_path / "l.csv", [*txns, done]))
+    # The plan's rows are painted a moment after the page, saying what will happen.
+    qtbot.waitUntil(lambda: not view._rows_later.holding, timeout=WAIT_MS)
+    first = view.model.position(next(i.seq for i in view.items() if i.transaction_id == txns[0]))
+    assert painted_text(view.model, first, 7) == "Will be cancelled"
+    view._show_columns(plan=False)  # the run's columns, before its first report
+    assert painted_text(view.model, first, 7) == "Not sent yet"
+    view._show_columns(plan=True)
     view.plan_rate.setValue(20)
     dialog_log.bulk_reason = "Fraud wave of Tuesday"
     qtbot.mouseClick(view.confirm_button, Qt.MouseButton.LeftButton)
@@ -157,6 +164,10 @@ def test_the_run_cancels_each_once_and_shows_the_results(
     model = view.model
     outcomes = {model.index(r, 4).data() for r in range(model.rowCount())}
     assert outcomes == {"Cancelled", "—"}
+    # What is painted says what happened, not what the plan said would.
+    qtbot.waitUntil(lambda: not view._rows_later.holding, timeout=WAIT_MS)
+    assert painted_text(model, first, 4) == "Cancelled"
+    assert painted_text(model, first, 7) == "Cancelled: nothing will be charged."
     # Recorded in the same history the app shows, with the reason typed at the confirmation.
     records = [desk.actions.for_transaction(t) for t in txns]
     assert all(len(r) == 1 and r[0].reason == "Fraud wave of Tuesday" for r in records)
