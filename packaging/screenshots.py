@@ -16,7 +16,9 @@ in-process IPN receiver), in a throwaway home, and saves:
 
 With ``--gallery DIR`` it also saves, into DIR, states to look at that the README does not show:
 empty states (Results and Notifications filtered to nothing, and with nothing yet), an expired
-reserve's Cancel, a completed payment's next step, a related-transaction link and Settings.
+reserve's Cancel, a completed payment's next step, a related-transaction link, Settings, and
+the Bulk cancel view's plan, a run paused half-way and its results (``bulk-*.png``, with
+``--check`` in the report too).
 
 Only the Cancel confirmation is answered by the script (as an agent would); everything else is
 the app's own code path.
@@ -73,8 +75,9 @@ def _settle(ms: int = 300) -> None:
     loop.exec()
 
 
-def _gallery(controller, window, look_up, out: Path) -> None:  # type: ignore[no-untyped-def]
-    """States worth looking at (issue 17, items 7 to 9): each saved as ``<name>.png``."""
+def _gallery(controller, window, look_up, out: Path, check) -> None:  # type: ignore[no-untyped-def]
+    """States worth looking at (issue 17, items 7 to 9): each saved as ``<name>.png``;
+    ``check(name)`` adds the Bulk cancel states to the cut-off report."""
     from fpsdesk.sandbox import demo
     from fpsdesk.ui import dialogs
     from fpsdesk.ui.settings_dialog import SettingsDialog
@@ -126,6 +129,47 @@ def _gallery(controller, window, look_up, out: Path) -> None:  # type: ignore[no
     dialogs.confirm = lambda *_: True  # type: ignore[assignment]
     dialog.close()
     dialog.deleteLater()
+    _bulk_gallery(controller, window, shot, check)
+
+
+def _bulk_gallery(controller, window, shot, check) -> None:  # type: ignore[no-untyped-def]
+    """Bulk cancel: a file of 40 Reserved transactions, its plan, the run paused half-way,
+    then its results."""
+    from fpsdesk.ui import dialogs, prompts
+
+    server = controller.sandbox.server
+    ids = [server.create_transaction(status="Reserved", amount="12.34") for _ in range(40)]
+    with tempfile.TemporaryDirectory(prefix="fpsdesk-bulk-") as tmp:
+        listing = Path(tmp) / "refunds-to-stop.csv"
+        listing.write_text(
+            "transaction_id,order\n" + "".join(f"{t},ORD-{n}\n" for n, t in enumerate(ids)),
+            encoding="utf-8",
+        )
+        dialogs.open_bulk_file = lambda *_: str(listing)  # type: ignore[assignment]
+        dialogs.confirm_bulk_cancel = lambda *_: prompts.ReasonChoice(  # type: ignore[assignment]
+            "other", "Duplicate orders"
+        )
+        view = window.bulk_view
+        window.bulk_from_file()
+        _pump(lambda: view.state == "plan", 60, "the bulk dry run")
+        shot(window, "bulk-plan")
+        check("bulk-plan")
+        view.plan_rate.setValue(10)
+        view.confirm()
+        _pump(lambda: view.progress is not None and view.progress.done >= 20, 60, "the run")
+        view.toggle_pause()
+        _pump(
+            lambda: view.paused and not view.run_panel.label.text().startswith("Pausing"),
+            20,
+            "the pause",
+        )
+        shot(window, "bulk-run")
+        check("bulk-run")
+        view.toggle_pause()
+        view.run_rate.setValue(50)
+        _pump(lambda: view.state == "done" and not view.busy, 60, "the rest of the run")
+        shot(window, "bulk-results")
+        check("bulk-results")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,12 +215,15 @@ def main(argv: list[str] | None = None) -> int:
             theme.apply_palette(qt_app)
         from fpsdesk.ui.layout_check import cut_off
 
-        def shot(name: str) -> None:
-            window.grab().save(str(out / f"{name}{suffix}.png"))
+        def check(name: str) -> None:
             if args.check:
                 view = window.transaction_view
                 key = [view.amount, view.cancel_button, view.transaction_id.label]
                 report[name] = [c.as_dict() for c in cut_off(window, key)]
+
+        def shot(name: str) -> None:
+            window.grab().save(str(out / f"{name}{suffix}.png"))
+            check(name)
 
         run_args = argparse.Namespace(sandbox=True, profile=None, smoke_test=False, verbose=0)
         controller = gui.AppController(run_args)
@@ -279,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
             server.clear_faults()
             if args.gallery is not None:
                 args.gallery.mkdir(parents=True, exist_ok=True)
-                _gallery(controller, window, look_up, args.gallery)
+                _gallery(controller, window, look_up, args.gallery, check)
         finally:
             controller.close()
             if controller.window is not None:
