@@ -39,8 +39,8 @@ _ROLES = frozenset({_DISPLAY, _DECORATION, _TOOLTIP, _FONT, _ALIGN, _ACCESSIBLE}
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 # A computed cell: its (text, icon, font, alignment); _CELL_AT says where each role's value is.
 _CELL_AT = {_DISPLAY: 0, _ACCESSIBLE: 0, _DECORATION: 1, _FONT: 2, _ALIGN: 3}
-# Cells kept at most (a few screens' worth); past that the memo starts again, never grows.
-MEMO_CELLS = 8192
+# Rows whose cells are kept at most (many screens' worth); past that the memo starts again.
+MEMO_ROWS = 1024
 # multiData needs a role span Python can walk (PySide6 6.11 has it; without it, data() serves).
 _MULTI_DATA = all(hasattr(QModelRoleDataSpan, name) for name in ("__getitem__", "__len__"))
 
@@ -85,7 +85,7 @@ class RowModel(QAbstractTableModel):
         self._order = Qt.SortOrder.AscendingOrder
         self._mono = theme.mono_font()
         self._mono.setStyleHint(QFont.StyleHint.Monospace)
-        self._cells: dict[int, tuple[Any, Any, Any, Any]] = {}  # row * columns + column
+        self._cells: dict[int, list[Any]] = {}  # row -> its cells by column (None: not yet)
         # The icons follow light or dark: computed again after a switch.
         QGuiApplication.styleHints().colorSchemeChanged.connect(self.forget_cells)
 
@@ -143,20 +143,21 @@ class RowModel(QAbstractTableModel):
 
     def _cell(self, row: int, col: int) -> tuple[Any, Any, Any, Any]:
         """The painted roles of a cell, computed once until its row changes."""
-        key = row * len(self.columns) + col
-        cell = self._cells.get(key)
+        cells = self._cells.get(row)
+        if cells is None:
+            if len(self._cells) >= MEMO_ROWS:
+                self._cells.clear()
+            cells = self._cells[row] = [None] * len(self.columns)
+        cell = cells[col]
         if cell is None:
             column, item = self.columns[col], self._rows[row]
-            cell = (
+            cell = cells[col] = (
                 column.text(item),
                 column.icon(item) if column.icon is not None else None,
                 self._mono if column.mono else None,
                 _RIGHT if column.right else None,
             )
-            if len(self._cells) >= MEMO_CELLS:
-                self._cells.clear()
-            self._cells[key] = cell
-        return cell
+        return cell  # type: ignore[no-any-return]
 
     def prepare(self, rows: range, columns: Iterable[int]) -> None:
         """Compute these cells now, so that painting them next costs Qt's work only."""
@@ -234,7 +235,7 @@ class RowModel(QAbstractTableModel):
             if where is None:
                 continue
             self._rows[where] = item
-            self._forget_row(where)
+            self._cells.pop(where, None)
             low, high = min(low, where), max(high, where)
         if high >= 0:
             self.dataChanged.emit(self.index(low, 0), self.index(high, len(self.columns) - 1), [])
@@ -245,11 +246,6 @@ class RowModel(QAbstractTableModel):
         self._resort()
 
     # -- internals ---------------------------------------------------------------------
-
-    def _forget_row(self, row: int) -> None:
-        width = len(self.columns)
-        for key in range(row * width, row * width + width):
-            self._cells.pop(key, None)
 
     def _descending(self) -> bool:
         return self._order == Qt.SortOrder.DescendingOrder

@@ -92,13 +92,13 @@ def test_a_cell_is_computed_once_until_its_row_changes(qtbot):
 
 
 def test_the_kept_cells_never_grow_past_their_bound(qtbot, monkeypatch):
-    monkeypatch.setattr(row_model, "MEMO_CELLS", 50)
+    monkeypatch.setattr(row_model, "MEMO_ROWS", 20)
     text = Counted()
     _, view, model = shown_table(qtbot, 500, text)
     for row in range(0, 500, 20):
         view.scrollTo(model.index(row, 0))
         view.viewport().repaint()
-        assert len(model._cells) <= 50
+        assert len(model._cells) <= 20
     assert painted_text(model, 499, 0) == "row 499"
 
 
