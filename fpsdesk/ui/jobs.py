@@ -46,7 +46,7 @@ def _nothing() -> None:
 
 
 REPORT_INTERVAL = 0.1  # seconds between two progress reports of one job
-AFTER_PAINT_MS = 40  # a new page is painted (its rows too, a frame later) before its job starts
+AFTER_PAINT_MS = 60  # a new page is painted (its rows too, in bands: rows_later.py) first
 ClientFactory = Callable[[ConnectionConfig], Any]
 
 
