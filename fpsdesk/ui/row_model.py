@@ -157,7 +157,7 @@ class RowModel(QAbstractTableModel):
                 self._mono if column.mono else None,
                 _RIGHT if column.right else None,
             )
-        return cell  # type: ignore[no-any-return]
+        return cell
 
     def prepare(self, rows: range, columns: Iterable[int]) -> None:
         """Compute these cells now, so that painting them next costs Qt's work only."""
