@@ -140,7 +140,7 @@ class _Reader:
     """llhttp's callbacks for one answer: collects the head and the (decoded, capped) body.
 
     Callbacks never raise (httptools would wrap the exception): they set flags that
-    :func:`read_answer` checks after each piece fed."""
+    :func:`exchange` checks after each piece fed."""
 
     def __init__(self, limit: int) -> None:
         self.parser = httptools.HttpResponseParser(self)
@@ -181,8 +181,9 @@ class _Reader:
         headers = Headers(self.pairs)
         self.headers = headers
         self.keep_alive = self.parser.should_keep_alive()
-        length = headers.get("Content-Length")
-        self.declared = int(length) if length is not None and length.isdigit() else None
+        length = headers.get("Content-Length") or ""
+        # llhttp has refused anything but ASCII digits already; isdigit() alone takes "²".
+        self.declared = int(length) if length.isascii() and length.isdigit() else None
         chunked = "chunked" in (headers.get("Transfer-Encoding") or "").lower()
         self.framed = self.declared is not None or chunked
         if self.declared is not None and self.declared > self.limit:
