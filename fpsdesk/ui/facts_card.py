@@ -51,6 +51,7 @@ class FactsCard(Card):
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.transaction_id = CopyField()
         self.transaction_id.label.setFont(theme.mono_font())
+        self.transaction_id.set_value(None)  # as clear() leaves it
         self.fields: dict[str, QLabel] = {}
         left.addRow(self.tr("Transaction ID"), self.transaction_id)
         for key, caption in (
@@ -113,6 +114,18 @@ class FactsCard(Card):
         )
         self._set("fees", f"{detail.fps_fees} ({self.tr('paid by')} {detail.fps_fees_paid_by})")
         self._set("caller", detail.caller_name)
+
+    def clear(self) -> None:
+        """Every fact back to "—", as before the first look-up."""
+        self.detail = None
+        self._related_of = None
+        self._related_status = {}
+        self.transaction_id.set_value(None)
+        for key, label in self.fields.items():
+            if key == "related":
+                label.setTextFormat(Qt.TextFormat.PlainText)
+                label.setToolTip("")
+            self._set(key, None)
 
     def _set(self, key: str, value: str | None) -> None:
         self.fields[key].setText(value or "—")
@@ -184,3 +197,18 @@ def person(name: str | None, email: str | None) -> str | None:
     if name and email:
         return f"{name} <{email}>"
     return name or email
+
+
+def refund_details(detail: TransactionDetail, environment: str) -> str:
+    """What a refund request needs, as plain text to paste into a ticket or the payments tool."""
+    lines = [
+        "Refund request",
+        f"Transaction ID: {detail.transaction_id}",
+        f"Amount: {detail.transaction_amount}",
+        f"Operation: {detail.fps_operation}",
+        f"Sender: {person(detail.sender_name, detail.sender_email) or '-'}",
+        f"Caller reference: {detail.caller_reference or '-'}",
+        f"Description: {detail.caller_description or detail.sender_description or '-'}",
+        f"Environment: {environment}",
+    ]
+    return "\n".join(lines)

@@ -230,6 +230,18 @@ class HistoryTabs(QTabWidget):
         table.setUpdatesEnabled(True)
         self.timeline.refresh()
 
+    def clear(self) -> None:
+        """No rows anywhere: each table shows its explanation again."""
+        for table, host in (
+            (self.timeline_table, self.timeline),
+            (self.history_table, self.history),
+            (self.ipn_table, self.ipns),
+            (self.actions_table, self.actions_list),
+        ):
+            table.setRowCount(0)
+            host.refresh()
+        self.update_titles()
+
     def update_titles(self) -> None:
         counts = (
             (1, self.tr("Status history"), self.history_table.rowCount()),

@@ -195,7 +195,7 @@ class LookupMixin(_Window):
         if dialogs.offer_refund_details(
             self, detail.transaction_id, str(detail.transaction_amount)
         ):
-            from fpsdesk.ui.transaction_view import refund_details
+            from fpsdesk.ui.facts_card import refund_details
 
             QGuiApplication.clipboard().setText(refund_details(detail, env))
             self.statusBar().showMessage(

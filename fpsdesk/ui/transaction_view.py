@@ -28,11 +28,14 @@ from fpsdesk.fps.models import TransactionDetail, TransactionStatus
 from fpsdesk.store.actions import ActionRecord
 from fpsdesk.ui import theme
 from fpsdesk.ui.cancel_hint import cancel_hint
-from fpsdesk.ui.facts_card import FactsCard, person
+from fpsdesk.ui.facts_card import FactsCard
 from fpsdesk.ui.history_tabs import HistoryTabs
 from fpsdesk.ui.result_banner import ResultBanner
 from fpsdesk.ui.timeline import TimelineEvent, build_timeline
 from fpsdesk.ui.widgets import Card, StatusChip, keep_words_whole, short_id
+
+# The histories are painted this long after the rest of the page (see _paint_histories_later).
+HISTORIES_LATER_MS = 15
 
 
 class TransactionView(QWidget):
@@ -215,8 +218,40 @@ class TransactionView(QWidget):
         self.facts.show_detail(detail)
         # Once the new texts are laid out (and the page is on screen).
         QTimer.singleShot(0, self, self._reflow)
+        self._paint_histories_later()
         self.tabs.show_status_history(detail)
         self.rebuild_timeline()
+
+    def clear(self) -> None:
+        """The page of no transaction, as built (after the start-up rehearsal)."""
+        self.detail = None
+        self._ipn_records = []
+        self._action_records = []
+        self.timeline_events = []
+        self.mark_stale("")
+        self.flags_label.hide()
+        self.banner.hide()
+        self.status_chip.clear()
+        self.status_code.clear()
+        self.amount.clear()
+        self.amount_caption.clear()
+        self.set_read("")
+        self.facts.clear()
+        self.tabs.clear()
+
+    def _paint_histories_later(self) -> None:
+        """Paint the history tabs in a frame after the rest of the page.
+
+        A look-up or a cancel's reply changes the whole page at once: summary, facts and the
+        four tables, laid out and painted in one frame of the GUI thread. The tables are filled
+        now (the page's state stays whole for whoever reads it) but painted a frame later, so
+        no one frame pays for all of it. Until then the tabs' area shows the page's background,
+        never the previous transaction's rows."""
+        tabs = self.tabs
+        if not tabs.updatesEnabled() or not self.window().isVisible():
+            return
+        tabs.setUpdatesEnabled(False)
+        QTimer.singleShot(HISTORIES_LATER_MS, tabs, lambda: tabs.setUpdatesEnabled(True))
 
     def set_related_status(self, transaction_id: str, status: TransactionStatus) -> None:
         """A related transaction's status, read after the page was shown, beside its link."""
@@ -297,12 +332,14 @@ class TransactionView(QWidget):
         self._fit_hint()
 
     def set_actions(self, records: Sequence[ActionRecord]) -> None:
+        self._paint_histories_later()
         self.tabs.show_actions(records)
         self._action_records = list(records)
         self.rebuild_timeline()
 
     def set_ipns(self, records: Sequence[Any]) -> None:
         """One transaction's stored IPNs (``fpsdesk.store.ipns.IpnRecord``), oldest first."""
+        self._paint_histories_later()
         self.tabs.show_ipns(records)
         self._ipn_records = list(records)
         self.rebuild_timeline()
@@ -451,21 +488,6 @@ def _same_word(a: str, b: str) -> bool:
         return text.strip().lower().replace("cancelled", "canceled")
 
     return bool(a) and norm(a) == norm(b)
-
-
-def refund_details(detail: TransactionDetail, environment: str) -> str:
-    """What a refund request needs, as plain text to paste into a ticket or the payments tool."""
-    lines = [
-        "Refund request",
-        f"Transaction ID: {detail.transaction_id}",
-        f"Amount: {detail.transaction_amount}",
-        f"Operation: {detail.fps_operation}",
-        f"Sender: {person(detail.sender_name, detail.sender_email) or '-'}",
-        f"Caller reference: {detail.caller_reference or '-'}",
-        f"Description: {detail.caller_description or detail.sender_description or '-'}",
-        f"Environment: {environment}",
-    ]
-    return "\n".join(lines)
 
 
 def _aware(moment: datetime) -> datetime:

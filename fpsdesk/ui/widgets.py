@@ -199,6 +199,12 @@ class StatusChip(QWidget):
         self.setAccessibleName(text or look.label)
         self.setToolTip(look.meaning)
 
+    def clear(self) -> None:
+        self._icon.clear()
+        self._text.clear()
+        self.setAccessibleName("")
+        self.setToolTip("")
+
     def text(self) -> str:
         return self._text.text()
 
