@@ -22,11 +22,8 @@ bulk cancel, a search over months of activity):
 - **The lock hand-over.** Every Python call the GUI thread makes (a slot, a model's
   ``data``) must take the lock; while a worker runs Python, the GUI thread waits for the
   interpreter's switch interval (5 ms by default) before the worker is made to let go, once
-  per call, and a frame makes dozens of such calls. At 1 ms, a bulk run's frames (the
-  in-process sandbox and the run's threads busy beside them) still stalled for 15 ms now and
-  then; at 0.2 ms the same quick runs (``benchmarks/bench_bulk_ui.py --quick``, alternated)
-  stalled for at most 7.7 ms while sending, against 15.1 and 8.3 ms. The cost is more
-  hand-overs between busy workers: a few microseconds each, which do not show.
+  per call. A 1 ms interval makes that wait short; the cost is more hand-overs between busy
+  workers, which do not show.
 """
 
 from __future__ import annotations
@@ -41,7 +38,7 @@ from PySide6.QtCore import QObject, QTimer, Slot
 
 log = logging.getLogger(__name__)
 
-SWITCH_INTERVAL_S = 0.0002
+SWITCH_INTERVAL_S = 0.001
 CHECK_MS = 250
 _NEVER = 1 << 30  # a threshold automatic collection never reaches
 _GROWTH = 0.25  # CPython's rule: a full collection once the long-lived grew by a quarter
