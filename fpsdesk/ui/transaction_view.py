@@ -245,8 +245,9 @@ class TransactionView(QWidget):
         A look-up or a cancel's reply changes the whole page at once: summary, facts and the
         four tables, laid out and painted in one frame of the GUI thread. The tables are filled
         now (the page's state stays whole for whoever reads it) but painted a frame later, so
-        no one frame pays for all of it. Until then the tabs' area shows the page's background,
-        never the previous transaction's rows."""
+        no one frame pays for all of it. Meanwhile the tabs' area is left as it was: after a
+        look-up of another transaction, the loading page's background (a look-up shows the
+        loading page first), never another transaction's rows."""
         tabs = self.tabs
         if not tabs.updatesEnabled() or not self.window().isVisible():
             return
