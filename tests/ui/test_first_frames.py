@@ -18,6 +18,12 @@ def _page_texts(view: TransactionView) -> list[str]:
     return [label.text() for label in view.findChildren(QLabel)]
 
 
+def _look_up_one(qtbot: Any, desk: Desk) -> tuple[str, TransactionView]:
+    txn = desk.sandbox.create_transaction(status="Reserved", amount="7.00")
+    lookup(qtbot, desk.window, txn)
+    return txn, desk.window.transaction_view
+
+
 def test_the_rehearsal_leaves_the_page_as_it_was_built(qtbot: Any, desk: Desk) -> None:
     window = desk.window
     qtbot.waitUntil(lambda: window.built_transaction_view is not None, timeout=5000)
@@ -45,9 +51,7 @@ def test_the_rehearsal_never_touches_a_page_that_shows_a_transaction(
     qtbot: Any, desk: Desk
 ) -> None:
     window = desk.window
-    txn = desk.sandbox.create_transaction(status="Reserved", amount="7.00")
-    lookup(qtbot, window, txn)
-    view = window.transaction_view
+    txn, view = _look_up_one(qtbot, desk)
 
     assert not rehearsal.rehearse(window, window.pages, view)
 
@@ -59,17 +63,14 @@ def test_the_rehearsal_never_touches_a_page_that_shows_a_transaction(
 def test_the_window_rehearses_after_start_up_and_a_look_up_shows_only_its_own_facts(
     qtbot: Any, desk: Desk, monkeypatch: Any
 ) -> None:
-    window = desk.window
     calls: list[bool] = []
     real = rehearsal.rehearse
     monkeypatch.setattr(rehearsal, "rehearse", lambda *a: calls.append(real(*a)) or calls[-1])
     qtbot.waitUntil(lambda: bool(calls), timeout=5000)
     assert calls == [True]
-    txn = desk.sandbox.create_transaction(status="Reserved", amount="7.00")
 
-    lookup(qtbot, window, txn)
+    txn, view = _look_up_one(qtbot, desk)
 
-    view = window.transaction_view
     assert view.transaction_id.label.text() == txn
     assert view.fields["caller_reference"].text() != rehearsal.made_up_detail().caller_reference
     assert view.history_table.rowCount() >= 1
@@ -78,10 +79,7 @@ def test_the_window_rehearses_after_start_up_and_a_look_up_shows_only_its_own_fa
 def test_a_reply_fills_the_tables_at_once_and_paints_them_a_frame_later(
     qtbot: Any, desk: Desk
 ) -> None:
-    window = desk.window
-    txn = desk.sandbox.create_transaction(status="Reserved", amount="7.00")
-    lookup(qtbot, window, txn)
-    view = window.transaction_view
+    _, view = _look_up_one(qtbot, desk)
     qtbot.waitUntil(view.tabs.updatesEnabled, timeout=2000)
     assert view.detail is not None
 
