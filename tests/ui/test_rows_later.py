@@ -102,12 +102,18 @@ def test_the_kept_cells_never_grow_past_their_bound(qtbot, monkeypatch):
     assert painted_text(model, 499, 0) == "row 499"
 
 
-def test_a_page_change_paints_the_rows_after_the_page_in_bands(qtbot):
+def _table_with_bands(qtbot):
+    """200 rows on screen, their paints logged, and a RowsLater on the table (the table's
+    window is returned too: it must outlive the test)."""
     text = Counted()
-    _, view, model = shown_table(qtbot, 200, text)
+    window, view, model = shown_table(qtbot, 200, text)
     viewport = view.viewport()
     log = PaintLog(viewport, text)
-    later = RowsLater(view)
+    return window, text, view, model, viewport, log, RowsLater(view)
+
+
+def test_a_page_change_paints_the_rows_after_the_page_in_bands(qtbot):
+    _window, text, view, model, viewport, log, later = _table_with_bands(qtbot)
     text.asked.clear()
     log.paints.clear()
 
@@ -135,11 +141,7 @@ def test_a_page_change_paints_the_rows_after_the_page_in_bands(qtbot):
 
 
 def test_a_paint_asked_for_during_the_bands_paints_the_whole_table_at_once(qtbot):
-    text = Counted()
-    _, view, _model = shown_table(qtbot, 200, text)
-    viewport = view.viewport()
-    log = PaintLog(viewport, text)
-    later = RowsLater(view)
+    _window, _text, _view, _model, viewport, log, later = _table_with_bands(qtbot)
     log.paints.clear()
     later.hold()
     qtbot.waitUntil(lambda: len(log.paints) == 1, timeout=1000)  # the first band
